@@ -1,0 +1,47 @@
+package dev.jllm.core.quant;
+
+import dev.jllm.core.tensor.DType;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The kernels of one weight type: dequantize and dot product against activations.
+ *
+ * <p>Every type has two implementations of this interface: a SIMD one (Vector API) used at run
+ * time and a plain scalar reference that tests hold it to. Weights are read in place from a
+ * {@link MemorySegment} at a byte offset; element counts are whole blocks of the type.
+ */
+public interface WeightKernel {
+
+    /** The weight type these kernels read. */
+    DType type();
+
+    /**
+     * Dequantizes {@code count} elements (a multiple of the block size) stored at byte
+     * {@code offset} of {@code src} into {@code dst[dstOffset .. dstOffset + count)}.
+     */
+    void dequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int count);
+
+    /**
+     * Returns Σ w[i]·x[xOffset + i] for the {@code count} weights stored at byte {@code offset}
+     * of {@code w} ({@code count} a multiple of the block size).
+     */
+    float dot(MemorySegment w, long offset, float[] x, int xOffset, int count);
+
+    /**
+     * The activation type {@link #dotQuantized} takes ({@link DType#Q8_0}, {@link DType#Q8_1} or
+     * {@link DType#Q8_K}), or null when {@link #dot} on F32 activations is this type's fast path.
+     */
+    default DType activationType() {
+        return null;
+    }
+
+    /**
+     * Returns Σ w[i]·x[xOffset + i] with activations quantized to {@link #activationType()}.
+     * {@code xOffset} and {@code count} are multiples of the activation block size.
+     *
+     * @throws UnsupportedOperationException if {@link #activationType()} is null
+     */
+    default float dotQuantized(MemorySegment w, long offset, QuantizedActivations x, int xOffset, int count) {
+        throw new UnsupportedOperationException(type() + " has no quantized-activation dot product");
+    }
+}

@@ -1,0 +1,25 @@
+package dev.jllm.core.quant.kquant;
+
+import dev.jllm.core.quant.Quantizer;
+import dev.jllm.core.quant.WeightFamily;
+import dev.jllm.core.quant.WeightKernel;
+import dev.jllm.core.tensor.DType;
+
+/** GGML's K-quants on super-blocks of 256: Q2_K, Q3_K, Q4_K, Q5_K, Q6_K (and Q8_K activations). */
+public final class KQuantFamily implements WeightFamily {
+
+    @Override
+    public WeightKernel simd(DType type) {
+        return null;
+    }
+
+    @Override
+    public WeightKernel reference(DType type) {
+        return null;
+    }
+
+    @Override
+    public Quantizer quantizer(DType type) {
+        return null;
+    }
+}

@@ -1,0 +1,25 @@
+package dev.jllm.core.quant.legacy;
+
+import dev.jllm.core.quant.Quantizer;
+import dev.jllm.core.quant.WeightFamily;
+import dev.jllm.core.quant.WeightKernel;
+import dev.jllm.core.tensor.DType;
+
+/** GGML's blocks of 32: Q8_0, Q4_0, Q4_1, Q5_0, Q5_1. */
+public final class LegacyFamily implements WeightFamily {
+
+    @Override
+    public WeightKernel simd(DType type) {
+        return null;
+    }
+
+    @Override
+    public WeightKernel reference(DType type) {
+        return null;
+    }
+
+    @Override
+    public Quantizer quantizer(DType type) {
+        return null;
+    }
+}
