@@ -28,27 +28,22 @@ public final class Nf4SimdKernel implements WeightKernel {
     static final boolean SUPPORTED = L == 8 || L == 16 || L == 32;
     private static final VectorSpecies<Byte> B = SUPPORTED
             ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
-    private static final IntVector TABLE_LOW;
-    private static final IntVector TABLE_HIGH;
+    /** Levels 0 .. L−1 as float bits (all 16 when L ≥ 16). */
+    private static final IntVector TABLE_LOW = SUPPORTED ? levelBits(0) : null;
+    /** Levels L .. 15 as float bits, used when L is 8. */
+    private static final IntVector TABLE_HIGH = SUPPORTED ? levelBits(L) : null;
     private static final FloatVector EVEN = indexVector(0, 2);
     private static final FloatVector ODD = indexVector(1, 2);
     private static final FloatVector INTERLEAVE_FIRST = interleave(0);
     private static final FloatVector INTERLEAVE_SECOND = interleave(L / 2);
     private static final Nf4ReferenceKernel REFERENCE = new Nf4ReferenceKernel();
 
-    static {
-        int[] low = new int[L];
-        int[] high = new int[L];
-        for (int c = 0; c < 16; c++) {
-            int bits = Float.floatToRawIntBits(Nf4Codebook.level(c));
-            if (c < L) {
-                low[c] = bits;
-            } else {
-                high[c - L] = bits;
-            }
+    private static IntVector levelBits(int first) {
+        int[] bits = new int[L];
+        for (int j = 0; j < L && first + j < 16; j++) {
+            bits[j] = Float.floatToRawIntBits(Nf4Codebook.level(first + j));
         }
-        TABLE_LOW = IntVector.fromArray(I, low, 0);
-        TABLE_HIGH = IntVector.fromArray(I, high, 0);
+        return IntVector.fromArray(I, bits, 0);
     }
 
     private static FloatVector indexVector(int start, int step) {
