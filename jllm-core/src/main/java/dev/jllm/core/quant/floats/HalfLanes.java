@@ -13,30 +13,43 @@ import jdk.incubator.vector.VectorSpecies;
  * Loads 16-bit floats (binary16 or bfloat16) from a segment into a float vector.
  *
  * <p>JDK 25's Vector API has no half-precision conversion operator, so binary16 is widened with
- * integer lane operations: the exponent and mantissa are shifted into binary32 position and the
+ * integer lane operations: sign, exponent and mantissa are shifted into binary32 position and the
  * result is multiplied by 2^112 to rebias the exponent, which also makes subnormals exact;
- * infinities and NaNs (made quiet) are patched with a blend.
+ * infinities and NaNs (made quiet) get the all-ones exponent by a masked OR.
  */
 final class HalfLanes {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final VectorSpecies<Integer> I = F.withLanes(int.class);
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     private static final float REBIAS = 0x1p112f;
+    /** What {@link #loadF16Finite} makes of the smallest infinity or NaN: 2^16. */
+    static final float F16_SPECIAL = 0x1p16f;
+    private static final int F16_SPECIAL_BITS = Float.floatToRawIntBits(F16_SPECIAL);
 
     private HalfLanes() {
     }
 
     /** {@code F.length()} binary16 values at {@code byteOffset}, as floats. */
     static FloatVector loadF16(MemorySegment seg, long byteOffset) {
-        IntVector h = widen(seg, byteOffset);
-        IntVector magnitude = h.and(0x7fff);
-        IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
-        IntVector finite = shifted.reinterpretAsFloats().mul(REBIAS).reinterpretAsInts();
-        IntVector special = shifted.or(0x7f800000);
+        IntVector v = loadF16Finite(seg, byteOffset).reinterpretAsInts();
+        IntVector magnitude = v.and(0x7fffffff);
+        v = v.blend(v.or(0x7f800000), magnitude.compare(VectorOperators.GE, F16_SPECIAL_BITS));
         // NaNs come out quiet, as the F16C conversion instruction makes them
-        special = special.blend(special.or(0x00400000), magnitude.compare(VectorOperators.GT, 0x7c00));
-        IntVector bits = finite.blend(special, magnitude.compare(VectorOperators.GE, 0x7c00));
-        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+        v = v.blend(v.or(0x00400000), magnitude.compare(VectorOperators.GT, F16_SPECIAL_BITS));
+        return v.reinterpretAsFloats();
+    }
+
+    /**
+     * Like {@link #loadF16}, exact for finite values, but an infinity or NaN comes out as a finite
+     * value of magnitude at least {@link #F16_SPECIAL} (2^16), beyond any finite binary16; callers
+     * that skip the patching must detect such lanes.
+     */
+    static FloatVector loadF16Finite(MemorySegment seg, long byteOffset) {
+        ShortVector s = ShortVector.fromMemorySegment(S, seg, byteOffset, ByteOrder.LITTLE_ENDIAN);
+        // sign-extended, so after the shift the sign sits in bit 31 and copies of it in bits 28..30, cleared by the mask
+        IntVector bits = ((IntVector) s.convertShape(VectorOperators.S2I, I, 0))
+                .lanewise(VectorOperators.LSHL, 13).and(0x8fffe000);
+        return bits.reinterpretAsFloats().mul(REBIAS);
     }
 
     /** {@code F.length()} bfloat16 values at {@code byteOffset}, as floats. */

@@ -103,6 +103,32 @@ class FloatKernelsTest {
     }
 
     @Test
+    void f16DotWithInfinityOrNaNMatchesReference() {
+        Random rnd = new Random(2);
+        int n = 1000;
+        float[] x = random(rnd, n);
+        for (float special : new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN}) {
+            for (int at : new int[] {0, 40, 517, 999}) {
+                float[] w = random(rnd, n);
+                w[at] = special;
+                MemorySegment seg = MemorySegment.ofArray(new byte[2 * n]);
+                WeightKernels.quantizer(DType.F16).quantize(w, 0, n, seg, 0);
+                float ref = WeightKernels.reference(DType.F16).dot(seg, 0, x, 0, n);
+                float simd = WeightKernels.simd(DType.F16).dot(seg, 0, x, 0, n);
+                assertEquals(ref, simd, "special " + special + " at " + at);
+            }
+        }
+        // 65504, the largest finite binary16, takes the fast path and stays finite
+        float[] w = new float[64];
+        w[3] = 65504f;
+        float[] ones = new float[64];
+        java.util.Arrays.fill(ones, 1f);
+        MemorySegment seg = MemorySegment.ofArray(new byte[128]);
+        WeightKernels.quantizer(DType.F16).quantize(w, 0, 64, seg, 0);
+        assertEquals(65504f, WeightKernels.simd(DType.F16).dot(seg, 0, ones, 0, 64));
+    }
+
+    @Test
     void f16QuantizerRoundTripsSpecialValues() {
         float[] in = {0f, -0f, 1f, -2.5f, 65504f, 65520f, 1e6f, 0x1p-24f, 0x1p-25f, 0x1.8p-25f, 0x1p-14f, 0x1.ff8p-15f,
             Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 1f + 0x1p-11f, 1f + 0x3p-11f};
