@@ -110,15 +110,17 @@ public final class Nf4SimdKernel implements WeightKernel {
      * {@code codesOffset}; only when {@link #SUPPORTED}.
      */
     static FloatVector codesDot(MemorySegment w, long codesOffset, float[] x, int xOffset) {
-        FloatVector sum = FloatVector.zero(F);
+        // even and odd lanes in separate accumulators: two short dependency chains instead of one long one
+        FloatVector even = FloatVector.zero(F);
+        FloatVector odd = FloatVector.zero(F);
         for (int j = 0; j < 32; j += L) {
             IntVector packed = widen(w, codesOffset + j);
             FloatVector x0 = FloatVector.fromArray(F, x, xOffset + 2 * j);
             FloatVector x1 = FloatVector.fromArray(F, x, xOffset + 2 * j + L);
-            sum = lookUp(packed.lanewise(VectorOperators.LSHR, 4)).fma(EVEN.selectFrom(x0, x1), sum);
-            sum = lookUp(packed.and(15)).fma(ODD.selectFrom(x0, x1), sum);
+            even = lookUp(packed.lanewise(VectorOperators.LSHR, 4)).fma(EVEN.selectFrom(x0, x1), even);
+            odd = lookUp(packed.and(15)).fma(ODD.selectFrom(x0, x1), odd);
         }
-        return sum;
+        return even.add(odd);
     }
 
     private static IntVector widen(MemorySegment seg, long byteOffset) {
