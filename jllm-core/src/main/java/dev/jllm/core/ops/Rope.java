@@ -20,36 +20,54 @@ import jdk.incubator.vector.VectorSpecies;
 public final class Rope {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromOp(F, j -> j ^ 1);
+    private static final VectorShuffle<Float> REPEAT_FIRST_HALF = VectorShuffle.fromOp(F, j -> j / 2);
+    private static final VectorShuffle<Float> REPEAT_SECOND_HALF = VectorShuffle.fromOp(F, j -> F.length() / 2 + j / 2);
+    private static final FloatVector PAIR_SIGNS = FloatVector.fromArray(F, pairSigns(), 0);
 
     private Rope() {
+    }
+
+    private static float[] pairSigns() {
+        float[] signs = new float[F.length()];
+        for (int j = 0; j < signs.length; j++) {
+            signs[j] = j % 2 == 0 ? -1f : 1f;
+        }
+        return signs;
     }
 
     /** Rotates adjacent pairs of each of {@code heads} heads of {@code headDim} at {@code x[offset ..]}. */
     public static void applyAdjacent(float[] x, int offset, int heads, int headDim, RopeTable table, int position) {
         check(x, offset, heads, headDim, table, position);
-        int r = table.rotaryDim();
-        float[] cos = table.cosPairsTable();
-        float[] sin = table.sinPairsSignedTable();
-        int t = position * r;
-        int bound = F.loopBound(r);
+        int half = table.rotaryDim() / 2;
+        float[] cos = table.cosTable();
+        float[] sin = table.sinTable();
+        int t = position * half;
+        int lanes = F.length();
+        int i = 0;
+        // L pairs per step: their L cosines and sines, each repeated for both members of a pair, cover two vectors of x
+        for (; i + lanes <= half; i += lanes) {
+            FloatVector c = FloatVector.fromArray(F, cos, t + i);
+            FloatVector s = FloatVector.fromArray(F, sin, t + i);
+            FloatVector c0 = c.rearrange(REPEAT_FIRST_HALF);
+            FloatVector c1 = c.rearrange(REPEAT_SECOND_HALF);
+            FloatVector s0 = s.rearrange(REPEAT_FIRST_HALF).mul(PAIR_SIGNS);
+            FloatVector s1 = s.rearrange(REPEAT_SECOND_HALF).mul(PAIR_SIGNS);
+            for (int h = 0; h < heads; h++) {
+                int at = offset + h * headDim + 2 * i;
+                // (a, b) → (a·c − b·s, b·c + a·s): the pair-swapped vector times (−s, s)
+                FloatVector v0 = FloatVector.fromArray(F, x, at);
+                FloatVector v1 = FloatVector.fromArray(F, x, at + lanes);
+                v0.mul(c0).add(v0.rearrange(SWAP_PAIRS).mul(s0)).intoArray(x, at);
+                v1.mul(c1).add(v1.rearrange(SWAP_PAIRS).mul(s1)).intoArray(x, at + lanes);
+            }
+        }
         for (int h = 0; h < heads; h++) {
             int base = offset + h * headDim;
-            int j = 0;
-            for (; j < bound; j += F.length()) {
-                FloatVector v = FloatVector.fromArray(F, x, base + j);
-                // (a, b) → (a·c − b·s, b·c + a·s): the swapped vector times the signed sines
-                FloatVector swapped = v.rearrange(SWAP_PAIRS);
-                v.mul(FloatVector.fromArray(F, cos, t + j))
-                        .add(swapped.mul(FloatVector.fromArray(F, sin, t + j)))
-                        .intoArray(x, base + j);
-            }
-            for (; j < r; j += 2) {
-                float a = x[base + j];
-                float b = x[base + j + 1];
-                float c = cos[t + j];
-                float s = sin[t + j + 1];
-                x[base + j] = a * c - b * s;
-                x[base + j + 1] = b * c + a * s;
+            for (int p = i; p < half; p++) {
+                float a = x[base + 2 * p];
+                float b = x[base + 2 * p + 1];
+                x[base + 2 * p] = a * cos[t + p] - b * sin[t + p];
+                x[base + 2 * p + 1] = b * cos[t + p] + a * sin[t + p];
             }
         }
     }

@@ -4,10 +4,7 @@ package dev.jllm.core.ops;
  * Precomputed cosines and sines of rotary position embeddings (Su et al. 2021): for position p
  * and pair i (0 ≤ i < rotaryDim/2) the angle is p · theta^(−2i/rotaryDim). Angles and their
  * cosines and sines are computed in double and rounded once to float.
- *
- * <p>The table keeps the values twice: per pair ({@link #cos}, {@link #sin}), which the halves
- * layout reads contiguously, and per element with each value repeated for both members of a pair
- * and the sine negated for the first, which the adjacent layout multiplies lane by lane.
+ * The table holds rotaryDim/2 cosines and as many sines per position (4·rotaryDim bytes).
  */
 public final class RopeTable {
     private final int rotaryDim;
@@ -15,8 +12,6 @@ public final class RopeTable {
     private final double theta;
     private final float[] cos;
     private final float[] sin;
-    private final float[] cosPairs;
-    private final float[] sinPairsSigned;
 
     /**
      * A table for positions 0 .. maxPositions − 1.
@@ -49,8 +44,6 @@ public final class RopeTable {
         }
         cos = new float[maxPositions * half];
         sin = new float[maxPositions * half];
-        cosPairs = new float[maxPositions * rotaryDim];
-        sinPairsSigned = new float[maxPositions * rotaryDim];
         for (int p = 0; p < maxPositions; p++) {
             for (int i = 0; i < half; i++) {
                 double angle = p * frequency[i];
@@ -58,10 +51,6 @@ public final class RopeTable {
                 float s = (float) Math.sin(angle);
                 cos[p * half + i] = c;
                 sin[p * half + i] = s;
-                cosPairs[p * rotaryDim + 2 * i] = c;
-                cosPairs[p * rotaryDim + 2 * i + 1] = c;
-                sinPairsSigned[p * rotaryDim + 2 * i] = -s;
-                sinPairsSigned[p * rotaryDim + 2 * i + 1] = s;
             }
         }
     }
@@ -107,15 +96,5 @@ public final class RopeTable {
     /** Per-pair sines, position-major. */
     float[] sinTable() {
         return sin;
-    }
-
-    /** Cosines repeated for both members of each pair, position-major (rotaryDim per position). */
-    float[] cosPairsTable() {
-        return cosPairs;
-    }
-
-    /** Sines per element, −sin for a pair's first member and +sin for its second. */
-    float[] sinPairsSignedTable() {
-        return sinPairsSigned;
     }
 }

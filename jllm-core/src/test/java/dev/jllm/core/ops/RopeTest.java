@@ -75,7 +75,8 @@ class RopeTest {
     void simdMatchesTwinWithPartialRotaryAndOddSizes() {
         Random rnd = new Random(43);
         // rotary dims that are not a multiple of the vector width exercise the tails
-        int[][] shapes = {{1, 2, 2}, {3, 30, 30}, {2, 34, 34}, {4, 64, 16}, {5, 80, 34}, {2, 128, 128}, {1, 96, 64}};
+        int[][] shapes = {{1, 2, 2}, {3, 30, 30}, {2, 34, 34}, {4, 64, 16}, {5, 80, 34}, {2, 128, 128}, {1, 96, 64},
+            {3, 96, 96}, {2, 112, 100}, {1, 256, 200}};
         for (int[] s : shapes) {
             int heads = s[0];
             int headDim = s[1];
