@@ -2,9 +2,9 @@ package dev.jllm.core.ops;
 
 /**
  * Precomputed cosines and sines of rotary position embeddings (Su et al. 2021): for position p
- * and pair i (0 ≤ i < rotaryDim/2) the angle is p · theta^(−2i/rotaryDim). Angles and their
- * cosines and sines are computed in double and rounded once to float.
- * The table holds rotaryDim/2 cosines and as many sines per position (4·rotaryDim bytes).
+ * and pair i (0 ≤ i &lt; rotaryDim/2) the angle is p · theta^(−2i/rotaryDim). Angles and their
+ * cosines and sines are computed in double and rounded once to float. The table holds
+ * rotaryDim/2 cosines and as many sines per position (4·rotaryDim bytes).
  */
 public final class RopeTable {
     private final int rotaryDim;
