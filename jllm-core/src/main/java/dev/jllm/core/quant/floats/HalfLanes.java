@@ -18,7 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * infinities and NaNs (made quiet) get the all-ones exponent by a masked OR.
  */
 final class HalfLanes {
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** The preferred species, but at least 128 bits: the shorts it widens need a 64-bit vector at least. */
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 128
+            ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_128;
     static final VectorSpecies<Integer> I = F.withLanes(int.class);
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     private static final float REBIAS = 0x1p112f;
