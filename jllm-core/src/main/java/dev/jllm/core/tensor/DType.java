@@ -7,7 +7,8 @@ package dev.jllm.core.tensor;
  * of a tensor must hold a whole number of blocks. The byte layouts are exactly GGML's (see
  * {@code ggml-common.h}) so that tensors of GGUF files written by llama.cpp are used in place.
  * NF4 is not a GGML type: it is QLoRA's 4-bit NormalFloat, laid out here as a block of 64
- * elements (an F32 absmax followed by 32 bytes of packed 4-bit codes, low nibble first).
+ * elements: an F32 absmax followed by 32 bytes of 4-bit codes, element 2i in the high nibble and
+ * 2i+1 in the low nibble of byte i (bitsandbytes' order).
  */
 public enum DType {
     /** IEEE binary32. */
