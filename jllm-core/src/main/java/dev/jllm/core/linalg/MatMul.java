@@ -5,6 +5,7 @@ import dev.jllm.core.quant.WeightKernel;
 import dev.jllm.core.quant.WeightKernels;
 import dev.jllm.core.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Matrix product against weights of any type, {@code Y[t][r] = Σ_c X[t][c]·W[r][c]} (Y = X·Wᵀ),
@@ -32,6 +33,8 @@ public final class MatMul {
         final float[] rows = new float[NR * KC];
         final float[] packed = new float[NR * KC];
         final float[] edge = new float[MR * NR];
+        final int[] gather = new int[NR];
+        int gatherKc = -1;
     }
 
     private MatMul() {
@@ -142,17 +145,20 @@ public final class MatMul {
         for (int r = 0; r < nr; r++) {
             kernel.dequantize(data, offset + r * rowBytes, rowsBuf, r * kc, kc);
         }
-        for (int r = 0; r < NR; r++) {
-            if (r < nr) {
-                int src = r * kc;
-                for (int p = 0; p < kc; p++) {
-                    packed[p * NR + r] = rowsBuf[src + p];
-                }
-            } else {
-                for (int p = 0; p < kc; p++) {
-                    packed[p * NR + r] = 0f;
-                }
+        if (nr < NR) {
+            java.util.Arrays.fill(rowsBuf, nr * kc, NR * kc, 0f);
+        }
+        if (panel.gatherKc != kc) {
+            for (int r = 0; r < NR; r++) {
+                panel.gather[r] = r * kc;
             }
+            panel.gatherKc = kc;
+        }
+        // Transpose rows into k-major order with gathers: lane r of step p reads row r at column p.
+        int[] idx = panel.gather;
+        for (int p = 0; p < kc; p++) {
+            FloatVector.fromArray(GemmKernel.SPECIES, rowsBuf, p, idx, 0).intoArray(packed, p * NR);
+            FloatVector.fromArray(GemmKernel.SPECIES, rowsBuf, p, idx, GemmKernel.L).intoArray(packed, p * NR + GemmKernel.L);
         }
     }
 

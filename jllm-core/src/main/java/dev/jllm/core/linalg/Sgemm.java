@@ -17,12 +17,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Sgemm {
     /** Depth of a packed panel: one B sliver (KC × NR floats = 32 KiB with AVX-512) fits in L1. */
     static final int KC = 256;
-    /** Rows of a packed A block: MC × KC floats (≈ 240 KiB) stay in L2. */
-    static final int MC = GemmKernel.MR * 40;
+    /** Rows of a packed A block: MC × KC floats (384 KiB) stay in L2. */
+    static final int MC = GemmKernel.MR * 64;
     /** Columns of a packed B panel. */
     static final int NC = GemmKernel.NR * 128;
     /** B slivers per parallel task. */
-    private static final int SLIVERS_PER_TASK = 4;
+    private static final int SLIVERS_PER_TASK = 8;
 
     private static final int MR = GemmKernel.MR;
     private static final int NR = GemmKernel.NR;
