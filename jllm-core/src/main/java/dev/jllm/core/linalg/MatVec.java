@@ -19,9 +19,9 @@ import java.lang.foreign.MemorySegment;
  */
 public final class MatVec {
     private static final int CACHE_LINE = 64;
-    private static final DType[] ACTIVATION_FORMATS = {DType.Q8_0, DType.Q8_1, DType.Q8_K};
+    /** This thread's activation buffers, one per format (Q8_0, Q8_1, Q8_K), grown as needed. */
     private static final ThreadLocal<QuantizedActivations[]> ACTIVATIONS =
-            ThreadLocal.withInitial(() -> new QuantizedActivations[ACTIVATION_FORMATS.length]);
+            ThreadLocal.withInitial(() -> new QuantizedActivations[3]);
 
     private MatVec() {
     }
@@ -159,7 +159,11 @@ public final class MatVec {
             return null; // F32 activations are this kernel's path (or the row does not fill whole activation blocks)
         }
         QuantizedActivations[] cache = ACTIVATIONS.get();
-        int slot = java.util.Arrays.asList(ACTIVATION_FORMATS).indexOf(format);
+        int slot = switch (format) {
+            case Q8_0 -> 0;
+            case Q8_1 -> 1;
+            default -> 2;
+        };
         QuantizedActivations qx = cache[slot];
         if (qx == null || qx.capacity() < cols) {
             qx = new QuantizedActivations(format, cols);
