@@ -3,6 +3,7 @@ package dev.jllm.core.linalg;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.core.quant.QuantizedActivations;
 import dev.jllm.core.quant.WeightKernel;
 import dev.jllm.core.quant.WeightKernels;
 import dev.jllm.core.tensor.DType;
@@ -45,10 +46,17 @@ class EveryWeightTypeTest {
                 Tensor w = RandomWeights.gaussian(arena, type, 17, cols, 5);
                 float[] x = TestKernels.gaussian(rnd, cols);
                 float[] y = new float[17];
-                float[] expected = new float[17];
                 WeightKernel ref = WeightKernels.reference(type);
-                MatVec.reference(ref, w, x, 0, expected, 0);
+                WeightKernel simd = WeightKernels.simd(type);
                 MatVec.multiply(pool, w, x, y);
+                // The expectation takes the path MatVec takes for the SIMD kernel: float or quantized x.
+                DType format = simd.activationType();
+                QuantizedActivations qx = format == null ? null : new QuantizedActivations(format, cols).quantize(x, 0, cols);
+                float[] expected = new float[17];
+                for (int r = 0; r < 17; r++) {
+                    expected[r] = qx == null ? ref.dot(w.data(), r * w.rowBytes(), x, 0, cols)
+                            : ref.dotQuantized(w.data(), r * w.rowBytes(), qx, 0, cols);
+                }
                 float[] row = new float[cols];
                 for (int r = 0; r < 17; r++) {
                     ref.dequantize(w.data(), r * w.rowBytes(), row, 0, cols);
