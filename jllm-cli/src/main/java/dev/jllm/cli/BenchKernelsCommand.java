@@ -24,18 +24,19 @@ final class BenchKernelsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--json", description = "One JSON object per line instead of a table.")
+    @Option(names = "--json", description = "One JSON object per line instead of a table, with keys type, rows, cols, "
+            + "threads, gbps, bandwidth_gbps (the read bandwidth), read_gbps, triad_gbps, pct, median_us, weight_bytes.")
     boolean json;
 
-    @Option(names = "--threads", split = ",", defaultValue = "1,2", paramLabel = "N[,N...]",
+    @Option(names = "--threads", split = ",", defaultValue = "1,2", paramLabel = "N",
             description = "Thread counts to measure (default: ${DEFAULT-VALUE}).")
     List<Integer> threads;
 
-    @Option(names = "--types", split = ",", paramLabel = "TYPE[,TYPE...]",
+    @Option(names = "--types", split = ",", paramLabel = "TYPE",
             description = "Weight types (default: every type that has kernels).")
-    List<DType> types;
+    List<String> types;
 
-    @Option(names = "--sizes", split = ",", defaultValue = "4096x4096,11008x4096", paramLabel = "ROWSxCOLS[,...]",
+    @Option(names = "--sizes", split = ",", defaultValue = "4096x4096,11008x4096", paramLabel = "ROWSxCOLS",
             description = "Matrix shapes, rows x columns (default: ${DEFAULT-VALUE}).")
     List<String> sizes;
 
@@ -103,7 +104,8 @@ final class BenchKernelsCommand implements Callable<Integer> {
                 }
             }
         } else {
-            for (DType t : types) {
+            for (String name : types) {
+                DType t = parseType(name);
                 if (!WeightKernels.hasKernels(t)) {
                     throw new IllegalArgumentException("no kernels for weight type " + t);
                 }
@@ -133,6 +135,15 @@ final class BenchKernelsCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--memory-mib must be positive, got " + memoryMib);
         }
         return new KernelBenchmark.Config(chosen, shapes, threads, seconds, memory, WeightKernels::simd);
+    }
+
+    private static DType parseType(String name) {
+        try {
+            return DType.valueOf(name.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown weight type '" + name + "' (known: "
+                    + java.util.Arrays.toString(DType.values()) + ")");
+        }
     }
 
     private static String toJson(KernelBenchmark.Result r) {
