@@ -2,6 +2,7 @@ package dev.jllm.core.linalg;
 
 import dev.jllm.core.parallel.WorkerPool;
 import java.util.concurrent.atomic.AtomicLong;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Single-precision general matrix multiply, {@code C = alpha·op(A)·op(B) + beta·C}, on row-major
@@ -182,8 +183,19 @@ public final class Sgemm {
     /** Packs op(B)[pc .. pc+kc)[j .. j+cols) into one NR-column sliver at {@code dst[at]}. */
     private static void packB(boolean transB, float[] b, int bOffset, int ldb, int pc, int kc, int j, int cols,
                               float[] dst, int at) {
-        if (transB) {
-            // op(B) column j is row j of the stored n×k matrix: read it along k.
+        if (transB && cols == NR) {
+            // op(B) column j is row j of the stored n×k matrix: gather one k from NR rows at a time.
+            int[] rowStarts = new int[NR];
+            for (int c = 0; c < NR; c++) {
+                rowStarts[c] = c * ldb;
+            }
+            int src = bOffset + j * ldb + pc;
+            for (int p = 0; p < kc; p++) {
+                FloatVector.fromArray(GemmKernel.SPECIES, b, src + p, rowStarts, 0).intoArray(dst, at + p * NR);
+                FloatVector.fromArray(GemmKernel.SPECIES, b, src + p, rowStarts, GemmKernel.L)
+                        .intoArray(dst, at + p * NR + GemmKernel.L);
+            }
+        } else if (transB) {
             for (int c = 0; c < NR; c++) {
                 if (c < cols) {
                     int src = bOffset + (j + c) * ldb + pc;
