@@ -44,7 +44,7 @@ public final class RandomWeights {
             throw new IllegalArgumentException("negative shape [" + rows + ", " + cols + "]");
         }
         Tensor t = Tensor.allocate(arena, type, rows, cols);
-        int drawn = Math.max(0, Math.min(rows, distinctRows));
+        int drawn = Math.min(rows, Math.max(1, distinctRows));
         SplittableRandom rnd = new SplittableRandom(seed);
         MemorySegment data = t.data();
         long rowBytes = t.rowBytes();
@@ -55,10 +55,8 @@ public final class RandomWeights {
             }
             writeRow(type, row, data, r * rowBytes, rnd);
         }
-        for (long r = drawn; r < rows && drawn > 0; ) {
-            long n = Math.min(drawn, rows - r); // copy whole drawn block at a time, doubling not needed
-            MemorySegment.copy(data, 0, data, r * rowBytes, n * rowBytes);
-            r += n;
+        for (long r = drawn; r < rows; r += drawn) {
+            MemorySegment.copy(data, 0, data, r * rowBytes, Math.min(drawn, rows - r) * rowBytes);
         }
         return t;
     }
