@@ -25,7 +25,8 @@ final class BenchKernelsCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--json", description = "One JSON object per line instead of a table, with keys type, rows, cols, "
-            + "threads, gbps, bandwidth_gbps (the read bandwidth), read_gbps, triad_gbps, pct, median_us, weight_bytes.")
+            + "threads, gbps, bandwidth_gbps (the read bandwidth), read_gbps, triad_gbps, pct, median_us, "
+            + "weight_bytes.")
     boolean json;
 
     @Option(names = "--threads", split = ",", defaultValue = "1,2", paramLabel = "N",
@@ -41,7 +42,8 @@ final class BenchKernelsCommand implements Callable<Integer> {
     List<String> sizes;
 
     @Option(names = "--seconds", defaultValue = "0.3", paramLabel = "S",
-            description = "Timed seconds per measurement, after a warm-up of a third of that (default: ${DEFAULT-VALUE}).")
+            description = "Timed seconds per measurement, after a warm-up of a third of that "
+                    + "(default: ${DEFAULT-VALUE}).")
     double seconds;
 
     @Option(names = "--memory-mib", paramLabel = "MIB",

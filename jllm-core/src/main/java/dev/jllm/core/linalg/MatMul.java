@@ -158,7 +158,8 @@ public final class MatMul {
         int[] idx = panel.gather;
         for (int p = 0; p < kc; p++) {
             FloatVector.fromArray(GemmKernel.SPECIES, rowsBuf, p, idx, 0).intoArray(packed, p * NR);
-            FloatVector.fromArray(GemmKernel.SPECIES, rowsBuf, p, idx, GemmKernel.L).intoArray(packed, p * NR + GemmKernel.L);
+            FloatVector.fromArray(GemmKernel.SPECIES, rowsBuf, p, idx, GemmKernel.L)
+                    .intoArray(packed, p * NR + GemmKernel.L);
         }
     }
 

@@ -48,7 +48,8 @@ public final class MatVec {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         pool.parallelFor(groups, (from, to) ->
-                rows(kernel, data, rowBytes, from * group, Math.min(rows, to * group), x, xOffset, qx, cols, y, yOffset));
+                rows(kernel, data, rowBytes, from * group, Math.min(rows, to * group),
+                        x, xOffset, qx, cols, y, yOffset));
     }
 
     /**

@@ -51,7 +51,8 @@ class EveryWeightTypeTest {
                 MatVec.multiply(pool, w, x, y);
                 // The expectation takes the path MatVec takes for the SIMD kernel: float or quantized x.
                 DType format = simd.activationType();
-                QuantizedActivations qx = format == null ? null : new QuantizedActivations(format, cols).quantize(x, 0, cols);
+                QuantizedActivations qx =
+                        format == null ? null : new QuantizedActivations(format, cols).quantize(x, 0, cols);
                 float[] expected = new float[17];
                 for (int r = 0; r < 17; r++) {
                     expected[r] = qx == null ? ref.dot(w.data(), r * w.rowBytes(), x, 0, cols)
@@ -84,8 +85,8 @@ class EveryWeightTypeTest {
                 MatMul.reference(WeightKernels.reference(type), w, x, 0, n, expected, 0);
                 MatMul.multiply(pool, w, x, n, y);
                 for (int i = 0; i < y.length; i++) {
-                    assertEquals(expected[i], y[i], 1e-4f * (float) Math.sqrt(cols) * Math.max(1f, Math.abs(expected[i])),
-                            type + " at " + i);
+                    float tol = 1e-4f * (float) Math.sqrt(cols) * Math.max(1f, Math.abs(expected[i]));
+                    assertEquals(expected[i], y[i], tol, type + " at " + i);
                 }
             }
         }
