@@ -12,13 +12,17 @@ import java.lang.foreign.MemorySegment;
  * Matrix-vector product (GEMV) over weights of any type: {@code y[r] = Σ_c W[r][c]·x[c]}, the
  * core of a decode step.
  *
- * <p>Rows are split into contiguous ranges, one per worker, with range boundaries on 64-byte
- * cache-line boundaries of the weights where the row size allows, so no line is read by two
- * threads. A type whose kernel takes quantized activations ({@link WeightKernel#activationType()})
- * gets x quantized once per call into a per-thread buffer that is reused across calls.
+ * <p>Rows are split into contiguous chunks, {@link #CHUNKS_PER_THREAD} per worker, that workers
+ * claim as they go (so a thread slowed by other load on the machine does not hold up the rest),
+ * with chunk boundaries on 64-byte cache-line boundaries of the weights where the row size
+ * allows, so no line is read by two threads. A type whose kernel takes quantized activations
+ * ({@link WeightKernel#activationType()}) gets x quantized once per call into a per-thread buffer
+ * that is reused across calls.
  */
 public final class MatVec {
     private static final int CACHE_LINE = 64;
+    /** Chunks per worker: long enough streams for the prefetchers, enough to even out the load. */
+    static final int CHUNKS_PER_THREAD = 4;
     /** This thread's activation buffers, one per format (Q8_0, Q8_1, Q8_K), grown as needed. */
     private static final ThreadLocal<QuantizedActivations[]> ACTIVATIONS =
             ThreadLocal.withInitial(() -> new QuantizedActivations[3]);
@@ -47,7 +51,7 @@ public final class MatVec {
         int groups = (rows + group - 1) / group;
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
-        pool.parallelFor(groups, (from, to) ->
+        pool.parallelForDynamic(groups, grain(groups, pool), (from, to) ->
                 rows(kernel, data, rowBytes, from * group, Math.min(rows, to * group),
                         x, xOffset, qx, cols, y, yOffset));
     }
@@ -104,7 +108,7 @@ public final class MatVec {
             int rows = Math.toIntExact(ws[i].rows());
             firstGroup[i + 1] = firstGroup[i] + (rows + groupRows[i] - 1) / groupRows[i];
         }
-        pool.parallelFor(firstGroup[n], (from, to) -> {
+        pool.parallelForDynamic(firstGroup[n], grain(firstGroup[n], pool), (from, to) -> {
             for (int i = 0; i < n && from < to; i++) {
                 int lo = Math.max(from, firstGroup[i]);
                 int hi = Math.min(to, firstGroup[i + 1]);
@@ -171,6 +175,11 @@ public final class MatVec {
             cache[slot] = qx;
         }
         return qx.quantize(x, xOffset, cols);
+    }
+
+    /** Row groups per claimed chunk. */
+    private static int grain(int groups, WorkerPool pool) {
+        return Math.max(1, groups / (pool.threads() * CHUNKS_PER_THREAD));
     }
 
     /** Smallest number of rows whose bytes are a whole number of cache lines (1 for most shapes). */
