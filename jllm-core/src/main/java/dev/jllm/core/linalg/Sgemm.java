@@ -43,6 +43,16 @@ public final class Sgemm {
     }
 
     /**
+     * {@code C = op(A)·op(B)} for tightly packed row-major matrices from index 0 (C is
+     * overwritten): the common case of {@link #multiply(WorkerPool, boolean, boolean, int, int, int,
+     * float, float[], int, int, float[], int, int, float, float[], int, int) the full form}.
+     */
+    public static void multiply(WorkerPool pool, boolean transA, boolean transB, int m, int n, int k,
+                                float[] a, float[] b, float[] c) {
+        multiply(pool, transA, transB, m, n, k, 1f, a, 0, transA ? m : k, b, 0, transB ? k : n, 0f, c, 0, n);
+    }
+
+    /**
      * Computes {@code C = alpha·op(A)·op(B) + beta·C} where op(A) is m×k, op(B) is k×n and C is
      * m×n. Element (i, j) of a row-major matrix X is {@code x[xOffset + i·ldx + j]}; a transposed
      * operand is stored as its transpose (A as k×m, B as n×k). When {@code beta} is 0, C is not

@@ -97,6 +97,24 @@ class SgemmTest {
     }
 
     @Test
+    void compactFormUsesTightLeadingDimensions() {
+        Random rnd = new Random(3);
+        for (int t = 0; t < 4; t++) {
+            boolean ta = (t & 1) != 0;
+            boolean tb = (t & 2) != 0;
+            float[] a = random(rnd, 5 * 9);
+            float[] b = random(rnd, 9 * 7);
+            float[] c = random(rnd, 5 * 7);
+            float[] expected = new float[5 * 7];
+            Sgemm.reference(ta, tb, 5, 7, 9, 1f, a, 0, ta ? 5 : 9, b, 0, tb ? 9 : 7, 0f, expected, 0, 7);
+            Sgemm.multiply(three, ta, tb, 5, 7, 9, a, b, c);
+            for (int i = 0; i < c.length; i++) {
+                assertEquals(expected[i], c[i], 1e-4f * Math.max(1f, Math.abs(expected[i])));
+            }
+        }
+    }
+
+    @Test
     void betaZeroDoesNotReadC() {
         float[] a = {1, 2};
         float[] b = {3, 4};
