@@ -1,0 +1,99 @@
+package dev.jllm.core.linalg;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The register-blocked inner kernel shared by {@link Sgemm} and {@link MatMul}: it adds the
+ * product of an {@link #MR}-row sliver of packed A and an {@link #NR}-column sliver of packed B
+ * to a tile of C.
+ *
+ * <p>Packed A holds, for each k, the {@code MR} values of one column of the sliver next to each
+ * other; packed B holds, for each k, {@code NR} values of one row. Slivers are zero-padded to full
+ * size, so the loop is always full width; only the write-back clips to the valid tile.
+ */
+final class GemmKernel {
+    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    /** Vector length in floats. */
+    static final int L = SPECIES.length();
+    /** Rows of C per kernel call: 6 rows × 2 vectors = 12 accumulators leave room for operands. */
+    static final int MR = 6;
+    /** Columns of C per kernel call: two vectors. */
+    static final int NR = 2 * L;
+
+    private GemmKernel() {
+    }
+
+    /**
+     * C[0..rows)[0..cols) += packedA-sliver · packedB-sliver over {@code kc} steps.
+     *
+     * @param a packed A, sliver starting at {@code ai} ({@code MR * kc} floats)
+     * @param b packed B, sliver starting at {@code bi} ({@code NR * kc} floats)
+     * @param c output, tile at {@code ci} with row stride {@code ldc}
+     * @param rows valid rows of the tile (≤ MR)
+     * @param cols valid columns of the tile (≤ NR)
+     * @param edge scratch of at least {@code MR * NR} floats for clipped tiles
+     */
+    static void multiplyAdd(int kc, float[] a, int ai, float[] b, int bi,
+                            float[] c, int ci, int ldc, int rows, int cols, float[] edge) {
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+        int ae = ai + kc * MR;
+        for (; ai < ae; ai += MR, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ai]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(SPECIES, a[ai + 1]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(SPECIES, a[ai + 2]);
+            c20 = b0.fma(x, c20);
+            c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(SPECIES, a[ai + 3]);
+            c30 = b0.fma(x, c30);
+            c31 = b1.fma(x, c31);
+            x = FloatVector.broadcast(SPECIES, a[ai + 4]);
+            c40 = b0.fma(x, c40);
+            c41 = b1.fma(x, c41);
+            x = FloatVector.broadcast(SPECIES, a[ai + 5]);
+            c50 = b0.fma(x, c50);
+            c51 = b1.fma(x, c51);
+        }
+        if (rows == MR && cols == NR) {
+            addRow(c, ci, c00, c01);
+            addRow(c, ci + ldc, c10, c11);
+            addRow(c, ci + 2 * ldc, c20, c21);
+            addRow(c, ci + 3 * ldc, c30, c31);
+            addRow(c, ci + 4 * ldc, c40, c41);
+            addRow(c, ci + 5 * ldc, c50, c51);
+            return;
+        }
+        // Clipped tile: spill the accumulators and add the valid part element by element.
+        c00.intoArray(edge, 0);
+        c01.intoArray(edge, L);
+        c10.intoArray(edge, NR);
+        c11.intoArray(edge, NR + L);
+        c20.intoArray(edge, 2 * NR);
+        c21.intoArray(edge, 2 * NR + L);
+        c30.intoArray(edge, 3 * NR);
+        c31.intoArray(edge, 3 * NR + L);
+        c40.intoArray(edge, 4 * NR);
+        c41.intoArray(edge, 4 * NR + L);
+        c50.intoArray(edge, 5 * NR);
+        c51.intoArray(edge, 5 * NR + L);
+        for (int r = 0; r < rows; r++) {
+            int row = ci + r * ldc;
+            for (int j = 0; j < cols; j++) {
+                c[row + j] += edge[r * NR + j];
+            }
+        }
+    }
+
+    private static void addRow(float[] c, int at, FloatVector v0, FloatVector v1) {
+        FloatVector.fromArray(SPECIES, c, at).add(v0).intoArray(c, at);
+        FloatVector.fromArray(SPECIES, c, at + L).add(v1).intoArray(c, at + L);
+    }
+}
