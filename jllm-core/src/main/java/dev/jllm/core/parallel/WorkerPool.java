@@ -32,6 +32,7 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private static final long SPIN_NANOS = Long.getLong("jllm.pool.spinMicros", 200) * 1000L;
+    private static final long YIELD_AFTER_NANOS = 50_000L;
     private static volatile WorkerPool common;
 
     private final int threads;
@@ -118,7 +119,16 @@ public final class WorkerPool implements AutoCloseable {
             } finally {
                 insideTask.set(Boolean.FALSE);
             }
-            while (pending.get() != 0) {
+            long waitStart = 0;
+            for (int spins = 1; pending.get() != 0; spins++) {
+                // after a while, yield: on a busy machine the worker we wait for may need this core
+                if ((spins & 255) == 0) {
+                    if (waitStart == 0) {
+                        waitStart = System.nanoTime();
+                    } else if (System.nanoTime() - waitStart > YIELD_AFTER_NANOS) {
+                        Thread.yield();
+                    }
+                }
                 Thread.onSpinWait();
             }
             task = null;
