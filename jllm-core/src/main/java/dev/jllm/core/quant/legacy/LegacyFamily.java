@@ -10,16 +10,29 @@ public final class LegacyFamily implements WeightFamily {
 
     @Override
     public WeightKernel simd(DType type) {
-        return null;
+        return switch (type) {
+            case Q8_0 -> new Q8_0Kernel(null);
+            case Q4_0 -> new Q4_0Kernel(null);
+            case Q4_1 -> new Q4_1Kernel(null);
+            case Q5_0 -> new Q5_0Kernel(null);
+            case Q5_1 -> new Q5_1Kernel(null);
+            default -> null;
+        };
     }
 
     @Override
     public WeightKernel reference(DType type) {
-        return null;
+        return switch (type) {
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 -> new LegacyReferenceKernel(type, null);
+            default -> null;
+        };
     }
 
     @Override
     public Quantizer quantizer(DType type) {
-        return null;
+        return switch (type) {
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 -> new LegacyQuantizer(type);
+            default -> null;
+        };
     }
 }

@@ -1,0 +1,143 @@
+package dev.jllm.core.quant.legacy;
+
+import static dev.jllm.core.quant.legacy.LegacySpecies.BYTES;
+import static dev.jllm.core.quant.legacy.LegacySpecies.FLOATS;
+import static dev.jllm.core.quant.legacy.LegacySpecies.FLOAT_LANES;
+import static dev.jllm.core.quant.legacy.LegacySpecies.HALF;
+import static dev.jllm.core.quant.legacy.LegacySpecies.INTS;
+import static dev.jllm.core.quant.legacy.LegacySpecies.LANE_BITS;
+import static dev.jllm.core.quant.legacy.LegacySpecies.QH;
+import static dev.jllm.core.quant.legacy.LegacySpecies.PARTS;
+
+import dev.jllm.core.quant.QuantizedActivations;
+import dev.jllm.core.quant.WeightKernel;
+import dev.jllm.core.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * SIMD kernels of Q5_1 (24-byte blocks: F16 d, F16 m, 32 fifth bits qh as a little-endian int
+ * (bit j for element j), 16 bytes of low nibbles laid out as Q4_0's; value q·d + m). Dot products use Σ(q·d + m)·x = d·Σq·x + m·Σx.
+ */
+final class Q5_1Kernel implements WeightKernel {
+    private static final DType TYPE = DType.Q5_1;
+    private static final int BLOCK_BYTES = 24;
+    private final DType activationType;
+
+    /** Kernels whose {@link #activationType()} is {@code activationType} (null: F32 activations). */
+    Q5_1Kernel(DType activationType) {
+        this.activationType = activationType;
+    }
+
+    @Override
+    public DType type() {
+        return TYPE;
+    }
+
+    @Override
+    public DType activationType() {
+        return activationType;
+    }
+
+    /** Codes from 4-bit values and the fifth bits {@code bits} (bit j for lane j). */
+    private static IntVector withFifthBit(IntVector nibbles, int bits) {
+        return nibbles.lanewise(VectorOperators.OR, 16,
+                IntVector.broadcast(INTS, bits).and(LANE_BITS).compare(VectorOperators.NE, 0));
+    }
+
+    /** Codes of elements p·lanes.. of the low half (elements 0..15). */
+    private static IntVector low(IntVector bytes, int qh, int p) {
+        return withFifthBit(bytes.and(0x0F), qh >>> (p * FLOAT_LANES));
+    }
+
+    /** Codes of the high half (elements 16..31); bytes were sign-extended, hence the mask. */
+    private static IntVector high(IntVector bytes, int qh, int p) {
+        return withFifthBit(bytes.lanewise(VectorOperators.ASHR, 4).and(0x0F), qh >>> (16 + p * FLOAT_LANES));
+    }
+
+    @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int count) {
+        int blocks = KernelArguments.blocks(TYPE, count);
+        KernelArguments.checkBlocks(TYPE, src, offset, blocks);
+        KernelArguments.checkFloats("dst", dst, dstOffset, count);
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
+            FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(src.get(HALF, o)));
+            FloatVector m = FloatVector.broadcast(FLOATS, Float.float16ToFloat(src.get(HALF, o + 2)));
+            int qh = src.get(QH, o + 4);
+            ByteVector qs = ByteVector.fromMemorySegment(BYTES, src, o + 8, ByteOrder.LITTLE_ENDIAN);
+            int y = dstOffset + b * 32;
+            for (int p = 0; p < PARTS; p++) {
+                IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
+                ((FloatVector) low(q, qh, p).convert(VectorOperators.I2F, 0)).fma(d, m).intoArray(dst, y + p * FLOAT_LANES);
+                ((FloatVector) high(q, qh, p).convert(VectorOperators.I2F, 0)).fma(d, m)
+                        .intoArray(dst, y + 16 + p * FLOAT_LANES);
+            }
+        }
+    }
+
+    @Override
+    public float dot(MemorySegment w, long offset, float[] x, int xOffset, int count) {
+        int blocks = KernelArguments.blocks(TYPE, count);
+        KernelArguments.checkBlocks(TYPE, w, offset, blocks);
+        KernelArguments.checkFloats("x", x, xOffset, count);
+        FloatVector acc = FloatVector.zero(FLOATS);
+        FloatVector accMin = FloatVector.zero(FLOATS);
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
+            int xo = xOffset + b * 32;
+            float d = Float.float16ToFloat(w.get(HALF, o));
+            float m = Float.float16ToFloat(w.get(HALF, o + 2));
+            int qh = w.get(QH, o + 4);
+            ByteVector qs = ByteVector.fromMemorySegment(BYTES, w, o + 8, ByteOrder.LITTLE_ENDIAN);
+            FloatVector sq = FloatVector.zero(FLOATS);
+            FloatVector sx = FloatVector.zero(FLOATS);
+            for (int p = 0; p < PARTS; p++) {
+                IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
+                FloatVector xl = FloatVector.fromArray(FLOATS, x, xo + p * FLOAT_LANES);
+                FloatVector xh = FloatVector.fromArray(FLOATS, x, xo + 16 + p * FLOAT_LANES);
+                sq = ((FloatVector) low(q, qh, p).convert(VectorOperators.I2F, 0)).fma(xl, sq);
+                sq = ((FloatVector) high(q, qh, p).convert(VectorOperators.I2F, 0)).fma(xh, sq);
+                sx = sx.add(xl).add(xh);
+            }
+            // the scale and minimum chains are independent, so one block per iteration keeps two in flight
+            acc = sq.fma(FloatVector.broadcast(FLOATS, d), acc);
+            accMin = sx.fma(FloatVector.broadcast(FLOATS, m), accMin);
+        }
+        return acc.add(accMin).reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public float dotQuantized(MemorySegment w, long offset, QuantizedActivations x, int xOffset, int count) {
+        int blocks = KernelArguments.blocks(TYPE, count);
+        KernelArguments.checkBlocks(TYPE, w, offset, blocks);
+        KernelArguments.checkActivations(TYPE, x, xOffset, count, true);
+        byte[] xq = x.qs;
+        float[] xd = x.scales;
+        float[] xs = x.blockSums;
+        FloatVector acc = FloatVector.zero(FLOATS);
+        float minSum = 0f;
+        int xb0 = xOffset / 32;
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
+            int xb = xb0 + b;
+            FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(w.get(HALF, o)) * xd[xb]);
+            minSum += Float.float16ToFloat(w.get(HALF, o + 2)) * xs[xb];
+            int qh = w.get(QH, o + 4);
+            ByteVector qs = ByteVector.fromMemorySegment(BYTES, w, o + 8, ByteOrder.LITTLE_ENDIAN);
+            ByteVector xl = ByteVector.fromArray(BYTES, xq, xb * 32);
+            ByteVector xh = ByteVector.fromArray(BYTES, xq, xb * 32 + 16);
+            for (int p = 0; p < PARTS; p++) {
+                IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
+                IntVector sum = low(q, qh, p).mul((IntVector) xl.convertShape(VectorOperators.B2I, INTS, p))
+                        .add(high(q, qh, p).mul((IntVector) xh.convertShape(VectorOperators.B2I, INTS, p)));
+                acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(d, acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + minSum;
+    }
+}
