@@ -61,10 +61,11 @@ final class Q4_1Kernel implements WeightKernel {
             FloatVector m = FloatVector.broadcast(FLOATS, Float.float16ToFloat(src.get(HALF, o + 2)));
             ByteVector qs = ByteVector.fromMemorySegment(BYTES, src, o + 4, ByteOrder.LITTLE_ENDIAN);
             int y = dstOffset + b * 32;
+            // multiply then add, rounding twice as GGML's dequantize_row does
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
-                ((FloatVector) low(q).convert(VectorOperators.I2F, 0)).fma(d, m).intoArray(dst, y + p * FLOAT_LANES);
-                ((FloatVector) high(q).convert(VectorOperators.I2F, 0)).fma(d, m)
+                ((FloatVector) low(q).convert(VectorOperators.I2F, 0)).mul(d).add(m).intoArray(dst, y + p * FLOAT_LANES);
+                ((FloatVector) high(q).convert(VectorOperators.I2F, 0)).mul(d).add(m)
                         .intoArray(dst, y + 16 + p * FLOAT_LANES);
             }
         }
