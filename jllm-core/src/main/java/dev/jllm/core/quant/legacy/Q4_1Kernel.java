@@ -88,13 +88,15 @@ final class Q4_1Kernel implements WeightKernel {
             FloatVector sx = FloatVector.zero(FLOATS);
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
+                IntVector lo = q.and(0x0F);
+                IntVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F);
                 FloatVector xl = FloatVector.fromArray(FLOATS, x, xo + p * FLOAT_LANES);
                 FloatVector xh = FloatVector.fromArray(FLOATS, x, xo + 16 + p * FLOAT_LANES);
-                sq = ((FloatVector) low(q).convert(VectorOperators.I2F, 0)).fma(xl, sq);
-                sq = ((FloatVector) high(q).convert(VectorOperators.I2F, 0)).fma(xh, sq);
+                sq = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(xl, sq);
+                sq = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(xh, sq);
                 sx = sx.add(xl).add(xh);
             }
-            // the scale and minimum chains are independent, so one block per iteration keeps two in flight
+            // written out in the loop: C2 will not inline a large vector helper once compiled
             acc = sq.fma(FloatVector.broadcast(FLOATS, d), acc);
             accMin = sx.fma(FloatVector.broadcast(FLOATS, m), accMin);
         }
@@ -122,8 +124,10 @@ final class Q4_1Kernel implements WeightKernel {
             ByteVector xh = ByteVector.fromArray(BYTES, xq, xb * 32 + 16);
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
-                IntVector sum = low(q).mul((IntVector) xl.convertShape(VectorOperators.B2I, INTS, p))
-                        .add(high(q).mul((IntVector) xh.convertShape(VectorOperators.B2I, INTS, p)));
+                IntVector lo = q.and(0x0F);
+                IntVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F);
+                IntVector sum = lo.mul((IntVector) xl.convertShape(VectorOperators.B2I, INTS, p))
+                        .add(hi.mul((IntVector) xh.convertShape(VectorOperators.B2I, INTS, p)));
                 acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(d, acc);
             }
         }

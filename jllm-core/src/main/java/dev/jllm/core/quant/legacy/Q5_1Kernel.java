@@ -99,13 +99,19 @@ final class Q5_1Kernel implements WeightKernel {
             FloatVector sx = FloatVector.zero(FLOATS);
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
+                IntVector lo = q.and(0x0F).lanewise(VectorOperators.OR, 16,
+                        IntVector.broadcast(INTS, qh >>> (p * FLOAT_LANES)).and(LANE_BITS)
+                                .compare(VectorOperators.NE, 0));
+                IntVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).lanewise(VectorOperators.OR, 16,
+                        IntVector.broadcast(INTS, qh >>> (16 + p * FLOAT_LANES)).and(LANE_BITS)
+                                .compare(VectorOperators.NE, 0));
                 FloatVector xl = FloatVector.fromArray(FLOATS, x, xo + p * FLOAT_LANES);
                 FloatVector xh = FloatVector.fromArray(FLOATS, x, xo + 16 + p * FLOAT_LANES);
-                sq = ((FloatVector) low(q, qh, p).convert(VectorOperators.I2F, 0)).fma(xl, sq);
-                sq = ((FloatVector) high(q, qh, p).convert(VectorOperators.I2F, 0)).fma(xh, sq);
+                sq = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(xl, sq);
+                sq = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(xh, sq);
                 sx = sx.add(xl).add(xh);
             }
-            // the scale and minimum chains are independent, so one block per iteration keeps two in flight
+            // written out in the loop: C2 will not inline a large vector helper once compiled
             acc = sq.fma(FloatVector.broadcast(FLOATS, d), acc);
             accMin = sx.fma(FloatVector.broadcast(FLOATS, m), accMin);
         }
@@ -134,8 +140,14 @@ final class Q5_1Kernel implements WeightKernel {
             ByteVector xh = ByteVector.fromArray(BYTES, xq, xb * 32 + 16);
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
-                IntVector sum = low(q, qh, p).mul((IntVector) xl.convertShape(VectorOperators.B2I, INTS, p))
-                        .add(high(q, qh, p).mul((IntVector) xh.convertShape(VectorOperators.B2I, INTS, p)));
+                IntVector lo = q.and(0x0F).lanewise(VectorOperators.OR, 16,
+                        IntVector.broadcast(INTS, qh >>> (p * FLOAT_LANES)).and(LANE_BITS)
+                                .compare(VectorOperators.NE, 0));
+                IntVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).lanewise(VectorOperators.OR, 16,
+                        IntVector.broadcast(INTS, qh >>> (16 + p * FLOAT_LANES)).and(LANE_BITS)
+                                .compare(VectorOperators.NE, 0));
+                IntVector sum = lo.mul((IntVector) xl.convertShape(VectorOperators.B2I, INTS, p))
+                        .add(hi.mul((IntVector) xh.convertShape(VectorOperators.B2I, INTS, p)));
                 acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(d, acc);
             }
         }
