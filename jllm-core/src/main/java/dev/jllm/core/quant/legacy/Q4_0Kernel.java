@@ -6,6 +6,8 @@ import static dev.jllm.core.quant.legacy.LegacySpecies.FLOAT_LANES;
 import static dev.jllm.core.quant.legacy.LegacySpecies.HALF;
 import static dev.jllm.core.quant.legacy.LegacySpecies.INTS;
 import static dev.jllm.core.quant.legacy.LegacySpecies.PARTS;
+import static dev.jllm.core.quant.legacy.LegacySpecies.TWO_POW_23;
+import static dev.jllm.core.quant.legacy.LegacySpecies.TWO_POW_23_BITS;
 
 import dev.jllm.core.quant.QuantizedActivations;
 import dev.jllm.core.quant.WeightKernel;
@@ -89,11 +91,12 @@ final class Q4_0Kernel implements WeightKernel {
             FloatVector s = FloatVector.zero(FLOATS);
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
-                IntVector lo = q.and(0x0F).sub(8);
-                IntVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8);
-                s = ((FloatVector) lo.convert(VectorOperators.I2F, 0))
+                FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).reinterpretAsFloats().sub(TWO_POW_23 + 8);
+                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS).reinterpretAsFloats()
+                        .sub(TWO_POW_23 + 8);
+                s = lo
                         .fma(FloatVector.fromArray(FLOATS, x, xo + p * FLOAT_LANES), s);
-                s = ((FloatVector) hi.convert(VectorOperators.I2F, 0))
+                s = hi
                         .fma(FloatVector.fromArray(FLOATS, x, xo + 16 + p * FLOAT_LANES), s);
             }
             acc = s.fma(FloatVector.broadcast(FLOATS, d), acc);

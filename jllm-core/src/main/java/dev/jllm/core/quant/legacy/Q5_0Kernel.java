@@ -8,6 +8,8 @@ import static dev.jllm.core.quant.legacy.LegacySpecies.INTS;
 import static dev.jllm.core.quant.legacy.LegacySpecies.LANE_BITS;
 import static dev.jllm.core.quant.legacy.LegacySpecies.QH;
 import static dev.jllm.core.quant.legacy.LegacySpecies.PARTS;
+import static dev.jllm.core.quant.legacy.LegacySpecies.TWO_POW_23;
+import static dev.jllm.core.quant.legacy.LegacySpecies.TWO_POW_23_BITS;
 
 import dev.jllm.core.quant.QuantizedActivations;
 import dev.jllm.core.quant.WeightKernel;
@@ -101,15 +103,15 @@ final class Q5_0Kernel implements WeightKernel {
             FloatVector s = FloatVector.zero(FLOATS);
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
-                IntVector lo = q.and(0x0F).lanewise(VectorOperators.OR, 16,
+                FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16,
                         IntVector.broadcast(INTS, qh >>> (p * FLOAT_LANES)).and(LANE_BITS)
-                                .compare(VectorOperators.NE, 0)).sub(16);
-                IntVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).lanewise(VectorOperators.OR, 16,
+                                .compare(VectorOperators.NE, 0)).reinterpretAsFloats().sub(TWO_POW_23 + 16);
+                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16,
                         IntVector.broadcast(INTS, qh >>> (16 + p * FLOAT_LANES)).and(LANE_BITS)
-                                .compare(VectorOperators.NE, 0)).sub(16);
-                s = ((FloatVector) lo.convert(VectorOperators.I2F, 0))
+                                .compare(VectorOperators.NE, 0)).reinterpretAsFloats().sub(TWO_POW_23 + 16);
+                s = lo
                         .fma(FloatVector.fromArray(FLOATS, x, xo + p * FLOAT_LANES), s);
-                s = ((FloatVector) hi.convert(VectorOperators.I2F, 0))
+                s = hi
                         .fma(FloatVector.fromArray(FLOATS, x, xo + 16 + p * FLOAT_LANES), s);
             }
             acc = s.fma(FloatVector.broadcast(FLOATS, d), acc);

@@ -8,6 +8,8 @@ import static dev.jllm.core.quant.legacy.LegacySpecies.INTS;
 import static dev.jllm.core.quant.legacy.LegacySpecies.LANE_BITS;
 import static dev.jllm.core.quant.legacy.LegacySpecies.QH;
 import static dev.jllm.core.quant.legacy.LegacySpecies.PARTS;
+import static dev.jllm.core.quant.legacy.LegacySpecies.TWO_POW_23;
+import static dev.jllm.core.quant.legacy.LegacySpecies.TWO_POW_23_BITS;
 
 import dev.jllm.core.quant.QuantizedActivations;
 import dev.jllm.core.quant.WeightKernel;
@@ -21,7 +23,7 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * SIMD kernels of Q5_1 (24-byte blocks: F16 d, F16 m, 32 fifth bits qh as a little-endian int
- * (bit j for element j), 16 bytes of low nibbles laid out as Q4_0's; value q·d + m). Dot products use Σ(q·d + m)·x = d·Σq·x + m·Σx.
+ * (bit j for element j), 16 bytes of low nibbles laid out as Q4_0's; value q·d + m).
  */
 final class Q5_1Kernel implements WeightKernel {
     private static final DType TYPE = DType.Q5_1;
@@ -87,35 +89,29 @@ final class Q5_1Kernel implements WeightKernel {
         KernelArguments.checkBlocks(TYPE, w, offset, blocks);
         KernelArguments.checkFloats("x", x, xOffset, count);
         FloatVector acc = FloatVector.zero(FLOATS);
-        FloatVector accMin = FloatVector.zero(FLOATS);
+        FloatVector accHigh = FloatVector.zero(FLOATS);
         for (int b = 0; b < blocks; b++) {
             long o = offset + (long) b * BLOCK_BYTES;
             int xo = xOffset + b * 32;
-            float d = Float.float16ToFloat(w.get(HALF, o));
-            float m = Float.float16ToFloat(w.get(HALF, o + 2));
+            FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(w.get(HALF, o)));
+            FloatVector m = FloatVector.broadcast(FLOATS, Float.float16ToFloat(w.get(HALF, o + 2)));
             int qh = w.get(QH, o + 4);
             ByteVector qs = ByteVector.fromMemorySegment(BYTES, w, o + 8, ByteOrder.LITTLE_ENDIAN);
-            FloatVector sq = FloatVector.zero(FLOATS);
-            FloatVector sx = FloatVector.zero(FLOATS);
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
-                IntVector lo = q.and(0x0F).lanewise(VectorOperators.OR, 16,
+                FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16,
                         IntVector.broadcast(INTS, qh >>> (p * FLOAT_LANES)).and(LANE_BITS)
-                                .compare(VectorOperators.NE, 0));
-                IntVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).lanewise(VectorOperators.OR, 16,
+                                .compare(VectorOperators.NE, 0)).reinterpretAsFloats().sub(TWO_POW_23);
+                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16,
                         IntVector.broadcast(INTS, qh >>> (16 + p * FLOAT_LANES)).and(LANE_BITS)
-                                .compare(VectorOperators.NE, 0));
-                FloatVector xl = FloatVector.fromArray(FLOATS, x, xo + p * FLOAT_LANES);
-                FloatVector xh = FloatVector.fromArray(FLOATS, x, xo + 16 + p * FLOAT_LANES);
-                sq = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(xl, sq);
-                sq = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(xh, sq);
-                sx = sx.add(xl).add(xh);
+                                .compare(VectorOperators.NE, 0)).reinterpretAsFloats().sub(TWO_POW_23);
+                // weights dequantized in registers (one fma each), then one fma per activation:
+                // cheaper than keeping Σq·x and Σx apart and scaling both per block
+                acc = lo.fma(d, m).fma(FloatVector.fromArray(FLOATS, x, xo + p * FLOAT_LANES), acc);
+                accHigh = hi.fma(d, m).fma(FloatVector.fromArray(FLOATS, x, xo + 16 + p * FLOAT_LANES), accHigh);
             }
-            // written out in the loop: C2 will not inline a large vector helper once compiled
-            acc = sq.fma(FloatVector.broadcast(FLOATS, d), acc);
-            accMin = sx.fma(FloatVector.broadcast(FLOATS, m), accMin);
         }
-        return acc.add(accMin).reduceLanes(VectorOperators.ADD);
+        return acc.add(accHigh).reduceLanes(VectorOperators.ADD);
     }
 
     @Override
