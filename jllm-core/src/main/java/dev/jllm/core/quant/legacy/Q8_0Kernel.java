@@ -63,37 +63,28 @@ final class Q8_0Kernel implements WeightKernel {
         int blocks = KernelArguments.blocks(TYPE, count);
         KernelArguments.checkBlocks(TYPE, w, offset, blocks);
         KernelArguments.checkFloats("x", x, xOffset, count);
-        FloatVector acc0 = FloatVector.zero(FLOATS);
-        FloatVector acc1 = FloatVector.zero(FLOATS);
-        int b = 0;
-        // two blocks per iteration into two accumulators hide the latency of the scale fma
-        for (; b + 1 < blocks; b += 2) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        // one block per iteration, written out in the loop: C2 refuses to inline a vector helper
+        // once it is compiled large, and vectors crossing a call are boxed
+        for (int b = 0; b < blocks; b++) {
             long o = offset + (long) b * BLOCK_BYTES;
             int xo = xOffset + b * 32;
-            acc0 = blockDot(w, o, x, xo, acc0);
-            acc1 = blockDot(w, o + BLOCK_BYTES, x, xo + 32, acc1);
+            float d = Float.float16ToFloat(w.get(HALF, o));
+            ByteVector lo = ByteVector.fromMemorySegment(BYTES, w, o + 2, ByteOrder.LITTLE_ENDIAN);
+            ByteVector hi = ByteVector.fromMemorySegment(BYTES, w, o + 18, ByteOrder.LITTLE_ENDIAN);
+            FloatVector s = FloatVector.zero(FLOATS);
+            for (int p = 0; p < PARTS; p++) {
+                s = ((FloatVector) lo.convertShape(VectorOperators.B2F, FLOATS, p))
+                        .fma(FloatVector.fromArray(FLOATS, x, xo + p * FLOAT_LANES), s);
+                s = ((FloatVector) hi.convertShape(VectorOperators.B2F, FLOATS, p))
+                        .fma(FloatVector.fromArray(FLOATS, x, xo + 16 + p * FLOAT_LANES), s);
+            }
+            acc = s.fma(FloatVector.broadcast(FLOATS, d), acc);
         }
-        if (b < blocks) {
-            acc0 = blockDot(w, offset + (long) b * BLOCK_BYTES, x, xOffset + b * 32, acc0);
-        }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    /** acc + d · Σ q·x over the block at byte {@code o}, lane-wise. */
-    private static FloatVector blockDot(MemorySegment w, long o, float[] x, int xo, FloatVector acc) {
-        float d = Float.float16ToFloat(w.get(HALF, o));
-        ByteVector lo = ByteVector.fromMemorySegment(BYTES, w, o + 2, ByteOrder.LITTLE_ENDIAN);
-        ByteVector hi = ByteVector.fromMemorySegment(BYTES, w, o + 18, ByteOrder.LITTLE_ENDIAN);
-        FloatVector s = FloatVector.zero(FLOATS);
-        for (int p = 0; p < PARTS; p++) {
-            FloatVector wl = (FloatVector) lo.convertShape(VectorOperators.B2F, FLOATS, p);
-            FloatVector wh = (FloatVector) hi.convertShape(VectorOperators.B2F, FLOATS, p);
-            s = wl.fma(FloatVector.fromArray(FLOATS, x, xo + p * FLOAT_LANES), s);
-            s = wh.fma(FloatVector.fromArray(FLOATS, x, xo + 16 + p * FLOAT_LANES), s);
-        }
-        return s.fma(FloatVector.broadcast(FLOATS, d), acc);
-    }
-
+    /** Σ over blocks of dw·dx · Σ q·qx; the integer sums of each lane are exact. */
     @Override
     public float dotQuantized(MemorySegment w, long offset, QuantizedActivations x, int xOffset, int count) {
         int blocks = KernelArguments.blocks(TYPE, count);
@@ -101,35 +92,24 @@ final class Q8_0Kernel implements WeightKernel {
         KernelArguments.checkActivations(TYPE, x, xOffset, count, false);
         byte[] xq = x.qs;
         float[] xd = x.scales;
-        FloatVector acc0 = FloatVector.zero(FLOATS);
-        FloatVector acc1 = FloatVector.zero(FLOATS);
-        int xb = xOffset / 32;
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        int xb0 = xOffset / 32;
+        for (int b = 0; b < blocks; b++) {
             long o = offset + (long) b * BLOCK_BYTES;
-            acc0 = blockDotQ8(w, o, xq, xd, xb + b, acc0);
-            acc1 = blockDotQ8(w, o + BLOCK_BYTES, xq, xd, xb + b + 1, acc1);
+            int xb = xb0 + b;
+            FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(w.get(HALF, o)) * xd[xb]);
+            ByteVector lo = ByteVector.fromMemorySegment(BYTES, w, o + 2, ByteOrder.LITTLE_ENDIAN);
+            ByteVector hi = ByteVector.fromMemorySegment(BYTES, w, o + 18, ByteOrder.LITTLE_ENDIAN);
+            ByteVector xl = ByteVector.fromArray(BYTES, xq, xb * 32);
+            ByteVector xh = ByteVector.fromArray(BYTES, xq, xb * 32 + 16);
+            for (int p = 0; p < PARTS; p++) {
+                IntVector sum = ((IntVector) lo.convertShape(VectorOperators.B2I, INTS, p))
+                        .mul((IntVector) xl.convertShape(VectorOperators.B2I, INTS, p))
+                        .add(((IntVector) hi.convertShape(VectorOperators.B2I, INTS, p))
+                                .mul((IntVector) xh.convertShape(VectorOperators.B2I, INTS, p)));
+                acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(d, acc);
+            }
         }
-        if (b < blocks) {
-            acc0 = blockDotQ8(w, offset + (long) b * BLOCK_BYTES, xq, xd, xb + b, acc0);
-        }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-    }
-
-    /** acc + dw·dx · Σ q·qx over one block, lane-wise; the integer sums are exact. */
-    private static FloatVector blockDotQ8(MemorySegment w, long o, byte[] xq, float[] xd, int xb, FloatVector acc) {
-        FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(w.get(HALF, o)) * xd[xb]);
-        ByteVector lo = ByteVector.fromMemorySegment(BYTES, w, o + 2, ByteOrder.LITTLE_ENDIAN);
-        ByteVector hi = ByteVector.fromMemorySegment(BYTES, w, o + 18, ByteOrder.LITTLE_ENDIAN);
-        ByteVector xl = ByteVector.fromArray(BYTES, xq, xb * 32);
-        ByteVector xh = ByteVector.fromArray(BYTES, xq, xb * 32 + 16);
-        for (int p = 0; p < PARTS; p++) {
-            IntVector sum = ((IntVector) lo.convertShape(VectorOperators.B2I, INTS, p))
-                    .mul((IntVector) xl.convertShape(VectorOperators.B2I, INTS, p))
-                    .add(((IntVector) hi.convertShape(VectorOperators.B2I, INTS, p))
-                            .mul((IntVector) xh.convertShape(VectorOperators.B2I, INTS, p)));
-            acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(d, acc);
-        }
-        return acc;
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 }
