@@ -46,16 +46,6 @@ final class Q4_0Kernel implements WeightKernel {
         return activationType;
     }
 
-    /** Signed codes q - 8 of elements p·lanes.. of the low (elements 0..15) half. */
-    private static IntVector low(IntVector bytes) {
-        return bytes.and(0x0F).sub(8);
-    }
-
-    /** Signed codes of the high half (elements 16..31); bytes were sign-extended, hence the mask. */
-    private static IntVector high(IntVector bytes) {
-        return bytes.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8);
-    }
-
     @Override
     public void dequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int count) {
         int blocks = KernelArguments.blocks(TYPE, count);
@@ -68,9 +58,11 @@ final class Q4_0Kernel implements WeightKernel {
             int y = dstOffset + b * 32;
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
-                ((FloatVector) low(q).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, y + p * FLOAT_LANES);
-                ((FloatVector) high(q).convert(VectorOperators.I2F, 0)).mul(d)
-                        .intoArray(dst, y + 16 + p * FLOAT_LANES);
+                FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).reinterpretAsFloats().sub(TWO_POW_23 + 8);
+                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS).reinterpretAsFloats()
+                        .sub(TWO_POW_23 + 8);
+                lo.mul(d).intoArray(dst, y + p * FLOAT_LANES);
+                hi.mul(d).intoArray(dst, y + 16 + p * FLOAT_LANES);
             }
         }
     }
@@ -105,8 +97,8 @@ final class Q4_0Kernel implements WeightKernel {
     }
 
     /**
-     * Σ over blocks of dw·dx · Σ (q - 8)·qx; the integer sums of each lane are exact (at most
-     * two products of at most 2^12 in magnitude) and converted to float once per block.
+     * As llama.cpp: Σ over blocks of dw·dx · Σ (q - 8)·qx. The codes are multiplied as floats: each
+     * lane's products and their sum are small integers, so exact, as in an integer dot product.
      */
     @Override
     public float dotQuantized(MemorySegment w, long offset, QuantizedActivations x, int xOffset, int count) {
@@ -126,11 +118,12 @@ final class Q4_0Kernel implements WeightKernel {
             ByteVector xh = ByteVector.fromArray(BYTES, xq, xb * 32 + 16);
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
-                IntVector lo = q.and(0x0F).sub(8);
-                IntVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8);
-                IntVector sum = lo.mul((IntVector) xl.convertShape(VectorOperators.B2I, INTS, p))
-                        .add(hi.mul((IntVector) xh.convertShape(VectorOperators.B2I, INTS, p)));
-                acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(d, acc);
+                FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).reinterpretAsFloats().sub(TWO_POW_23 + 8);
+                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS).reinterpretAsFloats()
+                        .sub(TWO_POW_23 + 8);
+                FloatVector s = lo.mul((FloatVector) xl.convertShape(VectorOperators.B2F, FLOATS, p));
+                s = hi.fma((FloatVector) xh.convertShape(VectorOperators.B2F, FLOATS, p), s);
+                acc = s.fma(d, acc);
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);

@@ -43,15 +43,6 @@ final class Q4_1Kernel implements WeightKernel {
         return activationType;
     }
 
-    private static IntVector low(IntVector bytes) {
-        return bytes.and(0x0F);
-    }
-
-    /** The high nibbles; bytes were sign-extended, hence the mask. */
-    private static IntVector high(IntVector bytes) {
-        return bytes.lanewise(VectorOperators.ASHR, 4).and(0x0F);
-    }
-
     @Override
     public void dequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int count) {
         int blocks = KernelArguments.blocks(TYPE, count);
@@ -66,9 +57,11 @@ final class Q4_1Kernel implements WeightKernel {
             // multiply then add, rounding twice as GGML's dequantize_row does
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
-                ((FloatVector) low(q).convert(VectorOperators.I2F, 0)).mul(d).add(m).intoArray(dst, y + p * FLOAT_LANES);
-                ((FloatVector) high(q).convert(VectorOperators.I2F, 0)).mul(d).add(m)
-                        .intoArray(dst, y + 16 + p * FLOAT_LANES);
+                FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).reinterpretAsFloats().sub(TWO_POW_23);
+                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS).reinterpretAsFloats()
+                        .sub(TWO_POW_23);
+                lo.mul(d).add(m).intoArray(dst, y + p * FLOAT_LANES);
+                hi.mul(d).add(m).intoArray(dst, y + 16 + p * FLOAT_LANES);
             }
         }
     }
@@ -100,6 +93,10 @@ final class Q4_1Kernel implements WeightKernel {
         return acc.add(accHigh).reduceLanes(VectorOperators.ADD);
     }
 
+    /**
+     * As llama.cpp: Σ over blocks of dw·dx · Σ q·qx + m·(dx·Σqx). The codes are multiplied as floats: each
+     * lane's products and their sum are small integers, so exact, as in an integer dot product.
+     */
     @Override
     public float dotQuantized(MemorySegment w, long offset, QuantizedActivations x, int xOffset, int count) {
         int blocks = KernelArguments.blocks(TYPE, count);
@@ -121,11 +118,12 @@ final class Q4_1Kernel implements WeightKernel {
             ByteVector xh = ByteVector.fromArray(BYTES, xq, xb * 32 + 16);
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
-                IntVector lo = q.and(0x0F);
-                IntVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F);
-                IntVector sum = lo.mul((IntVector) xl.convertShape(VectorOperators.B2I, INTS, p))
-                        .add(hi.mul((IntVector) xh.convertShape(VectorOperators.B2I, INTS, p)));
-                acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(d, acc);
+                FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).reinterpretAsFloats().sub(TWO_POW_23);
+                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS).reinterpretAsFloats()
+                        .sub(TWO_POW_23);
+                FloatVector s = lo.mul((FloatVector) xl.convertShape(VectorOperators.B2F, FLOATS, p));
+                s = hi.fma((FloatVector) xh.convertShape(VectorOperators.B2F, FLOATS, p), s);
+                acc = s.fma(d, acc);
             }
         }
         return acc.reduceLanes(VectorOperators.ADD) + minSum;

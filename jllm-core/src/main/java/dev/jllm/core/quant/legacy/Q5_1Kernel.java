@@ -45,22 +45,6 @@ final class Q5_1Kernel implements WeightKernel {
         return activationType;
     }
 
-    /** Codes from 4-bit values and the fifth bits {@code bits} (bit j for lane j). */
-    private static IntVector withFifthBit(IntVector nibbles, int bits) {
-        return nibbles.lanewise(VectorOperators.OR, 16,
-                IntVector.broadcast(INTS, bits).and(LANE_BITS).compare(VectorOperators.NE, 0));
-    }
-
-    /** Codes of elements p·lanes.. of the low half (elements 0..15). */
-    private static IntVector low(IntVector bytes, int qh, int p) {
-        return withFifthBit(bytes.and(0x0F), qh >>> (p * FLOAT_LANES));
-    }
-
-    /** Codes of the high half (elements 16..31); bytes were sign-extended, hence the mask. */
-    private static IntVector high(IntVector bytes, int qh, int p) {
-        return withFifthBit(bytes.lanewise(VectorOperators.ASHR, 4).and(0x0F), qh >>> (16 + p * FLOAT_LANES));
-    }
-
     @Override
     public void dequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int count) {
         int blocks = KernelArguments.blocks(TYPE, count);
@@ -76,9 +60,14 @@ final class Q5_1Kernel implements WeightKernel {
             // multiply then add, rounding twice as GGML's dequantize_row does
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
-                ((FloatVector) low(q, qh, p).convert(VectorOperators.I2F, 0)).mul(d).add(m).intoArray(dst, y + p * FLOAT_LANES);
-                ((FloatVector) high(q, qh, p).convert(VectorOperators.I2F, 0)).mul(d).add(m)
-                        .intoArray(dst, y + 16 + p * FLOAT_LANES);
+                FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16,
+                        IntVector.broadcast(INTS, qh >>> (p * FLOAT_LANES)).and(LANE_BITS)
+                                .compare(VectorOperators.NE, 0)).reinterpretAsFloats().sub(TWO_POW_23);
+                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16,
+                        IntVector.broadcast(INTS, qh >>> (16 + p * FLOAT_LANES)).and(LANE_BITS)
+                                .compare(VectorOperators.NE, 0)).reinterpretAsFloats().sub(TWO_POW_23);
+                lo.mul(d).add(m).intoArray(dst, y + p * FLOAT_LANES);
+                hi.mul(d).add(m).intoArray(dst, y + 16 + p * FLOAT_LANES);
             }
         }
     }
@@ -114,6 +103,10 @@ final class Q5_1Kernel implements WeightKernel {
         return acc.add(accHigh).reduceLanes(VectorOperators.ADD);
     }
 
+    /**
+     * As llama.cpp: Σ over blocks of dw·dx · Σ q·qx + m·(dx·Σqx). The codes are multiplied as floats: each
+     * lane's products and their sum are small integers, so exact, as in an integer dot product.
+     */
     @Override
     public float dotQuantized(MemorySegment w, long offset, QuantizedActivations x, int xOffset, int count) {
         int blocks = KernelArguments.blocks(TYPE, count);
@@ -136,15 +129,15 @@ final class Q5_1Kernel implements WeightKernel {
             ByteVector xh = ByteVector.fromArray(BYTES, xq, xb * 32 + 16);
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
-                IntVector lo = q.and(0x0F).lanewise(VectorOperators.OR, 16,
+                FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16,
                         IntVector.broadcast(INTS, qh >>> (p * FLOAT_LANES)).and(LANE_BITS)
-                                .compare(VectorOperators.NE, 0));
-                IntVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).lanewise(VectorOperators.OR, 16,
+                                .compare(VectorOperators.NE, 0)).reinterpretAsFloats().sub(TWO_POW_23);
+                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16,
                         IntVector.broadcast(INTS, qh >>> (16 + p * FLOAT_LANES)).and(LANE_BITS)
-                                .compare(VectorOperators.NE, 0));
-                IntVector sum = lo.mul((IntVector) xl.convertShape(VectorOperators.B2I, INTS, p))
-                        .add(hi.mul((IntVector) xh.convertShape(VectorOperators.B2I, INTS, p)));
-                acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(d, acc);
+                                .compare(VectorOperators.NE, 0)).reinterpretAsFloats().sub(TWO_POW_23);
+                FloatVector s = lo.mul((FloatVector) xl.convertShape(VectorOperators.B2F, FLOATS, p));
+                s = hi.fma((FloatVector) xh.convertShape(VectorOperators.B2F, FLOATS, p), s);
+                acc = s.fma(d, acc);
             }
         }
         return acc.reduceLanes(VectorOperators.ADD) + minSum;

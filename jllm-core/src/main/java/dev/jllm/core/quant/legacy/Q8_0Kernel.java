@@ -84,7 +84,10 @@ final class Q8_0Kernel implements WeightKernel {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    /** Σ over blocks of dw·dx · Σ q·qx; the integer sums of each lane are exact. */
+    /**
+     * As llama.cpp: Σ over blocks of dw·dx · Σ q·qx. The codes are multiplied as floats: each
+     * lane's products and their sum are small integers, so exact, as in an integer dot product.
+     */
     @Override
     public float dotQuantized(MemorySegment w, long offset, QuantizedActivations x, int xOffset, int count) {
         int blocks = KernelArguments.blocks(TYPE, count);
@@ -103,11 +106,11 @@ final class Q8_0Kernel implements WeightKernel {
             ByteVector xl = ByteVector.fromArray(BYTES, xq, xb * 32);
             ByteVector xh = ByteVector.fromArray(BYTES, xq, xb * 32 + 16);
             for (int p = 0; p < PARTS; p++) {
-                IntVector sum = ((IntVector) lo.convertShape(VectorOperators.B2I, INTS, p))
-                        .mul((IntVector) xl.convertShape(VectorOperators.B2I, INTS, p))
-                        .add(((IntVector) hi.convertShape(VectorOperators.B2I, INTS, p))
-                                .mul((IntVector) xh.convertShape(VectorOperators.B2I, INTS, p)));
-                acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(d, acc);
+                FloatVector s = ((FloatVector) lo.convertShape(VectorOperators.B2F, FLOATS, p))
+                        .mul((FloatVector) xl.convertShape(VectorOperators.B2F, FLOATS, p));
+                s = ((FloatVector) hi.convertShape(VectorOperators.B2F, FLOATS, p))
+                        .fma((FloatVector) xh.convertShape(VectorOperators.B2F, FLOATS, p), s);
+                acc = s.fma(d, acc);
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);
