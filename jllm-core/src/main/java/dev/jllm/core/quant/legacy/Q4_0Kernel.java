@@ -86,10 +86,8 @@ final class Q4_0Kernel implements WeightKernel {
                 FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).reinterpretAsFloats().sub(TWO_POW_23 + 8);
                 FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS).reinterpretAsFloats()
                         .sub(TWO_POW_23 + 8);
-                s = lo
-                        .fma(FloatVector.fromArray(FLOATS, x, xo + p * FLOAT_LANES), s);
-                s = hi
-                        .fma(FloatVector.fromArray(FLOATS, x, xo + 16 + p * FLOAT_LANES), s);
+                s = lo.fma(FloatVector.fromArray(FLOATS, x, xo + p * FLOAT_LANES), s);
+                s = hi.fma(FloatVector.fromArray(FLOATS, x, xo + 16 + p * FLOAT_LANES), s);
             }
             acc = s.fma(FloatVector.broadcast(FLOATS, d), acc);
         }

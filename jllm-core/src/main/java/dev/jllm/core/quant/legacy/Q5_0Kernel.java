@@ -19,6 +19,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -61,12 +62,14 @@ final class Q5_0Kernel implements WeightKernel {
             int y = dstOffset + b * 32;
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
-                FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16,
-                        IntVector.broadcast(INTS, qh >>> (p * FLOAT_LANES)).and(LANE_BITS)
-                                .compare(VectorOperators.NE, 0)).reinterpretAsFloats().sub(TWO_POW_23 + 16);
-                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16,
-                        IntVector.broadcast(INTS, qh >>> (16 + p * FLOAT_LANES)).and(LANE_BITS)
-                                .compare(VectorOperators.NE, 0)).reinterpretAsFloats().sub(TWO_POW_23 + 16);
+                VectorMask<Integer> loBit = IntVector.broadcast(INTS, qh >>> (p * FLOAT_LANES)).and(LANE_BITS)
+                        .compare(VectorOperators.NE, 0);
+                VectorMask<Integer> hiBit = IntVector.broadcast(INTS, qh >>> (16 + p * FLOAT_LANES)).and(LANE_BITS)
+                        .compare(VectorOperators.NE, 0);
+                FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16, loBit)
+                        .reinterpretAsFloats().sub(TWO_POW_23 + 16);
+                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS)
+                        .lanewise(VectorOperators.OR, 16, hiBit).reinterpretAsFloats().sub(TWO_POW_23 + 16);
                 lo.mul(d).intoArray(dst, y + p * FLOAT_LANES);
                 hi.mul(d).intoArray(dst, y + 16 + p * FLOAT_LANES);
             }
@@ -90,16 +93,16 @@ final class Q5_0Kernel implements WeightKernel {
             FloatVector s = FloatVector.zero(FLOATS);
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
-                FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16,
-                        IntVector.broadcast(INTS, qh >>> (p * FLOAT_LANES)).and(LANE_BITS)
-                                .compare(VectorOperators.NE, 0)).reinterpretAsFloats().sub(TWO_POW_23 + 16);
-                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16,
-                        IntVector.broadcast(INTS, qh >>> (16 + p * FLOAT_LANES)).and(LANE_BITS)
-                                .compare(VectorOperators.NE, 0)).reinterpretAsFloats().sub(TWO_POW_23 + 16);
-                s = lo
-                        .fma(FloatVector.fromArray(FLOATS, x, xo + p * FLOAT_LANES), s);
-                s = hi
-                        .fma(FloatVector.fromArray(FLOATS, x, xo + 16 + p * FLOAT_LANES), s);
+                VectorMask<Integer> loBit = IntVector.broadcast(INTS, qh >>> (p * FLOAT_LANES)).and(LANE_BITS)
+                        .compare(VectorOperators.NE, 0);
+                VectorMask<Integer> hiBit = IntVector.broadcast(INTS, qh >>> (16 + p * FLOAT_LANES)).and(LANE_BITS)
+                        .compare(VectorOperators.NE, 0);
+                FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16, loBit)
+                        .reinterpretAsFloats().sub(TWO_POW_23 + 16);
+                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS)
+                        .lanewise(VectorOperators.OR, 16, hiBit).reinterpretAsFloats().sub(TWO_POW_23 + 16);
+                s = lo.fma(FloatVector.fromArray(FLOATS, x, xo + p * FLOAT_LANES), s);
+                s = hi.fma(FloatVector.fromArray(FLOATS, x, xo + 16 + p * FLOAT_LANES), s);
             }
             acc = s.fma(FloatVector.broadcast(FLOATS, d), acc);
         }
@@ -129,12 +132,14 @@ final class Q5_0Kernel implements WeightKernel {
             ByteVector xh = ByteVector.fromArray(BYTES, xq, xb * 32 + 16);
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
-                FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16,
-                        IntVector.broadcast(INTS, qh >>> (p * FLOAT_LANES)).and(LANE_BITS)
-                                .compare(VectorOperators.NE, 0)).reinterpretAsFloats().sub(TWO_POW_23 + 16);
-                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16,
-                        IntVector.broadcast(INTS, qh >>> (16 + p * FLOAT_LANES)).and(LANE_BITS)
-                                .compare(VectorOperators.NE, 0)).reinterpretAsFloats().sub(TWO_POW_23 + 16);
+                VectorMask<Integer> loBit = IntVector.broadcast(INTS, qh >>> (p * FLOAT_LANES)).and(LANE_BITS)
+                        .compare(VectorOperators.NE, 0);
+                VectorMask<Integer> hiBit = IntVector.broadcast(INTS, qh >>> (16 + p * FLOAT_LANES)).and(LANE_BITS)
+                        .compare(VectorOperators.NE, 0);
+                FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16, loBit)
+                        .reinterpretAsFloats().sub(TWO_POW_23 + 16);
+                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS)
+                        .lanewise(VectorOperators.OR, 16, hiBit).reinterpretAsFloats().sub(TWO_POW_23 + 16);
                 FloatVector s = lo.mul((FloatVector) xl.convertShape(VectorOperators.B2F, FLOATS, p));
                 s = hi.fma((FloatVector) xh.convertShape(VectorOperators.B2F, FLOATS, p), s);
                 acc = s.fma(d, acc);
