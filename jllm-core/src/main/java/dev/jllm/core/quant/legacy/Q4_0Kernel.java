@@ -23,8 +23,10 @@ import jdk.incubator.vector.VectorOperators;
  * SIMD kernels of Q4_0 (18-byte blocks: F16 d, 16 bytes of nibbles; element j in the low nibble
  * of byte j, element j + 16 in the high one; value (q - 8)·d).
  *
- * <p>The 16 code bytes are widened to ints once and both nibbles cut out there: cheaper than
- * shifting bytes, which x86 has no instruction for.
+ * <p>How the dot product runs (each step measured faster than its alternatives): the 16 code
+ * bytes are zero-extended to ints once and both nibbles cut out there (x86 cannot shift bytes);
+ * codes become floats by OR-ing them into the bits of 2^23 (see {@link LegacySpecies#TWO_POW_23});
+ * one block per loop iteration with the block's Σ(q - 8)·x scaled by d into one accumulator.
  */
 final class Q4_0Kernel implements WeightKernel {
     private static final DType TYPE = DType.Q4_0;
@@ -57,9 +59,9 @@ final class Q4_0Kernel implements WeightKernel {
             ByteVector qs = ByteVector.fromMemorySegment(BYTES, src, o + 2, ByteOrder.LITTLE_ENDIAN);
             int y = dstOffset + b * 32;
             for (int p = 0; p < PARTS; p++) {
-                IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
+                IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, p);
                 FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).reinterpretAsFloats().sub(TWO_POW_23 + 8);
-                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS).reinterpretAsFloats()
+                FloatVector hi = q.lanewise(VectorOperators.LSHR, 4).or(TWO_POW_23_BITS).reinterpretAsFloats()
                         .sub(TWO_POW_23 + 8);
                 lo.mul(d).intoArray(dst, y + p * FLOAT_LANES);
                 hi.mul(d).intoArray(dst, y + 16 + p * FLOAT_LANES);
@@ -82,9 +84,9 @@ final class Q4_0Kernel implements WeightKernel {
             ByteVector qs = ByteVector.fromMemorySegment(BYTES, w, o + 2, ByteOrder.LITTLE_ENDIAN);
             FloatVector s = FloatVector.zero(FLOATS);
             for (int p = 0; p < PARTS; p++) {
-                IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
+                IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, p);
                 FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).reinterpretAsFloats().sub(TWO_POW_23 + 8);
-                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS).reinterpretAsFloats()
+                FloatVector hi = q.lanewise(VectorOperators.LSHR, 4).or(TWO_POW_23_BITS).reinterpretAsFloats()
                         .sub(TWO_POW_23 + 8);
                 s = lo.fma(FloatVector.fromArray(FLOATS, x, xo + p * FLOAT_LANES), s);
                 s = hi.fma(FloatVector.fromArray(FLOATS, x, xo + 16 + p * FLOAT_LANES), s);
@@ -115,9 +117,9 @@ final class Q4_0Kernel implements WeightKernel {
             ByteVector xl = ByteVector.fromArray(BYTES, xq, xb * 32);
             ByteVector xh = ByteVector.fromArray(BYTES, xq, xb * 32 + 16);
             for (int p = 0; p < PARTS; p++) {
-                IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
+                IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, p);
                 FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).reinterpretAsFloats().sub(TWO_POW_23 + 8);
-                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS).reinterpretAsFloats()
+                FloatVector hi = q.lanewise(VectorOperators.LSHR, 4).or(TWO_POW_23_BITS).reinterpretAsFloats()
                         .sub(TWO_POW_23 + 8);
                 FloatVector s = lo.mul((FloatVector) xl.convertShape(VectorOperators.B2F, FLOATS, p));
                 s = hi.fma((FloatVector) xh.convertShape(VectorOperators.B2F, FLOATS, p), s);

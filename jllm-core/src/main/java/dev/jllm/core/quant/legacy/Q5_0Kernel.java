@@ -26,8 +26,8 @@ import jdk.incubator.vector.VectorOperators;
  * SIMD kernels of Q5_0 (22-byte blocks: F16 d, 32 fifth bits qh as a little-endian int (bit j
  * for element j), 16 bytes of low nibbles laid out as Q4_0's; value (q - 16)·d).
  *
- * <p>The 16 code bytes are widened to ints once and both nibbles cut out there; each lane's
- * fifth bit is tested against qh shifted to the part's first element.
+ * <p>Decoded as {@link Q4_0Kernel} decodes; each lane's fifth bit is tested against qh shifted to
+ * the part's first element and OR-ed in under the resulting mask.
  */
 final class Q5_0Kernel implements WeightKernel {
     private static final DType TYPE = DType.Q5_0;
@@ -61,14 +61,14 @@ final class Q5_0Kernel implements WeightKernel {
             ByteVector qs = ByteVector.fromMemorySegment(BYTES, src, o + 6, ByteOrder.LITTLE_ENDIAN);
             int y = dstOffset + b * 32;
             for (int p = 0; p < PARTS; p++) {
-                IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
+                IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, p);
                 VectorMask<Integer> loBit = IntVector.broadcast(INTS, qh >>> (p * FLOAT_LANES)).and(LANE_BITS)
                         .compare(VectorOperators.NE, 0);
                 VectorMask<Integer> hiBit = IntVector.broadcast(INTS, qh >>> (16 + p * FLOAT_LANES)).and(LANE_BITS)
                         .compare(VectorOperators.NE, 0);
                 FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16, loBit)
                         .reinterpretAsFloats().sub(TWO_POW_23 + 16);
-                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS)
+                FloatVector hi = q.lanewise(VectorOperators.LSHR, 4).or(TWO_POW_23_BITS)
                         .lanewise(VectorOperators.OR, 16, hiBit).reinterpretAsFloats().sub(TWO_POW_23 + 16);
                 lo.mul(d).intoArray(dst, y + p * FLOAT_LANES);
                 hi.mul(d).intoArray(dst, y + 16 + p * FLOAT_LANES);
@@ -92,14 +92,14 @@ final class Q5_0Kernel implements WeightKernel {
             ByteVector qs = ByteVector.fromMemorySegment(BYTES, w, o + 6, ByteOrder.LITTLE_ENDIAN);
             FloatVector s = FloatVector.zero(FLOATS);
             for (int p = 0; p < PARTS; p++) {
-                IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
+                IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, p);
                 VectorMask<Integer> loBit = IntVector.broadcast(INTS, qh >>> (p * FLOAT_LANES)).and(LANE_BITS)
                         .compare(VectorOperators.NE, 0);
                 VectorMask<Integer> hiBit = IntVector.broadcast(INTS, qh >>> (16 + p * FLOAT_LANES)).and(LANE_BITS)
                         .compare(VectorOperators.NE, 0);
                 FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16, loBit)
                         .reinterpretAsFloats().sub(TWO_POW_23 + 16);
-                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS)
+                FloatVector hi = q.lanewise(VectorOperators.LSHR, 4).or(TWO_POW_23_BITS)
                         .lanewise(VectorOperators.OR, 16, hiBit).reinterpretAsFloats().sub(TWO_POW_23 + 16);
                 s = lo.fma(FloatVector.fromArray(FLOATS, x, xo + p * FLOAT_LANES), s);
                 s = hi.fma(FloatVector.fromArray(FLOATS, x, xo + 16 + p * FLOAT_LANES), s);
@@ -131,14 +131,14 @@ final class Q5_0Kernel implements WeightKernel {
             ByteVector xl = ByteVector.fromArray(BYTES, xq, xb * 32);
             ByteVector xh = ByteVector.fromArray(BYTES, xq, xb * 32 + 16);
             for (int p = 0; p < PARTS; p++) {
-                IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
+                IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, p);
                 VectorMask<Integer> loBit = IntVector.broadcast(INTS, qh >>> (p * FLOAT_LANES)).and(LANE_BITS)
                         .compare(VectorOperators.NE, 0);
                 VectorMask<Integer> hiBit = IntVector.broadcast(INTS, qh >>> (16 + p * FLOAT_LANES)).and(LANE_BITS)
                         .compare(VectorOperators.NE, 0);
                 FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16, loBit)
                         .reinterpretAsFloats().sub(TWO_POW_23 + 16);
-                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS)
+                FloatVector hi = q.lanewise(VectorOperators.LSHR, 4).or(TWO_POW_23_BITS)
                         .lanewise(VectorOperators.OR, 16, hiBit).reinterpretAsFloats().sub(TWO_POW_23 + 16);
                 FloatVector s = lo.mul((FloatVector) xl.convertShape(VectorOperators.B2F, FLOATS, p));
                 s = hi.fma((FloatVector) xh.convertShape(VectorOperators.B2F, FLOATS, p), s);

@@ -60,14 +60,14 @@ final class Q5_1Kernel implements WeightKernel {
             int y = dstOffset + b * 32;
             // multiply then add, rounding twice as GGML's dequantize_row does
             for (int p = 0; p < PARTS; p++) {
-                IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
+                IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, p);
                 VectorMask<Integer> loBit = IntVector.broadcast(INTS, qh >>> (p * FLOAT_LANES)).and(LANE_BITS)
                         .compare(VectorOperators.NE, 0);
                 VectorMask<Integer> hiBit = IntVector.broadcast(INTS, qh >>> (16 + p * FLOAT_LANES)).and(LANE_BITS)
                         .compare(VectorOperators.NE, 0);
                 FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16, loBit)
                         .reinterpretAsFloats().sub(TWO_POW_23);
-                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS)
+                FloatVector hi = q.lanewise(VectorOperators.LSHR, 4).or(TWO_POW_23_BITS)
                         .lanewise(VectorOperators.OR, 16, hiBit).reinterpretAsFloats().sub(TWO_POW_23);
                 lo.mul(d).add(m).intoArray(dst, y + p * FLOAT_LANES);
                 hi.mul(d).add(m).intoArray(dst, y + 16 + p * FLOAT_LANES);
@@ -90,14 +90,14 @@ final class Q5_1Kernel implements WeightKernel {
             int qh = w.get(QH, o + 4);
             ByteVector qs = ByteVector.fromMemorySegment(BYTES, w, o + 8, ByteOrder.LITTLE_ENDIAN);
             for (int p = 0; p < PARTS; p++) {
-                IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
+                IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, p);
                 VectorMask<Integer> loBit = IntVector.broadcast(INTS, qh >>> (p * FLOAT_LANES)).and(LANE_BITS)
                         .compare(VectorOperators.NE, 0);
                 VectorMask<Integer> hiBit = IntVector.broadcast(INTS, qh >>> (16 + p * FLOAT_LANES)).and(LANE_BITS)
                         .compare(VectorOperators.NE, 0);
                 FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16, loBit)
                         .reinterpretAsFloats().sub(TWO_POW_23);
-                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS)
+                FloatVector hi = q.lanewise(VectorOperators.LSHR, 4).or(TWO_POW_23_BITS)
                         .lanewise(VectorOperators.OR, 16, hiBit).reinterpretAsFloats().sub(TWO_POW_23);
                 // weights dequantized in registers (one fma each), then one fma per activation:
                 // cheaper than keeping Σq·x and Σx apart and scaling both per block
@@ -133,14 +133,14 @@ final class Q5_1Kernel implements WeightKernel {
             ByteVector xl = ByteVector.fromArray(BYTES, xq, xb * 32);
             ByteVector xh = ByteVector.fromArray(BYTES, xq, xb * 32 + 16);
             for (int p = 0; p < PARTS; p++) {
-                IntVector q = (IntVector) qs.convertShape(VectorOperators.B2I, INTS, p);
+                IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, p);
                 VectorMask<Integer> loBit = IntVector.broadcast(INTS, qh >>> (p * FLOAT_LANES)).and(LANE_BITS)
                         .compare(VectorOperators.NE, 0);
                 VectorMask<Integer> hiBit = IntVector.broadcast(INTS, qh >>> (16 + p * FLOAT_LANES)).and(LANE_BITS)
                         .compare(VectorOperators.NE, 0);
                 FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).lanewise(VectorOperators.OR, 16, loBit)
                         .reinterpretAsFloats().sub(TWO_POW_23);
-                FloatVector hi = q.lanewise(VectorOperators.ASHR, 4).and(0x0F).or(TWO_POW_23_BITS)
+                FloatVector hi = q.lanewise(VectorOperators.LSHR, 4).or(TWO_POW_23_BITS)
                         .lanewise(VectorOperators.OR, 16, hiBit).reinterpretAsFloats().sub(TWO_POW_23);
                 FloatVector s = lo.mul((FloatVector) xl.convertShape(VectorOperators.B2F, FLOATS, p));
                 s = hi.fma((FloatVector) xh.convertShape(VectorOperators.B2F, FLOATS, p), s);
