@@ -155,6 +155,37 @@ class LegacyQuantizerTest {
     }
 
     @Test
+    void importanceOnAnExactGridKeepsTheGrid() {
+        // values already on a grid of step 1 are fitted exactly (scale 1, zero error) whatever the
+        // weights, so the weighted searches must give the same bytes as the hand-derived blocks
+        Random rnd = new Random(25);
+        float[] importance = new float[32];
+        for (int j = 0; j < 32; j++) {
+            importance[j] = 0.1f + rnd.nextFloat();
+        }
+        float[] q40 = new float[32];
+        float[] q41 = new float[32];
+        float[] q50 = new float[32];
+        float[] q51 = new float[32];
+        for (int j = 0; j < 32; j++) {
+            q40[j] = j < 16 ? j - 8 : 0;
+            q41[j] = j % 16;
+            q50[j] = j - 16;
+            q51[j] = j - 1;
+        }
+        byte[] offsetNibbles = new byte[16];
+        for (int j = 0; j < 16; j++) {
+            offsetNibbles[j] = (byte) (0x80 | j);
+        }
+        assertArrayEquals(concat(bytes(0x00, 0x3C), offsetNibbles), quantize(DType.Q4_0, q40, importance));
+        assertArrayEquals(concat(bytes(0x00, 0x3C, 0x00, 0x00), doubledNibbles()), quantize(DType.Q4_1, q41, importance));
+        assertArrayEquals(concat(bytes(0x00, 0x3C, 0x00, 0x00, 0xFF, 0xFF), doubledNibbles()),
+                quantize(DType.Q5_0, q50, importance));
+        assertArrayEquals(concat(bytes(0x00, 0x3C, 0x00, 0xBC, 0x00, 0x00, 0xFF, 0xFF), doubledNibbles()),
+                quantize(DType.Q5_1, q51, importance));
+    }
+
+    @Test
     void importanceLowersTheWeightedError() {
         Random rnd = new Random(23);
         float[] x = RandomBlocks.gaussian(32 * 128, rnd);
