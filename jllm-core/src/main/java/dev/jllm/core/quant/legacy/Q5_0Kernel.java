@@ -110,8 +110,9 @@ final class Q5_0Kernel implements WeightKernel {
     }
 
     /**
-     * As llama.cpp: Σ over blocks of dw·dx · Σ (q - 16)·qx. The codes are multiplied as floats: each
-     * lane's products and their sum are small integers, so exact, as in an integer dot product.
+     * As llama.cpp: Σ over blocks of dw·dx · Σ (q - 16)·qx.
+     * The codes are multiplied as floats: each lane's products and their sum are small integers,
+     * so exact, as in an integer dot product.
      */
     @Override
     public float dotQuantized(MemorySegment w, long offset, QuantizedActivations x, int xOffset, int count) {

@@ -85,8 +85,9 @@ final class Q8_0Kernel implements WeightKernel {
     }
 
     /**
-     * As llama.cpp: Σ over blocks of dw·dx · Σ q·qx. The codes are multiplied as floats: each
-     * lane's products and their sum are small integers, so exact, as in an integer dot product.
+     * As llama.cpp: Σ over blocks of dw·dx · Σ q·qx.
+     * The codes are multiplied as floats: each lane's products and their sum are small integers,
+     * so exact, as in an integer dot product.
      */
     @Override
     public float dotQuantized(MemorySegment w, long offset, QuantizedActivations x, int xOffset, int count) {

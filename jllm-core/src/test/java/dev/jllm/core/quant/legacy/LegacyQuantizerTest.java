@@ -178,7 +178,8 @@ class LegacyQuantizerTest {
             offsetNibbles[j] = (byte) (0x80 | j);
         }
         assertArrayEquals(concat(bytes(0x00, 0x3C), offsetNibbles), quantize(DType.Q4_0, q40, importance));
-        assertArrayEquals(concat(bytes(0x00, 0x3C, 0x00, 0x00), doubledNibbles()), quantize(DType.Q4_1, q41, importance));
+        assertArrayEquals(concat(bytes(0x00, 0x3C, 0x00, 0x00), doubledNibbles()),
+                quantize(DType.Q4_1, q41, importance));
         assertArrayEquals(concat(bytes(0x00, 0x3C, 0x00, 0x00, 0xFF, 0xFF), doubledNibbles()),
                 quantize(DType.Q5_0, q50, importance));
         assertArrayEquals(concat(bytes(0x00, 0x3C, 0x00, 0xBC, 0x00, 0x00, 0xFF, 0xFF), doubledNibbles()),
