@@ -36,6 +36,21 @@ class LegacyDequantizeTest {
                 dot += expected[j] * x[j];
             }
             assertEquals(dot, k.dot(seg, 3, x, 0, 32), 1e-4 * Math.max(1, Math.abs(dot)), type + " dot");
+            // integer activations with amax 127 quantize exactly (scale 1) and their block sum
+            // (under 2048) survives F16, so the quantized dot is exact too
+            float[] xi = new float[32];
+            xi[0] = 127;
+            for (int j = 1; j < 32; j++) {
+                xi[j] = (j * 37) % 101 - 50;
+            }
+            double exact = 0;
+            for (int j = 0; j < 32; j++) {
+                exact += expected[j] * xi[j];
+            }
+            DType format = type == DType.Q4_1 || type == DType.Q5_1 ? DType.Q8_1 : DType.Q8_0;
+            QuantizedActivations qa = new QuantizedActivations(format, 32).quantize(xi, 0, 32);
+            assertEquals(1f, qa.scales[0]);
+            assertEquals((float) exact, k.dotQuantized(seg, 3, qa, 0, 32), type + " dotQuantized");
         }
     }
 
