@@ -5,7 +5,6 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -19,8 +18,6 @@ final class LegacySpecies {
 
     /** 16 bytes: half a block of codes. */
     static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_128;
-    /** 16 shorts: products of half a block of codes, for the quantized-activation path. */
-    static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_256;
     /** Floats: the preferred width, capped at 16 lanes since 16 codes are widened at a time. */
     static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED.length() >= 16
             ? FloatVector.SPECIES_512 : FloatVector.SPECIES_PREFERRED;
