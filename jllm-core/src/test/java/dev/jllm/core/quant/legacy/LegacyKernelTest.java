@@ -9,6 +9,7 @@ import dev.jllm.core.quant.QuantizedActivations;
 import dev.jllm.core.quant.WeightKernel;
 import dev.jllm.core.quant.WeightKernels;
 import dev.jllm.core.tensor.DType;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -149,6 +150,29 @@ class LegacyKernelTest {
             QuantizedActivations qa = new QuantizedActivations(format, 128).quantize(x, 0, 128);
             assertEquals(WeightKernels.reference(t).dotQuantized(w, 0, qa, 0, 128), k.dotQuantized(w, 0, qa, 0, 128),
                     1e-3f);
+        }
+    }
+
+    @Test
+    void readsNothingPastTheLastBlock() {
+        // a native segment holding exactly the blocks: any vector load past the end would throw
+        Random rnd = new Random(16);
+        try (Arena arena = Arena.ofConfined()) {
+            for (DType t : RandomBlocks.TYPES) {
+                int blocks = 5;
+                long bytes = (long) blocks * t.blockBytes();
+                MemorySegment exact = arena.allocate(bytes, 1);
+                MemorySegment.copy(RandomBlocks.fill(t, blocks, 0, rnd), 0, exact, 0, bytes);
+                WeightKernel k = family.simd(t);
+                float[] x = RandomBlocks.gaussian(blocks * 32, rnd);
+                float[] out = new float[blocks * 32];
+                k.dequantize(exact, 0, out, 0, out.length);
+                QuantizedActivations qa = new QuantizedActivations(DType.Q8_1, x.length).quantize(x, 0, x.length);
+                assertEquals(family.reference(t).dot(exact, 0, x, 0, x.length), k.dot(exact, 0, x, 0, x.length),
+                        1e-3f, t.toString());
+                assertEquals(family.reference(t).dotQuantized(exact, 0, qa, 0, x.length),
+                        k.dotQuantized(exact, 0, qa, 0, x.length), 1e-3f, t.toString());
+            }
         }
     }
 }
