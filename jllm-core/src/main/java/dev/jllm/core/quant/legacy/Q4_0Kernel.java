@@ -53,12 +53,11 @@ final class Q4_0Kernel implements WeightKernel {
         int blocks = KernelArguments.blocks(TYPE, count);
         KernelArguments.checkBlocks(TYPE, src, offset, blocks);
         KernelArguments.checkFloats("dst", dst, dstOffset, count);
-        long end = offset + (long) blocks * BLOCK_BYTES;
-        int y = dstOffset;
-        // a long induction variable lets C2 hoist the segment bounds checks out of the loop
-        for (long o = offset; o < end; o += BLOCK_BYTES, y += 32) {
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
             FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(src.get(HALF, o)));
             ByteVector qs = ByteVector.fromMemorySegment(BYTES, src, o + 2, ByteOrder.LITTLE_ENDIAN);
+            int y = dstOffset + b * 32;
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, p);
                 FloatVector lo = q.and(0x0F).or(TWO_POW_23_BITS).reinterpretAsFloats().sub(TWO_POW_23 + 8);
@@ -78,10 +77,9 @@ final class Q4_0Kernel implements WeightKernel {
         FloatVector acc = FloatVector.zero(FLOATS);
         // one block per iteration, written out in the loop: C2 refuses to inline a vector helper
         // this large once compiled, and vectors crossing a call are boxed
-        long end = offset + (long) blocks * BLOCK_BYTES;
-        int xo = xOffset;
-        // a long induction variable lets C2 hoist the segment bounds checks out of the loop
-        for (long o = offset; o < end; o += BLOCK_BYTES, xo += 32) {
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
+            int xo = xOffset + b * 32;
             float d = Float.float16ToFloat(w.get(HALF, o));
             ByteVector qs = ByteVector.fromMemorySegment(BYTES, w, o + 2, ByteOrder.LITTLE_ENDIAN);
             FloatVector s = FloatVector.zero(FLOATS);
@@ -111,10 +109,10 @@ final class Q4_0Kernel implements WeightKernel {
         byte[] xq = x.qs;
         float[] xd = x.scales;
         FloatVector acc = FloatVector.zero(FLOATS);
-        int xb = xOffset / 32;
-        long end = offset + (long) blocks * BLOCK_BYTES;
-        // a long induction variable lets C2 hoist the segment bounds checks out of the loop
-        for (long o = offset; o < end; o += BLOCK_BYTES, xb++) {
+        int xb0 = xOffset / 32;
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
+            int xb = xb0 + b;
             FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(w.get(HALF, o)) * xd[xb]);
             ByteVector qs = ByteVector.fromMemorySegment(BYTES, w, o + 2, ByteOrder.LITTLE_ENDIAN);
             ByteVector xl = ByteVector.fromArray(BYTES, xq, xb * 32);

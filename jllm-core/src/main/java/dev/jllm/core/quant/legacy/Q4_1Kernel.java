@@ -48,13 +48,12 @@ final class Q4_1Kernel implements WeightKernel {
         int blocks = KernelArguments.blocks(TYPE, count);
         KernelArguments.checkBlocks(TYPE, src, offset, blocks);
         KernelArguments.checkFloats("dst", dst, dstOffset, count);
-        long end = offset + (long) blocks * BLOCK_BYTES;
-        int y = dstOffset;
-        // a long induction variable lets C2 hoist the segment bounds checks out of the loop
-        for (long o = offset; o < end; o += BLOCK_BYTES, y += 32) {
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
             FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(src.get(HALF, o)));
             FloatVector m = FloatVector.broadcast(FLOATS, Float.float16ToFloat(src.get(HALF, o + 2)));
             ByteVector qs = ByteVector.fromMemorySegment(BYTES, src, o + 4, ByteOrder.LITTLE_ENDIAN);
+            int y = dstOffset + b * 32;
             // multiply then add, rounding twice as GGML's dequantize_row does
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, p);
@@ -74,10 +73,9 @@ final class Q4_1Kernel implements WeightKernel {
         KernelArguments.checkFloats("x", x, xOffset, count);
         FloatVector acc = FloatVector.zero(FLOATS);
         FloatVector accHigh = FloatVector.zero(FLOATS);
-        long end = offset + (long) blocks * BLOCK_BYTES;
-        int xo = xOffset;
-        // a long induction variable lets C2 hoist the segment bounds checks out of the loop
-        for (long o = offset; o < end; o += BLOCK_BYTES, xo += 32) {
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
+            int xo = xOffset + b * 32;
             FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(w.get(HALF, o)));
             FloatVector m = FloatVector.broadcast(FLOATS, Float.float16ToFloat(w.get(HALF, o + 2)));
             ByteVector qs = ByteVector.fromMemorySegment(BYTES, w, o + 4, ByteOrder.LITTLE_ENDIAN);
@@ -110,10 +108,10 @@ final class Q4_1Kernel implements WeightKernel {
         float[] xs = x.blockSums;
         FloatVector acc = FloatVector.zero(FLOATS);
         float minSum = 0f;
-        int xb = xOffset / 32;
-        long end = offset + (long) blocks * BLOCK_BYTES;
-        // a long induction variable lets C2 hoist the segment bounds checks out of the loop
-        for (long o = offset; o < end; o += BLOCK_BYTES, xb++) {
+        int xb0 = xOffset / 32;
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
+            int xb = xb0 + b;
             FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(w.get(HALF, o)) * xd[xb]);
             minSum += Float.float16ToFloat(w.get(HALF, o + 2)) * xs[xb];
             ByteVector qs = ByteVector.fromMemorySegment(BYTES, w, o + 4, ByteOrder.LITTLE_ENDIAN);

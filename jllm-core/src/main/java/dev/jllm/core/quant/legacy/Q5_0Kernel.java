@@ -54,13 +54,12 @@ final class Q5_0Kernel implements WeightKernel {
         int blocks = KernelArguments.blocks(TYPE, count);
         KernelArguments.checkBlocks(TYPE, src, offset, blocks);
         KernelArguments.checkFloats("dst", dst, dstOffset, count);
-        long end = offset + (long) blocks * BLOCK_BYTES;
-        int y = dstOffset;
-        // a long induction variable lets C2 hoist the segment bounds checks out of the loop
-        for (long o = offset; o < end; o += BLOCK_BYTES, y += 32) {
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
             FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(src.get(HALF, o)));
             int qh = src.get(QH, o + 2);
             ByteVector qs = ByteVector.fromMemorySegment(BYTES, src, o + 6, ByteOrder.LITTLE_ENDIAN);
+            int y = dstOffset + b * 32;
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, p);
                 VectorMask<Integer> loBit = IntVector.broadcast(INTS, qh >>> (p * FLOAT_LANES)).and(LANE_BITS)
@@ -85,10 +84,9 @@ final class Q5_0Kernel implements WeightKernel {
         FloatVector acc = FloatVector.zero(FLOATS);
         // one block per iteration, written out in the loop: C2 refuses to inline a vector helper
         // this large once compiled, and vectors crossing a call are boxed
-        long end = offset + (long) blocks * BLOCK_BYTES;
-        int xo = xOffset;
-        // a long induction variable lets C2 hoist the segment bounds checks out of the loop
-        for (long o = offset; o < end; o += BLOCK_BYTES, xo += 32) {
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
+            int xo = xOffset + b * 32;
             float d = Float.float16ToFloat(w.get(HALF, o));
             int qh = w.get(QH, o + 2);
             ByteVector qs = ByteVector.fromMemorySegment(BYTES, w, o + 6, ByteOrder.LITTLE_ENDIAN);
@@ -124,10 +122,10 @@ final class Q5_0Kernel implements WeightKernel {
         byte[] xq = x.qs;
         float[] xd = x.scales;
         FloatVector acc = FloatVector.zero(FLOATS);
-        int xb = xOffset / 32;
-        long end = offset + (long) blocks * BLOCK_BYTES;
-        // a long induction variable lets C2 hoist the segment bounds checks out of the loop
-        for (long o = offset; o < end; o += BLOCK_BYTES, xb++) {
+        int xb0 = xOffset / 32;
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
+            int xb = xb0 + b;
             FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(w.get(HALF, o)) * xd[xb]);
             int qh = w.get(QH, o + 2);
             ByteVector qs = ByteVector.fromMemorySegment(BYTES, w, o + 6, ByteOrder.LITTLE_ENDIAN);
