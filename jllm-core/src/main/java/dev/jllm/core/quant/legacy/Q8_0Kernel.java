@@ -1,0 +1,119 @@
+package dev.jllm.core.quant.legacy;
+
+import static dev.jllm.core.quant.legacy.LegacySpecies.BYTES;
+import static dev.jllm.core.quant.legacy.LegacySpecies.FLOATS;
+import static dev.jllm.core.quant.legacy.LegacySpecies.FLOAT_LANES;
+import static dev.jllm.core.quant.legacy.LegacySpecies.HALF;
+import static dev.jllm.core.quant.legacy.LegacySpecies.INTS;
+import static dev.jllm.core.quant.legacy.LegacySpecies.PARTS;
+
+import dev.jllm.core.quant.QuantizedActivations;
+import dev.jllm.core.quant.WeightKernel;
+import dev.jllm.core.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+/** SIMD kernels of Q8_0 (34-byte blocks: F16 d, 32 × int8 q; value q·d). */
+final class Q8_0Kernel implements WeightKernel {
+    private static final DType TYPE = DType.Q8_0;
+    private static final int BLOCK_BYTES = 34;
+    private final DType activationType;
+
+    /** Kernels whose {@link #activationType()} is {@code activationType} (null: F32 activations). */
+    Q8_0Kernel(DType activationType) {
+        this.activationType = activationType;
+    }
+
+    @Override
+    public DType type() {
+        return TYPE;
+    }
+
+    @Override
+    public DType activationType() {
+        return activationType;
+    }
+
+    @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int count) {
+        int blocks = KernelArguments.blocks(TYPE, count);
+        KernelArguments.checkBlocks(TYPE, src, offset, blocks);
+        KernelArguments.checkFloats("dst", dst, dstOffset, count);
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
+            FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(src.get(HALF, o)));
+            ByteVector lo = ByteVector.fromMemorySegment(BYTES, src, o + 2, ByteOrder.LITTLE_ENDIAN);
+            ByteVector hi = ByteVector.fromMemorySegment(BYTES, src, o + 18, ByteOrder.LITTLE_ENDIAN);
+            int y = dstOffset + b * 32;
+            for (int p = 0; p < PARTS; p++) {
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, FLOATS, p)).mul(d)
+                        .intoArray(dst, y + p * FLOAT_LANES);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, FLOATS, p)).mul(d)
+                        .intoArray(dst, y + 16 + p * FLOAT_LANES);
+            }
+        }
+    }
+
+    @Override
+    public float dot(MemorySegment w, long offset, float[] x, int xOffset, int count) {
+        int blocks = KernelArguments.blocks(TYPE, count);
+        KernelArguments.checkBlocks(TYPE, w, offset, blocks);
+        KernelArguments.checkFloats("x", x, xOffset, count);
+        FloatVector acc = FloatVector.zero(FLOATS);
+        // one block per iteration, written out in the loop: C2 refuses to inline a vector helper
+        // once it is compiled large, and vectors crossing a call are boxed
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
+            int xo = xOffset + b * 32;
+            float d = Float.float16ToFloat(w.get(HALF, o));
+            ByteVector lo = ByteVector.fromMemorySegment(BYTES, w, o + 2, ByteOrder.LITTLE_ENDIAN);
+            ByteVector hi = ByteVector.fromMemorySegment(BYTES, w, o + 18, ByteOrder.LITTLE_ENDIAN);
+            FloatVector s = FloatVector.zero(FLOATS);
+            for (int p = 0; p < PARTS; p++) {
+                s = ((FloatVector) lo.convertShape(VectorOperators.B2F, FLOATS, p))
+                        .fma(FloatVector.fromArray(FLOATS, x, xo + p * FLOAT_LANES), s);
+                s = ((FloatVector) hi.convertShape(VectorOperators.B2F, FLOATS, p))
+                        .fma(FloatVector.fromArray(FLOATS, x, xo + 16 + p * FLOAT_LANES), s);
+            }
+            acc = s.fma(FloatVector.broadcast(FLOATS, d), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * As llama.cpp: Σ over blocks of dw·dx · Σ q·qx.
+     * The codes are multiplied as floats: each lane's products and their sum are small integers,
+     * so exact, as in an integer dot product.
+     */
+    @Override
+    public float dotQuantized(MemorySegment w, long offset, QuantizedActivations x, int xOffset, int count) {
+        int blocks = KernelArguments.blocks(TYPE, count);
+        KernelArguments.checkBlocks(TYPE, w, offset, blocks);
+        KernelArguments.checkActivations(TYPE, x, xOffset, count, false);
+        byte[] xq = x.qs;
+        float[] xd = x.scales;
+        FloatVector acc = FloatVector.zero(FLOATS);
+        int xb0 = xOffset / 32;
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
+            int xb = xb0 + b;
+            FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(w.get(HALF, o)) * xd[xb]);
+            ByteVector lo = ByteVector.fromMemorySegment(BYTES, w, o + 2, ByteOrder.LITTLE_ENDIAN);
+            ByteVector hi = ByteVector.fromMemorySegment(BYTES, w, o + 18, ByteOrder.LITTLE_ENDIAN);
+            ByteVector xl = ByteVector.fromArray(BYTES, xq, xb * 32);
+            ByteVector xh = ByteVector.fromArray(BYTES, xq, xb * 32 + 16);
+            for (int p = 0; p < PARTS; p++) {
+                FloatVector s = ((FloatVector) lo.convertShape(VectorOperators.B2F, FLOATS, p))
+                        .mul((FloatVector) xl.convertShape(VectorOperators.B2F, FLOATS, p));
+                s = ((FloatVector) hi.convertShape(VectorOperators.B2F, FLOATS, p))
+                        .fma((FloatVector) xh.convertShape(VectorOperators.B2F, FLOATS, p), s);
+                acc = s.fma(d, acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+}
