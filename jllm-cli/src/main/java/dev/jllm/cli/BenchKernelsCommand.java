@@ -150,8 +150,8 @@ final class BenchKernelsCommand implements Callable<Integer> {
 
     private static String toJson(KernelBenchmark.Result r) {
         return String.format(Locale.ROOT,
-                "{\"type\":\"%s\",\"rows\":%d,\"cols\":%d,\"threads\":%d,\"gbps\":%.3f,\"bandwidth_gbps\":%.3f,"
-                        + "\"read_gbps\":%.3f,\"triad_gbps\":%.3f,\"pct\":%.1f,\"median_us\":%.1f,\"weight_bytes\":%d}",
+                "{\"type\":\"%s\",\"rows\":%d,\"cols\":%d,\"threads\":%d,\"gbps\":%.6g,\"bandwidth_gbps\":%.6g,"
+                        + "\"read_gbps\":%.6g,\"triad_gbps\":%.6g,\"pct\":%.4g,\"median_us\":%.6g,\"weight_bytes\":%d}",
                 r.type(), r.rows(), r.cols(), r.threads(), r.gbps(), r.bandwidth().readGbps(),
                 r.bandwidth().readGbps(), r.bandwidth().triadGbps(), r.percentOfRead(), r.medianMicros(),
                 r.weightBytes());
