@@ -10,12 +10,22 @@ public final class KQuantFamily implements WeightFamily {
 
     @Override
     public WeightKernel simd(DType type) {
-        return null;
+        return switch (type) {
+            case Q4_K -> new Q4KVectorKernel();
+            default -> null;
+        };
     }
 
     @Override
     public WeightKernel reference(DType type) {
-        return null;
+        return switch (type) {
+            case Q2_K -> new Q2KScalarKernel();
+            case Q3_K -> new Q3KScalarKernel();
+            case Q4_K -> new Q4KScalarKernel();
+            case Q5_K -> new Q5KScalarKernel();
+            case Q6_K -> new Q6KScalarKernel();
+            default -> null;
+        };
     }
 
     @Override
