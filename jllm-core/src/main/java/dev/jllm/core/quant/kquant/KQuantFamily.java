@@ -11,7 +11,11 @@ public final class KQuantFamily implements WeightFamily {
     @Override
     public WeightKernel simd(DType type) {
         return switch (type) {
+            case Q2_K -> new Q2KVectorKernel();
+            case Q3_K -> new Q3KVectorKernel();
             case Q4_K -> new Q4KVectorKernel();
+            case Q5_K -> new Q5KVectorKernel();
+            case Q6_K -> new Q6KVectorKernel();
             default -> null;
         };
     }
@@ -30,6 +34,10 @@ public final class KQuantFamily implements WeightFamily {
 
     @Override
     public Quantizer quantizer(DType type) {
-        return null;
+        return switch (type) {
+            case Q4_K, Q5_K -> new ScaleMinQuantizer(type);
+            case Q6_K -> new Q6KQuantizer();
+            default -> null;
+        };
     }
 }

@@ -65,4 +65,17 @@ abstract class VectorKernel extends KQuantKernel {
     static ByteVector highNibbles(ByteVector q) {
         return q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xF);
     }
+
+    /**
+     * Shifts the bits of every byte of {@code v} left by {@code s} (right if negative), working on
+     * ints because x86 has no byte shifts; bits carried in from neighbouring bytes must be masked
+     * off by the caller.
+     */
+    static ByteVector shiftBits(ByteVector v, int s) {
+        if (s == 0) {
+            return v;
+        }
+        VectorOperators.Binary op = s > 0 ? VectorOperators.LSHL : VectorOperators.LSHR;
+        return v.reinterpretAsInts().lanewise(op, Math.abs(s)).reinterpretAsBytes();
+    }
 }

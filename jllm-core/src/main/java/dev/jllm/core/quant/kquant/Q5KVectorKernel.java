@@ -1,0 +1,94 @@
+package dev.jllm.core.quant.kquant;
+
+import dev.jllm.core.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * SIMD kernel of Q5_K: Q4_K's nibbles with the fifth bit from {@code qh} moved to bit 4, each
+ * weight rebuilt as {@code q·(d·sc) − dmin·m} with one FMA and multiplied into F32 activations.
+ */
+final class Q5KVectorKernel extends VectorKernel {
+    private static final int BYTES = 176;
+
+    Q5KVectorKernel() {
+        super(DType.Q5_K);
+    }
+
+    /** The low nibbles of {@code q} with bit {@code bit} of {@code h} as bit 4. */
+    private static FloatVector low(ByteVector q, ByteVector h, int bit) {
+        return toFloats(q.and((byte) 0xF).or(shiftBits(h, 4 - bit).and((byte) 0x10)));
+    }
+
+    /** The high nibbles of {@code q} with bit {@code bit} of {@code h} as bit 4. */
+    private static FloatVector high(ByteVector q, ByteVector h, int bit) {
+        return toFloats(highNibbles(q).or(shiftBits(h, 4 - bit).and((byte) 0x10)));
+    }
+
+    @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int count) {
+        checkArgs(src, offset, count, dst, dstOffset, "destination");
+        int[] sc = new int[8];
+        int[] mn = new int[8];
+        for (int b = 0; b < count / QK_K; b++) {
+            long at = offset + (long) b * BYTES;
+            float d = half(src, at);
+            float min = half(src, at + 2);
+            unpackK4(src, at + 4, sc, mn);
+            int y = dstOffset + b * QK_K;
+            for (int c = 0; c < 4; c++) {
+                float d1 = d * sc[2 * c];
+                float m1 = min * mn[2 * c];
+                float d2 = d * sc[2 * c + 1];
+                float m2 = min * mn[2 * c + 1];
+                for (int off = 0; off < 32; off += LANES) {
+                    ByteVector q = loadBytes(src, at + 48 + 32 * c + off);
+                    ByteVector h = loadBytes(src, at + 16 + off);
+                    low(q, h, 2 * c).mul(d1).sub(m1).intoArray(dst, y + 64 * c + off);
+                    high(q, h, 2 * c + 1).mul(d2).sub(m2).intoArray(dst, y + 64 * c + 32 + off);
+                }
+            }
+        }
+    }
+
+    @Override
+    public float dot(MemorySegment w, long offset, float[] x, int xOffset, int count) {
+        checkArgs(w, offset, count, x, xOffset, "activation");
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        int[] sc = new int[8];
+        int[] mn = new int[8];
+        for (int b = 0; b < count / QK_K; b++) {
+            long at = offset + (long) b * BYTES;
+            float d = half(w, at);
+            float min = half(w, at + 2);
+            unpackK4(w, at + 4, sc, mn);
+            int xb = xOffset + b * QK_K;
+            for (int c = 0; c < 4; c++) {
+                FloatVector d1 = FloatVector.broadcast(F, d * sc[2 * c]);
+                FloatVector m1 = FloatVector.broadcast(F, -min * mn[2 * c]);
+                FloatVector d2 = FloatVector.broadcast(F, d * sc[2 * c + 1]);
+                FloatVector m2 = FloatVector.broadcast(F, -min * mn[2 * c + 1]);
+                long qs = at + 48 + 32 * c;
+                int xc = xb + 64 * c;
+                for (int off = 0; off < 32; off += 2 * LANES) {
+                    ByteVector qa = loadBytes(w, qs + off);
+                    ByteVector qb = loadBytes(w, qs + off + LANES);
+                    ByteVector ha = loadBytes(w, at + 16 + off);
+                    ByteVector hb = loadBytes(w, at + 16 + off + LANES);
+                    acc0 = low(qa, ha, 2 * c).fma(d1, m1).fma(FloatVector.fromArray(F, x, xc + off), acc0);
+                    acc1 = low(qb, hb, 2 * c).fma(d1, m1).fma(FloatVector.fromArray(F, x, xc + off + LANES), acc1);
+                    acc2 = high(qa, ha, 2 * c + 1).fma(d2, m2)
+                            .fma(FloatVector.fromArray(F, x, xc + 32 + off), acc2);
+                    acc3 = high(qb, hb, 2 * c + 1).fma(d2, m2)
+                            .fma(FloatVector.fromArray(F, x, xc + 32 + off + LANES), acc3);
+                }
+            }
+        }
+        return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+    }
+}
