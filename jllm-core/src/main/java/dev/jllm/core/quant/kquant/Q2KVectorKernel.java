@@ -30,7 +30,7 @@ final class Q2KVectorKernel extends VectorKernel {
                     for (int j = 0; j < 4; j++) {
                         int g = 8 * n + 2 * j + off / 16;
                         int sc = ubyte(src, at + g);
-                        FloatVector v = toFloats(shiftBits(q, -2 * j).and((byte) 3));
+                        FloatVector v = toFloats(shiftRight(q, 2 * j).and((byte) 3));
                         v.mul(d * (sc & 0xF)).sub(min * (sc >>> 4)).intoArray(dst, dstOffset + b * QK_K + 16 * g + off % 16);
                     }
                 }
@@ -55,8 +55,8 @@ final class Q2KVectorKernel extends VectorKernel {
                         int g1 = g0 + 2;
                         int sc0 = ubyte(w, at + g0);
                         int sc1 = ubyte(w, at + g1);
-                        FloatVector v0 = toFloats(shiftBits(q, -2 * j).and((byte) 3));
-                        FloatVector v1 = toFloats(shiftBits(q, -2 * j - 2).and((byte) 3));
+                        FloatVector v0 = toFloats(shiftRight(q, 2 * j).and((byte) 3));
+                        FloatVector v1 = toFloats(shiftRight(q, 2 * j + 2).and((byte) 3));
                         int x0 = xOffset + b * QK_K + 16 * g0 + off % 16;
                         acc0 = v0.fma(d * (sc0 & 0xF), -min * (sc0 >>> 4)).fma(FloatVector.fromArray(F, x, x0), acc0);
                         acc1 = v1.fma(d * (sc1 & 0xF), -min * (sc1 >>> 4))

@@ -17,32 +17,30 @@ final class Q3KVectorKernel extends VectorKernel {
         super(DType.Q3_K);
     }
 
-    /** Values of plane {@code j} of half {@code n} at byte position {@code off}, as floats. */
-    private static FloatVector values(ByteVector q, ByteVector hm, int n, int j) {
-        int bit = 4 * n + j;
-        ByteVector low = shiftBits(q, -2 * j).and((byte) 3);
-        ByteVector high = shiftBits(hm, 2 - bit).and((byte) 4);
-        return toFloats(low.or(high).sub((byte) 4));
-    }
-
     @Override
     public void dequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int count) {
         checkArgs(src, offset, count, dst, dstOffset, "destination");
         for (int b = 0; b < count / QK_K; b++) {
             long at = offset + (long) b * BYTES;
             float d = half(src, at + 108);
-            for (int n = 0; n < 2; n++) {
-                for (int off = 0; off < 32; off += LANES) {
-                    ByteVector q = loadBytes(src, at + 32 + 32 * n + off);
-                    ByteVector hm = loadBytes(src, at + off);
-                    for (int j = 0; j < 4; j++) {
-                        int g = 8 * n + 2 * j + off / 16;
-                        float dl = d * PackedScales.scaleQ3(src, at + 96, g);
-                        values(q, hm, n, j).mul(dl).intoArray(dst, dstOffset + b * QK_K + 16 * g + off % 16);
-                    }
+            for (int g = 0; g < 16; g++) {
+                float dl = d * PackedScales.scaleQ3(src, at + 96, g);
+                for (int off = 16 * (g & 1); off < 16 * (g & 1) + 16; off += LANES) {
+                    values(src, at, g, off).mul(dl).intoArray(dst, dstOffset + b * QK_K + 16 * g + off % 16);
                 }
             }
         }
+    }
+
+    /** Values of group {@code g} at byte position {@code off} (0..31) of its 32-byte row, as floats. */
+    private static FloatVector values(MemorySegment w, long at, int g, int off) {
+        int n = g >>> 3;
+        int j = (g >>> 1) & 3;
+        ByteVector q = loadBytes(w, at + 32 + 32 * n + off);
+        ByteVector hm = loadBytes(w, at + off);
+        ByteVector low = shiftRight(q, 2 * j).and((byte) 3);
+        ByteVector high = shiftLeft(shiftRight(hm, 4 * n + j).and((byte) 1), 2);
+        return toFloats(low.or(high).sub((byte) 4));
     }
 
     @Override
@@ -53,18 +51,13 @@ final class Q3KVectorKernel extends VectorKernel {
         for (int b = 0; b < count / QK_K; b++) {
             long at = offset + (long) b * BYTES;
             float d = half(w, at + 108);
-            for (int n = 0; n < 2; n++) {
-                for (int off = 0; off < 32; off += LANES) {
-                    ByteVector q = loadBytes(w, at + 32 + 32 * n + off);
-                    ByteVector hm = loadBytes(w, at + off);
-                    for (int j = 0; j < 4; j += 2) {
-                        int g0 = 8 * n + 2 * j + off / 16;
-                        float dl0 = d * PackedScales.scaleQ3(w, at + 96, g0);
-                        float dl1 = d * PackedScales.scaleQ3(w, at + 96, g0 + 2);
-                        int x0 = xOffset + b * QK_K + 16 * g0 + off % 16;
-                        acc0 = values(q, hm, n, j).mul(dl0).fma(FloatVector.fromArray(F, x, x0), acc0);
-                        acc1 = values(q, hm, n, j + 1).mul(dl1).fma(FloatVector.fromArray(F, x, x0 + 32), acc1);
-                    }
+            int xb = xOffset + b * QK_K;
+            for (int g = 0; g < 16; g++) {
+                float dl = d * PackedScales.scaleQ3(w, at + 96, g);
+                for (int off = 16 * (g & 1); off < 16 * (g & 1) + 16; off += LANES) {
+                    FloatVector t = values(w, at, g, off).fma(FloatVector.fromArray(F, x, xb + 16 * g + off % 16).mul(dl), acc0);
+                    acc0 = acc1;
+                    acc1 = t;
                 }
             }
         }

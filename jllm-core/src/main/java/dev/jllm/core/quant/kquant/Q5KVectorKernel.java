@@ -17,14 +17,14 @@ final class Q5KVectorKernel extends VectorKernel {
         super(DType.Q5_K);
     }
 
-    /** The low nibbles of {@code q} with bit {@code bit} of {@code h} as bit 4. */
-    private static FloatVector low(ByteVector q, ByteVector h, int bit) {
-        return toFloats(q.and((byte) 0xF).or(shiftBits(h, 4 - bit).and((byte) 0x10)));
+    /** The low nibbles of {@code q} with bit 0 of {@code h} (already shifted down) as bit 4. */
+    private static FloatVector low(ByteVector q, ByteVector h) {
+        return toFloats(q.and((byte) 0xF).or(shiftLeft(h, 4).and((byte) 0x10)));
     }
 
-    /** The high nibbles of {@code q} with bit {@code bit} of {@code h} as bit 4. */
-    private static FloatVector high(ByteVector q, ByteVector h, int bit) {
-        return toFloats(highNibbles(q).or(shiftBits(h, 4 - bit).and((byte) 0x10)));
+    /** The high nibbles of {@code q} with bit 1 of {@code h} (already shifted down) as bit 4. */
+    private static FloatVector high(ByteVector q, ByteVector h) {
+        return toFloats(highNibbles(q).or(shiftLeft(h, 3).and((byte) 0x10)));
     }
 
     @Override
@@ -45,9 +45,9 @@ final class Q5KVectorKernel extends VectorKernel {
                 float m2 = min * mn[2 * c + 1];
                 for (int off = 0; off < 32; off += LANES) {
                     ByteVector q = loadBytes(src, at + 48 + 32 * c + off);
-                    ByteVector h = loadBytes(src, at + 16 + off);
-                    low(q, h, 2 * c).mul(d1).sub(m1).intoArray(dst, y + 64 * c + off);
-                    high(q, h, 2 * c + 1).mul(d2).sub(m2).intoArray(dst, y + 64 * c + 32 + off);
+                    ByteVector h = shiftRight(loadBytes(src, at + 16 + off), 2 * c);
+                    low(q, h).mul(d1).sub(m1).intoArray(dst, y + 64 * c + off);
+                    high(q, h).mul(d2).sub(m2).intoArray(dst, y + 64 * c + 32 + off);
                 }
             }
         }
@@ -73,19 +73,18 @@ final class Q5KVectorKernel extends VectorKernel {
                 FloatVector m1 = FloatVector.broadcast(F, -min * mn[2 * c]);
                 FloatVector d2 = FloatVector.broadcast(F, d * sc[2 * c + 1]);
                 FloatVector m2 = FloatVector.broadcast(F, -min * mn[2 * c + 1]);
-                long qs = at + 48 + 32 * c;
                 int xc = xb + 64 * c;
-                for (int off = 0; off < 32; off += 2 * LANES) {
-                    ByteVector qa = loadBytes(w, qs + off);
-                    ByteVector qb = loadBytes(w, qs + off + LANES);
-                    ByteVector ha = loadBytes(w, at + 16 + off);
-                    ByteVector hb = loadBytes(w, at + 16 + off + LANES);
-                    acc0 = low(qa, ha, 2 * c).fma(d1, m1).fma(FloatVector.fromArray(F, x, xc + off), acc0);
-                    acc1 = low(qb, hb, 2 * c).fma(d1, m1).fma(FloatVector.fromArray(F, x, xc + off + LANES), acc1);
-                    acc2 = high(qa, ha, 2 * c + 1).fma(d2, m2)
-                            .fma(FloatVector.fromArray(F, x, xc + 32 + off), acc2);
-                    acc3 = high(qb, hb, 2 * c + 1).fma(d2, m2)
-                            .fma(FloatVector.fromArray(F, x, xc + 32 + off + LANES), acc3);
+                for (int off = 0; off < 32; off += LANES) {
+                    ByteVector q = loadBytes(w, at + 48 + 32 * c + off);
+                    // bits 2c and 2c+1 of qh belong to this chunk; bring them down to bits 0 and 1
+                    ByteVector h = shiftRight(loadBytes(w, at + 16 + off), 2 * c);
+                    FloatVector t0 = low(q, h).fma(d1, m1).fma(FloatVector.fromArray(F, x, xc + off), acc0);
+                    FloatVector t1 = high(q, h).fma(d2, m2).fma(FloatVector.fromArray(F, x, xc + 32 + off), acc1);
+                    // rotate so consecutive iterations feed different accumulators
+                    acc0 = acc2;
+                    acc1 = acc3;
+                    acc2 = t0;
+                    acc3 = t1;
                 }
             }
         }

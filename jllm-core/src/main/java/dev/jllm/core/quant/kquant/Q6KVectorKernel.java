@@ -18,6 +18,18 @@ final class Q6KVectorKernel extends VectorKernel {
         super(DType.Q6_K);
     }
 
+    /**
+     * The unsigned 6-bit values (0..63) of plane {@code k} (0..3) at byte position {@code l} of
+     * half {@code n}: a nibble of {@code ql} and two bits of {@code qh}. One plane per call keeps
+     * the loop bodies small enough for C2 to inline every vector operation.
+     */
+    private static ByteVector plane(MemorySegment w, long at, int n, int l, int k) {
+        ByteVector ql = loadBytes(w, at + 64 * n + 32 * (k & 1) + l);
+        ByteVector qh = loadBytes(w, at + 128 + 32 * n + l);
+        ByteVector low = shiftRight(ql, 4 * (k >> 1)).and((byte) 0xF);
+        return low.or(shiftLeft(shiftRight(qh, 2 * k).and((byte) 3), 4));
+    }
+
     @Override
     public void dequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int count) {
         checkArgs(src, offset, count, dst, dstOffset, "destination");
@@ -26,21 +38,12 @@ final class Q6KVectorKernel extends VectorKernel {
             float d = half(src, at + 208);
             for (int n = 0; n < 2; n++) {
                 int y = dstOffset + b * QK_K + 128 * n;
-                for (int l = 0; l < 32; l += LANES) {
-                    ByteVector a = loadBytes(src, at + 64 * n + l);
-                    ByteVector bb = loadBytes(src, at + 64 * n + 32 + l);
-                    ByteVector h = loadBytes(src, at + 128 + 32 * n + l);
-                    byte high = 0x30;
-                    long sc = at + 192 + 8 * n + l / 16;
-                    // (d·sc)·q in GGML's order, so values match the reference exactly
-                    toFloats(a.and((byte) 0xF).or(shiftBits(h, 4).and(high)).sub((byte) 32))
-                            .mul(d * src.get(ValueLayout.JAVA_BYTE, sc)).intoArray(dst, y + l);
-                    toFloats(bb.and((byte) 0xF).or(shiftBits(h, 2).and(high)).sub((byte) 32))
-                            .mul(d * src.get(ValueLayout.JAVA_BYTE, sc + 2)).intoArray(dst, y + 32 + l);
-                    toFloats(highNibbles(a).or(h.and(high)).sub((byte) 32))
-                            .mul(d * src.get(ValueLayout.JAVA_BYTE, sc + 4)).intoArray(dst, y + 64 + l);
-                    toFloats(highNibbles(bb).or(shiftBits(h, -2).and(high)).sub((byte) 32))
-                            .mul(d * src.get(ValueLayout.JAVA_BYTE, sc + 6)).intoArray(dst, y + 96 + l);
+                for (int k = 0; k < 4; k++) {
+                    for (int l = 0; l < 32; l += LANES) {
+                        // (d·sc)·(q − 32) in GGML's order, so values match the reference exactly
+                        float ds = d * src.get(ValueLayout.JAVA_BYTE, at + 192 + 8 * n + 2 * k + l / 16);
+                        toFloats(plane(src, at, n, l, k).sub((byte) 32)).mul(ds).intoArray(dst, y + 32 * k + l);
+                    }
                 }
             }
         }
@@ -51,38 +54,25 @@ final class Q6KVectorKernel extends VectorKernel {
         checkArgs(w, offset, count, x, xOffset, "activation");
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
-        FloatVector acc2 = FloatVector.zero(F);
-        FloatVector acc3 = FloatVector.zero(F);
         for (int b = 0; b < count / QK_K; b++) {
             long at = offset + (long) b * BYTES;
             float d = half(w, at + 208);
-            long scales = w.get(LONG, at + 192);
-            long scales2 = w.get(LONG, at + 200);
             for (int n = 0; n < 2; n++) {
-                long sc = n == 0 ? scales : scales2;
+                long sc = w.get(LONG, at + 192 + 8 * n);
                 int xb = xOffset + b * QK_K + 128 * n;
-                for (int l = 0; l < 32; l += LANES) {
-                    int is = l / 16;
-                    ByteVector a = loadBytes(w, at + 64 * n + l);
-                    ByteVector bb = loadBytes(w, at + 64 * n + 32 + l);
-                    ByteVector h = loadBytes(w, at + 128 + 32 * n + l);
-                    byte high = 0x30;
-                    FloatVector q1 = toFloats(a.and((byte) 0xF).or(shiftBits(h, 4).and(high)).sub((byte) 32));
-                    FloatVector q2 = toFloats(bb.and((byte) 0xF).or(shiftBits(h, 2).and(high)).sub((byte) 32));
-                    FloatVector q3 = toFloats(highNibbles(a).or(h.and(high)).sub((byte) 32));
-                    FloatVector q4 = toFloats(highNibbles(bb).or(shiftBits(h, -2).and(high)).sub((byte) 32));
-                    // the signed scale of group is + 2k sits in byte is + 2k of this half's eight
-                    float s1 = d * (byte) (sc >>> (8 * is));
-                    float s2 = d * (byte) (sc >>> (8 * (is + 2)));
-                    float s3 = d * (byte) (sc >>> (8 * (is + 4)));
-                    float s4 = d * (byte) (sc >>> (8 * (is + 6)));
-                    acc0 = q1.mul(s1).fma(FloatVector.fromArray(F, x, xb + l), acc0);
-                    acc1 = q2.mul(s2).fma(FloatVector.fromArray(F, x, xb + 32 + l), acc1);
-                    acc2 = q3.mul(s3).fma(FloatVector.fromArray(F, x, xb + 64 + l), acc2);
-                    acc3 = q4.mul(s4).fma(FloatVector.fromArray(F, x, xb + 96 + l), acc3);
+                for (int k = 0; k < 4; k++) {
+                    for (int l = 0; l < 32; l += LANES) {
+                        // the signed scale of this group is byte 2k + l/16 of the half's eight
+                        float s = d * (byte) (sc >>> (8 * (2 * k + l / 16)));
+                        FloatVector q = toFloats(plane(w, at, n, l, k));
+                        // (q − 32)·s as one FMA; two accumulators swap to halve the FMA chain
+                        FloatVector t = q.fma(s, -32 * s).fma(FloatVector.fromArray(F, x, xb + 32 * k + l), acc0);
+                        acc0 = acc1;
+                        acc1 = t;
+                    }
                 }
             }
         }
-        return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 }

@@ -63,19 +63,20 @@ abstract class VectorKernel extends KQuantKernel {
 
     /** The high nibbles of {@code q}; shifts as ints since x86 has no byte shift. */
     static ByteVector highNibbles(ByteVector q) {
-        return q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xF);
+        return shiftRight(q, 4).and((byte) 0xF);
     }
 
     /**
-     * Shifts the bits of every byte of {@code v} left by {@code s} (right if negative), working on
-     * ints because x86 has no byte shifts; bits carried in from neighbouring bytes must be masked
-     * off by the caller.
+     * Shifts the bits of every byte of {@code v} left by {@code s}, working on ints because x86
+     * has no byte shifts; bits carried in from the neighbouring byte must be masked off by the
+     * caller. The operator is fixed (only the count may vary) so that C2 can intrinsify it.
      */
-    static ByteVector shiftBits(ByteVector v, int s) {
-        if (s == 0) {
-            return v;
-        }
-        VectorOperators.Binary op = s > 0 ? VectorOperators.LSHL : VectorOperators.LSHR;
-        return v.reinterpretAsInts().lanewise(op, Math.abs(s)).reinterpretAsBytes();
+    static ByteVector shiftLeft(ByteVector v, int s) {
+        return v.reinterpretAsInts().lanewise(VectorOperators.LSHL, s).reinterpretAsBytes();
+    }
+
+    /** As {@link #shiftLeft}, to the right. */
+    static ByteVector shiftRight(ByteVector v, int s) {
+        return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, s).reinterpretAsBytes();
     }
 }
