@@ -35,6 +35,8 @@ public final class KQuantFamily implements WeightFamily {
     @Override
     public Quantizer quantizer(DType type) {
         return switch (type) {
+            case Q2_K -> new Q2KQuantizer();
+            case Q3_K -> new Q3KQuantizer();
             case Q4_K, Q5_K -> new ScaleMinQuantizer(type);
             case Q6_K -> new Q6KQuantizer();
             default -> null;

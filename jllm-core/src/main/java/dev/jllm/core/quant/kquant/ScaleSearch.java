@@ -244,4 +244,66 @@ final class ScaleSearch {
         }
         return scale;
     }
+
+    /**
+     * Symmetric levels for Q3_K's reference quantizer (make_q3_quants with do_rmse): starts from
+     * {@code −nmax/max} and moves single levels while the x²-weighted fit improves. Levels
+     * {@code 0..2·nmax−1} go to {@code levels[lo ..]}; returns the scale.
+     */
+    static float q3Scale(int n, int nmax, float[] x, int xo, int[] levels, int lo) {
+        float max = 0;
+        float amax = 0;
+        for (int i = 0; i < n; i++) {
+            float ax = Math.abs(x[xo + i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[xo + i];
+            }
+        }
+        if (amax < GROUP_MAX_EPS) {
+            java.util.Arrays.fill(levels, lo, lo + n, 0);
+            return 0f;
+        }
+        float iscale = -nmax / max;
+        float sumLX = 0;
+        float sumL2 = 0;
+        for (int i = 0; i < n; i++) {
+            float v = x[xo + i];
+            int l = Math.max(-nmax, Math.min(nmax - 1, Rounding.nearestInt(iscale * v)));
+            levels[lo + i] = l;
+            float w = v * v;
+            sumLX += w * v * l;
+            sumL2 += w * l * l;
+        }
+        for (int iter = 0; iter < 5; iter++) {
+            int changed = 0;
+            for (int i = 0; i < n; i++) {
+                float v = x[xo + i];
+                float w = v * v;
+                int old = levels[lo + i];
+                float slx = sumLX - w * v * old;
+                if (slx > 0) {
+                    float sl2 = sumL2 - w * old * old;
+                    int l = Math.max(-nmax, Math.min(nmax - 1, Rounding.nearestInt(v * sl2 / slx)));
+                    if (l != old) {
+                        slx += w * v * l;
+                        sl2 += w * l * l;
+                        if (sl2 > 0 && slx * slx * sumL2 > sumLX * sumLX * sl2) {
+                            levels[lo + i] = l;
+                            sumLX = slx;
+                            sumL2 = sl2;
+                            changed++;
+                        }
+                    }
+                }
+            }
+            if (changed == 0) {
+                break;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            levels[lo + i] += nmax;
+        }
+        return sumL2 > 0 ? sumLX / sumL2 : 0f;
+    }
 }

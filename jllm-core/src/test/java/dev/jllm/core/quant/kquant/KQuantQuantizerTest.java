@@ -43,7 +43,7 @@ class KQuantQuantizerTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q4_K, 0.08", "Q5_K, 0.04", "Q6_K, 0.02"})
+    @CsvSource({"Q2_K, 0.32", "Q3_K, 0.17", "Q4_K, 0.08", "Q5_K, 0.04", "Q6_K, 0.02"})
     void gaussianRmseIsBounded(DType type, double bound) {
         float[] x = RandomBlocks.gaussian(N, new Random(7));
         double e = rmse(x, roundTrip(type, x, null), null);
@@ -57,7 +57,7 @@ class KQuantQuantizerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(names = {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void importanceLowersWeightedError(DType type) {
         Random random = new Random(11);
         float[] x = RandomBlocks.gaussian(N, random);
@@ -74,14 +74,14 @@ class KQuantQuantizerTest {
 
     @Test
     void zerosStayZero() {
-        for (DType type : new DType[] {DType.Q4_K, DType.Q5_K, DType.Q6_K}) {
+        for (DType type : new DType[] {DType.Q2_K, DType.Q3_K, DType.Q4_K, DType.Q5_K, DType.Q6_K}) {
             float[] y = roundTrip(type, new float[512], null);
             assertArrayEquals(new float[512], y, 0f, type.toString());
         }
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(names = {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void badArgumentsAreRejected(DType type) {
         Quantizer q = WeightKernels.quantizer(type);
         MemorySegment dst = MemorySegment.ofArray(new byte[4096]);
