@@ -2,9 +2,11 @@ package dev.jllm.core.quant.kquant;
 
 import dev.jllm.core.tensor.DType;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * SIMD kernel of Q4_K. The dot product rebuilds each weight as {@code q·(d·sc) − dmin·m} with one
@@ -12,6 +14,9 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class Q4KVectorKernel extends VectorKernel {
     private static final int BYTES = 144;
+
+    /** A whole 32-byte chunk of {@code qs}. */
+    private static final VectorSpecies<Byte> CHUNK = ByteVector.SPECIES_256;
 
     Q4KVectorKernel() {
         super(DType.Q4_K);
@@ -66,22 +71,33 @@ final class Q4KVectorKernel extends VectorKernel {
                 FloatVector m1 = FloatVector.broadcast(F, -min * mn[2 * c]);
                 FloatVector d2 = FloatVector.broadcast(F, d * sc[2 * c + 1]);
                 FloatVector m2 = FloatVector.broadcast(F, -min * mn[2 * c + 1]);
-                long qs = at + 16 + 32 * c;
                 int xc = xb + 64 * c;
-                for (int off = 0; off < 32; off += 2 * LANES) {
-                    ByteVector qa = loadBytes(w, qs + off);
-                    ByteVector qb = loadBytes(w, qs + off + LANES);
-                    FloatVector loA = toFloats(qa.and((byte) 0xF));
-                    FloatVector hiA = toFloats(highNibbles(qa));
-                    FloatVector loB = toFloats(qb.and((byte) 0xF));
-                    FloatVector hiB = toFloats(highNibbles(qb));
-                    acc0 = loA.fma(d1, m1).fma(FloatVector.fromArray(F, x, xc + off), acc0);
-                    acc1 = loB.fma(d1, m1).fma(FloatVector.fromArray(F, x, xc + off + LANES), acc1);
-                    acc2 = hiA.fma(d2, m2).fma(FloatVector.fromArray(F, x, xc + 32 + off), acc2);
-                    acc3 = hiB.fma(d2, m2).fma(FloatVector.fromArray(F, x, xc + 32 + off + LANES), acc3);
+                // one 32-byte load per chunk; its nibbles widen a vector's worth at a time
+                ByteVector q = ByteVector.fromMemorySegment(CHUNK, w, at + 16 + 32 * c, ByteOrder.LITTLE_ENDIAN);
+                ByteVector lo = q.and((byte) 0xF);
+                ByteVector hi = chunkHighNibbles(q);
+                for (int p = 0; p < 32 / LANES; p += 2) {
+                    int o = p * LANES;
+                    FloatVector lo0 = (FloatVector) lo.convertShape(VectorOperators.B2F, F, p);
+                    FloatVector lo1 = (FloatVector) lo.convertShape(VectorOperators.B2F, F, p + 1);
+                    FloatVector hi0 = (FloatVector) hi.convertShape(VectorOperators.B2F, F, p);
+                    FloatVector hi1 = (FloatVector) hi.convertShape(VectorOperators.B2F, F, p + 1);
+                    acc0 = lo0.fma(d1, m1).fma(FloatVector.fromArray(F, x, xc + o), acc0);
+                    acc1 = lo1.fma(d1, m1).fma(FloatVector.fromArray(F, x, xc + o + LANES), acc1);
+                    acc2 = hi0.fma(d2, m2).fma(FloatVector.fromArray(F, x, xc + 32 + o), acc2);
+                    acc3 = hi1.fma(d2, m2).fma(FloatVector.fromArray(F, x, xc + 32 + o + LANES), acc3);
                 }
             }
         }
         return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * High nibbles of a chunk. Kept apart from {@link VectorKernel#highNibbles}, which sees only
+     * {@link #B} vectors, so that neither call site's type profile mixes vector shapes (C2 would
+     * then box the vectors).
+     */
+    private static ByteVector chunkHighNibbles(ByteVector q) {
+        return q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xF);
     }
 }
