@@ -7,7 +7,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * SIMD kernel of Q2_K: each 32-byte row of {@code qs} is read once per 2-bit plane; weights are
+ * SIMD kernel of Q2_K: plane {@code j} of a 32-byte row of {@code qs} holds 32 two-bit values,
  * rebuilt as {@code q·(d·sc) − dmin·m} per group of 16 (see {@link Q2KScalarKernel}).
  */
 final class Q2KVectorKernel extends VectorKernel {
@@ -25,13 +25,15 @@ final class Q2KVectorKernel extends VectorKernel {
             float d = half(src, at + 80);
             float min = half(src, at + 82);
             for (int n = 0; n < 2; n++) {
-                for (int off = 0; off < 32; off += LANES) {
-                    ByteVector q = loadBytes(src, at + 16 + 32 * n + off);
-                    for (int j = 0; j < 4; j++) {
-                        int g = 8 * n + 2 * j + off / 16;
+                for (int j = 0; j < 4; j++) {
+                    ByteVector q = ByteVector.fromMemorySegment(CHUNK, src, at + 16 + 32 * n, LE)
+                            .reinterpretAsInts().lanewise(VectorOperators.LSHR, 2 * j).reinterpretAsBytes()
+                            .and((byte) 3);
+                    for (int p = 0; p < PARTS; p++) {
+                        int g = 8 * n + 2 * j + p * LANES / 16;
                         int sc = ubyte(src, at + g);
-                        FloatVector v = toFloats(shiftRight(q, 2 * j).and((byte) 3));
-                        v.mul(d * (sc & 0xF)).sub(min * (sc >>> 4)).intoArray(dst, dstOffset + b * QK_K + 16 * g + off % 16);
+                        ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(d * (sc & 0xF))
+                                .sub(min * (sc >>> 4)).intoArray(dst, dstOffset + b * QK_K + 128 * n + 32 * j + p * LANES);
                     }
                 }
             }
@@ -47,20 +49,22 @@ final class Q2KVectorKernel extends VectorKernel {
             long at = offset + (long) b * BYTES;
             float d = half(w, at + 80);
             float min = half(w, at + 82);
+            long scales0 = w.get(LONG, at);
+            long scales1 = w.get(LONG, at + 8);
             for (int n = 0; n < 2; n++) {
-                for (int off = 0; off < 32; off += LANES) {
-                    ByteVector q = loadBytes(w, at + 16 + 32 * n + off);
-                    for (int j = 0; j < 4; j += 2) {
-                        int g0 = 8 * n + 2 * j + off / 16;
-                        int g1 = g0 + 2;
-                        int sc0 = ubyte(w, at + g0);
-                        int sc1 = ubyte(w, at + g1);
-                        FloatVector v0 = toFloats(shiftRight(q, 2 * j).and((byte) 3));
-                        FloatVector v1 = toFloats(shiftRight(q, 2 * j + 2).and((byte) 3));
-                        int x0 = xOffset + b * QK_K + 16 * g0 + off % 16;
-                        acc0 = v0.fma(d * (sc0 & 0xF), -min * (sc0 >>> 4)).fma(FloatVector.fromArray(F, x, x0), acc0);
-                        acc1 = v1.fma(d * (sc1 & 0xF), -min * (sc1 >>> 4))
-                                .fma(FloatVector.fromArray(F, x, x0 + 32), acc1);
+                for (int j = 0; j < 4; j++) {
+                    ByteVector q = ByteVector.fromMemorySegment(CHUNK, w, at + 16 + 32 * n, LE)
+                            .reinterpretAsInts().lanewise(VectorOperators.LSHR, 2 * j).reinterpretAsBytes()
+                            .and((byte) 3);
+                    int xj = xOffset + b * QK_K + 128 * n + 32 * j;
+                    for (int p = 0; p < PARTS; p++) {
+                        int g = 2 * j + p * LANES / 16;
+                        int sc = (int) ((n == 0 ? scales0 : scales1) >>> (8 * g)) & 0xFF;
+                        FloatVector t = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p))
+                                .fma(d * (sc & 0xF), -min * (sc >>> 4))
+                                .fma(FloatVector.fromArray(F, x, xj + p * LANES), acc0);
+                        acc0 = acc1;
+                        acc1 = t;
                     }
                 }
             }

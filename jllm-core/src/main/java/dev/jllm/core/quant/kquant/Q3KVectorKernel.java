@@ -7,8 +7,9 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * SIMD kernel of Q3_K: the 2-bit plane of {@code qs} plus the {@code hmask} bit moved to bit 2,
- * minus 4, times {@code d·(scale − 32)} per group of 16 (see {@link Q3KScalarKernel}).
+ * SIMD kernel of Q3_K: plane {@code j} of a 32-byte row of {@code qs} plus bit {@code 4n + j} of
+ * {@code hmask} moved to bit 2, minus 4, times {@code d·(scale − 32)} per group of 16 (see
+ * {@link Q3KScalarKernel}).
  */
 final class Q3KVectorKernel extends VectorKernel {
     private static final int BYTES = 110;
@@ -20,44 +21,57 @@ final class Q3KVectorKernel extends VectorKernel {
     @Override
     public void dequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int count) {
         checkArgs(src, offset, count, dst, dstOffset, "destination");
+        int[] sc = new int[16];
         for (int b = 0; b < count / QK_K; b++) {
             long at = offset + (long) b * BYTES;
             float d = half(src, at + 108);
-            for (int g = 0; g < 16; g++) {
-                float dl = d * PackedScales.scaleQ3(src, at + 96, g);
-                for (int off = 16 * (g & 1); off < 16 * (g & 1) + 16; off += LANES) {
-                    values(src, at, g, off).mul(dl).intoArray(dst, dstOffset + b * QK_K + 16 * g + off % 16);
+            unpackQ3(src, at + 96, sc);
+            for (int n = 0; n < 2; n++) {
+                for (int j = 0; j < 4; j++) {
+                    ByteVector q = ByteVector.fromMemorySegment(CHUNK, src, at + 32 + 32 * n, LE)
+                            .reinterpretAsInts().lanewise(VectorOperators.LSHR, 2 * j).reinterpretAsBytes()
+                            .and((byte) 3)
+                            .or(ByteVector.fromMemorySegment(CHUNK, src, at, LE).reinterpretAsInts()
+                                    .lanewise(VectorOperators.LSHR, 4 * n + j).reinterpretAsBytes().and((byte) 1)
+                                    .reinterpretAsInts().lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes())
+                            .sub((byte) 4);
+                    for (int p = 0; p < PARTS; p++) {
+                        float dl = d * sc[8 * n + 2 * j + p * LANES / 16];
+                        ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(dl)
+                                .intoArray(dst, dstOffset + b * QK_K + 128 * n + 32 * j + p * LANES);
+                    }
                 }
             }
         }
     }
 
-    /** Values of group {@code g} at byte position {@code off} (0..31) of its 32-byte row, as floats. */
-    private static FloatVector values(MemorySegment w, long at, int g, int off) {
-        int n = g >>> 3;
-        int j = (g >>> 1) & 3;
-        ByteVector q = loadBytes(w, at + 32 + 32 * n + off);
-        ByteVector hm = loadBytes(w, at + off);
-        ByteVector low = shiftRight(q, 2 * j).and((byte) 3);
-        ByteVector high = shiftLeft(shiftRight(hm, 4 * n + j).and((byte) 1), 2);
-        return toFloats(low.or(high).sub((byte) 4));
-    }
-
     @Override
     public float dot(MemorySegment w, long offset, float[] x, int xOffset, int count) {
         checkArgs(w, offset, count, x, xOffset, "activation");
+        int[] sc = new int[16];
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         for (int b = 0; b < count / QK_K; b++) {
             long at = offset + (long) b * BYTES;
             float d = half(w, at + 108);
-            int xb = xOffset + b * QK_K;
-            for (int g = 0; g < 16; g++) {
-                float dl = d * PackedScales.scaleQ3(w, at + 96, g);
-                for (int off = 16 * (g & 1); off < 16 * (g & 1) + 16; off += LANES) {
-                    FloatVector t = values(w, at, g, off).fma(FloatVector.fromArray(F, x, xb + 16 * g + off % 16).mul(dl), acc0);
-                    acc0 = acc1;
-                    acc1 = t;
+            unpackQ3(w, at + 96, sc);
+            for (int n = 0; n < 2; n++) {
+                for (int j = 0; j < 4; j++) {
+                    ByteVector q = ByteVector.fromMemorySegment(CHUNK, w, at + 32 + 32 * n, LE)
+                            .reinterpretAsInts().lanewise(VectorOperators.LSHR, 2 * j).reinterpretAsBytes()
+                            .and((byte) 3)
+                            .or(ByteVector.fromMemorySegment(CHUNK, w, at, LE).reinterpretAsInts()
+                                    .lanewise(VectorOperators.LSHR, 4 * n + j).reinterpretAsBytes().and((byte) 1)
+                                    .reinterpretAsInts().lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes())
+                            .sub((byte) 4);
+                    int xj = xOffset + b * QK_K + 128 * n + 32 * j;
+                    for (int p = 0; p < PARTS; p++) {
+                        float dl = d * sc[8 * n + 2 * j + p * LANES / 16];
+                        FloatVector t = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(dl)
+                                .fma(FloatVector.fromArray(F, x, xj + p * LANES), acc0);
+                        acc0 = acc1;
+                        acc1 = t;
+                    }
                 }
             }
         }

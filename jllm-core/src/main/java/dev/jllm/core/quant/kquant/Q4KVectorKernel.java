@@ -2,21 +2,17 @@ package dev.jllm.core.quant.kquant;
 
 import dev.jllm.core.tensor.DType;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
- * SIMD kernel of Q4_K. The dot product rebuilds each weight as {@code q·(d·sc) − dmin·m} with one
- * FMA and multiplies it into F32 activations with another; four accumulators hide FMA latency.
+ * SIMD kernel of Q4_K. Each 32-byte chunk of {@code qs} holds two sub-blocks (low and high
+ * nibbles); the dot product rebuilds each weight as {@code q·(d·sc) − dmin·m} with one FMA and
+ * multiplies it into F32 activations with another, over four rotating accumulators.
  */
 final class Q4KVectorKernel extends VectorKernel {
     private static final int BYTES = 144;
-
-    /** A whole 32-byte chunk of {@code qs}. */
-    private static final VectorSpecies<Byte> CHUNK = ByteVector.SPECIES_256;
 
     Q4KVectorKernel() {
         super(DType.Q4_K);
@@ -34,18 +30,20 @@ final class Q4KVectorKernel extends VectorKernel {
             unpackK4(src, at + 4, sc, mn);
             int y = dstOffset + b * QK_K;
             for (int c = 0; c < 4; c++) {
-                // multiply then subtract, as GGML does, so values match the reference exactly
-                FloatVector d1 = FloatVector.broadcast(F, d * sc[2 * c]);
-                FloatVector m1 = FloatVector.broadcast(F, min * mn[2 * c]);
-                FloatVector d2 = FloatVector.broadcast(F, d * sc[2 * c + 1]);
-                FloatVector m2 = FloatVector.broadcast(F, min * mn[2 * c + 1]);
-                long qs = at + 16 + 32 * c;
-                for (int off = 0; off < 32; off += LANES) {
-                    ByteVector q = loadBytes(src, qs + off);
-                    FloatVector lo = toFloats(q.and((byte) 0xF));
-                    FloatVector hi = toFloats(highNibbles(q));
-                    lo.mul(d1).sub(m1).intoArray(dst, y + 64 * c + off);
-                    hi.mul(d2).sub(m2).intoArray(dst, y + 64 * c + 32 + off);
+                float d1 = d * sc[2 * c];
+                float m1 = min * mn[2 * c];
+                float d2 = d * sc[2 * c + 1];
+                float m2 = min * mn[2 * c + 1];
+                ByteVector q = ByteVector.fromMemorySegment(CHUNK, src, at + 16 + 32 * c, LE);
+                ByteVector lo = q.and((byte) 0xF);
+                ByteVector hi = q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                        .and((byte) 0xF);
+                for (int p = 0; p < PARTS; p++) {
+                    // multiply then subtract, as GGML does, so values match the reference exactly
+                    ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d1).sub(m1)
+                            .intoArray(dst, y + 64 * c + p * LANES);
+                    ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d2).sub(m2)
+                            .intoArray(dst, y + 64 * c + 32 + p * LANES);
                 }
             }
         }
@@ -72,32 +70,24 @@ final class Q4KVectorKernel extends VectorKernel {
                 FloatVector d2 = FloatVector.broadcast(F, d * sc[2 * c + 1]);
                 FloatVector m2 = FloatVector.broadcast(F, -min * mn[2 * c + 1]);
                 int xc = xb + 64 * c;
-                // one 32-byte load per chunk; its nibbles widen a vector's worth at a time
-                ByteVector q = ByteVector.fromMemorySegment(CHUNK, w, at + 16 + 32 * c, ByteOrder.LITTLE_ENDIAN);
+                ByteVector q = ByteVector.fromMemorySegment(CHUNK, w, at + 16 + 32 * c, LE);
                 ByteVector lo = q.and((byte) 0xF);
-                ByteVector hi = chunkHighNibbles(q);
-                for (int p = 0; p < 32 / LANES; p += 2) {
+                ByteVector hi = q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                        .and((byte) 0xF);
+                for (int p = 0; p < PARTS; p++) {
                     int o = p * LANES;
-                    FloatVector lo0 = (FloatVector) lo.convertShape(VectorOperators.B2F, F, p);
-                    FloatVector lo1 = (FloatVector) lo.convertShape(VectorOperators.B2F, F, p + 1);
-                    FloatVector hi0 = (FloatVector) hi.convertShape(VectorOperators.B2F, F, p);
-                    FloatVector hi1 = (FloatVector) hi.convertShape(VectorOperators.B2F, F, p + 1);
-                    acc0 = lo0.fma(d1, m1).fma(FloatVector.fromArray(F, x, xc + o), acc0);
-                    acc1 = lo1.fma(d1, m1).fma(FloatVector.fromArray(F, x, xc + o + LANES), acc1);
-                    acc2 = hi0.fma(d2, m2).fma(FloatVector.fromArray(F, x, xc + 32 + o), acc2);
-                    acc3 = hi1.fma(d2, m2).fma(FloatVector.fromArray(F, x, xc + 32 + o + LANES), acc3);
+                    FloatVector t0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).fma(d1, m1)
+                            .fma(FloatVector.fromArray(F, x, xc + o), acc0);
+                    FloatVector t1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(d2, m2)
+                            .fma(FloatVector.fromArray(F, x, xc + 32 + o), acc1);
+                    // rotate so consecutive parts feed different accumulators
+                    acc0 = acc2;
+                    acc1 = acc3;
+                    acc2 = t0;
+                    acc3 = t1;
                 }
             }
         }
         return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
-    }
-
-    /**
-     * High nibbles of a chunk. Kept apart from {@link VectorKernel#highNibbles}, which sees only
-     * {@link #B} vectors, so that neither call site's type profile mixes vector shapes (C2 would
-     * then box the vectors).
-     */
-    private static ByteVector chunkHighNibbles(ByteVector q) {
-        return q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xF);
     }
 }

@@ -7,24 +7,15 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * SIMD kernel of Q5_K: Q4_K's nibbles with the fifth bit from {@code qh} moved to bit 4, each
- * weight rebuilt as {@code q·(d·sc) − dmin·m} with one FMA and multiplied into F32 activations.
+ * SIMD kernel of Q5_K: Q4_K's nibbles with the fifth bit from {@code qh} moved to bit 4 (bits
+ * {@code 2c} and {@code 2c + 1} of {@code qh[l]} belong to chunk {@code c}); each weight is
+ * rebuilt as {@code q·(d·sc) − dmin·m} with one FMA and multiplied into F32 activations.
  */
 final class Q5KVectorKernel extends VectorKernel {
     private static final int BYTES = 176;
 
     Q5KVectorKernel() {
         super(DType.Q5_K);
-    }
-
-    /** The low nibbles of {@code q} with bit 0 of {@code h} (already shifted down) as bit 4. */
-    private static FloatVector low(ByteVector q, ByteVector h) {
-        return toFloats(q.and((byte) 0xF).or(shiftLeft(h, 4).and((byte) 0x10)));
-    }
-
-    /** The high nibbles of {@code q} with bit 1 of {@code h} (already shifted down) as bit 4. */
-    private static FloatVector high(ByteVector q, ByteVector h) {
-        return toFloats(highNibbles(q).or(shiftLeft(h, 3).and((byte) 0x10)));
     }
 
     @Override
@@ -43,11 +34,19 @@ final class Q5KVectorKernel extends VectorKernel {
                 float m1 = min * mn[2 * c];
                 float d2 = d * sc[2 * c + 1];
                 float m2 = min * mn[2 * c + 1];
-                for (int off = 0; off < 32; off += LANES) {
-                    ByteVector q = loadBytes(src, at + 48 + 32 * c + off);
-                    ByteVector h = shiftRight(loadBytes(src, at + 16 + off), 2 * c);
-                    low(q, h).mul(d1).sub(m1).intoArray(dst, y + 64 * c + off);
-                    high(q, h).mul(d2).sub(m2).intoArray(dst, y + 64 * c + 32 + off);
+                ByteVector q = ByteVector.fromMemorySegment(CHUNK, src, at + 48 + 32 * c, LE);
+                ByteVector h = ByteVector.fromMemorySegment(CHUNK, src, at + 16, LE)
+                        .reinterpretAsInts().lanewise(VectorOperators.LSHR, 2 * c).reinterpretAsBytes();
+                ByteVector lo = q.and((byte) 0xF).or(h.reinterpretAsInts().lanewise(VectorOperators.LSHL, 4)
+                        .reinterpretAsBytes().and((byte) 0x10));
+                ByteVector hi = q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                        .and((byte) 0xF).or(h.reinterpretAsInts().lanewise(VectorOperators.LSHL, 3)
+                                .reinterpretAsBytes().and((byte) 0x10));
+                for (int p = 0; p < PARTS; p++) {
+                    ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d1).sub(m1)
+                            .intoArray(dst, y + 64 * c + p * LANES);
+                    ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d2).sub(m2)
+                            .intoArray(dst, y + 64 * c + 32 + p * LANES);
                 }
             }
         }
@@ -74,13 +73,22 @@ final class Q5KVectorKernel extends VectorKernel {
                 FloatVector d2 = FloatVector.broadcast(F, d * sc[2 * c + 1]);
                 FloatVector m2 = FloatVector.broadcast(F, -min * mn[2 * c + 1]);
                 int xc = xb + 64 * c;
-                for (int off = 0; off < 32; off += LANES) {
-                    ByteVector q = loadBytes(w, at + 48 + 32 * c + off);
-                    // bits 2c and 2c+1 of qh belong to this chunk; bring them down to bits 0 and 1
-                    ByteVector h = shiftRight(loadBytes(w, at + 16 + off), 2 * c);
-                    FloatVector t0 = low(q, h).fma(d1, m1).fma(FloatVector.fromArray(F, x, xc + off), acc0);
-                    FloatVector t1 = high(q, h).fma(d2, m2).fma(FloatVector.fromArray(F, x, xc + 32 + off), acc1);
-                    // rotate so consecutive iterations feed different accumulators
+                ByteVector q = ByteVector.fromMemorySegment(CHUNK, w, at + 48 + 32 * c, LE);
+                // bits 2c and 2c+1 of qh belong to this chunk; bring them down to bits 0 and 1
+                ByteVector h = ByteVector.fromMemorySegment(CHUNK, w, at + 16, LE)
+                        .reinterpretAsInts().lanewise(VectorOperators.LSHR, 2 * c).reinterpretAsBytes();
+                ByteVector lo = q.and((byte) 0xF).or(h.reinterpretAsInts().lanewise(VectorOperators.LSHL, 4)
+                        .reinterpretAsBytes().and((byte) 0x10));
+                ByteVector hi = q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                        .and((byte) 0xF).or(h.reinterpretAsInts().lanewise(VectorOperators.LSHL, 3)
+                                .reinterpretAsBytes().and((byte) 0x10));
+                for (int p = 0; p < PARTS; p++) {
+                    int o = p * LANES;
+                    FloatVector t0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).fma(d1, m1)
+                            .fma(FloatVector.fromArray(F, x, xc + o), acc0);
+                    FloatVector t1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(d2, m2)
+                            .fma(FloatVector.fromArray(F, x, xc + 32 + o), acc1);
+                    // rotate so consecutive parts feed different accumulators
                     acc0 = acc2;
                     acc1 = acc3;
                     acc2 = t0;

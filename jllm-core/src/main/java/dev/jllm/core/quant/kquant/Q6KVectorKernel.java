@@ -8,26 +8,15 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * SIMD kernel of Q6_K. One pass over {@code ql}/{@code qh} rebuilds the four 6-bit values that
- * share a byte position (see {@link Q6KScalarKernel}), each scaled by its group's {@code d·sc}.
+ * SIMD kernel of Q6_K. Plane {@code k} (0..3) of half {@code n} is 32 six-bit values: a nibble
+ * of a 32-byte row of {@code ql} (low for k < 2) and bits {@code 2k, 2k+1} of the half's
+ * {@code qh} row, minus 32, times {@code d·sc} of its group of 16 (see {@link Q6KScalarKernel}).
  */
 final class Q6KVectorKernel extends VectorKernel {
     private static final int BYTES = 210;
 
     Q6KVectorKernel() {
         super(DType.Q6_K);
-    }
-
-    /**
-     * The unsigned 6-bit values (0..63) of plane {@code k} (0..3) at byte position {@code l} of
-     * half {@code n}: a nibble of {@code ql} and two bits of {@code qh}. One plane per call keeps
-     * the loop bodies small enough for C2 to inline every vector operation.
-     */
-    private static ByteVector plane(MemorySegment w, long at, int n, int l, int k) {
-        ByteVector ql = loadBytes(w, at + 64 * n + 32 * (k & 1) + l);
-        ByteVector qh = loadBytes(w, at + 128 + 32 * n + l);
-        ByteVector low = shiftRight(ql, 4 * (k >> 1)).and((byte) 0xF);
-        return low.or(shiftLeft(shiftRight(qh, 2 * k).and((byte) 3), 4));
     }
 
     @Override
@@ -39,10 +28,19 @@ final class Q6KVectorKernel extends VectorKernel {
             for (int n = 0; n < 2; n++) {
                 int y = dstOffset + b * QK_K + 128 * n;
                 for (int k = 0; k < 4; k++) {
-                    for (int l = 0; l < 32; l += LANES) {
+                    ByteVector ql = ByteVector.fromMemorySegment(CHUNK, src, at + 64 * n + 32 * (k & 1), LE);
+                    ByteVector qh = ByteVector.fromMemorySegment(CHUNK, src, at + 128 + 32 * n, LE);
+                    ByteVector q = ql.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4 * (k >> 1))
+                            .reinterpretAsBytes().and((byte) 0xF)
+                            .or(qh.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2 * k).reinterpretAsBytes()
+                                    .and((byte) 3).reinterpretAsInts().lanewise(VectorOperators.LSHL, 4)
+                                    .reinterpretAsBytes())
+                            .sub((byte) 32);
+                    for (int p = 0; p < PARTS; p++) {
                         // (d·sc)·(q − 32) in GGML's order, so values match the reference exactly
-                        float ds = d * src.get(ValueLayout.JAVA_BYTE, at + 192 + 8 * n + 2 * k + l / 16);
-                        toFloats(plane(src, at, n, l, k).sub((byte) 32)).mul(ds).intoArray(dst, y + 32 * k + l);
+                        float ds = d * src.get(ValueLayout.JAVA_BYTE, at + 192 + 8 * n + 2 * k + p * LANES / 16);
+                        ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(ds)
+                                .intoArray(dst, y + 32 * k + p * LANES);
                     }
                 }
             }
@@ -61,12 +59,19 @@ final class Q6KVectorKernel extends VectorKernel {
                 long sc = w.get(LONG, at + 192 + 8 * n);
                 int xb = xOffset + b * QK_K + 128 * n;
                 for (int k = 0; k < 4; k++) {
-                    for (int l = 0; l < 32; l += LANES) {
+                    ByteVector ql = ByteVector.fromMemorySegment(CHUNK, w, at + 64 * n + 32 * (k & 1), LE);
+                    ByteVector qh = ByteVector.fromMemorySegment(CHUNK, w, at + 128 + 32 * n, LE);
+                    ByteVector q = ql.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4 * (k >> 1))
+                            .reinterpretAsBytes().and((byte) 0xF)
+                            .or(qh.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2 * k).reinterpretAsBytes()
+                                    .and((byte) 3).reinterpretAsInts().lanewise(VectorOperators.LSHL, 4)
+                                    .reinterpretAsBytes());
+                    for (int p = 0; p < PARTS; p++) {
                         // the signed scale of this group is byte 2k + l/16 of the half's eight
-                        float s = d * (byte) (sc >>> (8 * (2 * k + l / 16)));
-                        FloatVector q = toFloats(plane(w, at, n, l, k));
+                        float s = d * (byte) (sc >>> (8 * (2 * k + p * LANES / 16)));
                         // (q − 32)·s as one FMA; two accumulators swap to halve the FMA chain
-                        FloatVector t = q.fma(s, -32 * s).fma(FloatVector.fromArray(F, x, xb + 32 * k + l), acc0);
+                        FloatVector t = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).fma(s, -32 * s)
+                                .fma(FloatVector.fromArray(F, x, xb + 32 * k + p * LANES), acc0);
                         acc0 = acc1;
                         acc1 = t;
                     }

@@ -6,41 +6,44 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A Vector API kernel. It works on float vectors of {@link #LANES} lanes (16 where the preferred
- * species has 16 floats, else 8) fed by byte vectors of as many lanes, so one byte load widens to
- * one float vector. The species are static constants because C2 only intrinsifies vector
- * operations whose species it can see as constant; the code is written for any lane count that
- * divides 16.
+ * A Vector API kernel. The K-quant byte rows are 32 bytes wide, so bytes are loaded a
+ * {@link #CHUNK} of 32 at a time and widened {@link #LANES} at a time (part {@code p} of the
+ * chunk) into float vectors of the preferred width (16 floats where the machine has them, else
+ * 8; the code holds for any lane count that divides 32).
+ *
+ * <p>Two rules keep C2 from boxing vectors, which costs a factor of ten: species are static
+ * constants, and the hot loops call Vector API methods directly rather than through small helper
+ * methods of our own. The API's methods are force-inlined, whereas a helper can be refused by
+ * C2's inlining node budget (NodeCountInliningCutoff), after which every vector it takes or
+ * returns is boxed. Byte shifts go through int lanes because x86 has no byte shift; the bits
+ * that move across byte boundaries are always masked off afterwards.
  */
 abstract class VectorKernel extends KQuantKernel {
     static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Byte order of the block fields. */
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /** Float species of the arithmetic. */
     static final VectorSpecies<Float> F =
             FloatVector.SPECIES_PREFERRED.length() >= 16 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
-    /** Lanes per vector. */
+    /** Lanes per float vector. */
     static final int LANES = F.length();
-    /** Byte species with as many lanes as {@link #F}. */
-    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * 8));
+    /** A 32-byte row of a block. */
+    static final VectorSpecies<Byte> CHUNK = ByteVector.SPECIES_256;
+    /** Float vectors per chunk. */
+    static final int PARTS = 32 / LANES;
 
     VectorKernel(DType type) {
         super(type);
     }
 
-    /** Loads {@link #lanes} bytes at {@code offset}. */
-    static ByteVector loadBytes(MemorySegment seg, long offset) {
-        return ByteVector.fromMemorySegment(B, seg, offset, ByteOrder.LITTLE_ENDIAN);
-    }
-
     /**
-     * Unpacks the eight 6-bit scales (low bytes 0..7 of the result) and eight 6-bit mins (high
-     * bytes) of a Q4_K/Q5_K 12-byte field at {@code at} into {@code scales} and {@code mins}.
+     * Unpacks the eight 6-bit scales and eight 6-bit mins of a Q4_K/Q5_K 12-byte field at
+     * {@code at} (GGML's get_scale_min_k4) with two wide reads.
      */
     static void unpackK4(MemorySegment seg, long at, int[] scales, int[] mins) {
         long lo = seg.get(LONG, at);
@@ -56,27 +59,14 @@ abstract class VectorKernel extends KQuantKernel {
         }
     }
 
-    /** Sign-extends the {@link #LANES} bytes of {@code q} to floats. */
-    static FloatVector toFloats(ByteVector q) {
-        return (FloatVector) q.convertShape(VectorOperators.B2F, F, 0);
-    }
-
-    /** The high nibbles of {@code q}; shifts as ints since x86 has no byte shift. */
-    static ByteVector highNibbles(ByteVector q) {
-        return shiftRight(q, 4).and((byte) 0xF);
-    }
-
-    /**
-     * Shifts the bits of every byte of {@code v} left by {@code s}, working on ints because x86
-     * has no byte shifts; bits carried in from the neighbouring byte must be masked off by the
-     * caller. The operator is fixed (only the count may vary) so that C2 can intrinsify it.
-     */
-    static ByteVector shiftLeft(ByteVector v, int s) {
-        return v.reinterpretAsInts().lanewise(VectorOperators.LSHL, s).reinterpretAsBytes();
-    }
-
-    /** As {@link #shiftLeft}, to the right. */
-    static ByteVector shiftRight(ByteVector v, int s) {
-        return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, s).reinterpretAsBytes();
+    /** Unpacks the sixteen signed scales (already minus 32) of a Q3_K 12-byte field at {@code at}. */
+    static void unpackQ3(MemorySegment seg, long at, int[] scales) {
+        long lo = seg.get(LONG, at);
+        int hi = seg.get(INT, at + 8);
+        for (int j = 0; j < 16; j++) {
+            int low = (int) (lo >>> (8 * (j & 7) + 4 * (j >>> 3))) & 0xF;
+            int high = (hi >>> (8 * (j & 3) + 2 * (j >>> 2))) & 3;
+            scales[j] = (low | (high << 4)) - 32;
+        }
     }
 }
