@@ -4,11 +4,12 @@ import dev.jllm.core.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
  * SIMD kernel of Q4_K. Each 32-byte chunk of {@code qs} holds two sub-blocks (low and high
- * nibbles); the dot product rebuilds each weight as {@code q·(d·sc) − dmin·m} with one FMA and
+ * nibbles), read {@link #LANES} bytes at a time and widened to ints; the dot product rebuilds each weight as {@code q·(d·sc) − dmin·m} with one FMA and
  * multiplies it into F32 activations with another, over four rotating accumulators.
  */
 final class Q4KVectorKernel extends VectorKernel {
@@ -34,16 +35,15 @@ final class Q4KVectorKernel extends VectorKernel {
                 float m1 = min * mn[2 * c];
                 float d2 = d * sc[2 * c + 1];
                 float m2 = min * mn[2 * c + 1];
-                ByteVector q = ByteVector.fromMemorySegment(CHUNK, src, at + 16 + 32 * c, LE);
-                ByteVector lo = q.and((byte) 0xF);
-                ByteVector hi = q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
-                        .and((byte) 0xF);
-                for (int p = 0; p < PARTS; p++) {
+                for (int o = 0; o < 32; o += LANES) {
+                    // sign-extended bytes; masking the nibbles undoes the sign
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, src, at + 16 + 32 * c + o, LE)
+                            .convertShape(VectorOperators.B2I, I, 0);
                     // multiply then subtract, as GGML does, so values match the reference exactly
-                    ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d1).sub(m1)
-                            .intoArray(dst, y + 64 * c + p * LANES);
-                    ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d2).sub(m2)
-                            .intoArray(dst, y + 64 * c + 32 + p * LANES);
+                    ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).mul(d1).sub(m1)
+                            .intoArray(dst, y + 64 * c + o);
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0))
+                            .mul(d2).sub(m2).intoArray(dst, y + 64 * c + 32 + o);
                 }
             }
         }
@@ -70,17 +70,16 @@ final class Q4KVectorKernel extends VectorKernel {
                 FloatVector d2 = FloatVector.broadcast(F, d * sc[2 * c + 1]);
                 FloatVector m2 = FloatVector.broadcast(F, -min * mn[2 * c + 1]);
                 int xc = xb + 64 * c;
-                ByteVector q = ByteVector.fromMemorySegment(CHUNK, w, at + 16 + 32 * c, LE);
-                ByteVector lo = q.and((byte) 0xF);
-                ByteVector hi = q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
-                        .and((byte) 0xF);
-                for (int p = 0; p < PARTS; p++) {
-                    int o = p * LANES;
-                    FloatVector t0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).fma(d1, m1)
-                            .fma(FloatVector.fromArray(F, x, xc + o), acc0);
-                    FloatVector t1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(d2, m2)
-                            .fma(FloatVector.fromArray(F, x, xc + 32 + o), acc1);
-                    // rotate so consecutive parts feed different accumulators
+                for (int o = 0; o < 32; o += LANES) {
+                    // sign-extended bytes; masking the nibbles undoes the sign
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, w, at + 16 + 32 * c + o, LE)
+                            .convertShape(VectorOperators.B2I, I, 0);
+                    FloatVector lo = (FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0);
+                    FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF)
+                            .convert(VectorOperators.I2F, 0);
+                    FloatVector t0 = lo.fma(d1, m1).fma(FloatVector.fromArray(F, x, xc + o), acc0);
+                    FloatVector t1 = hi.fma(d2, m2).fma(FloatVector.fromArray(F, x, xc + 32 + o), acc1);
+                    // rotate so consecutive vectors feed different accumulators
                     acc0 = acc2;
                     acc1 = acc3;
                     acc2 = t0;

@@ -4,6 +4,7 @@ import dev.jllm.core.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -34,19 +35,18 @@ final class Q5KVectorKernel extends VectorKernel {
                 float m1 = min * mn[2 * c];
                 float d2 = d * sc[2 * c + 1];
                 float m2 = min * mn[2 * c + 1];
-                ByteVector q = ByteVector.fromMemorySegment(CHUNK, src, at + 48 + 32 * c, LE);
-                ByteVector h = ByteVector.fromMemorySegment(CHUNK, src, at + 16, LE)
-                        .reinterpretAsInts().lanewise(VectorOperators.LSHR, 2 * c).reinterpretAsBytes();
-                ByteVector lo = q.and((byte) 0xF).or(h.reinterpretAsInts().lanewise(VectorOperators.LSHL, 4)
-                        .reinterpretAsBytes().and((byte) 0x10));
-                ByteVector hi = q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
-                        .and((byte) 0xF).or(h.reinterpretAsInts().lanewise(VectorOperators.LSHL, 3)
-                                .reinterpretAsBytes().and((byte) 0x10));
-                for (int p = 0; p < PARTS; p++) {
-                    ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d1).sub(m1)
-                            .intoArray(dst, y + 64 * c + p * LANES);
-                    ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d2).sub(m2)
-                            .intoArray(dst, y + 64 * c + 32 + p * LANES);
+                for (int o = 0; o < 32; o += LANES) {
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, src, at + 48 + 32 * c + o, LE)
+                            .convertShape(VectorOperators.B2I, I, 0);
+                    // bits 2c and 2c+1 of qh belong to this chunk; bring them down to bits 0 and 1
+                    IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, src, at + 16 + o, LE)
+                            .convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 2 * c);
+                    IntVector lo = v.and(0xF).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10));
+                    IntVector hi = v.lanewise(VectorOperators.LSHR, 4).and(0xF)
+                            .or(h.lanewise(VectorOperators.LSHL, 3).and(0x10));
+                    ((FloatVector) lo.convert(VectorOperators.I2F, 0)).mul(d1).sub(m1).intoArray(dst, y + 64 * c + o);
+                    ((FloatVector) hi.convert(VectorOperators.I2F, 0)).mul(d2).sub(m2)
+                            .intoArray(dst, y + 64 * c + 32 + o);
                 }
             }
         }
@@ -73,22 +73,20 @@ final class Q5KVectorKernel extends VectorKernel {
                 FloatVector d2 = FloatVector.broadcast(F, d * sc[2 * c + 1]);
                 FloatVector m2 = FloatVector.broadcast(F, -min * mn[2 * c + 1]);
                 int xc = xb + 64 * c;
-                ByteVector q = ByteVector.fromMemorySegment(CHUNK, w, at + 48 + 32 * c, LE);
-                // bits 2c and 2c+1 of qh belong to this chunk; bring them down to bits 0 and 1
-                ByteVector h = ByteVector.fromMemorySegment(CHUNK, w, at + 16, LE)
-                        .reinterpretAsInts().lanewise(VectorOperators.LSHR, 2 * c).reinterpretAsBytes();
-                ByteVector lo = q.and((byte) 0xF).or(h.reinterpretAsInts().lanewise(VectorOperators.LSHL, 4)
-                        .reinterpretAsBytes().and((byte) 0x10));
-                ByteVector hi = q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
-                        .and((byte) 0xF).or(h.reinterpretAsInts().lanewise(VectorOperators.LSHL, 3)
-                                .reinterpretAsBytes().and((byte) 0x10));
-                for (int p = 0; p < PARTS; p++) {
-                    int o = p * LANES;
-                    FloatVector t0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).fma(d1, m1)
-                            .fma(FloatVector.fromArray(F, x, xc + o), acc0);
-                    FloatVector t1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(d2, m2)
-                            .fma(FloatVector.fromArray(F, x, xc + 32 + o), acc1);
-                    // rotate so consecutive parts feed different accumulators
+                for (int o = 0; o < 32; o += LANES) {
+                    // sign-extended bytes; the masks below undo the sign
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, w, at + 48 + 32 * c + o, LE)
+                            .convertShape(VectorOperators.B2I, I, 0);
+                    // bits 2c and 2c+1 of qh belong to this chunk; bring them down to bits 0 and 1
+                    IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, w, at + 16 + o, LE)
+                            .convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 2 * c);
+                    FloatVector lo = (FloatVector) v.and(0xF).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10))
+                            .convert(VectorOperators.I2F, 0);
+                    FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF)
+                            .or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0);
+                    FloatVector t0 = lo.fma(d1, m1).fma(FloatVector.fromArray(F, x, xc + o), acc0);
+                    FloatVector t1 = hi.fma(d2, m2).fma(FloatVector.fromArray(F, x, xc + 32 + o), acc1);
+                    // rotate so consecutive vectors feed different accumulators
                     acc0 = acc2;
                     acc1 = acc3;
                     acc2 = t0;

@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -13,6 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #CHUNK} of 32 at a time and widened {@link #LANES} at a time (part {@code p} of the
  * chunk) into float vectors of the preferred width (16 floats where the machine has them, else
  * 8; the code holds for any lane count that divides 32).
+ *
+ * <p>Nibble types (Q4_K, Q5_K) instead widen {@link #LANES} bytes to ints once and cut both
+ * nibbles with int operations, which costs fewer shuffles than widening each nibble plane from
+ * bytes (measured 5-15% faster for Q4_K).
  *
  * <p>Two rules keep C2 from boxing vectors, which costs a factor of ten: species are static
  * constants, and the hot loops call Vector API methods directly rather than through small helper
@@ -36,6 +41,10 @@ abstract class VectorKernel extends KQuantKernel {
     static final VectorSpecies<Byte> CHUNK = ByteVector.SPECIES_256;
     /** Float vectors per chunk. */
     static final int PARTS = 32 / LANES;
+    /** {@link #LANES} bytes, which widen to one int vector. */
+    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * 8));
+    /** Int lanes matching {@link #F}. */
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
 
     VectorKernel(DType type) {
         super(type);
