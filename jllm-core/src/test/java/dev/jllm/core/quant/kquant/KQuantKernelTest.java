@@ -121,5 +121,11 @@ class KQuantKernelTest {
         assertNotNull(WeightKernels.simd(type));
         assertEquals(type, WeightKernels.simd(type).type());
         assertEquals(type, WeightKernels.reference(type).type());
+        // the SIMD kernels' fast path takes F32 activations, so they decline Q8_K ones
+        WeightKernel simd = WeightKernels.simd(type);
+        assertEquals(null, simd.activationType());
+        QuantizedActivations q = new QuantizedActivations(DType.Q8_K, 256).quantize(new float[256], 0, 256);
+        assertThrows(UnsupportedOperationException.class,
+                () -> simd.dotQuantized(RandomBlocks.make(type, 1, 0, new Random(2)), 0, q, 0, 256));
     }
 }
