@@ -29,7 +29,7 @@ final class BenchKernelsCommand implements Callable<Integer> {
             + "weight_bytes.")
     boolean json;
 
-    @Option(names = "--threads", split = ",", defaultValue = "1,2", paramLabel = "N",
+    @Option(names = {"-t", "--threads"}, split = ",", defaultValue = "1,2", paramLabel = "N",
             description = "Thread counts to measure (default: ${DEFAULT-VALUE}).")
     List<Integer> threads;
 
