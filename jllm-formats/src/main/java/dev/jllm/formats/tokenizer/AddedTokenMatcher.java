@@ -1,0 +1,86 @@
+package dev.jllm.formats.tokenizer;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Finds added and special tokens written in text, leftmost and then longest first (as the
+ * Aho-Corasick matcher of Hugging Face tokenizers does), so the text between them can go to the model.
+ */
+public final class AddedTokenMatcher {
+
+    /** One stretch of the input: either plain text (id -1) or an added token. */
+    public record Segment(String text, int id) {
+        /** Whether this stretch is an added token. */
+        public boolean isToken() {
+            return id >= 0;
+        }
+    }
+
+    private static final class Node {
+        final Map<Character, Node> next = new HashMap<>(4);
+        int id = -1;
+    }
+
+    private final Node root = new Node();
+    private boolean empty = true;
+
+    /** Adds a token string with its id; empty strings are ignored. */
+    public void add(String content, int id) {
+        if (content.isEmpty()) {
+            return;
+        }
+        Node n = root;
+        for (int i = 0; i < content.length(); i++) {
+            n = n.next.computeIfAbsent(content.charAt(i), c -> new Node());
+        }
+        n.id = id;
+        empty = false;
+    }
+
+    /** Whether no token was added. */
+    public boolean isEmpty() {
+        return empty;
+    }
+
+    /** Splits text into plain stretches and added tokens, in order; empty plain stretches are left out. */
+    public void split(String text, List<Segment> out) {
+        if (empty) {
+            if (!text.isEmpty()) {
+                out.add(new Segment(text, -1));
+            }
+            return;
+        }
+        int plainStart = 0;
+        int i = 0;
+        while (i < text.length()) {
+            Node n = root;
+            int bestEnd = -1;
+            int bestId = -1;
+            for (int j = i; j < text.length(); j++) {
+                n = n.next.get(text.charAt(j));
+                if (n == null) {
+                    break;
+                }
+                if (n.id >= 0) {
+                    bestEnd = j + 1;
+                    bestId = n.id;
+                }
+            }
+            if (bestEnd < 0) {
+                i++;
+                continue;
+            }
+            if (i > plainStart) {
+                out.add(new Segment(text.substring(plainStart, i), -1));
+            }
+            out.add(new Segment(text.substring(i, bestEnd), bestId));
+            i = bestEnd;
+            plainStart = i;
+        }
+        if (plainStart < text.length()) {
+            out.add(new Segment(text.substring(plainStart), -1));
+        }
+    }
+}
