@@ -20,6 +20,7 @@ public abstract class AbstractTokenizer implements Tokenizer {
     private final boolean[] special;
     private final AddedTokenMatcher matcher = new AddedTokenMatcher();
     private SpecialTokens specials = SpecialTokens.none();
+    private boolean cleanUpSpaces;
 
     /**
      * @param tokens token strings by id (added tokens included; null entries are holes)
@@ -86,9 +87,19 @@ public abstract class AbstractTokenizer implements Tokenizer {
     /** Bytes of a model (not added) token. */
     protected abstract byte[] modelPieceBytes(int id, boolean atStart);
 
-    /** Last touch on decoded text (e.g. WordPiece's clean-up of spaces); identity by default. */
+    /** Sets whether decode removes the space before punctuation and contractions (HF's clean_up_tokenization_spaces). */
+    public void setCleanUpSpaces(boolean cleanUp) {
+        this.cleanUpSpaces = cleanUp;
+    }
+
+    /** Last touch on decoded text: HF's clean-up of spaces when enabled. */
     protected String finishDecoded(String text) {
-        return text;
+        if (!cleanUpSpaces) {
+            return text;
+        }
+        return text.replace(" .", ".").replace(" ?", "?").replace(" !", "!").replace(" ,", ",")
+                .replace(" ' ", "'").replace(" n't", "n't").replace(" 'm", "'m").replace(" 's", "'s")
+                .replace(" 've", "'ve").replace(" 're", "'re");
     }
 
     @Override

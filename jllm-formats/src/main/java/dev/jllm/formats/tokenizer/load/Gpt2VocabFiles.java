@@ -55,6 +55,7 @@ public final class Gpt2VocabFiles {
         ByteLevelBpeTokenizer tok = new ByteLevelBpeTokenizer(tokens, null,
                 ByteLevelBpeTokenizer.mergesFromPairs(merges, vocab), new PreTokenizer(List.of(PreTokenizer.GPT2), false),
                 false);
+        tok.setCleanUpSpaces(true); // GPT2Tokenizer's default
         Integer eot = vocab.get("<|endoftext|>");
         if (eot != null) {
             tok.addToken(eot, "<|endoftext|>", true);

@@ -59,6 +59,11 @@ public final class HfTokenizerJson {
     static AbstractTokenizer build(JsonNode root, JsonNode cfg, Path file) throws FormatException {
         JsonNode model = root.path("model");
         String type = model.path("type").asText("");
+        if (type.isEmpty()) {
+            // Older files leave the type out: tell the models apart by their fields.
+            type = model.has("merges") ? "BPE" : model.path("vocab").isArray() ? "Unigram"
+                    : model.has("continuing_subword_prefix") || model.has("max_input_chars_per_word") ? "WordPiece" : "";
+        }
         JsonNode vocabNode = model.path("vocab");
         // Vocabulary: object token->id (BPE, WordPiece) or array [token, score] (Unigram).
         Map<String, Integer> vocab = new HashMap<>();
@@ -170,6 +175,10 @@ public final class HfTokenizerJson {
             tok.addToken(a.path("id").asInt(), a.path("content").asText(), a.path("special").asBoolean(false));
         }
         tok.setSpecialTokens(specials(root.path("post_processor"), cfg, tok, unk));
+        JsonNode wpDecoder = findType(root.path("decoder"), "WordPiece");
+        boolean cleanup = cfg != null ? cfg.path("clean_up_tokenization_spaces").asBoolean(wpDecoder != null)
+                : wpDecoder != null && wpDecoder.path("cleanup").asBoolean(true);
+        tok.setCleanUpSpaces(cleanup);
         return tok;
     }
 

@@ -124,6 +124,7 @@ public final class TiktokenFile {
                 eos.add(id);
             }
         }
+        tok.setCleanUpSpaces(cfg != null && cfg.path("clean_up_tokenization_spaces").asBoolean(false));
         boolean addBos = cfg == null || cfg.path("add_bos_token").asBoolean(true);
         tok.setSpecialTokens(new SpecialTokens(bos, eos.stream().mapToInt(Integer::intValue).toArray(),
                 tok.id("<|finetune_right_pad_id|>"), -1, addBos && bos >= 0, false));

@@ -15,7 +15,6 @@ public final class WordPieceTokenizer extends AbstractTokenizer {
     private final String prefix;
     private final int maxWordChars;
     private final int unk;
-    private final boolean cleanUpSpaces;
 
     /**
      * @param tokens vocabulary by id
@@ -32,7 +31,7 @@ public final class WordPieceTokenizer extends AbstractTokenizer {
         this.prefix = continuingPrefix;
         this.maxWordChars = maxWordChars;
         this.unk = unk;
-        this.cleanUpSpaces = cleanUpSpaces;
+        setCleanUpSpaces(cleanUpSpaces);
     }
 
     @Override
@@ -84,15 +83,5 @@ public final class WordPieceTokenizer extends AbstractTokenizer {
             return ((atStart ? "" : " ") + tokens[id]).getBytes(StandardCharsets.UTF_8);
         }
         return super.pieceBytes(id, atStart);
-    }
-
-    @Override
-    protected String finishDecoded(String text) {
-        if (!cleanUpSpaces) {
-            return text;
-        }
-        return text.replace(" .", ".").replace(" ?", "?").replace(" !", "!").replace(" ,", ",")
-                .replace(" ' ", "'").replace(" n't", "n't").replace(" 'm", "'m").replace(" 's", "'s")
-                .replace(" 've", "'ve").replace(" 're", "'re");
     }
 }
