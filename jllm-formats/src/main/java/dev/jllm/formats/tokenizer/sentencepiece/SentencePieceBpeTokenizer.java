@@ -99,7 +99,7 @@ public final class SentencePieceBpeTokenizer extends AbstractTokenizer {
     String normalize(String text) {
         String t = text;
         if (removeExtraWhitespace) {
-            t = t.strip().replaceAll(" {2,}", " ");
+            t = t.replaceAll("^ +| +$", "").replaceAll(" {2,}", " ");
             if (t.isEmpty()) {
                 return "";
             }

@@ -233,7 +233,10 @@ public record SentencePieceModelFile(String[] pieces, float[] scores, TokenType[
                     }
                     pos += 8;
                 }
-                case 2 -> pos += length(field);
+                case 2 -> {
+                    int len = length(field); // read first: pos moves past the length varint
+                    pos += len;
+                }
                 case 5 -> fixed32(field);
                 default -> throw new FormatException(file, pos, field, "unsupported wire type " + wire);
             }

@@ -65,7 +65,7 @@ public final class UnigramTokenizer extends AbstractTokenizer {
     String normalize(String text) {
         String t = nfkc ? Normalizer.normalize(text, Normalizer.Form.NFKC) : text;
         if (removeExtraWhitespace) {
-            t = t.strip().replaceAll(" {2,}", " ");
+            t = t.replaceAll("^ +| +$", "").replaceAll(" {2,}", " ");
         }
         if (t.isEmpty()) {
             return t;
