@@ -90,7 +90,7 @@ final class GgufCursor {
         long n = i64(field);
         if (n < 0 || (minItemBytes > 0 && n > remaining() / minItemBytes)) {
             throw error(at, field, "count " + Long.toUnsignedString(n) + " is larger than the "
-                    + remaining() + " bytes that remain allow");
+                    + remaining() + " bytes that remain could hold");
         }
         return n;
     }
