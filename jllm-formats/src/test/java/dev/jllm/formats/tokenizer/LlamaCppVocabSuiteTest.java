@@ -43,6 +43,6 @@ class LlamaCppVocabSuiteTest {
     @ValueSource(strings = {"gpt-2", "llama-spm", "phi-3", "bert-bge", "deepseek-llm", "falcon", "starcoder"})
     void gguf(String vocab) throws IOException {
         Path file = Fixtures.tokenizers("llamacpp-vocab/ggml-vocab-" + vocab + ".gguf");
-        run("ggml-vocab-" + vocab + ".gguf", GgufTokenizerMetadata.fromGgufMetadata(GgufMetadataForTests.read(file), file));
+        run("ggml-vocab-" + vocab + ".gguf", GgufTokenizerMetadata.fromGguf(file));
     }
 }

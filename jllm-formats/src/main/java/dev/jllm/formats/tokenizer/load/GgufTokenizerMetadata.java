@@ -1,6 +1,7 @@
 package dev.jllm.formats.tokenizer.load;
 
 import dev.jllm.formats.FormatException;
+import dev.jllm.formats.gguf.GgufFile;
 import dev.jllm.formats.tokenizer.AbstractTokenizer;
 import dev.jllm.formats.tokenizer.SpecialTokens;
 import dev.jllm.formats.tokenizer.TokenType;
@@ -24,6 +25,13 @@ public final class GgufTokenizerMetadata {
     private static final String P = "tokenizer.ggml.";
 
     private GgufTokenizerMetadata() {
+    }
+
+    /** Opens a GGUF file and builds the tokenizer its metadata describes. */
+    public static AbstractTokenizer fromGguf(Path file) throws java.io.IOException {
+        try (GgufFile gguf = GgufFile.open(file)) {
+            return fromGgufMetadata(gguf.metadata(), file);
+        }
     }
 
     /**
