@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ByteLevelBpeTokenizer extends AbstractTokenizer {
     private static final int CACHE_LIMIT = 1 << 18;
 
-    private final MergeTable merges;
+    private final MergeRule merges;
     private final PreTokenizer preTokenizer;
     private final boolean ignoreMerges;
     private final int[] byteIds = new int[256];
@@ -29,7 +29,7 @@ public final class ByteLevelBpeTokenizer extends AbstractTokenizer {
      * @param ignoreMerges whether a word that is itself a token is taken whole (Llama 3, tiktoken)
      * @throws IllegalArgumentException if a byte has no token
      */
-    public ByteLevelBpeTokenizer(String[] tokens, TokenType[] types, MergeTable merges, PreTokenizer preTokenizer,
+    public ByteLevelBpeTokenizer(String[] tokens, TokenType[] types, MergeRule merges, PreTokenizer preTokenizer,
                                  boolean ignoreMerges) {
         super(tokens, types);
         this.merges = merges;
@@ -56,38 +56,13 @@ public final class ByteLevelBpeTokenizer extends AbstractTokenizer {
         return table;
     }
 
-    /**
-     * Builds the merge table of a tiktoken vocabulary, where a pair merges when the concatenation
-     * of its bytes is a token and the token's rank (its id) is the priority.
-     */
-    public static MergeTable mergesFromRanks(String[] tokens, java.util.Map<String, Integer> vocab) {
-        MergeTable table = new MergeTable(tokens.length * 4);
-        for (int id = 0; id < tokens.length; id++) {
-            String t = tokens[id];
-            if (t == null || t.length() < 2) {
-                continue;
-            }
-            for (int k = 1; k < t.length(); k++) {
-                Integer l = vocab.get(t.substring(0, k));
-                if (l == null) {
-                    continue;
-                }
-                Integer r = vocab.get(t.substring(k));
-                if (r != null) {
-                    table.put(l, r, id, id);
-                }
-            }
-        }
-        return table;
-    }
-
     @Override
     protected void encodeText(String text, IdBuffer out) {
         for (String word : preTokenizer.split(text)) {
             int[] ids = cache.get(word);
             if (ids == null) {
                 ids = encodeWord(word);
-                if (cache.size() < CACHE_LIMIT) {
+                if (cache.size() < CACHE_LIMIT && word.length() <= 256) { // long rare words would only fill memory
                     cache.put(word, ids);
                 }
             }

@@ -4,7 +4,7 @@ package dev.jllm.formats.tokenizer.bpe;
  * Which adjacent pair of ids merges into which id, at which priority (lower merges first).
  * An open-addressing hash table keyed by the pair, so the merge loop does no boxing.
  */
-public final class MergeTable {
+public final class MergeTable implements MergeRule {
     private static final long EMPTY = -1L;
     private long[] keys;
     private long[] values;
@@ -46,7 +46,7 @@ public final class MergeTable {
         size++;
     }
 
-    /** {@code priority << 32 | merged} for the pair, or -1 when it does not merge. */
+    @Override
     public long get(int left, int right) {
         if (left < 0 || right < 0) {
             return -1;

@@ -12,7 +12,7 @@ public final class PairMerger {
     }
 
     /** Merges in place and returns the resulting ids. */
-    public static int[] merge(int[] symbols, MergeTable table) {
+    public static int[] merge(int[] symbols, MergeRule table) {
         int n = symbols.length;
         if (n < 2) {
             return symbols;

@@ -6,6 +6,7 @@ import dev.jllm.formats.tokenizer.SpecialTokens;
 import dev.jllm.formats.tokenizer.TokenType;
 import dev.jllm.formats.tokenizer.bpe.ByteLevelAlphabet;
 import dev.jllm.formats.tokenizer.bpe.ByteLevelBpeTokenizer;
+import dev.jllm.formats.tokenizer.bpe.ConcatenationRanks;
 import dev.jllm.formats.tokenizer.bpe.PreTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -110,7 +111,7 @@ public final class TiktokenFile {
             }
         }
         ByteLevelBpeTokenizer tok = new ByteLevelBpeTokenizer(tokens, types,
-                ByteLevelBpeTokenizer.mergesFromRanks(tokens, vocab), new PreTokenizer(List.of(PreTokenizer.LLAMA3), false), true);
+                new ConcatenationRanks(tokens, vocab), new PreTokenizer(List.of(PreTokenizer.LLAMA3), false), true);
         for (var e : specials.entrySet()) {
             tok.addToken(e.getKey(), e.getValue(), true);
         }

@@ -159,7 +159,7 @@ public final class SentencePieceBpeTokenizer extends AbstractTokenizer {
                 }
             }
             ids = buf.toArray();
-            if (cache.size() < CACHE_LIMIT) {
+            if (cache.size() < CACHE_LIMIT && word.length() <= 256) { // long rare words would only fill memory
                 cache.put(word, ids);
             }
         }
