@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * What every model shares: the vocabulary, added/special tokens matched before the model runs,
@@ -21,6 +22,7 @@ public abstract class AbstractTokenizer implements Tokenizer {
     private final AddedTokenMatcher matcher = new AddedTokenMatcher();
     private SpecialTokens specials = SpecialTokens.none();
     private boolean cleanUpSpaces;
+    private UnaryOperator<String> normalizer = UnaryOperator.identity();
 
     /**
      * @param tokens token strings by id (added tokens included; null entries are holes)
@@ -64,6 +66,14 @@ public abstract class AbstractTokenizer implements Tokenizer {
             idsByToken.putIfAbsent(content, id);
         }
         matcher.add(content, id);
+    }
+
+    /**
+     * Sets a normalisation applied to each plain stretch of text before the model sees it (e.g.
+     * NFC for Qwen2's tokenizer.json); the model's own normalisation (SentencePiece's, BERT's) still follows.
+     */
+    public void setNormalizer(UnaryOperator<String> normalizer) {
+        this.normalizer = normalizer == null ? UnaryOperator.identity() : normalizer;
     }
 
     /** Sets the special ids and the BOS/EOS flags. */
@@ -114,7 +124,7 @@ public abstract class AbstractTokenizer implements Tokenizer {
             if (s.isToken()) {
                 out.add(s.id());
             } else {
-                encodeText(s.text(), out);
+                encodeText(normalizer.apply(s.text()), out);
             }
         }
         if (addSpecial && specials.addEos() && specials.eos().length > 0) {

@@ -171,6 +171,9 @@ public final class HfTokenizerJson {
             }
             default -> throw new FormatException(file, -1, "model.type", "unsupported model type '" + type + "'");
         }
+        if (type.equals("BPE") && tok instanceof ByteLevelBpeTokenizer) {
+            tok.setNormalizer(unicodeNormalizer(normalizer));
+        }
         for (JsonNode a : addedNode) {
             tok.addToken(a.path("id").asInt(), a.path("content").asText(), a.path("special").asBoolean(false));
         }
@@ -180,6 +183,23 @@ public final class HfTokenizerJson {
                 : wpDecoder != null && wpDecoder.path("cleanup").asBoolean(true);
         tok.setCleanUpSpaces(cleanup);
         return tok;
+    }
+
+    // Unicode forms and lower-casing of a normalizer (byte-level models use these; the others are handled by the model).
+    private static java.util.function.UnaryOperator<String> unicodeNormalizer(JsonNode normalizer) {
+        java.util.function.UnaryOperator<String> f = java.util.function.UnaryOperator.identity();
+        for (String form : new String[] {"NFC", "NFD", "NFKC", "NFKD"}) {
+            if (containsType(normalizer, form)) {
+                java.text.Normalizer.Form nf = java.text.Normalizer.Form.valueOf(form);
+                java.util.function.UnaryOperator<String> prev = f;
+                f = t -> java.text.Normalizer.normalize(prev.apply(t), nf);
+            }
+        }
+        if (containsType(normalizer, "Lowercase")) {
+            java.util.function.UnaryOperator<String> prev = f;
+            f = t -> prev.apply(t).toLowerCase(java.util.Locale.ROOT);
+        }
+        return f;
     }
 
     private static List<String[]> readMerges(JsonNode merges, Path file) throws FormatException {
