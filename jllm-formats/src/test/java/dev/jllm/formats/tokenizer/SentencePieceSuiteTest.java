@@ -2,6 +2,7 @@ package dev.jllm.formats.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jllm.formats.tokenizer.sentencepiece.PrecompiledCharsMap;
 import dev.jllm.formats.tokenizer.sentencepiece.SentencePieceModelFile;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -38,6 +39,14 @@ class SentencePieceSuiteTest {
     @Test
     void llama2BpeModel() throws IOException {
         run("tokenizer.model", "llama2c-expected-encodings.json", true);
+    }
+
+    @Test
+    void precompiledCharsmapOfTheUnigramModelIsNfkcLike() throws IOException {
+        SentencePieceModelFile m = SentencePieceModelFile.read(Fixtures.tokenizers("sentencepiece/test_model.model"));
+        org.junit.jupiter.api.Assertions.assertTrue(m.precompiledCharsmap().length > 1000);
+        PrecompiledCharsMap map = PrecompiledCharsMap.parse(m.precompiledCharsmap());
+        org.junit.jupiter.api.Assertions.assertEquals("1\u20442 ~ ABC plain", map.normalize("\u00BD \uFF5E \uFF21\uFF22\uFF23 plain"));
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.jllm.formats.tokenizer.TokenType;
 import dev.jllm.formats.tokenizer.bpe.ByteLevelBpeTokenizer;
 import dev.jllm.formats.tokenizer.bpe.PreTokenizer;
 import dev.jllm.formats.tokenizer.sentencepiece.SentencePieceBpeTokenizer;
+import dev.jllm.formats.tokenizer.sentencepiece.PrecompiledCharsMap;
 import dev.jllm.formats.tokenizer.sentencepiece.UnigramTokenizer;
 import dev.jllm.formats.tokenizer.wordpiece.BertNormalizer;
 import dev.jllm.formats.tokenizer.wordpiece.WordPieceTokenizer;
@@ -108,8 +109,21 @@ public final class GgufTokenizerMetadata {
                 defaultAddBos = true;
             }
             case "t5" -> {
+                java.util.function.UnaryOperator<String> chars = UnigramTokenizer.NFKC;
+                List<Number> map = list(metadata, P + "precompiled_charsmap", Number.class, file, false);
+                if (map != null && !map.isEmpty()) {
+                    byte[] blob = new byte[map.size()];
+                    for (int i = 0; i < blob.length; i++) {
+                        blob[i] = map.get(i).byteValue();
+                    }
+                    try {
+                        chars = PrecompiledCharsMap.parse(blob)::normalize;
+                    } catch (IllegalArgumentException e) {
+                        throw new FormatException(file, -1, P + "precompiled_charsmap", e.getMessage());
+                    }
+                }
                 tok = new UnigramTokenizer(tokens, types, scores, false, addSpacePrefix,
-                        bool(metadata, P + "remove_extra_whitespaces", true), true, unk);
+                        bool(metadata, P + "remove_extra_whitespaces", true), chars, unk);
                 defaultAddBos = false;
             }
             default -> throw new FormatException(file, -1, P + "model", "unsupported tokenizer model '" + model + "'");

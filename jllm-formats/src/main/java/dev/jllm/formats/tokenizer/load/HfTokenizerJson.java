@@ -9,6 +9,7 @@ import dev.jllm.formats.tokenizer.TokenType;
 import dev.jllm.formats.tokenizer.bpe.ByteLevelBpeTokenizer;
 import dev.jllm.formats.tokenizer.bpe.PreTokenizer;
 import dev.jllm.formats.tokenizer.sentencepiece.SentencePieceBpeTokenizer;
+import dev.jllm.formats.tokenizer.sentencepiece.PrecompiledCharsMap;
 import dev.jllm.formats.tokenizer.sentencepiece.UnigramTokenizer;
 import dev.jllm.formats.tokenizer.wordpiece.BertNormalizer;
 import dev.jllm.formats.tokenizer.wordpiece.WordPieceTokenizer;
@@ -164,9 +165,20 @@ public final class HfTokenizerJson {
                     scores[i] = unigramScores.get(i);
                 }
                 int u = model.path("unk_id").asInt(-1);
+                java.util.function.UnaryOperator<String> chars = java.util.function.UnaryOperator.identity();
+                JsonNode pc = findType(normalizer, "Precompiled");
+                if (pc != null && pc.path("precompiled_charsmap").isTextual()) {
+                    try {
+                        chars = PrecompiledCharsMap.parse(java.util.Base64.getDecoder()
+                                .decode(pc.path("precompiled_charsmap").asText()))::normalize;
+                    } catch (IllegalArgumentException e) {
+                        throw new FormatException(file, -1, "normalizer.precompiled_charsmap", e.getMessage());
+                    }
+                } else if (containsType(normalizer, "NFKC")) {
+                    chars = UnigramTokenizer.NFKC;
+                }
                 tok = new UnigramTokenizer(tokens, types, scores, model.path("byte_fallback").asBoolean(false),
-                        hasMetaspacePrefix(pre) || containsType(normalizer, "Prepend"), true,
-                        containsType(normalizer, "Precompiled") || containsType(normalizer, "NFKC"), u);
+                        hasMetaspacePrefix(pre) || containsType(normalizer, "Prepend"), true, chars, u);
                 unk = u;
             }
             default -> throw new FormatException(file, -1, "model.type", "unsupported model type '" + type + "'");

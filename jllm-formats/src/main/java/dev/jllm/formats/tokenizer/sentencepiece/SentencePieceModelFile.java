@@ -28,10 +28,12 @@ import java.util.List;
  * @param normalizerName normalizer_spec.name
  * @param addDummyPrefix normalizer_spec.add_dummy_prefix
  * @param removeExtraWhitespaces normalizer_spec.remove_extra_whitespaces
+ * @param precompiledCharsmap normalizer_spec.precompiled_charsmap (may be empty)
  */
 public record SentencePieceModelFile(String[] pieces, float[] scores, TokenType[] types, int modelType,
                                      boolean byteFallback, int unkId, int bosId, int eosId, int padId,
-                                     String normalizerName, boolean addDummyPrefix, boolean removeExtraWhitespaces) {
+                                     String normalizerName, boolean addDummyPrefix, boolean removeExtraWhitespaces,
+                                     byte[] precompiledCharsmap) {
 
     /** Reads a model file. */
     public static SentencePieceModelFile read(Path file) throws IOException {
@@ -45,7 +47,7 @@ public record SentencePieceModelFile(String[] pieces, float[] scores, TokenType[
         List<Float> scores = new ArrayList<>();
         List<TokenType> types = new ArrayList<>();
         int[] trainer = {1, 0, 0, 1, 2, -1}; // model_type, byte_fallback, unk, bos, eos, pad
-        Object[] norm = {"", true, true};
+        Object[] norm = {"", true, true, new byte[0]};
         while (w.more()) {
             long tag = w.varint("ModelProto tag");
             int field = (int) (tag >>> 3);
@@ -100,6 +102,8 @@ public record SentencePieceModelFile(String[] pieces, float[] scores, TokenType[
                     int f = (int) (tg >>> 3);
                     if (f == 1 && (tg & 7) == 2) {
                         norm[0] = n.string("normalizer_spec.name");
+                    } else if (f == 2 && (tg & 7) == 2) {
+                        norm[3] = n.bytes("normalizer_spec.precompiled_charsmap");
                     } else if ((f == 3 || f == 4) && (tg & 7) == 0) {
                         norm[f - 2] = n.varint("normalizer_spec field " + f) != 0;
                     } else {
@@ -119,7 +123,7 @@ public record SentencePieceModelFile(String[] pieces, float[] scores, TokenType[
         }
         return new SentencePieceModelFile(pieces.toArray(new String[0]), sc, types.toArray(new TokenType[0]),
                 trainer[0], trainer[1] != 0, trainer[2], trainer[3], trainer[4], trainer[5],
-                (String) norm[0], (Boolean) norm[1], (Boolean) norm[2]);
+                (String) norm[0], (Boolean) norm[1], (Boolean) norm[2], (byte[]) norm[3]);
     }
 
     /**
@@ -140,9 +144,18 @@ public record SentencePieceModelFile(String[] pieces, float[] scores, TokenType[
                     SentencePieceBpeTokenizer.mergesFromScores(ps, types, scores, ids), byteFallback,
                     addDummyPrefix, removeExtraWhitespaces, unk);
         } else if (modelType == 1) {
-            boolean nfkc = normalizerName.startsWith("nmt_nfkc") || normalizerName.startsWith("nfkc");
+            java.util.function.UnaryOperator<String> chars = java.util.function.UnaryOperator.identity();
+            if (precompiledCharsmap.length > 0) {
+                try {
+                    chars = PrecompiledCharsMap.parse(precompiledCharsmap)::normalize;
+                } catch (IllegalArgumentException e) {
+                    throw new FormatException(file, -1, "normalizer_spec.precompiled_charsmap", e.getMessage());
+                }
+            } else if (normalizerName.startsWith("nmt_nfkc") || normalizerName.startsWith("nfkc")) {
+                chars = UnigramTokenizer.NFKC;
+            }
             tok = new UnigramTokenizer(ps, types.clone(), scores.clone(), byteFallback, addDummyPrefix,
-                    removeExtraWhitespaces, nfkc, unk);
+                    removeExtraWhitespaces, chars, unk);
         } else {
             throw new FormatException(file, -1, "trainer_spec.model_type",
                     "model type " + modelType + " is not supported (1 unigram, 2 BPE)");
@@ -215,6 +228,13 @@ public record SentencePieceModelFile(String[] pieces, float[] scores, TokenType[
             Wire w = new Wire(data, pos, pos + len, file);
             pos += len;
             return w;
+        }
+
+        byte[] bytes(String field) throws FormatException {
+            int len = length(field);
+            byte[] b = java.util.Arrays.copyOfRange(data, pos, pos + len);
+            pos += len;
+            return b;
         }
 
         String string(String field) throws FormatException {

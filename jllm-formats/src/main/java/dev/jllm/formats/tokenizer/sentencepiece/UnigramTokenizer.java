@@ -5,6 +5,7 @@ import dev.jllm.formats.tokenizer.IdBuffer;
 import dev.jllm.formats.tokenizer.TokenType;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
+import java.util.function.UnaryOperator;
 
 /**
  * SentencePiece Unigram (T5, many multilingual models): the normalised text is cut by Viterbi
@@ -18,7 +19,7 @@ public final class UnigramTokenizer extends AbstractTokenizer {
     private final boolean byteFallback;
     private final boolean addDummyPrefix;
     private final boolean removeExtraWhitespace;
-    private final boolean nfkc;
+    private final UnaryOperator<String> charNormalizer;
     private final int unk;
     private final int maxPieceChars;
     private final float unkScore;
@@ -31,17 +32,17 @@ public final class UnigramTokenizer extends AbstractTokenizer {
      * @param byteFallback whether unknown characters become byte pieces
      * @param addDummyPrefix whether {@code ▁} goes in front
      * @param removeExtraWhitespace whether leading, trailing and repeated spaces are dropped
-     * @param nfkc whether the text is NFKC-normalised first (SentencePiece's nmt_nfkc)
+     * @param charNormalizer the character normalisation before whitespace handling (a precompiled charsmap, NFKC, or identity)
      * @param unk the unknown id
      */
     public UnigramTokenizer(String[] pieces, TokenType[] types, float[] scores, boolean byteFallback,
-                            boolean addDummyPrefix, boolean removeExtraWhitespace, boolean nfkc, int unk) {
+                            boolean addDummyPrefix, boolean removeExtraWhitespace, UnaryOperator<String> charNormalizer, int unk) {
         super(pieces, types);
         this.scores = scores;
         this.byteFallback = byteFallback;
         this.addDummyPrefix = addDummyPrefix;
         this.removeExtraWhitespace = removeExtraWhitespace;
-        this.nfkc = nfkc;
+        this.charNormalizer = charNormalizer;
         this.unk = unk;
         int max = 1;
         float min = Float.MAX_VALUE;
@@ -61,9 +62,12 @@ public final class UnigramTokenizer extends AbstractTokenizer {
         }
     }
 
+    /** Java's NFKC, standing in for SentencePiece's nmt_nfkc map when a model names it without carrying the map. */
+    public static final UnaryOperator<String> NFKC = t -> Normalizer.normalize(t, Normalizer.Form.NFKC);
+
     /** The normalised text the model sees. */
     String normalize(String text) {
-        String t = nfkc ? Normalizer.normalize(text, Normalizer.Form.NFKC) : text;
+        String t = charNormalizer.apply(text);
         if (removeExtraWhitespace) {
             t = t.replaceAll("^ +| +$", "").replaceAll(" {2,}", " ");
         }
