@@ -20,6 +20,7 @@ public abstract class AbstractTokenizer implements Tokenizer {
     private final boolean[] added;
     private final boolean[] special;
     private final AddedTokenMatcher matcher = new AddedTokenMatcher();
+    private final AddedTokenMatcher plainMatcher = new AddedTokenMatcher();
     private SpecialTokens specials = SpecialTokens.none();
     private boolean cleanUpSpaces;
     private UnaryOperator<String> normalizer = UnaryOperator.identity();
@@ -66,6 +67,9 @@ public abstract class AbstractTokenizer implements Tokenizer {
             idsByToken.putIfAbsent(content, id);
         }
         matcher.add(content, id);
+        if (!special[id]) {
+            plainMatcher.add(content, id);
+        }
     }
 
     /**
@@ -91,8 +95,12 @@ public abstract class AbstractTokenizer implements Tokenizer {
         return id >= 0 && id < added.length && added[id];
     }
 
-    /** Encodes a stretch of text that holds no added token. */
-    protected abstract void encodeText(String text, IdBuffer out);
+    /**
+     * Encodes a stretch of text that holds no added token.
+     *
+     * @param atTextStart whether the stretch begins the whole text (not after an added token)
+     */
+    protected abstract void encodeText(String text, boolean atTextStart, IdBuffer out);
 
     /** Bytes of a model (not added) token. */
     protected abstract byte[] modelPieceBytes(int id, boolean atStart);
@@ -113,19 +121,21 @@ public abstract class AbstractTokenizer implements Tokenizer {
     }
 
     @Override
-    public int[] encode(String text, boolean addSpecial) {
+    public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
         IdBuffer out = new IdBuffer();
         if (addSpecial && specials.addBos() && specials.bos() >= 0) {
             out.add(specials.bos());
         }
         List<AddedTokenMatcher.Segment> segments = new ArrayList<>();
-        matcher.split(text, segments);
+        (parseSpecial ? matcher : plainMatcher).split(text, segments);
+        boolean atStart = true;
         for (AddedTokenMatcher.Segment s : segments) {
             if (s.isToken()) {
                 out.add(s.id());
             } else {
-                encodeText(normalizer.apply(s.text()), out);
+                encodeText(normalizer.apply(s.text()), atStart, out);
             }
+            atStart = false;
         }
         if (addSpecial && specials.addEos() && specials.eos().length > 0) {
             out.add(specials.eos()[0]);

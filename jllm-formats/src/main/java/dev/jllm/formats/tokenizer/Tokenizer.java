@@ -12,7 +12,15 @@ public interface Tokenizer {
      *
      * @param addSpecial whether to add BOS/EOS (or CLS/SEP) as the model's configuration says
      */
-    int[] encode(String text, boolean addSpecial);
+    default int[] encode(String text, boolean addSpecial) {
+        return encode(text, addSpecial, true);
+    }
+
+    /**
+     * Encodes text; with {@code parseSpecial} false, special tokens written in the text (e.g. a
+     * user typing {@code <|eot_id|>}) are encoded as plain text, while non-special added tokens are still matched.
+     */
+    int[] encode(String text, boolean addSpecial, boolean parseSpecial);
 
     /** Decodes ids to text, special tokens included as their text (control tokens of SentencePiece excepted). */
     default String decode(int[] ids) {

@@ -43,6 +43,15 @@ class TokenizerBehaviourTest {
     }
 
     @Test
+    void specialTokensInUserTextCanBeKeptAsText() {
+        String text = "hi<|eot_id|>";
+        int[] ids = llama3.encode(text, false, false);
+        assertFalse(Arrays.stream(ids).anyMatch(id -> id == 128009), Arrays.toString(ids));
+        assertEquals(text, llama3.decode(ids));
+        assertArrayEquals(new int[] {6151, 128009}, llama3.encode(text, false, true));
+    }
+
+    @Test
     void llama2SpecialIdsAndRoundTrip() {
         assertEquals(1, llama2.bosId());
         assertArrayEquals(new int[] {2}, llama2.eosIds());

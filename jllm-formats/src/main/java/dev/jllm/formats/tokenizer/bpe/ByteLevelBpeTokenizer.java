@@ -57,7 +57,7 @@ public final class ByteLevelBpeTokenizer extends AbstractTokenizer {
     }
 
     @Override
-    protected void encodeText(String text, IdBuffer out) {
+    protected void encodeText(String text, boolean atTextStart, IdBuffer out) {
         for (String word : preTokenizer.split(text)) {
             int[] ids = cache.get(word);
             if (ids == null) {

@@ -142,8 +142,11 @@ public final class HfTokenizerJson {
                         }
                     }
                     boolean prefix = containsType(normalizer, "Prepend") || hasMetaspacePrefix(pre);
-                    tok = new SentencePieceBpeTokenizer(tokens, types, ByteLevelBpeTokenizer.mergesFromPairs(merges, vocab),
-                            byteFallback, prefix, false, unk);
+                    SentencePieceBpeTokenizer spm = new SentencePieceBpeTokenizer(tokens, types,
+                            ByteLevelBpeTokenizer.mergesFromPairs(merges, vocab), byteFallback, prefix, false, unk);
+                    JsonNode meta = findType(pre, "Metaspace");
+                    spm.setPrefixOnlyAtStart(meta != null && meta.path("prepend_scheme").asText("").equals("first"));
+                    tok = spm;
                 }
             }
             case "WordPiece" -> {

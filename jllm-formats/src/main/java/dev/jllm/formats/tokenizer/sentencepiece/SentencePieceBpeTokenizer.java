@@ -28,6 +28,7 @@ public final class SentencePieceBpeTokenizer extends AbstractTokenizer {
     private final int unk;
     private final int[] byteIds = new int[256];
     private final boolean splitAtSpaces;
+    private boolean prefixOnlyAtStart;
     private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
 
     /**
@@ -95,8 +96,16 @@ public final class SentencePieceBpeTokenizer extends AbstractTokenizer {
         return table;
     }
 
-    /** The normalised text the model sees: spaces as {@code ▁}, dummy prefix added. */
-    String normalize(String text) {
+    /**
+     * Puts the dummy prefix only in front of the whole text, not after added tokens (HF Metaspace
+     * {@code prepend_scheme: "first"}); by default every stretch gets it, as llama.cpp does.
+     */
+    public void setPrefixOnlyAtStart(boolean onlyAtStart) {
+        this.prefixOnlyAtStart = onlyAtStart;
+    }
+
+    /** The normalised text the model sees: spaces as {@code ▁}, dummy prefix added when asked. */
+    String normalize(String text, boolean addPrefix) {
         String t = text;
         if (removeExtraWhitespace) {
             t = t.replaceAll("^ +| +$", "").replaceAll(" {2,}", " ");
@@ -104,15 +113,15 @@ public final class SentencePieceBpeTokenizer extends AbstractTokenizer {
                 return "";
             }
         }
-        if (addDummyPrefix) {
+        if (addPrefix) {
             t = " " + t;
         }
         return t.replace(' ', SPACE);
     }
 
     @Override
-    protected void encodeText(String text, IdBuffer out) {
-        String norm = normalize(text);
+    protected void encodeText(String text, boolean atTextStart, IdBuffer out) {
+        String norm = normalize(text, addDummyPrefix && (atTextStart || !prefixOnlyAtStart));
         if (norm.isEmpty()) {
             return;
         }

@@ -81,7 +81,7 @@ public final class UnigramTokenizer extends AbstractTokenizer {
     }
 
     @Override
-    protected void encodeText(String text, IdBuffer out) {
+    protected void encodeText(String text, boolean atTextStart, IdBuffer out) {
         String s = normalize(text);
         int n = s.length();
         if (n == 0) {

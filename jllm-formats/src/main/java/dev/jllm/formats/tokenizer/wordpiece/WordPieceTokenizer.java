@@ -35,7 +35,7 @@ public final class WordPieceTokenizer extends AbstractTokenizer {
     }
 
     @Override
-    protected void encodeText(String text, IdBuffer out) {
+    protected void encodeText(String text, boolean atTextStart, IdBuffer out) {
         for (String word : normalizer.words(text)) {
             encodeWord(word, out);
         }
