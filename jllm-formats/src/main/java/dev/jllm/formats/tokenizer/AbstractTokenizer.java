@@ -57,6 +57,16 @@ public abstract class AbstractTokenizer implements Tokenizer {
      * @throws IllegalArgumentException if the id is outside the vocabulary
      */
     public void addToken(int id, String content, boolean isSpecial) {
+        addToken(id, content, isSpecial, false, false);
+    }
+
+    /**
+     * Declares an added token that also swallows whitespace on its left ({@code lstrip}) or right
+     * ({@code rstrip}) when matched.
+     *
+     * @throws IllegalArgumentException if the id is outside the vocabulary
+     */
+    public void addToken(int id, String content, boolean isSpecial, boolean lstrip, boolean rstrip) {
         if (id < 0 || id >= tokens.length) {
             throw new IllegalArgumentException("added token id " + id + " outside vocabulary of " + tokens.length);
         }
@@ -66,9 +76,9 @@ public abstract class AbstractTokenizer implements Tokenizer {
             tokens[id] = content;
             idsByToken.putIfAbsent(content, id);
         }
-        matcher.add(content, id);
+        matcher.add(content, id, lstrip, rstrip);
         if (!special[id]) {
-            plainMatcher.add(content, id);
+            plainMatcher.add(content, id, lstrip, rstrip);
         }
     }
 

@@ -21,6 +21,8 @@ public final class AddedTokenMatcher {
     private static final class Node {
         final Map<Character, Node> next = new HashMap<>(4);
         int id = -1;
+        boolean lstrip;
+        boolean rstrip;
     }
 
     private final Node root = new Node();
@@ -28,6 +30,14 @@ public final class AddedTokenMatcher {
 
     /** Adds a token string with its id; empty strings are ignored. */
     public void add(String content, int id) {
+        add(content, id, false, false);
+    }
+
+    /**
+     * Adds a token string that also swallows the whitespace before it ({@code lstrip}) and/or after it
+     * ({@code rstrip}), as Hugging Face added tokens with those flags do.
+     */
+    public void add(String content, int id, boolean lstrip, boolean rstrip) {
         if (content.isEmpty()) {
             return;
         }
@@ -36,6 +46,8 @@ public final class AddedTokenMatcher {
             n = n.next.computeIfAbsent(content.charAt(i), c -> new Node());
         }
         n.id = id;
+        n.lstrip = lstrip;
+        n.rstrip = rstrip;
         empty = false;
     }
 
@@ -57,7 +69,7 @@ public final class AddedTokenMatcher {
         while (i < text.length()) {
             Node n = root;
             int bestEnd = -1;
-            int bestId = -1;
+            Node best = null;
             for (int j = i; j < text.length(); j++) {
                 n = n.next.get(text.charAt(j));
                 if (n == null) {
@@ -65,18 +77,25 @@ public final class AddedTokenMatcher {
                 }
                 if (n.id >= 0) {
                     bestEnd = j + 1;
-                    bestId = n.id;
+                    best = n;
                 }
             }
             if (bestEnd < 0) {
                 i++;
                 continue;
             }
-            if (i > plainStart) {
-                out.add(new Segment(text.substring(plainStart, i), -1));
+            int plainEnd = i;
+            while (best.lstrip && plainEnd > plainStart && Character.isWhitespace(text.charAt(plainEnd - 1))) {
+                plainEnd--;
             }
-            out.add(new Segment(text.substring(i, bestEnd), bestId));
+            if (plainEnd > plainStart) {
+                out.add(new Segment(text.substring(plainStart, plainEnd), -1));
+            }
+            out.add(new Segment(text.substring(i, bestEnd), best.id));
             i = bestEnd;
+            while (best.rstrip && i < text.length() && Character.isWhitespace(text.charAt(i))) {
+                i++;
+            }
             plainStart = i;
         }
         if (plainStart < text.length()) {

@@ -190,7 +190,8 @@ public final class HfTokenizerJson {
             tok.setNormalizer(unicodeNormalizer(normalizer));
         }
         for (JsonNode a : addedNode) {
-            tok.addToken(a.path("id").asInt(), a.path("content").asText(), a.path("special").asBoolean(false));
+            tok.addToken(a.path("id").asInt(), a.path("content").asText(), a.path("special").asBoolean(false),
+                    a.path("lstrip").asBoolean(false), a.path("rstrip").asBoolean(false));
         }
         tok.setSpecialTokens(specials(root.path("post_processor"), cfg, tok, unk));
         JsonNode wpDecoder = findType(root.path("decoder"), "WordPiece");
