@@ -7,8 +7,8 @@ import dev.jllm.formats.tokenizer.SpecialTokens;
 import dev.jllm.formats.tokenizer.TokenType;
 import dev.jllm.formats.tokenizer.bpe.ByteLevelBpeTokenizer;
 import dev.jllm.formats.tokenizer.bpe.PreTokenizer;
-import dev.jllm.formats.tokenizer.sentencepiece.SentencePieceBpeTokenizer;
 import dev.jllm.formats.tokenizer.sentencepiece.PrecompiledCharsMap;
+import dev.jllm.formats.tokenizer.sentencepiece.SentencePieceBpeTokenizer;
 import dev.jllm.formats.tokenizer.sentencepiece.UnigramTokenizer;
 import dev.jllm.formats.tokenizer.wordpiece.BertNormalizer;
 import dev.jllm.formats.tokenizer.wordpiece.WordPieceTokenizer;
@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The tokenizer described by GGUF metadata ({@code tokenizer.ggml.*}): model llama (SentencePiece
@@ -109,7 +110,7 @@ public final class GgufTokenizerMetadata {
                 defaultAddBos = true;
             }
             case "t5" -> {
-                java.util.function.UnaryOperator<String> chars = UnigramTokenizer.NFKC;
+                UnaryOperator<String> chars = UnigramTokenizer.NFKC;
                 List<Number> map = list(metadata, P + "precompiled_charsmap", Number.class, file, false);
                 if (map != null && !map.isEmpty()) {
                     byte[] blob = new byte[map.size()];

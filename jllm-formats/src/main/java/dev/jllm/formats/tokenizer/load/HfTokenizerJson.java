@@ -8,18 +8,23 @@ import dev.jllm.formats.tokenizer.SpecialTokens;
 import dev.jllm.formats.tokenizer.TokenType;
 import dev.jllm.formats.tokenizer.bpe.ByteLevelBpeTokenizer;
 import dev.jllm.formats.tokenizer.bpe.PreTokenizer;
-import dev.jllm.formats.tokenizer.sentencepiece.SentencePieceBpeTokenizer;
 import dev.jllm.formats.tokenizer.sentencepiece.PrecompiledCharsMap;
+import dev.jllm.formats.tokenizer.sentencepiece.SentencePieceBpeTokenizer;
 import dev.jllm.formats.tokenizer.sentencepiece.UnigramTokenizer;
 import dev.jllm.formats.tokenizer.wordpiece.BertNormalizer;
 import dev.jllm.formats.tokenizer.wordpiece.WordPieceTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.Normalizer;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Hugging Face {@code tokenizer.json} (model BPE, WordPiece or Unigram, with its normalizer,
@@ -106,7 +111,7 @@ public final class HfTokenizerJson {
             tokens[e.getValue()] = e.getKey();
         }
         TokenType[] types = new TokenType[tokens.length];
-        java.util.Arrays.fill(types, TokenType.NORMAL);
+        Arrays.fill(types, TokenType.NORMAL);
         for (JsonNode a : addedNode) {
             int id = a.path("id").asInt(-1);
             if (id < 0 || !a.path("content").isTextual()) {
@@ -168,11 +173,11 @@ public final class HfTokenizerJson {
                     scores[i] = unigramScores.get(i);
                 }
                 int u = model.path("unk_id").asInt(-1);
-                java.util.function.UnaryOperator<String> chars = java.util.function.UnaryOperator.identity();
+                UnaryOperator<String> chars = UnaryOperator.identity();
                 JsonNode pc = findType(normalizer, "Precompiled");
                 if (pc != null && pc.path("precompiled_charsmap").isTextual()) {
                     try {
-                        chars = PrecompiledCharsMap.parse(java.util.Base64.getDecoder()
+                        chars = PrecompiledCharsMap.parse(Base64.getDecoder()
                                 .decode(pc.path("precompiled_charsmap").asText()))::normalize;
                     } catch (IllegalArgumentException e) {
                         throw new FormatException(file, -1, "normalizer.precompiled_charsmap", e.getMessage());
@@ -202,18 +207,18 @@ public final class HfTokenizerJson {
     }
 
     // Unicode forms and lower-casing of a normalizer (byte-level models use these; the others are handled by the model).
-    private static java.util.function.UnaryOperator<String> unicodeNormalizer(JsonNode normalizer) {
-        java.util.function.UnaryOperator<String> f = java.util.function.UnaryOperator.identity();
+    private static UnaryOperator<String> unicodeNormalizer(JsonNode normalizer) {
+        UnaryOperator<String> f = UnaryOperator.identity();
         for (String form : new String[] {"NFC", "NFD", "NFKC", "NFKD"}) {
             if (containsType(normalizer, form)) {
-                java.text.Normalizer.Form nf = java.text.Normalizer.Form.valueOf(form);
-                java.util.function.UnaryOperator<String> prev = f;
-                f = t -> java.text.Normalizer.normalize(prev.apply(t), nf);
+                Normalizer.Form nf = Normalizer.Form.valueOf(form);
+                UnaryOperator<String> prev = f;
+                f = t -> Normalizer.normalize(prev.apply(t), nf);
             }
         }
         if (containsType(normalizer, "Lowercase")) {
-            java.util.function.UnaryOperator<String> prev = f;
-            f = t -> prev.apply(t).toLowerCase(java.util.Locale.ROOT);
+            UnaryOperator<String> prev = f;
+            f = t -> prev.apply(t).toLowerCase(Locale.ROOT);
         }
         return f;
     }

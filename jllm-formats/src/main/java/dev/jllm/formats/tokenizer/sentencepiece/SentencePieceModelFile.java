@@ -9,7 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * A SentencePiece {@code tokenizer.model}: the protobuf ModelProto, read with a small wire-format
@@ -134,7 +138,7 @@ public record SentencePieceModelFile(String[] pieces, float[] scores, TokenType[
     public AbstractTokenizer toTokenizer(Path file) throws FormatException {
         AbstractTokenizer tok;
         String[] ps = pieces.clone();
-        java.util.Map<String, Integer> ids = new java.util.HashMap<>();
+        Map<String, Integer> ids = new HashMap<>();
         for (int i = 0; i < ps.length; i++) {
             ids.putIfAbsent(ps[i], i);
         }
@@ -144,7 +148,7 @@ public record SentencePieceModelFile(String[] pieces, float[] scores, TokenType[
                     SentencePieceBpeTokenizer.mergesFromScores(ps, types, scores, ids), byteFallback,
                     addDummyPrefix, removeExtraWhitespaces, unk);
         } else if (modelType == 1) {
-            java.util.function.UnaryOperator<String> chars = java.util.function.UnaryOperator.identity();
+            UnaryOperator<String> chars = UnaryOperator.identity();
             if (precompiledCharsmap.length > 0) {
                 try {
                     chars = PrecompiledCharsMap.parse(precompiledCharsmap)::normalize;
@@ -232,7 +236,7 @@ public record SentencePieceModelFile(String[] pieces, float[] scores, TokenType[
 
         byte[] bytes(String field) throws FormatException {
             int len = length(field);
-            byte[] b = java.util.Arrays.copyOfRange(data, pos, pos + len);
+            byte[] b = Arrays.copyOfRange(data, pos, pos + len);
             pos += len;
             return b;
         }
