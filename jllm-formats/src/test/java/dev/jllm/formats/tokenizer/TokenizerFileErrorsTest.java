@@ -107,6 +107,9 @@ class TokenizerFileErrorsTest {
         Files.writeString(f, "IQ== 0\nnot base64!! x\n");
         FormatException e = assertThrows(FormatException.class, () -> TiktokenFile.load(f));
         assertTrue(e.field().equals("line 2"), e.getMessage());
+        Files.writeString(f, "IQ== 0\nIg== 2000000000\n");
+        e = assertThrows(FormatException.class, () -> TiktokenFile.load(f));
+        assertTrue(e.field().equals("ranks"), e.getMessage());
     }
 
     @Test
@@ -117,6 +120,9 @@ class TokenizerFileErrorsTest {
         assertTrue(e.field().equals("model.vocab.a"), e.getMessage());
         Files.writeString(f, "{\"model\": ");
         assertThrows(FormatException.class, () -> HfTokenizerJson.load(f, null));
+        Files.writeString(f, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 2000000000}, \"merges\": []}}");
+        e = assertThrows(FormatException.class, () -> HfTokenizerJson.load(f, null));
+        assertTrue(e.field().equals("model.vocab"), e.getMessage());
     }
 
     @Test

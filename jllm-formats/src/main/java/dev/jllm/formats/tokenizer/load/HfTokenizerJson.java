@@ -106,6 +106,11 @@ public final class HfTokenizerJson {
         for (JsonNode a : addedNode) {
             maxId = Math.max(maxId, a.path("id").asInt(-1));
         }
+        // Ids index an array: a stray huge id must not allocate gigabytes.
+        if (maxId >= 2L * (vocab.size() + addedNode.size()) + 1024) {
+            throw new FormatException(file, -1, "model.vocab", "id " + maxId + " far beyond the "
+                    + (vocab.size() + addedNode.size()) + " tokens");
+        }
         String[] tokens = new String[maxId + 1];
         for (var e : vocab.entrySet()) {
             tokens[e.getValue()] = e.getKey();
@@ -137,8 +142,14 @@ public final class HfTokenizerJson {
                     List<String> regexes = new ArrayList<>();
                     boolean[] prefixSpace = {false};
                     collectSplits(pre, regexes, prefixSpace, file);
+                    PreTokenizer splitter;
+                    try {
+                        splitter = new PreTokenizer(regexes, prefixSpace[0]);
+                    } catch (java.util.regex.PatternSyntaxException e) {
+                        throw new FormatException(file, -1, "pre_tokenizer.pattern", "regex Java cannot compile: " + e.getDescription());
+                    }
                     tok = new ByteLevelBpeTokenizer(tokens, types, ByteLevelBpeTokenizer.mergesFromPairs(merges, vocab),
-                            new PreTokenizer(regexes, prefixSpace[0]), model.path("ignore_merges").asBoolean(false));
+                            splitter, model.path("ignore_merges").asBoolean(false));
                 } else {
                     boolean byteFallback = model.path("byte_fallback").asBoolean(false);
                     for (int i = 0; i < tokens.length; i++) {

@@ -65,6 +65,9 @@ public final class TiktokenFile {
             byRank.put(rank, ByteLevelAlphabet.encode(bytes));
             maxRank = Math.max(maxRank, rank);
         }
+        if (maxRank >= 2 * byRank.size() + 1024) {
+            throw new FormatException(file, -1, "ranks", "rank " + maxRank + " far beyond the " + byRank.size() + " tokens");
+        }
         if (maxRank < 255) {
             throw new FormatException(file, -1, "ranks", "only " + (maxRank + 1) + " ranks: not a tiktoken file");
         }
@@ -96,6 +99,10 @@ public final class TiktokenFile {
         }
         int size = base;
         for (int id : specials.keySet()) {
+            if (id < base || id >= base + 2 * specials.size() + 1024) {
+                throw new FormatException(cfgPath, -1, "added_tokens_decoder." + id,
+                        "special id outside " + base + ".." + (base + 2 * specials.size() + 1023));
+            }
             size = Math.max(size, id + 1);
         }
         String[] tokens = new String[size];
