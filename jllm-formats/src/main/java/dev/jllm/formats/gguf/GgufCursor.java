@@ -89,7 +89,9 @@ final class GgufCursor {
         long at = pos;
         long n = i64(field);
         if (n < 0 || (minItemBytes > 0 && n > remaining() / minItemBytes)) {
-            throw error(at, field, "count " + Long.toUnsignedString(n) + " is larger than the "
+            String need = n < 0 ? "" : " (at least " + (minItemBytes == 1 ? n + " bytes)"
+                    : n + " × " + minItemBytes + " bytes)");
+            throw error(at, field, "count " + Long.toUnsignedString(n) + need + " is larger than the "
                     + remaining() + " bytes that remain could hold");
         }
         return n;

@@ -99,10 +99,13 @@ public final class GgufFile implements AutoCloseable {
         this.valueOffsets = offsets;
         this.alignment = readAlignment();
 
-        List<GgufTensorInfo> infos = new ArrayList<>((int) tensorCount);
-        long[] infoOffsets = new long[(int) tensorCount];
+        List<GgufTensorInfo> infos = new ArrayList<>((int) Math.min(tensorCount, 1 << 12));
+        long[] infoOffsets = new long[(int) Math.min(tensorCount, 1 << 12)];
         HashMap<String, GgufTensorInfo> byName = new HashMap<>();
         for (int i = 0; i < tensorCount; i++) {
+            if (i == infoOffsets.length) {
+                infoOffsets = Arrays.copyOf(infoOffsets, (int) Math.min(tensorCount, 2L * i));
+            }
             infoOffsets[i] = in.position();
             GgufTensorInfo t = readTensorInfo(in, i);
             if (byName.putIfAbsent(t.name(), t) != null) {
@@ -191,12 +194,13 @@ public final class GgufFile implements AutoCloseable {
             throw in.error(at + 4, field + ".count", "array of " + n + " items is longer than the "
                     + MAX_ARRAY_ITEMS + " jllm reads");
         }
-        Object[] items = new Object[(int) n];
-        for (int i = 0; i < items.length; i++) {
+        // grows with the items actually read, so a count that only just passes the bound costs nothing up front
+        ArrayList<Object> items = new ArrayList<>((int) Math.min(n, 1 << 16));
+        for (int i = 0; i < n; i++) {
             GgufValue item = readValue(in, elem, field + "[" + i + "]", depth + 1);
-            items[i] = elem == GgufValueType.ARRAY ? item : item.value();
+            items.add(elem == GgufValueType.ARRAY ? item : item.value());
         }
-        return GgufValue.array(elem, Collections.unmodifiableList(Arrays.asList(items)));
+        return GgufValue.array(elem, Collections.unmodifiableList(items));
     }
 
     private int readAlignment() throws FormatException {

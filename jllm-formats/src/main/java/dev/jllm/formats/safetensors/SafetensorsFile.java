@@ -37,7 +37,8 @@ public final class SafetensorsFile implements AutoCloseable {
     /** Headers larger than this are refused. */
     public static final long MAX_HEADER_BYTES = 100L << 20;
     static final String METADATA_KEY = "__metadata__";
-    static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Path file;
     private final Arena arena;

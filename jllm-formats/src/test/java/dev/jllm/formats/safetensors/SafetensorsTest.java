@@ -90,6 +90,8 @@ class SafetensorsTest {
         fails(huge.array(), "header_length", "does not fit");
         fails(raw("{\"a\":", 0), "header", "invalid JSON");
         fails(raw("[1,2]", 0), "header", "not a JSON object");
+        fails(raw("{} {}", 0), "header", "invalid JSON");
+        assertEquals(0, assertDoesNotThrow(() -> SafetensorsFile.from(MemorySegment.ofArray(raw("{}      ", 0)), null)).tensors().size());
         fails(raw("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"a\":{}}", 4), "header", "Duplicate");
         fails(raw("{\"__metadata__\":{\"a\":1}}", 0), "__metadata__", "must be a string");
         byte[] badUtf8 = raw("{\"a\":\"xx\"}", 0);

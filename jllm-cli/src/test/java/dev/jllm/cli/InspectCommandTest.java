@@ -1,0 +1,123 @@
+package dev.jllm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jllm.core.tensor.DType;
+import dev.jllm.core.tensor.Tensor;
+import dev.jllm.formats.gguf.GgufValueType;
+import dev.jllm.formats.gguf.GgufWriter;
+import dev.jllm.formats.safetensors.SafetensorsWriter;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InspectCommandTest {
+    @TempDir
+    Path dir;
+
+    private Path gguf() throws IOException {
+        List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            tokens.add("t" + i);
+        }
+        Path f = dir.resolve("tiny.gguf");
+        new GgufWriter()
+                .putString("general.architecture", "llama")
+                .putUint32("llama.context_length", 2048)
+                .putUint32("llama.embedding_length", 64)
+                .putUint32("llama.block_count", 2)
+                .putUint32("llama.attention.head_count", 4)
+                .putFloat32("llama.rope.freq_base", 10000f)
+                .putString("tokenizer.ggml.model", "llama")
+                .putArray("tokenizer.ggml.tokens", GgufValueType.STRING, tokens)
+                .putUint32("tokenizer.ggml.bos_token_id", 1)
+                .putUint32("tokenizer.ggml.eos_token_id", 2)
+                .putString("tokenizer.chat_template", "{{ messages }}")
+                .addTensor("token_embd.weight", DType.Q8_0, new long[] {100, 64}, MemorySegment.ofArray(new byte[100 * 2 * 34]))
+                .addTensor("output_norm.weight", Tensor.ofFloats(new float[64], 64))
+                .write(f);
+        return f;
+    }
+
+    @Test
+    void textReportOfAGgufFile() throws IOException {
+        MainTest.Result r = MainTest.run("inspect", gguf().toString());
+        assertEquals(0, r.code(), r.err());
+        String out = r.out();
+        assertTrue(out.contains("format:        GGUF v3"), out);
+        assertTrue(out.contains("architecture:  llama"), out);
+        assertTrue(out.matches("(?s).*context_length\\s+2048.*"), out);
+        assertTrue(out.matches("(?s).*vocab_size\\s+100.*"), out);
+        assertTrue(out.matches("(?s).*chat_template\\s+true.*"), out);
+        assertTrue(out.contains("STRING[100] [\"t0\""), out);
+        assertTrue(out.matches("(?s).*token_embd\\.weight\\s+Q8_0\\s+\\[100, 64\\]\\s+6,800.*"), out);
+        assertTrue(out.contains("2 tensors, 6,464 parameters, 7,056 bytes"), out);
+    }
+
+    @Test
+    void jsonReportOfAGgufFile() throws IOException {
+        MainTest.Result r = MainTest.run("inspect", "--json", gguf().toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals("GGUF", j.path("format").asText());
+        assertEquals(3, j.path("version").asInt());
+        assertEquals("llama", j.path("architecture").asText());
+        assertEquals(4, j.path("hyperparameters").path("attention.head_count").asInt());
+        assertEquals(100, j.path("tokenizer").path("vocab_size").asInt());
+        assertEquals(1, j.path("tokenizer").path("bos_token_id").asInt());
+        assertEquals(100, j.path("metadata").path("tokenizer.ggml.tokens").path("count").asInt());
+        assertEquals(2, j.path("tensors").size());
+        assertEquals("[100,64]", j.path("tensors").get(0).path("shape").toString());
+        assertEquals(6464, j.path("totals").path("parameters").asLong());
+        assertEquals(7056, j.path("totals").path("bytes").asLong());
+        assertEquals(Math.round(7056 * 8.0 / 6464 * 1000) / 1000.0, j.path("totals").path("bits_per_weight").asDouble());
+    }
+
+    @Test
+    void safetensorsFileAndFolder() throws IOException {
+        Path model = Files.createDirectory(dir.resolve("model"));
+        new SafetensorsWriter().putMetadata("format", "pt")
+                .addTensor("lm_head.weight", Tensor.ofFloats(new float[12], 3, 4)).write(model.resolve("model.safetensors"));
+        Files.writeString(model.resolve("config.json"), """
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 4,
+                 "num_hidden_layers": 1, "vocab_size": 3}""");
+        MainTest.Result r = MainTest.run("inspect", "--json", model.resolve("model.safetensors").toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals("safetensors", j.path("format").asText());
+        assertEquals("pt", j.path("metadata").path("format").asText());
+        assertEquals("F32", j.path("tensors").get(0).path("type").asText());
+        assertEquals(32.0, j.path("totals").path("bits_per_weight").asDouble());
+        r = MainTest.run("inspect", model.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("architecture:  LlamaForCausalLM"), r.out());
+        assertTrue(r.out().matches("(?s).*hidden_size\\s+4.*"), r.out());
+        assertTrue(r.out().matches("(?s).*lm_head\\.weight\\s+F32\\s+\\[3, 4\\]\\s+48.*"), r.out());
+    }
+
+    @Test
+    void aBadFileIsOneLineAndExitCodeOne() throws IOException {
+        Path f = dir.resolve("bad.gguf");
+        byte[] b = Files.readAllBytes(gguf());
+        b[24] = (byte) 0xFF;
+        b[29] = (byte) 0x7F;
+        Files.write(f, b);
+        MainTest.Result r = MainTest.run("inspect", f.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("jllm: " + f + " at offset 24, metadata[0].key.length: "), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+        MainTest.Result missing = MainTest.run("inspect", dir.resolve("none.gguf").toString());
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().startsWith("jllm: no such file"), missing.err());
+    }
+}
