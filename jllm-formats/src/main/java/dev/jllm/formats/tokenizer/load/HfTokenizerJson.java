@@ -33,6 +33,8 @@ import java.util.function.UnaryOperator;
  */
 public final class HfTokenizerJson {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final java.util.regex.Pattern UNICODE_WHITESPACE =
+            java.util.regex.Pattern.compile("\\s+", java.util.regex.Pattern.UNICODE_CHARACTER_CLASS);
 
     private HfTokenizerJson() {
     }
@@ -195,6 +197,11 @@ public final class HfTokenizerJson {
                     }
                 } else if (containsType(normalizer, "NFKC")) {
                     chars = UnigramTokenizer.NFKC;
+                }
+                if (containsType(pre, "WhitespaceSplit")) {
+                    // Words split at any whitespace and each prefixed: the same as one space between words.
+                    UnaryOperator<String> before = chars;
+                    chars = t -> UNICODE_WHITESPACE.matcher(before.apply(t)).replaceAll(" ");
                 }
                 tok = new UnigramTokenizer(tokens, types, scores, model.path("byte_fallback").asBoolean(false),
                         hasMetaspacePrefix(pre) || containsType(normalizer, "Prepend"), true, chars, u);
