@@ -72,21 +72,27 @@ final class Q8_0Kernel implements WeightKernel {
         for (int i = 0; i < pairs; i++) {
             long o = offset + (long) i * (2 * BLOCK_BYTES);
             int xo = xOffset + i * 64;
-            float d0 = HalfFloatTable.of(w.get(HALF, o));
-            float d1 = HalfFloatTable.of(w.get(HALF, o + BLOCK_BYTES));
-            ByteVector lo0 = ByteVector.fromMemorySegment(BYTES, w, o + 2, ByteOrder.LITTLE_ENDIAN);
-            ByteVector hi0 = ByteVector.fromMemorySegment(BYTES, w, o + 18, ByteOrder.LITTLE_ENDIAN);
-            ByteVector lo1 = ByteVector.fromMemorySegment(BYTES, w, o + BLOCK_BYTES + 2, ByteOrder.LITTLE_ENDIAN);
+            // the access reaching furthest comes first: C2 then hoists every bounds check out of the loop
             ByteVector hi1 = ByteVector.fromMemorySegment(BYTES, w, o + BLOCK_BYTES + 18, ByteOrder.LITTLE_ENDIAN);
-            FloatVector s0 = FloatVector.zero(FLOATS);
-            FloatVector s1 = FloatVector.zero(FLOATS);
+            ByteVector lo1 = ByteVector.fromMemorySegment(BYTES, w, o + BLOCK_BYTES + 2, ByteOrder.LITTLE_ENDIAN);
+            ByteVector hi0 = ByteVector.fromMemorySegment(BYTES, w, o + 18, ByteOrder.LITTLE_ENDIAN);
+            ByteVector lo0 = ByteVector.fromMemorySegment(BYTES, w, o + 2, ByteOrder.LITTLE_ENDIAN);
+            float d1 = HalfFloatTable.of(w.get(HALF, o + BLOCK_BYTES));
+            float d0 = HalfFloatTable.of(w.get(HALF, o));
+            // the first product is a multiply: starting from a zero vector costs a register copy
+            FloatVector s0 = ((FloatVector) lo0.convertShape(VectorOperators.B2F, FLOATS, 0))
+                    .mul(FloatVector.fromArray(FLOATS, x, xo));
+            FloatVector s1 = ((FloatVector) lo1.convertShape(VectorOperators.B2F, FLOATS, 0))
+                    .mul(FloatVector.fromArray(FLOATS, x, xo + 32));
             for (int p = 0; p < PARTS; p++) {
-                s0 = ((FloatVector) lo0.convertShape(VectorOperators.B2F, FLOATS, p))
-                        .fma(FloatVector.fromArray(FLOATS, x, xo + p * FLOAT_LANES), s0);
+                if (p > 0) {
+                    s0 = ((FloatVector) lo0.convertShape(VectorOperators.B2F, FLOATS, p))
+                            .fma(FloatVector.fromArray(FLOATS, x, xo + p * FLOAT_LANES), s0);
+                    s1 = ((FloatVector) lo1.convertShape(VectorOperators.B2F, FLOATS, p))
+                            .fma(FloatVector.fromArray(FLOATS, x, xo + 32 + p * FLOAT_LANES), s1);
+                }
                 s0 = ((FloatVector) hi0.convertShape(VectorOperators.B2F, FLOATS, p))
                         .fma(FloatVector.fromArray(FLOATS, x, xo + 16 + p * FLOAT_LANES), s0);
-                s1 = ((FloatVector) lo1.convertShape(VectorOperators.B2F, FLOATS, p))
-                        .fma(FloatVector.fromArray(FLOATS, x, xo + 32 + p * FLOAT_LANES), s1);
                 s1 = ((FloatVector) hi1.convertShape(VectorOperators.B2F, FLOATS, p))
                         .fma(FloatVector.fromArray(FLOATS, x, xo + 48 + p * FLOAT_LANES), s1);
             }
