@@ -22,10 +22,18 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * SIMD kernels of Q4_1 (20-byte blocks: F16 d, F16 m, 16 bytes of nibbles laid out as Q4_0's;
  * value q·d + m).
+ *
+ * <p>The F32 dot product runs as {@link Q4_0Kernel}'s: on 16 float lanes each nibble indexes a
+ * permute of the block's 16 values q·d + m; on narrower species codes become floats through the
+ * bits of 2^23.
  */
 final class Q4_1Kernel implements WeightKernel {
     private static final DType TYPE = DType.Q4_1;
     private static final int BLOCK_BYTES = 20;
+    /** Lane k holds k, the code value before scaling (16 lanes; null on narrower species). */
+    private static final FloatVector CODES = FLOAT_LANES == 16
+            ? FloatVector.fromArray(FLOATS, new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0)
+            : null;
     private final DType activationType;
 
     /** Kernels whose {@link #activationType()} is {@code activationType} (null: F32 activations). */
@@ -71,13 +79,63 @@ final class Q4_1Kernel implements WeightKernel {
         int blocks = KernelArguments.blocks(TYPE, count);
         KernelArguments.checkBlocks(TYPE, w, offset, blocks);
         KernelArguments.checkFloats("x", x, xOffset, count);
+        return FLOAT_LANES == 16 ? dotByTable(w, offset, x, xOffset, blocks) : dotByBits(w, offset, x, xOffset, blocks);
+    }
+
+    /**
+     * 16 float lanes: a block's 16 possible values q·d + m are made in one FMA, and each
+     * half-block of codes becomes its values in one permute; two blocks per iteration feed four
+     * accumulators, so no FMA waits on the one before it.
+     */
+    private static float dotByTable(MemorySegment w, long offset, float[] x, int xOffset, int blocks) {
+        FloatVector acc0 = FloatVector.zero(FLOATS);
+        FloatVector acc1 = FloatVector.zero(FLOATS);
+        FloatVector acc2 = FloatVector.zero(FLOATS);
+        FloatVector acc3 = FloatVector.zero(FLOATS);
+        int pairs = blocks >> 1;
+        for (int p = 0; p < pairs; p++) {
+            long o = offset + (long) p * (2 * BLOCK_BYTES);
+            int xo = xOffset + p * 64;
+            IntVector values0 = CODES.fma(HalfFloatTable.of(w.get(HALF, o)), HalfFloatTable.of(w.get(HALF, o + 2)))
+                    .reinterpretAsInts();
+            IntVector values1 = CODES.fma(HalfFloatTable.of(w.get(HALF, o + BLOCK_BYTES)),
+                    HalfFloatTable.of(w.get(HALF, o + BLOCK_BYTES + 2))).reinterpretAsInts();
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(BYTES, w, o + 4, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(BYTES, w, o + BLOCK_BYTES + 4, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+            acc0 = q0.and(0x0F).selectFrom(values0).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(FLOATS, x, xo), acc0);
+            acc1 = q0.lanewise(VectorOperators.LSHR, 4).selectFrom(values0).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(FLOATS, x, xo + 16), acc1);
+            acc2 = q1.and(0x0F).selectFrom(values1).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(FLOATS, x, xo + 32), acc2);
+            acc3 = q1.lanewise(VectorOperators.LSHR, 4).selectFrom(values1).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(FLOATS, x, xo + 48), acc3);
+        }
+        if ((blocks & 1) != 0) {
+            long o = offset + (long) (blocks - 1) * BLOCK_BYTES;
+            int xo = xOffset + (blocks - 1) * 32;
+            IntVector values = CODES.fma(HalfFloatTable.of(w.get(HALF, o)), HalfFloatTable.of(w.get(HALF, o + 2)))
+                    .reinterpretAsInts();
+            IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, w, o + 4, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+            acc0 = q.and(0x0F).selectFrom(values).reinterpretAsFloats().fma(FloatVector.fromArray(FLOATS, x, xo), acc0);
+            acc1 = q.lanewise(VectorOperators.LSHR, 4).selectFrom(values).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(FLOATS, x, xo + 16), acc1);
+        }
+        return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Fewer than 16 float lanes: codes become floats through the bits of 2^23, each part widened apart. */
+    private static float dotByBits(MemorySegment w, long offset, float[] x, int xOffset, int blocks) {
         FloatVector acc = FloatVector.zero(FLOATS);
         FloatVector accHigh = FloatVector.zero(FLOATS);
         for (int b = 0; b < blocks; b++) {
             long o = offset + (long) b * BLOCK_BYTES;
             int xo = xOffset + b * 32;
-            FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(w.get(HALF, o)));
-            FloatVector m = FloatVector.broadcast(FLOATS, Float.float16ToFloat(w.get(HALF, o + 2)));
+            FloatVector d = FloatVector.broadcast(FLOATS, HalfFloatTable.of(w.get(HALF, o)));
+            FloatVector m = FloatVector.broadcast(FLOATS, HalfFloatTable.of(w.get(HALF, o + 2)));
             ByteVector qs = ByteVector.fromMemorySegment(BYTES, w, o + 4, ByteOrder.LITTLE_ENDIAN);
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, p);
