@@ -108,7 +108,9 @@ final class Q5_0Kernel implements WeightKernel {
             IntVector qh = IntVector.broadcast(INTS, w.get(QH, o + 2));
             IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, w, o + 6, ByteOrder.LITTLE_ENDIAN)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
-            IntVector low = q.and(0x0F).or(qh.lanewise(VectorOperators.ROL, ROTATE_LOW).and(0x10));
+            // bit 4 from qh, the rest from the code byte (one ternary-logic instruction): its high
+            // nibble lands in bits 5..7, which selectFrom drops by reducing indexes modulo 32
+            IntVector low = q.lanewise(VectorOperators.BITWISE_BLEND, qh.lanewise(VectorOperators.ROL, ROTATE_LOW), 0x10);
             IntVector high = q.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.ROL, ROTATE_HIGH).and(0x10));
             acc0 = low.selectFrom(valuesLow, valuesHigh).reinterpretAsFloats()
                     .fma(FloatVector.fromArray(FLOATS, x, xo), acc0);
