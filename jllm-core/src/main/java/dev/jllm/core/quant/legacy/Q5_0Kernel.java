@@ -110,8 +110,10 @@ final class Q5_0Kernel implements WeightKernel {
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
             // bit 4 from qh, the rest from the code byte (one ternary-logic instruction): its high
             // nibble lands in bits 5..7, which selectFrom drops by reducing indexes modulo 32
-            IntVector low = q.lanewise(VectorOperators.BITWISE_BLEND, qh.lanewise(VectorOperators.ROL, ROTATE_LOW), 0x10);
-            IntVector high = q.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.ROL, ROTATE_HIGH).and(0x10));
+            IntVector low = q.lanewise(VectorOperators.BITWISE_BLEND,
+                    qh.lanewise(VectorOperators.ROL, ROTATE_LOW), 0x10);
+            IntVector high = q.lanewise(VectorOperators.LSHR, 4)
+                    .or(qh.lanewise(VectorOperators.ROL, ROTATE_HIGH).and(0x10));
             acc0 = low.selectFrom(valuesLow, valuesHigh).reinterpretAsFloats()
                     .fma(FloatVector.fromArray(FLOATS, x, xo), acc0);
             acc1 = high.selectFrom(valuesLow, valuesHigh).reinterpretAsFloats()
