@@ -26,8 +26,10 @@ import jdk.incubator.vector.VectorOperators;
  * SIMD kernels of Q5_0 (22-byte blocks: F16 d, 32 fifth bits qh as a little-endian int (bit j
  * for element j), 16 bytes of low nibbles laid out as Q4_0's; value (q - 16)·d).
  *
- * <p>Decoded as {@link Q4_0Kernel} decodes; each lane's fifth bit is tested against qh shifted to
- * the part's first element and OR-ed in under the resulting mask.
+ * <p>The F32 dot product on 16 float lanes looks 5-bit codes up in the block's 32 scaled values
+ * (one two-vector permute per 16 codes); elsewhere, and in dequantization, codes are decoded as
+ * {@link Q4_0Kernel} decodes them, each lane's fifth bit tested against qh shifted to the part's
+ * first element and OR-ed in under the resulting mask.
  */
 final class Q5_0Kernel implements WeightKernel {
     private static final DType TYPE = DType.Q5_0;

@@ -25,6 +25,9 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * SIMD kernels of Q5_1 (24-byte blocks: F16 d, F16 m, 32 fifth bits qh as a little-endian int
  * (bit j for element j), 16 bytes of low nibbles laid out as Q4_0's; value q·d + m).
+ *
+ * <p>Decoded as {@link Q5_0Kernel} decodes: on 16 float lanes the F32 dot product looks codes up
+ * in the block's 32 values q·d + m; elsewhere fifth bits are OR-ed in under masks.
  */
 final class Q5_1Kernel implements WeightKernel {
     private static final DType TYPE = DType.Q5_1;
