@@ -10,10 +10,11 @@ import dev.jllm.core.tensor.DType;
  *
  * <p>Every SIMD kernel has both dot products: against F32 activations and, as llama.cpp's
  * {@code ggml_vec_dot_*}, against Q8_0 activations (Q8_1 for the types with a minimum). Measured
- * single-threaded on AVX-512, the F32 one is the faster for all five (the Vector API has no
- * int8 dot-product instruction, so the 8-bit path pays to widen the activations too), so
- * {@link WeightKernel#activationType()} is null and callers use {@link WeightKernel#dot}; the
- * quantized dot stays available and tested.
+ * single-threaded on AVX-512, the F32 one is the faster for all five, about three times over
+ * (the Vector API has no int8 dot-product instruction, so the 8-bit path pays to widen the
+ * activations too, while the F32 path turns 4- and 5-bit codes into scaled weights with one
+ * permute per 16), so {@link WeightKernel#activationType()} is null and callers use
+ * {@link WeightKernel#dot}; the quantized dot stays available and tested.
  */
 public final class LegacyFamily implements WeightFamily {
 

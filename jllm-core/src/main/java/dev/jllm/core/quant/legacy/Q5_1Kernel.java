@@ -25,10 +25,20 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * SIMD kernels of Q5_1 (24-byte blocks: F16 d, F16 m, 32 fifth bits qh as a little-endian int
  * (bit j for element j), 16 bytes of low nibbles laid out as Q4_0's; value q·d + m).
+ *
+ * <p>Decoded as {@link Q5_0Kernel} decodes: on 16 float lanes the F32 dot product looks codes up
+ * in the block's 32 values q·d + m; elsewhere fifth bits are OR-ed in under masks.
  */
 final class Q5_1Kernel implements WeightKernel {
     private static final DType TYPE = DType.Q5_1;
     private static final int BLOCK_BYTES = 24;
+    /** Lanes k: k and 16 + k, the code values before scaling (16 lanes; null on narrower species). */
+    private static final FloatVector CODES_LOW = codes(0);
+    private static final FloatVector CODES_HIGH = codes(16);
+    /** Lane j: the left rotation taking qh's bit j (element j's fifth bit) to bit 4. */
+    private static final IntVector ROTATE_LOW = rotations(4);
+    /** Lane j: the left rotation taking qh's bit 16 + j (element 16 + j's fifth bit) to bit 4. */
+    private static final IntVector ROTATE_HIGH = rotations(20);
     private final DType activationType;
 
     /** Kernels whose {@link #activationType()} is {@code activationType} (null: F32 activations). */
@@ -80,13 +90,50 @@ final class Q5_1Kernel implements WeightKernel {
         int blocks = KernelArguments.blocks(TYPE, count);
         KernelArguments.checkBlocks(TYPE, w, offset, blocks);
         KernelArguments.checkFloats("x", x, xOffset, count);
+        return FLOAT_LANES == 16 ? dotByTable(w, offset, x, xOffset, blocks) : dotByBits(w, offset, x, xOffset, blocks);
+    }
+
+    /**
+     * 16 float lanes: a block's 32 possible values q·d + m are made in two vectors, and each
+     * half-block of 5-bit codes becomes its values in one two-vector permute. A lane's fifth bit
+     * is moved to bit 4 by rotating qh left by a per-lane amount, so no masks are needed.
+     */
+    private static float dotByTable(MemorySegment w, long offset, float[] x, int xOffset, int blocks) {
+        FloatVector acc0 = FloatVector.zero(FLOATS);
+        FloatVector acc1 = FloatVector.zero(FLOATS);
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
+            int xo = xOffset + b * 32;
+            float d = HalfFloatTable.of(w.get(HALF, o));
+            float m = HalfFloatTable.of(w.get(HALF, o + 2));
+            IntVector valuesLow = CODES_LOW.fma(d, m).reinterpretAsInts();
+            IntVector valuesHigh = CODES_HIGH.fma(d, m).reinterpretAsInts();
+            IntVector qh = IntVector.broadcast(INTS, w.get(QH, o + 4));
+            IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, w, o + 8, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+            // bit 4 from qh, the rest from the code byte (one ternary-logic instruction): its high
+            // nibble lands in bits 5..7, which selectFrom drops by reducing indexes modulo 32
+            IntVector low = q.lanewise(VectorOperators.BITWISE_BLEND,
+                    qh.lanewise(VectorOperators.ROL, ROTATE_LOW), 0x10);
+            IntVector high = q.lanewise(VectorOperators.LSHR, 4)
+                    .or(qh.lanewise(VectorOperators.ROL, ROTATE_HIGH).and(0x10));
+            acc0 = low.selectFrom(valuesLow, valuesHigh).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(FLOATS, x, xo), acc0);
+            acc1 = high.selectFrom(valuesLow, valuesHigh).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(FLOATS, x, xo + 16), acc1);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Fewer than 16 float lanes: codes become floats through the bits of 2^23, fifth bits OR-ed under masks. */
+    private static float dotByBits(MemorySegment w, long offset, float[] x, int xOffset, int blocks) {
         FloatVector acc = FloatVector.zero(FLOATS);
         FloatVector accHigh = FloatVector.zero(FLOATS);
         for (int b = 0; b < blocks; b++) {
             long o = offset + (long) b * BLOCK_BYTES;
             int xo = xOffset + b * 32;
-            FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(w.get(HALF, o)));
-            FloatVector m = FloatVector.broadcast(FLOATS, Float.float16ToFloat(w.get(HALF, o + 2)));
+            FloatVector d = FloatVector.broadcast(FLOATS, HalfFloatTable.of(w.get(HALF, o)));
+            FloatVector m = FloatVector.broadcast(FLOATS, HalfFloatTable.of(w.get(HALF, o + 2)));
             int qh = w.get(QH, o + 4);
             ByteVector qs = ByteVector.fromMemorySegment(BYTES, w, o + 8, ByteOrder.LITTLE_ENDIAN);
             for (int p = 0; p < PARTS; p++) {
@@ -149,5 +196,29 @@ final class Q5_1Kernel implements WeightKernel {
             }
         }
         return acc.reduceLanes(VectorOperators.ADD) + minSum;
+    }
+
+    /** Lane k holds first + k; null on species other than 16 float lanes, where it is not used. */
+    private static FloatVector codes(int first) {
+        if (FLOAT_LANES != 16) {
+            return null;
+        }
+        float[] v = new float[16];
+        for (int k = 0; k < 16; k++) {
+            v[k] = first + k;
+        }
+        return FloatVector.fromArray(FLOATS, v, 0);
+    }
+
+    /** Lane j holds (base - j) mod 32; null on species other than 16 float lanes. */
+    private static IntVector rotations(int base) {
+        if (FLOAT_LANES != 16) {
+            return null;
+        }
+        int[] r = new int[16];
+        for (int j = 0; j < 16; j++) {
+            r[j] = (base - j) & 31;
+        }
+        return IntVector.fromArray(INTS, r, 0);
     }
 }

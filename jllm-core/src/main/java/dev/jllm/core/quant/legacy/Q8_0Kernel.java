@@ -63,13 +63,46 @@ final class Q8_0Kernel implements WeightKernel {
         int blocks = KernelArguments.blocks(TYPE, count);
         KernelArguments.checkBlocks(TYPE, w, offset, blocks);
         KernelArguments.checkFloats("x", x, xOffset, count);
-        FloatVector acc = FloatVector.zero(FLOATS);
-        // one block per iteration, written out in the loop: C2 refuses to inline a vector helper
-        // once it is compiled large, and vectors crossing a call are boxed
-        for (int b = 0; b < blocks; b++) {
-            long o = offset + (long) b * BLOCK_BYTES;
-            int xo = xOffset + b * 32;
-            float d = Float.float16ToFloat(w.get(HALF, o));
+        FloatVector acc0 = FloatVector.zero(FLOATS);
+        FloatVector acc1 = FloatVector.zero(FLOATS);
+        // two blocks per iteration, each scaled into its own accumulator: with one, every block's
+        // scaling FMA waited on the previous block's. Written out in the loop: C2 refuses to
+        // inline a vector helper once it is compiled large, and vectors crossing a call are boxed
+        int pairs = blocks >> 1;
+        for (int i = 0; i < pairs; i++) {
+            long o = offset + (long) i * (2 * BLOCK_BYTES);
+            int xo = xOffset + i * 64;
+            // the access reaching furthest comes first: C2 then hoists every bounds check out of the loop
+            ByteVector hi1 = ByteVector.fromMemorySegment(BYTES, w, o + BLOCK_BYTES + 18, ByteOrder.LITTLE_ENDIAN);
+            ByteVector lo1 = ByteVector.fromMemorySegment(BYTES, w, o + BLOCK_BYTES + 2, ByteOrder.LITTLE_ENDIAN);
+            ByteVector hi0 = ByteVector.fromMemorySegment(BYTES, w, o + 18, ByteOrder.LITTLE_ENDIAN);
+            ByteVector lo0 = ByteVector.fromMemorySegment(BYTES, w, o + 2, ByteOrder.LITTLE_ENDIAN);
+            float d1 = HalfFloatTable.of(w.get(HALF, o + BLOCK_BYTES));
+            float d0 = HalfFloatTable.of(w.get(HALF, o));
+            // the first product is a multiply: starting from a zero vector costs a register copy
+            FloatVector s0 = ((FloatVector) lo0.convertShape(VectorOperators.B2F, FLOATS, 0))
+                    .mul(FloatVector.fromArray(FLOATS, x, xo));
+            FloatVector s1 = ((FloatVector) lo1.convertShape(VectorOperators.B2F, FLOATS, 0))
+                    .mul(FloatVector.fromArray(FLOATS, x, xo + 32));
+            for (int p = 0; p < PARTS; p++) {
+                if (p > 0) {
+                    s0 = ((FloatVector) lo0.convertShape(VectorOperators.B2F, FLOATS, p))
+                            .fma(FloatVector.fromArray(FLOATS, x, xo + p * FLOAT_LANES), s0);
+                    s1 = ((FloatVector) lo1.convertShape(VectorOperators.B2F, FLOATS, p))
+                            .fma(FloatVector.fromArray(FLOATS, x, xo + 32 + p * FLOAT_LANES), s1);
+                }
+                s0 = ((FloatVector) hi0.convertShape(VectorOperators.B2F, FLOATS, p))
+                        .fma(FloatVector.fromArray(FLOATS, x, xo + 16 + p * FLOAT_LANES), s0);
+                s1 = ((FloatVector) hi1.convertShape(VectorOperators.B2F, FLOATS, p))
+                        .fma(FloatVector.fromArray(FLOATS, x, xo + 48 + p * FLOAT_LANES), s1);
+            }
+            acc0 = s0.fma(FloatVector.broadcast(FLOATS, d0), acc0);
+            acc1 = s1.fma(FloatVector.broadcast(FLOATS, d1), acc1);
+        }
+        if ((blocks & 1) != 0) {
+            long o = offset + (long) (blocks - 1) * BLOCK_BYTES;
+            int xo = xOffset + (blocks - 1) * 32;
+            float d = HalfFloatTable.of(w.get(HALF, o));
             ByteVector lo = ByteVector.fromMemorySegment(BYTES, w, o + 2, ByteOrder.LITTLE_ENDIAN);
             ByteVector hi = ByteVector.fromMemorySegment(BYTES, w, o + 18, ByteOrder.LITTLE_ENDIAN);
             FloatVector s = FloatVector.zero(FLOATS);
@@ -79,9 +112,9 @@ final class Q8_0Kernel implements WeightKernel {
                 s = ((FloatVector) hi.convertShape(VectorOperators.B2F, FLOATS, p))
                         .fma(FloatVector.fromArray(FLOATS, x, xo + 16 + p * FLOAT_LANES), s);
             }
-            acc = s.fma(FloatVector.broadcast(FLOATS, d), acc);
+            acc0 = s.fma(FloatVector.broadcast(FLOATS, d), acc0);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
     /**
