@@ -41,7 +41,7 @@ final class JsonFields {
         try {
             root = JSON.readTree(file.toFile());
         } catch (JsonProcessingException e) {
-            throw new FormatException(file, e.getLocation() == null ? -1 : e.getLocation().getCharOffset(), "",
+            throw new FormatException(file, e.getLocation() == null ? -1 : e.getLocation().getByteOffset(), "",
                     "invalid JSON: " + e.getOriginalMessage());
         }
         return of(file, root);
