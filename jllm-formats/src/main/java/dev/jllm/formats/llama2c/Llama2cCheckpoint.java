@@ -11,6 +11,8 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -211,6 +213,35 @@ public final class Llama2cCheckpoint implements AutoCloseable {
     /** Output classifier [vocab, dim]: the token embedding table when shared. */
     public Tensor classifier() {
         return config.sharedClassifier() ? tokenEmbedding() : view(Part.CLASSIFIER, -1, config.vocabSize(), config.dim());
+    }
+
+    /**
+     * Every weight under its GGUF (llama.cpp) name: {@code token_embd.weight}, {@code blk.N.attn_norm.weight},
+     * {@code blk.N.attn_q/attn_k/attn_v/attn_output.weight}, {@code blk.N.ffn_norm.weight},
+     * {@code blk.N.ffn_gate/ffn_down/ffn_up.weight} (w1, w2, w3), {@code output_norm.weight} and, when the
+     * classifier is not shared, {@code output.weight}. Like GGUF llama weights, llama2.c's query and key
+     * rows are in the order that rotates adjacent pairs in RoPE.
+     */
+    public Map<String, Tensor> tensors() {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        m.put("token_embd.weight", tokenEmbedding());
+        for (int l = 0; l < config.layers(); l++) {
+            String b = "blk." + l + ".";
+            m.put(b + "attn_norm.weight", attentionNorm(l));
+            m.put(b + "attn_q.weight", wq(l));
+            m.put(b + "attn_k.weight", wk(l));
+            m.put(b + "attn_v.weight", wv(l));
+            m.put(b + "attn_output.weight", wo(l));
+            m.put(b + "ffn_norm.weight", ffnNorm(l));
+            m.put(b + "ffn_gate.weight", w1(l));
+            m.put(b + "ffn_down.weight", w2(l));
+            m.put(b + "ffn_up.weight", w3(l));
+        }
+        m.put("output_norm.weight", finalNorm());
+        if (!config.sharedClassifier()) {
+            m.put("output.weight", classifier());
+        }
+        return m;
     }
 
     /** Byte offset in the file where the token embedding table starts (the first weight). */

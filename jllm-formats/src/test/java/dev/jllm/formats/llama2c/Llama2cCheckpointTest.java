@@ -170,4 +170,41 @@ class Llama2cCheckpointTest {
         int[] huge = {1 << 30, 1 << 30, 1 << 30, 2, 2, 1 << 30, 1 << 30};
         assertEquals("header", refused(huge, 10).field());
     }
+
+    @Test
+    void namesEveryWeightLikeGguf() throws IOException {
+        int[] h = TINY.clone();
+        h[5] = -10;
+        try (Llama2cCheckpoint c = Llama2cCheckpoint.open(write("named.bin", h, tinyFloats(false)))) {
+            var t = c.tensors();
+            assertEquals(1 + 2 * 9 + 2, t.size());
+            assertEquals(first(c.w2(1)), first(t.get("blk.1.ffn_down.weight")));
+            assertArrayEquals(new long[] {4, 8}, t.get("blk.0.attn_k.weight").shape());
+            long params = t.values().stream().mapToLong(Tensor::elements).sum();
+            assertEquals(tinyFloats(false) - 12, params); // all but the two unused RoPE tables
+        }
+    }
+
+    @Test
+    void randomHeaderCorruptionGivesFormatExceptionOrAValidCheckpoint() throws IOException {
+        Path good = write("good.bin", TINY, tinyFloats(true));
+        byte[] bytes = Files.readAllBytes(good);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        for (int trial = 0; trial < 300; trial++) {
+            byte[] b = bytes.clone();
+            int flips = 1 + random.nextInt(3);
+            for (int i = 0; i < flips; i++) {
+                b[random.nextInt(Llama2cCheckpoint.HEADER_BYTES)] = (byte) random.nextInt(256);
+            }
+            int cut = random.nextInt(4) == 0 ? random.nextInt(b.length) : b.length;
+            Path f = dir.resolve("fuzz.bin");
+            Files.write(f, java.util.Arrays.copyOf(b, cut));
+            try (Llama2cCheckpoint c = Llama2cCheckpoint.open(f)) {
+                assertEquals(Files.size(f), Llama2cCheckpoint.fileSize(c.config()));
+                c.tensors().values().forEach(x -> first(x));
+            } catch (FormatException expected) {
+                assertEquals(f, expected.file());
+            }
+        }
+    }
 }
