@@ -53,52 +53,103 @@ final class Q4KVectorKernel extends VectorKernel {
     @Override
     public float dot(MemorySegment w, long offset, float[] x, int xOffset, int count) {
         checkArgs(w, offset, count, x, xOffset, "activation");
-        // one bounds-checked view for the whole row, so the loop's reads need no per-block checks
+        // one bounds-checked view of the row, so the reads need only cheap range checks
         MemorySegment row = w.asSlice(offset, (long) (count / QK_K) * BYTES);
-        // d·scale_j in lanes 0..7, −dmin·min_j in lanes 8..15 of the current super-block
+        // d·scale_j in 0..7 and −dmin·min_j in 8..15, for the current super-block
         float[] scaleMin = new float[16];
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         FloatVector acc2 = FloatVector.zero(F);
         FloatVector acc3 = FloatVector.zero(F);
-        // one flat loop over 32-byte chunks (4 per super-block, sub-blocks 2c and 2c+1): C2 compiles
-        // it tighter than nested block/chunk loops
-        for (int k = 0; k < count / 64; k++) {
-            int c = k & 3;
-            long at = (long) (k >>> 2) * BYTES;
-            if (c == 0) {
-                long lo = row.get(LONG, at + 4);
-                int hi = row.get(INT, at + 12);
-                ByteVector packed = LongVector.broadcast(PACKED, packedScalesK4(lo, hi))
-                        .withLane(1, packedMinsK4(lo, hi)).reinterpretAsBytes();
-                float d = half(row, at);
-                float negMin = -half(row, at + 2);
-                // one part at 512 bits (scales and mins), two at 256; a branch on LANES instead
-                // measured 30% slower at 512 bits even though it is never taken
-                for (int p = 0; p < 16 / LANES; p++) {
-                    FloatVector dm = FloatVector.broadcast(F, d).blend(negMin, p == 0 ? MIN_LANES : F.maskAll(true));
-                    ((FloatVector) packed.convertShape(VectorOperators.B2F, F, p)).mul(dm).intoArray(scaleMin, p * LANES);
-                }
+        FloatVector t1;
+        FloatVector t2;
+        FloatVector t1High;
+        FloatVector t2High;
+        for (int b = 0; b < count / QK_K; b++) {
+            long at = (long) b * BYTES;
+            int xb = xOffset + b * QK_K;
+            long head = row.get(LONG, at + 4);
+            int tail = row.get(INT, at + 12);
+            ByteVector packed = LongVector.broadcast(PACKED, packedScalesK4(head, tail))
+                    .withLane(1, packedMinsK4(head, tail)).reinterpretAsBytes();
+            float negMin = -half(row, at + 2);
+            ((FloatVector) packed.convertShape(VectorOperators.B2F, F, 0))
+                    .mul(FloatVector.broadcast(F, half(row, at)).blend(negMin, MIN_LANES)).intoArray(scaleMin, 0);
+            if (LANES < 16) {
+                storeMins(packed, negMin, scaleMin);
             }
-            // lookup tables of the two sub-blocks: entry q holds q·(d·sc) − dmin·m (two vectors of
-            // eight at 256 bits; at 512 bits one of sixteen, passed twice)
-            FloatVector t1 = CODES_LOW.fma(scaleMin[2 * c], scaleMin[8 + 2 * c]);
-            FloatVector t2 = CODES_LOW.fma(scaleMin[2 * c + 1], scaleMin[9 + 2 * c]);
-            FloatVector t1High = LANES == 16 ? t1 : CODES_HIGH.fma(scaleMin[2 * c], scaleMin[8 + 2 * c]);
-            FloatVector t2High = LANES == 16 ? t2 : CODES_HIGH.fma(scaleMin[2 * c + 1], scaleMin[9 + 2 * c]);
-            int xc = xOffset + 64 * k;
+            // Each chunk of 32 code bytes holds two sub-blocks. A sub-block's weights come from a
+            // lookup table, entry q = q·(d·sc) − dmin·m: one 16-float vector at 512 bits, passed as
+            // both halves of the two-vector lookup (whose index wrap to 32 then ignores bit 4), or
+            // two 8-float halves at 256 bits (index wrap to 16 cuts the low nibble). The four
+            // chunks are written out: C2 compiles a chunk loop with far more overhead.
+            // chunk 0: sub-blocks 0 (low nibbles) and 1 (high nibbles)
+            t1 = CODES_LOW.fma(scaleMin[0], scaleMin[8]);
+            t2 = CODES_LOW.fma(scaleMin[1], scaleMin[9]);
+            t1High = LANES == 16 ? t1 : CODES_HIGH.fma(scaleMin[0], scaleMin[8]);
+            t2High = LANES == 16 ? t2 : CODES_HIGH.fma(scaleMin[1], scaleMin[9]);
             for (int o = 0; o < 32; o += LANES) {
-                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 16 + 32 * c + o, LE)
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 16 + o, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                // the lookup wraps indices to 2·LANES, which at 256 bits cuts the low nibble and
-                // at 512 bits lands bit 4 on the duplicate table
-                FloatVector lo = v.selectFrom(t1.reinterpretAsInts(), t1High.reinterpretAsInts())
-                        .reinterpretAsFloats();
+                FloatVector lo = v.selectFrom(t1.reinterpretAsInts(), t1High.reinterpretAsInts()).reinterpretAsFloats();
                 FloatVector hi = v.lanewise(VectorOperators.LSHR, 4)
                         .selectFrom(t2.reinterpretAsInts(), t2High.reinterpretAsInts()).reinterpretAsFloats();
-                FloatVector s0 = lo.fma(FloatVector.fromArray(F, x, xc + o), acc0);
-                FloatVector s1 = hi.fma(FloatVector.fromArray(F, x, xc + 32 + o), acc1);
-                // rotate so consecutive vectors feed different accumulators
+                FloatVector s0 = lo.fma(FloatVector.fromArray(F, x, xb + o), acc0);
+                FloatVector s1 = hi.fma(FloatVector.fromArray(F, x, xb + 32 + o), acc1);
+                acc0 = acc2;
+                acc1 = acc3;
+                acc2 = s0;
+                acc3 = s1;
+            }
+            // chunk 1: sub-blocks 2 (low nibbles) and 3 (high nibbles)
+            t1 = CODES_LOW.fma(scaleMin[2], scaleMin[10]);
+            t2 = CODES_LOW.fma(scaleMin[3], scaleMin[11]);
+            t1High = LANES == 16 ? t1 : CODES_HIGH.fma(scaleMin[2], scaleMin[10]);
+            t2High = LANES == 16 ? t2 : CODES_HIGH.fma(scaleMin[3], scaleMin[11]);
+            for (int o = 0; o < 32; o += LANES) {
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 48 + o, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                FloatVector lo = v.selectFrom(t1.reinterpretAsInts(), t1High.reinterpretAsInts()).reinterpretAsFloats();
+                FloatVector hi = v.lanewise(VectorOperators.LSHR, 4)
+                        .selectFrom(t2.reinterpretAsInts(), t2High.reinterpretAsInts()).reinterpretAsFloats();
+                FloatVector s0 = lo.fma(FloatVector.fromArray(F, x, xb + 64 + o), acc0);
+                FloatVector s1 = hi.fma(FloatVector.fromArray(F, x, xb + 96 + o), acc1);
+                acc0 = acc2;
+                acc1 = acc3;
+                acc2 = s0;
+                acc3 = s1;
+            }
+            // chunk 2: sub-blocks 4 (low nibbles) and 5 (high nibbles)
+            t1 = CODES_LOW.fma(scaleMin[4], scaleMin[12]);
+            t2 = CODES_LOW.fma(scaleMin[5], scaleMin[13]);
+            t1High = LANES == 16 ? t1 : CODES_HIGH.fma(scaleMin[4], scaleMin[12]);
+            t2High = LANES == 16 ? t2 : CODES_HIGH.fma(scaleMin[5], scaleMin[13]);
+            for (int o = 0; o < 32; o += LANES) {
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 80 + o, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                FloatVector lo = v.selectFrom(t1.reinterpretAsInts(), t1High.reinterpretAsInts()).reinterpretAsFloats();
+                FloatVector hi = v.lanewise(VectorOperators.LSHR, 4)
+                        .selectFrom(t2.reinterpretAsInts(), t2High.reinterpretAsInts()).reinterpretAsFloats();
+                FloatVector s0 = lo.fma(FloatVector.fromArray(F, x, xb + 128 + o), acc0);
+                FloatVector s1 = hi.fma(FloatVector.fromArray(F, x, xb + 160 + o), acc1);
+                acc0 = acc2;
+                acc1 = acc3;
+                acc2 = s0;
+                acc3 = s1;
+            }
+            // chunk 3: sub-blocks 6 (low nibbles) and 7 (high nibbles)
+            t1 = CODES_LOW.fma(scaleMin[6], scaleMin[14]);
+            t2 = CODES_LOW.fma(scaleMin[7], scaleMin[15]);
+            t1High = LANES == 16 ? t1 : CODES_HIGH.fma(scaleMin[6], scaleMin[14]);
+            t2High = LANES == 16 ? t2 : CODES_HIGH.fma(scaleMin[7], scaleMin[15]);
+            for (int o = 0; o < 32; o += LANES) {
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 112 + o, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                FloatVector lo = v.selectFrom(t1.reinterpretAsInts(), t1High.reinterpretAsInts()).reinterpretAsFloats();
+                FloatVector hi = v.lanewise(VectorOperators.LSHR, 4)
+                        .selectFrom(t2.reinterpretAsInts(), t2High.reinterpretAsInts()).reinterpretAsFloats();
+                FloatVector s0 = lo.fma(FloatVector.fromArray(F, x, xb + 192 + o), acc0);
+                FloatVector s1 = hi.fma(FloatVector.fromArray(F, x, xb + 224 + o), acc1);
                 acc0 = acc2;
                 acc1 = acc3;
                 acc2 = s0;
@@ -106,5 +157,10 @@ final class Q4KVectorKernel extends VectorKernel {
             }
         }
         return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** At 256 bits, the mins of {@code packed} (its second half) times −dmin into lanes 8..15. */
+    private static void storeMins(ByteVector packed, float negMin, float[] scaleMin) {
+        ((FloatVector) packed.convertShape(VectorOperators.B2F, F, 1)).mul(negMin).intoArray(scaleMin, LANES);
     }
 }
