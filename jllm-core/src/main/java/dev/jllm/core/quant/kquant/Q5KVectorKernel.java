@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * SIMD kernel of Q5_K: Q4_K's nibbles with the fifth bit from {@code qh} moved to bit 4 (bits
  * {@code 2c} and {@code 2c + 1} of {@code qh[l]} belong to chunk {@code c}); each weight is
- * rebuilt as {@code q·(d·sc) − dmin·m} with one FMA and multiplied into F32 activations.
+ * rebuilt as {@code q·(d·sc) − dmin·m} with one FMA and multiplied into F32 activations. The
+ * scales and mins of a super-block are decoded once, with word arithmetic, into one vector.
  */
 final class Q5KVectorKernel extends VectorKernel {
     private static final int BYTES = 176;

@@ -11,6 +11,8 @@ import jdk.incubator.vector.VectorOperators;
  * SIMD kernel of Q6_K. Plane {@code k} (0..3) of half {@code n} is 32 six-bit values: a nibble
  * of a 32-byte row of {@code ql} (low for k < 2) and bits {@code 2k, 2k+1} of the half's
  * {@code qh} row, minus 32, times {@code d·sc} of its group of 16 (see {@link Q6KScalarKernel}).
+ * The dot product decodes the sixteen {@code d·sc} of a super-block as one vector and reads
+ * them back as broadcasts, so a group of 16 weights costs a widening, a multiply and an FMA.
  */
 final class Q6KVectorKernel extends VectorKernel {
     private static final int BYTES = 210;

@@ -21,6 +21,10 @@ import jdk.incubator.vector.VectorSpecies;
  * nibbles with int operations, which costs fewer shuffles than widening each nibble plane from
  * bytes (measured 5-15% faster for Q4_K).
  *
+ * <p>The dot products read a row through one {@code asSlice} view and write the chunks of a
+ * super-block out rather than looping over them: loops over chunks compiled with much more
+ * overhead (in some compilations C2 also kept segment liveness and class checks inside them).
+ *
  * <p>Two rules keep C2 from boxing vectors, which costs a factor of ten: species are static
  * constants, and the hot loops call Vector API methods directly rather than through small helper
  * methods of our own. The API's methods are force-inlined, whereas a helper can be refused by
