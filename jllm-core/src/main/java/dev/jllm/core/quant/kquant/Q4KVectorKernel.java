@@ -67,8 +67,6 @@ final class Q4KVectorKernel extends VectorKernel {
         FloatVector acc3 = FloatVector.zero(F);
         FloatVector t1;
         FloatVector t2;
-        FloatVector t1High;
-        FloatVector t2High;
         for (int b = 0; b < count / QK_K; b++) {
             long at = (long) b * BYTES;
             int xb = xOffset + b * QK_K;
@@ -82,22 +80,24 @@ final class Q4KVectorKernel extends VectorKernel {
             if (LANES < 16) {
                 storeMins(packed, negMin, scaleMin);
             }
-            // Each chunk of 32 code bytes holds two sub-blocks. A sub-block's weights come from a
-            // lookup table, entry q = q·(d·sc) − dmin·m: one 16-float vector at 512 bits, passed as
-            // both halves of the two-vector lookup (whose index wrap to 32 then ignores bit 4), or
-            // two 8-float halves at 256 bits (index wrap to 16 cuts the low nibble). The four
-            // chunks are written out: C2 compiles a chunk loop with far more overhead.
+            // Each chunk of 32 code bytes holds two sub-blocks. At 512 bits a sub-block's weights
+            // come from a 16-float lookup table, entry q = q·(d·sc) − dmin·m, whose index wrap to
+            // 16 also cuts the low nibble. At 256 bits the table would take a two-vector lookup,
+            // which C2 may not intrinsify there (100x slower), so the weight is rebuilt with a
+            // conversion and an FMA. The four chunks are written out: C2 compiles a chunk loop with
+            // far more overhead.
             // chunk 0: sub-blocks 0 (low nibbles) and 1 (high nibbles)
             t1 = CODES_LOW.fma(scaleMin[0], scaleMin[8]);
             t2 = CODES_LOW.fma(scaleMin[1], scaleMin[9]);
-            t1High = LANES == 16 ? t1 : CODES_HIGH.fma(scaleMin[0], scaleMin[8]);
-            t2High = LANES == 16 ? t2 : CODES_HIGH.fma(scaleMin[1], scaleMin[9]);
             for (int o = 0; o < 32; o += LANES) {
                 IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 16 + o, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                FloatVector lo = v.selectFrom(t1.reinterpretAsInts(), t1High.reinterpretAsInts()).reinterpretAsFloats();
-                FloatVector hi = v.lanewise(VectorOperators.LSHR, 4)
-                        .selectFrom(t2.reinterpretAsInts(), t2High.reinterpretAsInts()).reinterpretAsFloats();
+                FloatVector lo = LANES == 16 ? v.selectFrom(t1.reinterpretAsInts()).reinterpretAsFloats()
+                        : ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(scaleMin[0], scaleMin[8]);
+                FloatVector hi = LANES == 16
+                        ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(t2.reinterpretAsInts()).reinterpretAsFloats()
+                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                                .fma(scaleMin[1], scaleMin[9]);
                 FloatVector s0 = lo.fma(FloatVector.fromArray(F, x, xb + o), acc0);
                 FloatVector s1 = hi.fma(FloatVector.fromArray(F, x, xb + 32 + o), acc1);
                 acc0 = acc2;
@@ -108,14 +108,15 @@ final class Q4KVectorKernel extends VectorKernel {
             // chunk 1: sub-blocks 2 (low nibbles) and 3 (high nibbles)
             t1 = CODES_LOW.fma(scaleMin[2], scaleMin[10]);
             t2 = CODES_LOW.fma(scaleMin[3], scaleMin[11]);
-            t1High = LANES == 16 ? t1 : CODES_HIGH.fma(scaleMin[2], scaleMin[10]);
-            t2High = LANES == 16 ? t2 : CODES_HIGH.fma(scaleMin[3], scaleMin[11]);
             for (int o = 0; o < 32; o += LANES) {
                 IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 48 + o, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                FloatVector lo = v.selectFrom(t1.reinterpretAsInts(), t1High.reinterpretAsInts()).reinterpretAsFloats();
-                FloatVector hi = v.lanewise(VectorOperators.LSHR, 4)
-                        .selectFrom(t2.reinterpretAsInts(), t2High.reinterpretAsInts()).reinterpretAsFloats();
+                FloatVector lo = LANES == 16 ? v.selectFrom(t1.reinterpretAsInts()).reinterpretAsFloats()
+                        : ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(scaleMin[2], scaleMin[10]);
+                FloatVector hi = LANES == 16
+                        ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(t2.reinterpretAsInts()).reinterpretAsFloats()
+                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                                .fma(scaleMin[3], scaleMin[11]);
                 FloatVector s0 = lo.fma(FloatVector.fromArray(F, x, xb + 64 + o), acc0);
                 FloatVector s1 = hi.fma(FloatVector.fromArray(F, x, xb + 96 + o), acc1);
                 acc0 = acc2;
@@ -126,14 +127,15 @@ final class Q4KVectorKernel extends VectorKernel {
             // chunk 2: sub-blocks 4 (low nibbles) and 5 (high nibbles)
             t1 = CODES_LOW.fma(scaleMin[4], scaleMin[12]);
             t2 = CODES_LOW.fma(scaleMin[5], scaleMin[13]);
-            t1High = LANES == 16 ? t1 : CODES_HIGH.fma(scaleMin[4], scaleMin[12]);
-            t2High = LANES == 16 ? t2 : CODES_HIGH.fma(scaleMin[5], scaleMin[13]);
             for (int o = 0; o < 32; o += LANES) {
                 IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 80 + o, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                FloatVector lo = v.selectFrom(t1.reinterpretAsInts(), t1High.reinterpretAsInts()).reinterpretAsFloats();
-                FloatVector hi = v.lanewise(VectorOperators.LSHR, 4)
-                        .selectFrom(t2.reinterpretAsInts(), t2High.reinterpretAsInts()).reinterpretAsFloats();
+                FloatVector lo = LANES == 16 ? v.selectFrom(t1.reinterpretAsInts()).reinterpretAsFloats()
+                        : ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(scaleMin[4], scaleMin[12]);
+                FloatVector hi = LANES == 16
+                        ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(t2.reinterpretAsInts()).reinterpretAsFloats()
+                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                                .fma(scaleMin[5], scaleMin[13]);
                 FloatVector s0 = lo.fma(FloatVector.fromArray(F, x, xb + 128 + o), acc0);
                 FloatVector s1 = hi.fma(FloatVector.fromArray(F, x, xb + 160 + o), acc1);
                 acc0 = acc2;
@@ -144,14 +146,15 @@ final class Q4KVectorKernel extends VectorKernel {
             // chunk 3: sub-blocks 6 (low nibbles) and 7 (high nibbles)
             t1 = CODES_LOW.fma(scaleMin[6], scaleMin[14]);
             t2 = CODES_LOW.fma(scaleMin[7], scaleMin[15]);
-            t1High = LANES == 16 ? t1 : CODES_HIGH.fma(scaleMin[6], scaleMin[14]);
-            t2High = LANES == 16 ? t2 : CODES_HIGH.fma(scaleMin[7], scaleMin[15]);
             for (int o = 0; o < 32; o += LANES) {
                 IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 112 + o, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                FloatVector lo = v.selectFrom(t1.reinterpretAsInts(), t1High.reinterpretAsInts()).reinterpretAsFloats();
-                FloatVector hi = v.lanewise(VectorOperators.LSHR, 4)
-                        .selectFrom(t2.reinterpretAsInts(), t2High.reinterpretAsInts()).reinterpretAsFloats();
+                FloatVector lo = LANES == 16 ? v.selectFrom(t1.reinterpretAsInts()).reinterpretAsFloats()
+                        : ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(scaleMin[6], scaleMin[14]);
+                FloatVector hi = LANES == 16
+                        ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(t2.reinterpretAsInts()).reinterpretAsFloats()
+                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                                .fma(scaleMin[7], scaleMin[15]);
                 FloatVector s0 = lo.fma(FloatVector.fromArray(F, x, xb + 192 + o), acc0);
                 FloatVector s1 = hi.fma(FloatVector.fromArray(F, x, xb + 224 + o), acc1);
                 acc0 = acc2;

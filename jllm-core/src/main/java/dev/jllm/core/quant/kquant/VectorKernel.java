@@ -53,17 +53,15 @@ abstract class VectorKernel extends KQuantKernel {
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** Sixteen bytes: the decoded scales and mins of a Q4_K/Q5_K super-block. */
     static final VectorSpecies<Long> PACKED = LongVector.SPECIES_128;
-    /** Lanes 0..LANES-1 as floats: the 4-bit codes a lookup table is built over. */
-    static final FloatVector CODES_LOW = FloatVector.fromArray(F, codes(0), 0);
-    /** Codes LANES..2·LANES-1 modulo 16: the second table of a two-vector lookup (equal to {@link #CODES_LOW} at 16 lanes). */
-    static final FloatVector CODES_HIGH = FloatVector.fromArray(F, codes(LANES), 0);
+    /** Lanes 0..LANES-1 as floats: at 16 lanes, the sixteen 4-bit codes a lookup table is built over. */
+    static final FloatVector CODES_LOW = FloatVector.fromArray(F, codes(), 0);
     /** Lanes {@code 8..15}: where a decoded scale/min vector holds the mins (empty below 16 lanes). */
     static final VectorMask<Float> MIN_LANES = VectorMask.fromLong(F, 0xFF00L);
 
-    private static float[] codes(int first) {
+    private static float[] codes() {
         float[] codes = new float[LANES];
         for (int i = 0; i < LANES; i++) {
-            codes[i] = (first + i) & 15;
+            codes[i] = i;
         }
         return codes;
     }
