@@ -10,11 +10,12 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * SIMD kernel of Q4_K. Each 32-byte chunk of {@code qs} holds two sub-blocks (low and high
- * nibbles), read {@link #LANES} bytes at a time and widened to ints. The dot product looks each
- * weight up in a per-sub-block table of the sixteen values {@code q·(d·sc) − dmin·m} (one FMA
- * builds a table; the lookup replaces the int-to-float conversion, the nibble mask and the scale
- * FMA) and multiplies it into F32 activations with one FMA, over four rotating accumulators:
- * about four vector operations per sixteen weights. Dequantization keeps GGML's order of
+ * nibbles), read {@link #LANES} bytes at a time and widened to ints. At 512 bits the dot product
+ * looks each weight up in a per-sub-block table of the sixteen values {@code q·(d·sc) − dmin·m}
+ * (one FMA builds a table; the lookup replaces the int-to-float conversion, the nibble mask and
+ * the scale FMA) and multiplies it into F32 activations with one FMA, over four rotating
+ * accumulators: about four vector operations per sixteen weights. At 256 bits it converts the
+ * nibbles and rebuilds the weight with an FMA instead. Dequantization keeps GGML's order of
  * operations, so its values match the reference exactly.
  */
 final class Q4KVectorKernel extends VectorKernel {
