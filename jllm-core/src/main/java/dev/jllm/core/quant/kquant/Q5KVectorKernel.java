@@ -5,12 +5,14 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
  * SIMD kernel of Q5_K: Q4_K's nibbles with the fifth bit from {@code qh} moved to bit 4 (bits
  * {@code 2c} and {@code 2c + 1} of {@code qh[l]} belong to chunk {@code c}); each weight is
- * rebuilt as {@code q·(d·sc) − dmin·m} with one FMA and multiplied into F32 activations.
+ * rebuilt as {@code q·(d·sc) − dmin·m} with one FMA and multiplied into F32 activations. The
+ * scales and mins of a super-block are decoded once, with word arithmetic, into one vector.
  */
 final class Q5KVectorKernel extends VectorKernel {
     private static final int BYTES = 176;
@@ -55,45 +57,124 @@ final class Q5KVectorKernel extends VectorKernel {
     @Override
     public float dot(MemorySegment w, long offset, float[] x, int xOffset, int count) {
         checkArgs(w, offset, count, x, xOffset, "activation");
+        // one bounds-checked view of the row, so the reads need only cheap range checks
+        MemorySegment row = w.asSlice(offset, (long) (count / QK_K) * BYTES);
+        // d·scale_j in 0..7 and −dmin·min_j in 8..15, for the current super-block
+        float[] scaleMin = new float[16];
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         FloatVector acc2 = FloatVector.zero(F);
         FloatVector acc3 = FloatVector.zero(F);
-        int[] sc = new int[8];
-        int[] mn = new int[8];
+        float d1;
+        float m1;
+        float d2;
+        float m2;
         for (int b = 0; b < count / QK_K; b++) {
-            long at = offset + (long) b * BYTES;
-            float d = half(w, at);
-            float min = half(w, at + 2);
-            unpackK4(w, at + 4, sc, mn);
+            long at = (long) b * BYTES;
             int xb = xOffset + b * QK_K;
-            for (int c = 0; c < 4; c++) {
-                FloatVector d1 = FloatVector.broadcast(F, d * sc[2 * c]);
-                FloatVector m1 = FloatVector.broadcast(F, -min * mn[2 * c]);
-                FloatVector d2 = FloatVector.broadcast(F, d * sc[2 * c + 1]);
-                FloatVector m2 = FloatVector.broadcast(F, -min * mn[2 * c + 1]);
-                int xc = xb + 64 * c;
-                for (int o = 0; o < 32; o += LANES) {
-                    // sign-extended bytes; the masks below undo the sign
-                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, w, at + 48 + 32 * c + o, LE)
-                            .convertShape(VectorOperators.B2I, I, 0);
-                    // bits 2c and 2c+1 of qh belong to this chunk; bring them down to bits 0 and 1
-                    IntVector h = ((IntVector) ByteVector.fromMemorySegment(B, w, at + 16 + o, LE)
-                            .convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 2 * c);
-                    FloatVector lo = (FloatVector) v.and(0xF).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10))
-                            .convert(VectorOperators.I2F, 0);
-                    FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF)
-                            .or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convert(VectorOperators.I2F, 0);
-                    FloatVector t0 = lo.fma(d1, m1).fma(FloatVector.fromArray(F, x, xc + o), acc0);
-                    FloatVector t1 = hi.fma(d2, m2).fma(FloatVector.fromArray(F, x, xc + 32 + o), acc1);
-                    // rotate so consecutive vectors feed different accumulators
-                    acc0 = acc2;
-                    acc1 = acc3;
-                    acc2 = t0;
-                    acc3 = t1;
-                }
+            long head = row.get(LONG, at + 4);
+            int tail = row.get(INT, at + 12);
+            ByteVector packed = LongVector.broadcast(PACKED, packedScalesK4(head, tail))
+                    .withLane(1, packedMinsK4(head, tail)).reinterpretAsBytes();
+            float negMin = -half(row, at + 2);
+            ((FloatVector) packed.convertShape(VectorOperators.B2F, F, 0))
+                    .mul(FloatVector.broadcast(F, half(row, at)).blend(negMin, MIN_LANES)).intoArray(scaleMin, 0);
+            if (LANES < 16) {
+                storeMins(packed, negMin, scaleMin);
+            }
+            // Each weight is q·(d·sc) − dmin·m with one FMA, times x with another; the fifth bit
+            // comes from qh, shifted to bit 4 by a per-chunk constant. The chunks are written
+            // out: C2 compiles a chunk loop with far more overhead.
+            // chunk 0: sub-blocks 0 (low nibbles, qh bit 0) and 1 (high nibbles, qh bit 1)
+            d1 = scaleMin[0];
+            m1 = scaleMin[8];
+            d2 = scaleMin[1];
+            m2 = scaleMin[9];
+            for (int o = 0; o < 32; o += LANES) {
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 48 + o, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector h = (IntVector) ByteVector.fromMemorySegment(B, row, at + 16 + o, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                FloatVector lo = (FloatVector) v.and(0xF).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10))
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10))
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector s0 = lo.fma(d1, m1).fma(FloatVector.fromArray(F, x, xb + 0 + o), acc0);
+                FloatVector s1 = hi.fma(d2, m2).fma(FloatVector.fromArray(F, x, xb + 32 + o), acc1);
+                acc0 = acc2;
+                acc1 = acc3;
+                acc2 = s0;
+                acc3 = s1;
+            }
+            // chunk 1: sub-blocks 2 (low nibbles, qh bit 2) and 3 (high nibbles, qh bit 3)
+            d1 = scaleMin[2];
+            m1 = scaleMin[10];
+            d2 = scaleMin[3];
+            m2 = scaleMin[11];
+            for (int o = 0; o < 32; o += LANES) {
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 80 + o, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector h = (IntVector) ByteVector.fromMemorySegment(B, row, at + 16 + o, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                FloatVector lo = (FloatVector) v.and(0xF).or(h.lanewise(VectorOperators.LSHL, 2).and(0x10))
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 1).and(0x10))
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector s0 = lo.fma(d1, m1).fma(FloatVector.fromArray(F, x, xb + 64 + o), acc0);
+                FloatVector s1 = hi.fma(d2, m2).fma(FloatVector.fromArray(F, x, xb + 96 + o), acc1);
+                acc0 = acc2;
+                acc1 = acc3;
+                acc2 = s0;
+                acc3 = s1;
+            }
+            // chunk 2: sub-blocks 4 (low nibbles, qh bit 4) and 5 (high nibbles, qh bit 5)
+            d1 = scaleMin[4];
+            m1 = scaleMin[12];
+            d2 = scaleMin[5];
+            m2 = scaleMin[13];
+            for (int o = 0; o < 32; o += LANES) {
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 112 + o, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector h = (IntVector) ByteVector.fromMemorySegment(B, row, at + 16 + o, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                FloatVector lo = (FloatVector) v.and(0xF).or(h.and(0x10))
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 1).and(0x10))
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector s0 = lo.fma(d1, m1).fma(FloatVector.fromArray(F, x, xb + 128 + o), acc0);
+                FloatVector s1 = hi.fma(d2, m2).fma(FloatVector.fromArray(F, x, xb + 160 + o), acc1);
+                acc0 = acc2;
+                acc1 = acc3;
+                acc2 = s0;
+                acc3 = s1;
+            }
+            // chunk 3: sub-blocks 6 (low nibbles, qh bit 6) and 7 (high nibbles, qh bit 7)
+            d1 = scaleMin[6];
+            m1 = scaleMin[14];
+            d2 = scaleMin[7];
+            m2 = scaleMin[15];
+            for (int o = 0; o < 32; o += LANES) {
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 144 + o, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector h = (IntVector) ByteVector.fromMemorySegment(B, row, at + 16 + o, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                FloatVector lo = (FloatVector) v.and(0xF).or(h.lanewise(VectorOperators.LSHR, 2).and(0x10))
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 3).and(0x10))
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector s0 = lo.fma(d1, m1).fma(FloatVector.fromArray(F, x, xb + 192 + o), acc0);
+                FloatVector s1 = hi.fma(d2, m2).fma(FloatVector.fromArray(F, x, xb + 224 + o), acc1);
+                acc0 = acc2;
+                acc1 = acc3;
+                acc2 = s0;
+                acc3 = s1;
             }
         }
         return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** At 256 bits, the mins of {@code packed} (its second half) times −dmin into lanes 8..15. */
+    private static void storeMins(ByteVector packed, float negMin, float[] scaleMin) {
+        ((FloatVector) packed.convertShape(VectorOperators.B2F, F, 1)).mul(negMin).intoArray(scaleMin, LANES);
     }
 }
