@@ -1,0 +1,202 @@
+package dev.jllm.formats.init;
+
+import dev.jllm.formats.init.ModelDims.Dim;
+import dev.jllm.formats.init.TensorSpec.Init;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The model architectures {@code jllm init} writes, each as a table of llama.cpp's GGUF tensor names
+ * and symbolic shapes plus how its metadata is keyed.
+ *
+ * <p>A table row names a tensor ({@code %d} standing for the block index in per-block rows), its
+ * row-major shape in {@link Dim}s, its initialisation, and whether it exists only without tied
+ * embeddings. Mistral models are llama models to llama.cpp, so their files say {@code llama}.
+ */
+public enum Architecture {
+    /** Llama 2/3: RMSNorm, RoPE, grouped-query attention, SwiGLU. */
+    LLAMA("llama", Norm.RMS, true, Tables.LLAMA),
+    /** Mistral: llama's layout (written as {@code general.architecture = llama}, as llama.cpp's converter does). */
+    MISTRAL("llama", Norm.RMS, true, Tables.LLAMA),
+    /** Qwen2/2.5: llama's layout with biases on q, k and v. */
+    QWEN2("qwen2", Norm.RMS, true, Tables.QWEN2),
+    /** Qwen3: llama's layout with RMSNorm on each head of q and k. */
+    QWEN3("qwen3", Norm.RMS, true, Tables.QWEN3),
+    /** GPT-2: LayerNorm with biases, learned positions, fused qkv, GELU MLP with biases. */
+    GPT2("gpt2", Norm.LAYER, false, Tables.GPT2),
+    /** BERT: encoder with token-type and position embeddings and post-LayerNorms. */
+    BERT("bert", Norm.LAYER, false, Tables.BERT);
+
+    /** How the architecture normalises, which picks the epsilon key. */
+    enum Norm {
+        RMS, LAYER
+    }
+
+    private final String ggufName;
+    private final Norm norm;
+    private final boolean rope;
+    private final List<Row> table;
+
+    Architecture(String ggufName, Norm norm, boolean rope, List<Row> table) {
+        this.ggufName = ggufName;
+        this.norm = norm;
+        this.rope = rope;
+        this.table = table;
+    }
+
+    /** The value of {@code general.architecture} and the prefix of the architecture's keys. */
+    public String ggufName() {
+        return ggufName;
+    }
+
+    /** Whether positions are rotary (so the rope keys are written). */
+    public boolean usesRope() {
+        return rope;
+    }
+
+    /** The metadata key of the norm epsilon, without the architecture prefix. */
+    public String normEpsilonKey() {
+        return norm == Norm.RMS ? "attention.layer_norm_rms_epsilon" : "attention.layer_norm_epsilon";
+    }
+
+    /** The name users type: llama, mistral, qwen2, qwen3, gpt2, bert. */
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The architecture called {@code name} (case-insensitive).
+     *
+     * @throws IllegalArgumentException naming the known ones otherwise
+     */
+    public static Architecture parse(String name) {
+        for (Architecture a : values()) {
+            if (a.cliName().equalsIgnoreCase(name.trim())) {
+                return a;
+            }
+        }
+        List<String> known = new ArrayList<>();
+        for (Architecture a : values()) {
+            known.add(a.cliName());
+        }
+        throw new IllegalArgumentException("unknown architecture \"" + name + "\"; known: " + String.join(", ", known));
+    }
+
+    /** The tensors of a model with {@code dims}, in file order: globals first, then block by block, then the head. */
+    public List<TensorSpec> tensors(ModelDims dims) {
+        List<TensorSpec> out = new ArrayList<>();
+        for (Row r : table) {
+            if (r.place == Place.FIRST) {
+                add(out, r, dims, -1);
+            }
+        }
+        for (int layer = 0; layer < dims.layers(); layer++) {
+            for (Row r : table) {
+                if (r.place == Place.BLOCK) {
+                    add(out, r, dims, layer);
+                }
+            }
+        }
+        for (Row r : table) {
+            if (r.place == Place.LAST && !(r.untiedOnly && dims.tiedEmbeddings())) {
+                add(out, r, dims, -1);
+            }
+        }
+        return out;
+    }
+
+    private static void add(List<TensorSpec> out, Row r, ModelDims dims, int layer) {
+        long[] shape = new long[r.shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = dims.size(r.shape[i]);
+        }
+        String name = layer < 0 ? r.name : String.format(Locale.ROOT, r.name, layer);
+        out.add(new TensorSpec(name, shape, r.init));
+    }
+
+    /** Where a row's tensor sits in the file. */
+    enum Place {
+        FIRST, BLOCK, LAST
+    }
+
+    /** One row of an architecture table. */
+    record Row(Place place, String name, Init init, boolean untiedOnly, Dim... shape) {
+    }
+
+    /** The tables; a nested class because enum constants cannot refer to static fields of their enum. */
+    private static final class Tables {
+        static final List<Row> LLAMA_BLOCK = List.of(
+                block("blk.%d.attn_norm.weight", Init.ONES, Dim.DIM),
+                block("blk.%d.attn_q.weight", Init.NORMAL, Dim.Q_DIM, Dim.DIM),
+                block("blk.%d.attn_k.weight", Init.NORMAL, Dim.KV_DIM, Dim.DIM),
+                block("blk.%d.attn_v.weight", Init.NORMAL, Dim.KV_DIM, Dim.DIM),
+                block("blk.%d.attn_output.weight", Init.NORMAL, Dim.DIM, Dim.Q_DIM),
+                block("blk.%d.ffn_norm.weight", Init.ONES, Dim.DIM),
+                block("blk.%d.ffn_gate.weight", Init.NORMAL, Dim.FF, Dim.DIM),
+                block("blk.%d.ffn_up.weight", Init.NORMAL, Dim.FF, Dim.DIM),
+                block("blk.%d.ffn_down.weight", Init.NORMAL, Dim.DIM, Dim.FF));
+        static final List<Row> LLAMA_ENDS = List.of(
+                new Row(Place.FIRST, "token_embd.weight", Init.NORMAL, false, Dim.VOCAB, Dim.DIM),
+                new Row(Place.LAST, "output_norm.weight", Init.ONES, false, Dim.DIM),
+                new Row(Place.LAST, "output.weight", Init.NORMAL, true, Dim.VOCAB, Dim.DIM));
+        static final List<Row> LLAMA = concat(LLAMA_ENDS, LLAMA_BLOCK);
+        static final List<Row> QWEN2 = concat(LLAMA, List.of(
+                block("blk.%d.attn_q.bias", Init.ZEROS, Dim.Q_DIM),
+                block("blk.%d.attn_k.bias", Init.ZEROS, Dim.KV_DIM),
+                block("blk.%d.attn_v.bias", Init.ZEROS, Dim.KV_DIM)));
+        static final List<Row> QWEN3 = concat(LLAMA, List.of(
+                block("blk.%d.attn_q_norm.weight", Init.ONES, Dim.HEAD_DIM),
+                block("blk.%d.attn_k_norm.weight", Init.ONES, Dim.HEAD_DIM)));
+        static final List<Row> GPT2 = List.of(
+                new Row(Place.FIRST, "token_embd.weight", Init.NORMAL, false, Dim.VOCAB, Dim.DIM),
+                new Row(Place.FIRST, "position_embd.weight", Init.NORMAL, false, Dim.CONTEXT, Dim.DIM),
+                block("blk.%d.attn_norm.weight", Init.ONES, Dim.DIM),
+                block("blk.%d.attn_norm.bias", Init.ZEROS, Dim.DIM),
+                block("blk.%d.attn_qkv.weight", Init.NORMAL, Dim.QKV_DIM, Dim.DIM),
+                block("blk.%d.attn_qkv.bias", Init.ZEROS, Dim.QKV_DIM),
+                block("blk.%d.attn_output.weight", Init.NORMAL, Dim.DIM, Dim.DIM),
+                block("blk.%d.attn_output.bias", Init.ZEROS, Dim.DIM),
+                block("blk.%d.ffn_norm.weight", Init.ONES, Dim.DIM),
+                block("blk.%d.ffn_norm.bias", Init.ZEROS, Dim.DIM),
+                block("blk.%d.ffn_up.weight", Init.NORMAL, Dim.FF, Dim.DIM),
+                block("blk.%d.ffn_up.bias", Init.ZEROS, Dim.FF),
+                block("blk.%d.ffn_down.weight", Init.NORMAL, Dim.DIM, Dim.FF),
+                block("blk.%d.ffn_down.bias", Init.ZEROS, Dim.DIM),
+                new Row(Place.LAST, "output_norm.weight", Init.ONES, false, Dim.DIM),
+                new Row(Place.LAST, "output_norm.bias", Init.ZEROS, false, Dim.DIM),
+                new Row(Place.LAST, "output.weight", Init.NORMAL, true, Dim.VOCAB, Dim.DIM));
+        static final List<Row> BERT = List.of(
+                new Row(Place.FIRST, "token_embd.weight", Init.NORMAL, false, Dim.VOCAB, Dim.DIM),
+                new Row(Place.FIRST, "token_types.weight", Init.NORMAL, false, Dim.TOKEN_TYPES, Dim.DIM),
+                new Row(Place.FIRST, "position_embd.weight", Init.NORMAL, false, Dim.CONTEXT, Dim.DIM),
+                new Row(Place.FIRST, "token_embd_norm.weight", Init.ONES, false, Dim.DIM),
+                new Row(Place.FIRST, "token_embd_norm.bias", Init.ZEROS, false, Dim.DIM),
+                block("blk.%d.attn_q.weight", Init.NORMAL, Dim.DIM, Dim.DIM),
+                block("blk.%d.attn_q.bias", Init.ZEROS, Dim.DIM),
+                block("blk.%d.attn_k.weight", Init.NORMAL, Dim.DIM, Dim.DIM),
+                block("blk.%d.attn_k.bias", Init.ZEROS, Dim.DIM),
+                block("blk.%d.attn_v.weight", Init.NORMAL, Dim.DIM, Dim.DIM),
+                block("blk.%d.attn_v.bias", Init.ZEROS, Dim.DIM),
+                block("blk.%d.attn_output.weight", Init.NORMAL, Dim.DIM, Dim.DIM),
+                block("blk.%d.attn_output.bias", Init.ZEROS, Dim.DIM),
+                block("blk.%d.attn_output_norm.weight", Init.ONES, Dim.DIM),
+                block("blk.%d.attn_output_norm.bias", Init.ZEROS, Dim.DIM),
+                block("blk.%d.ffn_up.weight", Init.NORMAL, Dim.FF, Dim.DIM),
+                block("blk.%d.ffn_up.bias", Init.ZEROS, Dim.FF),
+                block("blk.%d.ffn_down.weight", Init.NORMAL, Dim.DIM, Dim.FF),
+                block("blk.%d.ffn_down.bias", Init.ZEROS, Dim.DIM),
+                block("blk.%d.layer_output_norm.weight", Init.ONES, Dim.DIM),
+                block("blk.%d.layer_output_norm.bias", Init.ZEROS, Dim.DIM));
+
+        private static Row block(String name, Init init, Dim... shape) {
+            return new Row(Place.BLOCK, name, init, false, shape);
+        }
+
+        private static List<Row> concat(List<Row> a, List<Row> b) {
+            List<Row> out = new ArrayList<>(a);
+            out.addAll(b);
+            return List.copyOf(out);
+        }
+    }
+}
