@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A pure-Java toolkit for large language models: run, serve, train, fine-tune, evaluate.",
-        subcommands = {BenchKernelsCommand.class, InspectCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {BenchKernelsCommand.class, InspectCommand.class, QuantizeCommand.class, InitCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @Option(names = "--verbose", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
