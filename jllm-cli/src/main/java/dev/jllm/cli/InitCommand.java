@@ -83,6 +83,10 @@ final class InitCommand implements Callable<Integer> {
             shape = preset != null ? ModelPreset.tiny(architecture) : parseDims(dims);
             name = architecture.cliName() + "-" + (preset != null ? "tiny" : "custom");
         }
+        Path folder = output.toAbsolutePath().getParent();
+        if (folder != null && !Files.isDirectory(folder)) {
+            throw new NoSuchFileException(folder.toString());
+        }
         PrintWriter err = spec.commandLine().getErr();
         Map<String, GgufValue> tokenizer;
         if (vocabFrom != null) {

@@ -57,6 +57,10 @@ final class QuantizeCommand implements Callable<Integer> {
         if (Files.exists(output) && Files.isSameFile(input, output)) {
             throw new IllegalArgumentException("OUT must differ from IN (" + input + ")");
         }
+        Path folder = output.toAbsolutePath().getParent();
+        if (folder != null && !Files.isDirectory(folder)) {
+            throw new NoSuchFileException(folder.toString());
+        }
         long total;
         try (GgufFile in = GgufFile.open(input)) {
             total = in.tensors().stream().mapToLong(GgufTensorInfo::elements).sum();
