@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * A stand-in tokenizer for a model made without {@code --vocab-from}: a SentencePiece-style
  * ({@code tokenizer.ggml.model = llama}) vocabulary of {@code <unk>}, {@code <s>}, {@code </s>}, the 256
- * byte tokens {@code <0x00>..<0xFF>} and filler tokens {@code <tok_N>} up to the requested size. Any text
+ * byte tokens {@code <0x00>..<0xFF>}, the word boundary {@code ▁} and filler tokens {@code <tok_N>} up to
+ * the requested size. Any text
  * encodes (byte fallback), so the model loads and runs; the tokens carry no meaning.
  */
 public final class PlaceholderVocabulary {
@@ -42,6 +43,11 @@ public final class PlaceholderVocabulary {
         for (int b = 0; b < 256; b++) {
             tokens.add(String.format(Locale.ROOT, "<0x%02X>", b));
             types.add(BYTE);
+        }
+        if (size > MIN_SIZE) {
+            // the word boundary as a token of its own, so that spaces decode back to spaces
+            tokens.add("\u2581");
+            types.add(NORMAL);
         }
         for (int i = tokens.size(); i < size; i++) {
             tokens.add("<tok_" + i + ">");

@@ -141,6 +141,8 @@ public final class RandomModelWriter {
         if (arch == Architecture.BERT) {
             w.putBool(a + ".attention.causal", false);
             w.putUint32(a + ".pooling_type", 2);
+            // llama.cpp refuses a BERT model without it; a --vocab-from tokenizer may override it
+            w.putUint32("tokenizer.ggml.token_type_count", 2);
         }
     }
 }
