@@ -33,11 +33,11 @@ final class InitCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--arch", paramLabel = "ARCH",
-            description = "llama, mistral, qwen2, qwen3, gpt2 or bert (implied by a named preset).")
+            description = "llama, mistral, qwen2, qwen3, gpt2, bert or t5 (implied by a named preset).")
     String arch;
 
     @Option(names = "--preset", paramLabel = "NAME", description = "tiny (about 1M parameters, any architecture), "
-            + "llama-3.2-1b, tinyllama-1.1b, mistral-7b, qwen2.5-0.5b, qwen3-0.6b, gpt2-124m or bert-base.")
+            + "llama-3.2-1b, tinyllama-1.1b, mistral-7b, qwen2.5-0.5b, qwen3-0.6b, gpt2-124m, bert-base or flan-t5-small.")
     String preset;
 
     @Option(names = "--dims", paramLabel = "d,l,h,kv,ff[,vocab]",

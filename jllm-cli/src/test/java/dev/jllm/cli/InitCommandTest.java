@@ -31,7 +31,7 @@ class InitCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "mistral", "qwen2", "qwen3", "gpt2", "bert"})
+    @ValueSource(strings = {"llama", "mistral", "qwen2", "qwen3", "gpt2", "bert", "t5"})
     void tinyPresetOfEachArchitectureInspects(String arch) throws IOException {
         Path out = dir.resolve(arch + ".gguf");
         MainTest.Result r = MainTest.run("init", "--arch", arch, "--preset", "tiny", "--seed", "5", "-o", out.toString());

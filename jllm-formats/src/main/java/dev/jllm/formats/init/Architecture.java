@@ -26,7 +26,9 @@ public enum Architecture {
     /** GPT-2: LayerNorm with biases, learned positions, fused qkv, GELU MLP with biases. */
     GPT2("gpt2", Norm.LAYER, false, Tables.GPT2),
     /** BERT: encoder with token-type and position embeddings and post-LayerNorms. */
-    BERT("bert", Norm.LAYER, false, Tables.BERT);
+    BERT("bert", Norm.LAYER, false, Tables.BERT),
+    /** T5: encoder-decoder with RMS norms, relative position buckets and a ReLU/gated MLP. */
+    T5("t5", Norm.RMS, false, Tables.T5);
 
     /** How the architecture normalises, which picks the epsilon key. */
     enum Norm {
@@ -60,7 +62,7 @@ public enum Architecture {
         return norm == Norm.RMS ? "attention.layer_norm_rms_epsilon" : "attention.layer_norm_epsilon";
     }
 
-    /** The name users type: llama, mistral, qwen2, qwen3, gpt2, bert. */
+    /** The name users type: llama, mistral, qwen2, qwen3, gpt2, bert, t5. */
     public String cliName() {
         return name().toLowerCase(Locale.ROOT);
     }
@@ -93,7 +95,7 @@ public enum Architecture {
         }
         for (int layer = 0; layer < dims.layers(); layer++) {
             for (Row r : table) {
-                if (r.place == Place.BLOCK) {
+                if (r.place == Place.BLOCK || (r.place == Place.FIRST_BLOCK && layer == 0)) {
                     add(out, r, dims, layer);
                 }
             }
@@ -115,9 +117,9 @@ public enum Architecture {
         out.add(new TensorSpec(name, shape, r.init));
     }
 
-    /** Where a row's tensor sits in the file. */
+    /** Where a row's tensor sits in the file: before the blocks, in every block, in block 0 only, or after them. */
     enum Place {
-        FIRST, BLOCK, LAST
+        FIRST, BLOCK, FIRST_BLOCK, LAST
     }
 
     /** One row of an architecture table. */
@@ -188,6 +190,38 @@ public enum Architecture {
                 block("blk.%d.ffn_down.bias", Init.ZEROS, Dim.DIM),
                 block("blk.%d.layer_output_norm.weight", Init.ONES, Dim.DIM),
                 block("blk.%d.layer_output_norm.bias", Init.ZEROS, Dim.DIM));
+
+        static final List<Row> T5 = t5();
+
+        private static List<Row> t5() {
+            List<Row> rows = new ArrayList<>();
+            rows.add(new Row(Place.FIRST, "token_embd.weight", Init.NORMAL, false, Dim.VOCAB, Dim.DIM));
+            for (String part : List.of("enc", "dec")) {
+                String b = part + ".blk.%d.";
+                rows.add(block(b + "attn_norm.weight", Init.ONES, Dim.DIM));
+                // only block 0 has the relative position bias; llama.cpp shares it with the other blocks
+                rows.add(new Row(Place.FIRST_BLOCK, b + "attn_rel_b.weight", Init.NORMAL, false, Dim.REL_BUCKETS, Dim.HEADS));
+                rows.add(block(b + "attn_q.weight", Init.NORMAL, Dim.Q_DIM, Dim.DIM));
+                rows.add(block(b + "attn_k.weight", Init.NORMAL, Dim.KV_DIM, Dim.DIM));
+                rows.add(block(b + "attn_v.weight", Init.NORMAL, Dim.KV_DIM, Dim.DIM));
+                rows.add(block(b + "attn_o.weight", Init.NORMAL, Dim.DIM, Dim.Q_DIM));
+                if (part.equals("dec")) {
+                    rows.add(block(b + "cross_attn_norm.weight", Init.ONES, Dim.DIM));
+                    rows.add(block(b + "cross_attn_q.weight", Init.NORMAL, Dim.Q_DIM, Dim.DIM));
+                    rows.add(block(b + "cross_attn_k.weight", Init.NORMAL, Dim.KV_DIM, Dim.DIM));
+                    rows.add(block(b + "cross_attn_v.weight", Init.NORMAL, Dim.KV_DIM, Dim.DIM));
+                    rows.add(block(b + "cross_attn_o.weight", Init.NORMAL, Dim.DIM, Dim.Q_DIM));
+                }
+                rows.add(block(b + "ffn_norm.weight", Init.ONES, Dim.DIM));
+                rows.add(block(b + "ffn_gate.weight", Init.NORMAL, Dim.FF, Dim.DIM));
+                rows.add(block(b + "ffn_up.weight", Init.NORMAL, Dim.FF, Dim.DIM));
+                rows.add(block(b + "ffn_down.weight", Init.NORMAL, Dim.DIM, Dim.FF));
+            }
+            rows.add(new Row(Place.LAST, "enc.output_norm.weight", Init.ONES, false, Dim.DIM));
+            rows.add(new Row(Place.LAST, "dec.output_norm.weight", Init.ONES, false, Dim.DIM));
+            rows.add(new Row(Place.LAST, "output.weight", Init.NORMAL, true, Dim.VOCAB, Dim.DIM));
+            return List.copyOf(rows);
+        }
 
         private static Row block(String name, Init init, Dim... shape) {
             return new Row(Place.BLOCK, name, init, false, shape);

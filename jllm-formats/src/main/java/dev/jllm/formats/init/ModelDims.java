@@ -18,6 +18,9 @@ package dev.jllm.formats.init;
 public record ModelDims(int dim, int layers, int heads, int kvHeads, int ff, int vocab, int headDim, int context,
         float ropeTheta, float normEps, boolean tiedEmbeddings) {
 
+    /** Relative-position buckets of T5's attention bias. */
+    public static final int RELATIVE_BUCKETS = 32;
+
     /** Checks that the sizes are positive and the heads fit. */
     public ModelDims {
         if (dim <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || ff <= 0 || vocab <= 0 || headDim <= 0 || context <= 0) {
@@ -47,11 +50,13 @@ public record ModelDims(int dim, int layers, int heads, int kvHeads, int ff, int
             case VOCAB -> vocab;
             case CONTEXT -> context;
             case TOKEN_TYPES -> 2;
+            case HEADS -> heads;
+            case REL_BUCKETS -> RELATIVE_BUCKETS;
         };
     }
 
     /** The symbolic dimensions the architecture tables use. */
     enum Dim {
-        DIM, Q_DIM, KV_DIM, QKV_DIM, HEAD_DIM, FF, VOCAB, CONTEXT, TOKEN_TYPES
+        DIM, Q_DIM, KV_DIM, QKV_DIM, HEAD_DIM, FF, VOCAB, CONTEXT, TOKEN_TYPES, HEADS, REL_BUCKETS
     }
 }

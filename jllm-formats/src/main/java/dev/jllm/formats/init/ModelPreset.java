@@ -28,7 +28,10 @@ public enum ModelPreset {
             new ModelDims(768, 12, 12, 12, 3072, 50257, 64, 1024, 10000f, 1e-5f, true)),
     /** BERT base (uncased). */
     BERT_BASE("bert-base", Architecture.BERT,
-            new ModelDims(768, 12, 12, 12, 3072, 30522, 64, 512, 10000f, 1e-12f, true));
+            new ModelDims(768, 12, 12, 12, 3072, 30522, 64, 512, 10000f, 1e-12f, true)),
+    /** Flan-T5 small: 8 encoder and 8 decoder blocks, gated-GELU MLP of 1024, 6 heads of 64 (wider than 512/8). */
+    FLAN_T5_SMALL("flan-t5-small", Architecture.T5,
+            new ModelDims(512, 8, 6, 6, 1024, 32128, 64, 512, 10000f, 1e-6f, false));
 
     /** The name of the per-architecture tiny preset. */
     public static final String TINY = "tiny";
@@ -59,13 +62,15 @@ public enum ModelPreset {
     }
 
     /**
-     * The dimensions of the {@code tiny} model of {@code arch}: width 128, 4 blocks, 4 heads (2 kv heads
+     * The dimensions of the {@code tiny} model of {@code arch}: width 128, 4 blocks (T5: 2 encoder and 2 decoder), 4 heads (2 kv heads
      * where the architecture has grouped-query attention), vocabulary 512, context 256.
      */
     public static ModelDims tiny(Architecture arch) {
         boolean gqa = arch.usesRope();
         int ff = gqa ? 384 : 512;
-        return new ModelDims(128, 4, 4, gqa ? 2 : 4, ff, 512, 32, 256, 10000f, 1e-5f, arch != Architecture.LLAMA);
+        // T5 has two stacks of blocks (encoder and decoder), so half as many of each
+        int layers = arch == Architecture.T5 ? 2 : 4;
+        return new ModelDims(128, layers, 4, gqa ? 2 : 4, ff, 512, 32, 256, 10000f, 1e-5f, arch != Architecture.LLAMA);
     }
 
     /**

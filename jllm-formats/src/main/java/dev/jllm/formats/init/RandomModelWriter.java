@@ -133,10 +133,14 @@ public final class RandomModelWriter {
         if (arch.usesRope()) {
             w.putFloat32(a + ".rope.freq_base", d.ropeTheta());
             w.putUint32(a + ".rope.dimension_count", d.headDim());
-            if (d.headDim() * d.heads() != d.dim()) {
-                w.putUint32(a + ".attention.key_length", d.headDim());
-                w.putUint32(a + ".attention.value_length", d.headDim());
-            }
+        }
+        if (d.headDim() * d.heads() != d.dim()) {
+            w.putUint32(a + ".attention.key_length", d.headDim());
+            w.putUint32(a + ".attention.value_length", d.headDim());
+        }
+        if (arch == Architecture.T5) {
+            w.putUint32(a + ".attention.relative_buckets_count", ModelDims.RELATIVE_BUCKETS);
+            w.putUint32(a + ".decoder_start_token_id", 0);
         }
         if (arch == Architecture.BERT) {
             w.putBool(a + ".attention.causal", false);

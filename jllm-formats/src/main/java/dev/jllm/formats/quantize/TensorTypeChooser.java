@@ -9,7 +9,7 @@ import java.util.List;
  * of llama.cpp's {@code llama_tensor_get_type} for dense models.
  *
  * <p>Only 2-D-or-more tensors whose names end in {@code weight} are quantized, and never norms,
- * position embeddings or BERT's token-type embeddings: those keep their type. The output matrix (or
+ * position embeddings, BERT's token-type embeddings or T5's relative position biases: those keep their type. The output matrix (or
  * the token embedding when there is no output matrix, as it then serves as one) gets Q6_K unless the
  * file type is Q8_0 or its rows are not a multiple of 256 (then Q8_0). The _M recipes give Q6_K to
  * attn_v and ffn_down of the first and last eighth of the layers and every third layer between; the
@@ -65,7 +65,7 @@ public final class TensorTypeChooser {
     static boolean quantizable(TensorDescription t) {
         String n = t.name();
         return n.endsWith("weight") && t.shape().length >= 2 && !n.contains("_norm.weight")
-                && !n.equals("position_embd.weight") && !n.equals("token_types.weight");
+                && !n.equals("position_embd.weight") && !n.equals("token_types.weight") && !n.contains("attn_rel_b.weight");
     }
 
     private static final class Counters {
