@@ -95,6 +95,13 @@ class RandomModelWriterTest {
         ModelPreset l = ModelPreset.parse("llama-3.2-1b");
         long params = l.architecture().tensors(l.dims()).stream().mapToLong(t -> t.rows() * t.rowLength()).sum();
         assertEquals(1_235_814_400L, params); // Llama 3.2 1B's published count (tied embeddings)
+        // the published parameter counts of the other presets
+        for (Object[] want : new Object[][] {{"tinyllama-1.1b", 1_100_048_384L}, {"qwen2.5-0.5b", 494_032_768L},
+            {"gpt2-124m", 124_439_808L}, {"flan-t5-small", 76_961_152L}}) {
+            ModelPreset pr = ModelPreset.parse((String) want[0]);
+            assertEquals(want[1], pr.architecture().tensors(pr.dims()).stream().mapToLong(t -> t.rows() * t.rowLength()).sum(),
+                    pr.cliName());
+        }
         assertThrows(IllegalArgumentException.class, () -> ModelPreset.parse("llama-9000"));
         assertThrows(IllegalArgumentException.class, () -> Architecture.parse("rwkv"));
     }

@@ -64,8 +64,8 @@ class GgufQuantizerTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q8_0, Q8_0, 0.01", "Q4_0, Q4_0, 0.15", "Q4_1, Q4_1, 0.12", "Q5_0, Q5_0, 0.075", "Q5_1, Q5_1, 0.06",
-        "Q4_K, Q4_K, 0.11", "Q5_K, Q5_K, 0.055", "Q6_K, Q6_K, 0.03", "F16, F16, 0.001", "BF16, BF16, 0.008"})
+    @CsvSource({"Q8_0, Q8_0, 0.008", "Q4_0, Q4_0, 0.12", "Q4_1, Q4_1, 0.11", "Q5_0, Q5_0, 0.06", "Q5_1, Q5_1, 0.053",
+        "Q4_K, Q4_K, 0.1", "Q5_K, Q5_K, 0.05", "Q6_K, Q6_K, 0.025", "F16, F16, 0.0004", "BF16, BF16, 0.003"})
     void pureQuantizationStaysWithinTheTypesError(String name, DType type, double bound) throws IOException {
         Path out = dir.resolve(name + ".gguf");
         LlamaFileType ft = LlamaFileType.parse(name);
