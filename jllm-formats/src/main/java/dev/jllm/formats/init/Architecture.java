@@ -1,10 +1,12 @@
 package dev.jllm.formats.init;
 
+import dev.jllm.formats.gguf.GgufValue;
 import dev.jllm.formats.init.ModelDims.Dim;
 import dev.jllm.formats.init.TensorSpec.Init;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The model architectures {@code jllm init} writes, each as a table of llama.cpp's GGUF tensor names
@@ -12,23 +14,30 @@ import java.util.Locale;
  *
  * <p>A table row names a tensor ({@code %d} standing for the block index in per-block rows), its
  * row-major shape in {@link Dim}s, its initialisation, and whether it exists only without tied
- * embeddings. Mistral models are llama models to llama.cpp, so their files say {@code llama}.
+ * embeddings. Keys that differ between architectures only by a constant are in the same table.
+ * Mistral models are llama models to llama.cpp, so their files say {@code llama}.
  */
 public enum Architecture {
     /** Llama 2/3: RMSNorm, RoPE, grouped-query attention, SwiGLU. */
-    LLAMA("llama", Norm.RMS, true, Tables.LLAMA),
+    LLAMA("llama", Norm.RMS, true, Tables.LLAMA, Map.of()),
     /** Mistral: llama's layout (written as {@code general.architecture = llama}, as llama.cpp's converter does). */
-    MISTRAL("llama", Norm.RMS, true, Tables.LLAMA),
+    MISTRAL("llama", Norm.RMS, true, Tables.LLAMA, Map.of()),
     /** Qwen2/2.5: llama's layout with biases on q, k and v. */
-    QWEN2("qwen2", Norm.RMS, true, Tables.QWEN2),
+    QWEN2("qwen2", Norm.RMS, true, Tables.QWEN2, Map.of()),
     /** Qwen3: llama's layout with RMSNorm on each head of q and k. */
-    QWEN3("qwen3", Norm.RMS, true, Tables.QWEN3),
+    QWEN3("qwen3", Norm.RMS, true, Tables.QWEN3, Map.of()),
     /** GPT-2: LayerNorm with biases, learned positions, fused qkv, GELU MLP with biases. */
-    GPT2("gpt2", Norm.LAYER, false, Tables.GPT2),
+    GPT2("gpt2", Norm.LAYER, false, Tables.GPT2, Map.of()),
     /** BERT: encoder with token-type and position embeddings and post-LayerNorms. */
-    BERT("bert", Norm.LAYER, false, Tables.BERT),
+    BERT("bert", Norm.LAYER, false, Tables.BERT, Map.of(
+            ".attention.causal", GgufValue.bool(false),
+            ".pooling_type", GgufValue.uint32(2),
+            // llama.cpp refuses a BERT model without it; a --vocab-from tokenizer may override it
+            "tokenizer.ggml.token_type_count", GgufValue.uint32(2))),
     /** T5: encoder-decoder with RMS norms, relative position buckets and a ReLU/gated MLP. */
-    T5("t5", Norm.RMS, false, Tables.T5);
+    T5("t5", Norm.RMS, false, Tables.T5, Map.of(
+            ".attention.relative_buckets_count", GgufValue.uint32(ModelDims.RELATIVE_BUCKETS),
+            ".decoder_start_token_id", GgufValue.uint32(0)));
 
     /** How the architecture normalises, which picks the epsilon key. */
     enum Norm {
@@ -39,12 +48,24 @@ public enum Architecture {
     private final Norm norm;
     private final boolean rope;
     private final List<Row> table;
+    private final Map<String, GgufValue> fixedKeys;
 
-    Architecture(String ggufName, Norm norm, boolean rope, List<Row> table) {
+    Architecture(String ggufName, Norm norm, boolean rope, List<Row> table, Map<String, GgufValue> fixedKeys) {
         this.ggufName = ggufName;
         this.norm = norm;
         this.rope = rope;
         this.table = table;
+        this.fixedKeys = fixedKeys;
+    }
+
+    /**
+     * The metadata only this architecture has, with constant values (sorted by key); keys starting with a
+     * dot get the architecture's prefix.
+     */
+    public Map<String, GgufValue> fixedKeys() {
+        Map<String, GgufValue> out = new java.util.TreeMap<>();
+        fixedKeys.forEach((k, v) -> out.put(k.startsWith(".") ? ggufName + k : k, v));
+        return out;
     }
 
     /** The value of {@code general.architecture} and the prefix of the architecture's keys. */

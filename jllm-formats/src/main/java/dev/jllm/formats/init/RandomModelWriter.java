@@ -138,15 +138,6 @@ public final class RandomModelWriter {
             w.putUint32(a + ".attention.key_length", d.headDim());
             w.putUint32(a + ".attention.value_length", d.headDim());
         }
-        if (arch == Architecture.T5) {
-            w.putUint32(a + ".attention.relative_buckets_count", ModelDims.RELATIVE_BUCKETS);
-            w.putUint32(a + ".decoder_start_token_id", 0);
-        }
-        if (arch == Architecture.BERT) {
-            w.putBool(a + ".attention.causal", false);
-            w.putUint32(a + ".pooling_type", 2);
-            // llama.cpp refuses a BERT model without it; a --vocab-from tokenizer may override it
-            w.putUint32("tokenizer.ggml.token_type_count", 2);
-        }
+        w.putAll(arch.fixedKeys());
     }
 }
