@@ -10,6 +10,8 @@ import dev.jllm.formats.quantize.LlamaFileType;
 import dev.jllm.formats.quantize.RowStreamedTensor;
 import dev.jllm.formats.quantize.TensorTypeChooser;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,6 +40,10 @@ public final class RandomModelWriter {
      * @throws FormatException if it is not a GGUF file or has no {@code tokenizer.ggml.tokens} array
      */
     public static Map<String, GgufValue> tokenizerFrom(Path vocabFile) throws IOException {
+        if (!isGguf(vocabFile)) {
+            throw new FormatException(vocabFile, 0, "magic", "the vocabulary must come from a GGUF file; other tokenizer "
+                    + "files (tokenizer.json, tokenizer.model, vocab.txt…) are not converted to GGUF metadata");
+        }
         try (GgufFile g = GgufFile.open(vocabFile)) {
             Map<String, GgufValue> out = new LinkedHashMap<>();
             g.values().forEach((k, v) -> {
@@ -49,6 +55,15 @@ public final class RandomModelWriter {
                 throw new FormatException(vocabFile, -1, "tokenizer.ggml.tokens", "missing: the file holds no tokenizer");
             }
             return out;
+        }
+    }
+
+    private static boolean isGguf(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            return Arrays.equals(in.readNBytes(4), new byte[] {'G', 'G', 'U', 'F'});
         }
     }
 

@@ -143,6 +143,9 @@ class RandomModelWriterTest {
             assertArrayEquals(new long[] {n, 128}, g.findTensor("token_embd.weight").orElseThrow().shape());
             assertArrayEquals(new long[] {n, 128}, g.findTensor("output.weight").orElseThrow().shape());
         }
+        Path json = Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {}}");
+        assertThrows(dev.jllm.formats.FormatException.class, () -> RandomModelWriter.tokenizerFrom(json));
+        assertThrows(dev.jllm.formats.FormatException.class, () -> RandomModelWriter.tokenizerFrom(dir));
         assertThrows(IllegalArgumentException.class, () -> RandomModelWriter.write(Architecture.LLAMA,
                 ModelPreset.tiny(Architecture.LLAMA), "x", tok, 3, LlamaFileType.ALL_F32, dir.resolve("w.gguf"), null));
     }
