@@ -99,7 +99,7 @@ public final class RandomModelWriter {
             DType type = types.get(i);
             long tensorSeed = seed * 0x9E3779B97F4A7C15L + s.name().hashCode();
             RowStreamedTensor body = new RowStreamedTensor(type, s.rows(), s.rowLength(),
-                    (first, n, dst) -> fill(s, tensorSeed, first, n, dst),
+                    (first, n, dst, at) -> fill(s, tensorSeed, first, n, dst, at),
                     listener == null ? null : listener::advanced);
             int index = i;
             w.addTensor(s.name(), type, s.shape(), ch -> {
@@ -112,16 +112,17 @@ public final class RandomModelWriter {
         w.write(out);
     }
 
-    private static void fill(TensorSpec s, long tensorSeed, long first, int rows, float[] dst) {
+    private static void fill(TensorSpec s, long tensorSeed, long first, int rows, float[] dst, int at) {
         int len = (int) s.rowLength();
         switch (s.init()) {
-            case ONES -> Arrays.fill(dst, 0, rows * len, 1f);
-            case ZEROS -> Arrays.fill(dst, 0, rows * len, 0f);
+            case ONES -> Arrays.fill(dst, at, at + rows * len, 1f);
+            case ZEROS -> Arrays.fill(dst, at, at + rows * len, 0f);
             case NORMAL -> {
                 for (int r = 0; r < rows; r++) {
+                    // one generator per row, so the values do not depend on how rows are batched or split
                     SplittableRandom rng = new SplittableRandom(tensorSeed ^ ((first + r) * 0xBF58476D1CE4E5B9L));
                     for (int j = 0; j < len; j++) {
-                        dst[r * len + j] = (float) (rng.nextGaussian() * STD);
+                        dst[at + r * len + j] = (float) (rng.nextGaussian() * STD);
                     }
                 }
             }

@@ -88,9 +88,9 @@ public final class GgufQuantizer {
                 long rows = t.elements() / rowLength;
                 WeightKernel reader = WeightKernels.reference(t.type());
                 long srcRowBytes = t.type().bytesFor(rowLength);
-                RowStreamedTensor.RowSource source = (first, n, dst) -> {
+                RowStreamedTensor.RowSource source = (first, n, dst, at) -> {
                     for (int r = 0; r < n; r++) {
-                        reader.dequantize(src, (first + r) * srcRowBytes, dst, (int) (r * rowLength), (int) rowLength);
+                        reader.dequantize(src, (first + r) * srcRowBytes, dst, (int) (at + r * rowLength), (int) rowLength);
                     }
                 };
                 RowStreamedTensor body = new RowStreamedTensor(to, rows, rowLength, source,

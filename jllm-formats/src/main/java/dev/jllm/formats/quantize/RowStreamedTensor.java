@@ -1,5 +1,6 @@
 package dev.jllm.formats.quantize;
 
+import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.core.quant.Quantizer;
 import dev.jllm.core.quant.WeightKernels;
 import dev.jllm.core.tensor.DType;
@@ -11,17 +12,23 @@ import java.nio.channels.WritableByteChannel;
 
 /**
  * A tensor's bytes produced a batch of rows at a time: a {@link RowSource} fills F32 rows and they are
- * converted to the target type as they are written, so only one batch is ever in memory.
+ * converted to the target type as they are written, so only one batch is ever in memory. Rows of a batch
+ * are filled and converted in parallel on {@link WorkerPool#common()}.
  */
 public final class RowStreamedTensor implements GgufWriter.TensorContent {
     /** Floats per batch; a batch holds at least one row. */
     private static final int BATCH_FLOATS = 1 << 20;
+    /** Floats per chunk a worker claims. */
+    private static final int GRAIN_FLOATS = 1 << 15;
 
-    /** Fills rows of F32 values. */
+    /** Fills rows of F32 values; called from several threads at once for disjoint rows. */
     @FunctionalInterface
     public interface RowSource {
-        /** Writes rows {@code firstRow .. firstRow + rows} into {@code dst[0 .. rows·rowLength)}. */
-        void fill(long firstRow, int rows, float[] dst) throws IOException;
+        /**
+         * Writes rows {@code firstRow .. firstRow + rows} into {@code dst} from index {@code dstOffset}; a row's
+         * values must depend only on its index, so that the output is the same however rows are split.
+         */
+        void fill(long firstRow, int rows, float[] dst, int dstOffset);
     }
 
     /** Told how many elements of a tensor are done. */
@@ -64,12 +71,17 @@ public final class RowStreamedTensor implements GgufWriter.TensorContent {
         byte[] bytes = new byte[(int) (batchRows * rowBytes)];
         MemorySegment dst = MemorySegment.ofArray(bytes);
         long total = rows * rowLength;
+        int grain = Math.max(1, GRAIN_FLOATS / rowLength);
         for (long r = 0; r < rows; r += batchRows) {
             int n = (int) Math.min(batchRows, rows - r);
-            source.fill(r, n, floats);
-            for (int i = 0; i < n; i++) {
-                q.quantize(floats, i * rowLength, rowLength, dst, i * rowBytes);
-            }
+            long first = r;
+            // rows are independent: generate and quantize them on all workers
+            WorkerPool.common().parallelForDynamic(n, grain, (from, to) -> {
+                source.fill(first + from, to - from, floats, from * rowLength);
+                for (int i = from; i < to; i++) {
+                    q.quantize(floats, i * rowLength, rowLength, dst, i * rowBytes);
+                }
+            });
             ByteBuffer buf = ByteBuffer.wrap(bytes, 0, (int) (n * rowBytes));
             while (buf.hasRemaining()) {
                 out.write(buf);
