@@ -17,7 +17,12 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A pure-Java toolkit for large language models: run, serve, train, fine-tune, evaluate.",
-        subcommands = {BenchKernelsCommand.class, BenchTokenizerCommand.class, DetokenizeCommand.class, InspectCommand.class, TokenizeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            InspectCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
+            InitCommand.class, QuantizeCommand.class,
+            BenchKernelsCommand.class, BenchTokenizerCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
 
     @Option(names = "--verbose", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)

@@ -1,0 +1,132 @@
+package dev.jllm.cli;
+
+import dev.jllm.core.tensor.DType;
+import dev.jllm.formats.gguf.GgufFile;
+import dev.jllm.formats.gguf.GgufTensorInfo;
+import dev.jllm.formats.quantize.GgufQuantizer;
+import dev.jllm.formats.quantize.LlamaFileType;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jllm quantize IN.gguf OUT.gguf --type T}: re-quantizes a GGUF file, choosing each tensor's type
+ * as llama-quantize does for the file type (or one type for every weight with {@code --pure}).
+ */
+@Command(name = "quantize", mixinStandardHelpOptions = true,
+        description = "Re-quantize a GGUF file (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, Q4_K_M, Q5_K_M, Q4_K_S, "
+                + "Q5_K_S, F16, BF16, F32), choosing per-tensor types as llama.cpp's llama-quantize does.")
+final class QuantizeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "IN", description = "The GGUF file to read (tensors of any type jllm reads).")
+    Path input;
+
+    @Parameters(index = "1", paramLabel = "OUT", description = "The GGUF file to write (atomically).")
+    Path output;
+
+    @Option(names = {"-t", "--type"}, required = true, paramLabel = "TYPE",
+            description = "Target: a recipe (Q4_K_M, Q5_K_M, Q4_K_S, Q5_K_S) or a type (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, "
+                    + "Q4_K, Q5_K, Q6_K, F16, BF16, F32). NF4 is refused: it is not a GGML type.")
+    String type;
+
+    @Option(names = "--pure", description = "Give every quantizable tensor the type itself, without llama.cpp's mixes.")
+    boolean pure;
+
+    @Override
+    public Integer call() throws IOException {
+        LlamaFileType fileType = LlamaFileType.parse(type);
+        if (!Files.exists(input)) {
+            throw new NoSuchFileException(input.toString());
+        }
+        if (Files.exists(output) && Files.isSameFile(input, output)) {
+            throw new IllegalArgumentException("OUT must differ from IN (" + input + ")");
+        }
+        Path folder = output.toAbsolutePath().getParent();
+        if (folder != null && !Files.isDirectory(folder)) {
+            throw new NoSuchFileException(folder.toString());
+        }
+        long total;
+        try (GgufFile in = GgufFile.open(input)) {
+            total = in.tensors().stream().mapToLong(GgufTensorInfo::elements).sum();
+        }
+        try (Progress progress = Progress.create("quantize", total)) {
+            GgufQuantizer.quantize(input, output, fileType, pure, progress);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "wrote %s (%s, %,d bytes)%n", output, fileType.displayName(), Files.size(output));
+        out.flush();
+        return 0;
+    }
+
+    /**
+     * Shows progress over all tensors on stderr as a progress bar (the progressbar library) when the
+     * JVM has an interactive console; silent otherwise, so pipes and logs get only the final line.
+     */
+    static final class Progress implements GgufQuantizer.Listener, AutoCloseable {
+        private final ProgressBar bar;
+        private final long total;
+        private long base;
+        private long current;
+        private long tensorTotal;
+
+        private Progress(ProgressBar bar, long total) {
+            this.bar = bar;
+            this.total = total;
+        }
+
+        /** A display of {@code total} elements' work; a bar only when there is a terminal. */
+        static Progress create(String task, long total) {
+            java.io.Console console = System.console();
+            ProgressBar bar = null;
+            if (console != null && console.isTerminal()) {
+                bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(Math.max(1, total / 1000))
+                        .setStyle(ProgressBarStyle.ASCII).setUnit(" k weights", 1)
+                        .setConsumer(new ConsoleProgressBarConsumer(new PrintStream(System.err, true))).build();
+            }
+            return new Progress(bar, total);
+        }
+
+        @Override
+        public void tensor(int index, int count, String name, DType from, DType to) {
+            base += tensorTotal;
+            tensorTotal = 0;
+            current = base;
+            if (bar != null) {
+                bar.setExtraMessage(String.format(Locale.ROOT, "[%d/%d] %s %s→%s", index + 1, count, name, from, to));
+            }
+        }
+
+        @Override
+        public void advanced(long done, long totalOfTensor) {
+            tensorTotal = totalOfTensor;
+            current = base + done;
+            if (bar != null) {
+                bar.stepTo(Math.min(current, total) / 1000);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) {
+                bar.stepTo(bar.getMax());
+                bar.close();
+            }
+        }
+    }
+}

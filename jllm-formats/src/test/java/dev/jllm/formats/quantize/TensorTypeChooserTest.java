@@ -1,0 +1,154 @@
+package dev.jllm.formats.quantize;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.jllm.core.tensor.DType;
+import dev.jllm.formats.quantize.TensorTypeChooser.TensorDescription;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class TensorTypeChooserTest {
+    /** Layers where llama.cpp's use_more_bits holds for 32 layers: i < 4, i >= 28, (i - 4) % 3 == 2. */
+    private static final Set<Integer> MORE_BITS_32 = Set.of(0, 1, 2, 3, 6, 9, 12, 15, 18, 21, 24, 27, 28, 29, 30, 31);
+
+    /** A Llama-2-7B-like tensor list (dim 4096, ff 11008, vocab 32000), optionally without output.weight. */
+    private static List<TensorDescription> llama32(int dim, int ff, boolean untied) {
+        List<TensorDescription> ts = new ArrayList<>();
+        ts.add(new TensorDescription("token_embd.weight", DType.F16, new long[] {32000, dim}));
+        for (int i = 0; i < 32; i++) {
+            String b = "blk." + i + ".";
+            ts.add(new TensorDescription(b + "attn_norm.weight", DType.F32, new long[] {dim}));
+            ts.add(new TensorDescription(b + "attn_q.weight", DType.F16, new long[] {dim, dim}));
+            ts.add(new TensorDescription(b + "attn_k.weight", DType.F16, new long[] {dim / 4, dim}));
+            ts.add(new TensorDescription(b + "attn_v.weight", DType.F16, new long[] {dim / 4, dim}));
+            ts.add(new TensorDescription(b + "attn_output.weight", DType.F16, new long[] {dim, dim}));
+            ts.add(new TensorDescription(b + "ffn_norm.weight", DType.F32, new long[] {dim}));
+            ts.add(new TensorDescription(b + "ffn_gate.weight", DType.F16, new long[] {ff, dim}));
+            ts.add(new TensorDescription(b + "ffn_up.weight", DType.F16, new long[] {ff, dim}));
+            ts.add(new TensorDescription(b + "ffn_down.weight", DType.F16, new long[] {dim, ff}));
+        }
+        ts.add(new TensorDescription("output_norm.weight", DType.F32, new long[] {dim}));
+        if (untied) {
+            ts.add(new TensorDescription("output.weight", DType.F16, new long[] {32000, dim}));
+        }
+        return ts;
+    }
+
+    private static Map<String, DType> choose(List<TensorDescription> ts, LlamaFileType ft) {
+        List<DType> types = TensorTypeChooser.choose(ts, ft, false);
+        Map<String, DType> m = new LinkedHashMap<>();
+        for (int i = 0; i < ts.size(); i++) {
+            m.put(ts.get(i).name(), types.get(i));
+        }
+        return m;
+    }
+
+    /** The expected table written from llama.cpp's rules for the _M recipes. */
+    private static void checkMediumRecipe(LlamaFileType ft, DType base) {
+        Map<String, DType> m = choose(llama32(4096, 11008, true), ft);
+        assertEquals(base, m.get("token_embd.weight"));
+        assertEquals(DType.Q6_K, m.get("output.weight"));
+        assertEquals(DType.F32, m.get("output_norm.weight"));
+        for (int i = 0; i < 32; i++) {
+            String b = "blk." + i + ".";
+            DType more = MORE_BITS_32.contains(i) ? DType.Q6_K : base;
+            assertEquals(more, m.get(b + "attn_v.weight"), b + "attn_v");
+            assertEquals(more, m.get(b + "ffn_down.weight"), b + "ffn_down");
+            for (String s : List.of("attn_q", "attn_k", "attn_output", "ffn_gate", "ffn_up")) {
+                assertEquals(base, m.get(b + s + ".weight"), b + s);
+            }
+            assertEquals(DType.F32, m.get(b + "attn_norm.weight"));
+            assertEquals(DType.F32, m.get(b + "ffn_norm.weight"));
+        }
+    }
+
+    @Test
+    void q4KMediumFollowsLlamaCpp() {
+        checkMediumRecipe(LlamaFileType.MOSTLY_Q4_K_M, DType.Q4_K);
+    }
+
+    @Test
+    void q5KMediumFollowsLlamaCpp() {
+        checkMediumRecipe(LlamaFileType.MOSTLY_Q5_K_M, DType.Q5_K);
+    }
+
+    @Test
+    void useMoreBitsMatchesTheRule() {
+        for (int i = 0; i < 32; i++) {
+            assertEquals(MORE_BITS_32.contains(i), TensorTypeChooser.useMoreBits(i, 32), "layer " + i);
+        }
+    }
+
+    @Test
+    void q4KSmallGivesQ5KToTheFirstLayers() {
+        Map<String, DType> m = choose(llama32(4096, 11008, true), LlamaFileType.MOSTLY_Q4_K_S);
+        for (int i = 0; i < 32; i++) {
+            DType want = i < 4 ? DType.Q5_K : DType.Q4_K;
+            assertEquals(want, m.get("blk." + i + ".attn_v.weight"));
+            assertEquals(want, m.get("blk." + i + ".ffn_down.weight"));
+        }
+        assertEquals(DType.Q6_K, m.get("output.weight"));
+    }
+
+    @Test
+    void legacyTypesGiveTheOutputQ6KExceptQ8() {
+        assertEquals(DType.Q6_K, choose(llama32(4096, 11008, true), LlamaFileType.MOSTLY_Q4_0).get("output.weight"));
+        assertEquals(DType.Q4_0, choose(llama32(4096, 11008, true), LlamaFileType.MOSTLY_Q4_0).get("blk.0.attn_v.weight"));
+        assertEquals(DType.Q8_0, choose(llama32(4096, 11008, true), LlamaFileType.MOSTLY_Q8_0).get("output.weight"));
+        assertEquals(DType.F16, choose(llama32(4096, 11008, true), LlamaFileType.MOSTLY_F16).get("output.weight"));
+    }
+
+    @Test
+    void tiedEmbeddingsAreTreatedAsTheOutput() {
+        Map<String, DType> m = choose(llama32(4096, 11008, false), LlamaFileType.MOSTLY_Q4_K_M);
+        assertEquals(DType.Q6_K, m.get("token_embd.weight"));
+    }
+
+    @Test
+    void rowsNotDivisibleBy256FallBack() {
+        // Qwen2.5-0.5B's width 896 = 3.5 × 256
+        Map<String, DType> m = choose(llama32(896, 4864, false), LlamaFileType.MOSTLY_Q4_K_M);
+        assertEquals(DType.Q8_0, m.get("token_embd.weight"));
+        assertEquals(DType.Q5_0, m.get("blk.5.attn_q.weight"));
+        assertEquals(DType.Q8_0, m.get("blk.0.attn_v.weight"));
+        assertEquals(DType.Q5_0, m.get("blk.4.attn_v.weight"));
+        assertEquals(DType.Q4_K, m.get("blk.4.ffn_down.weight")); // rows of ff = 4864 = 19 × 256
+        assertEquals(DType.Q6_K, m.get("blk.0.ffn_down.weight"));
+        Map<String, DType> m5 = choose(llama32(896, 4864, false), LlamaFileType.MOSTLY_Q5_K_M);
+        assertEquals(DType.Q5_1, m5.get("blk.5.attn_q.weight"));
+        assertEquals(DType.F16, TensorTypeChooser.fitRow(DType.Q6_K, 100, "x"));
+        assertThrows(IllegalArgumentException.class, () -> TensorTypeChooser.fitRow(DType.Q4_0, 100, "x"));
+    }
+
+    @Test
+    void fusedQkvGetsOneStepMore() {
+        List<TensorDescription> ts = List.of(
+                new TensorDescription("token_embd.weight", DType.F32, new long[] {1000, 768}),
+                new TensorDescription("position_embd.weight", DType.F32, new long[] {1024, 768}),
+                new TensorDescription("blk.0.attn_qkv.weight", DType.F32, new long[] {2304, 768}),
+                new TensorDescription("blk.0.attn_qkv.bias", DType.F32, new long[] {2304}),
+                new TensorDescription("blk.0.ffn_up.weight", DType.F32, new long[] {3072, 768}));
+        List<DType> m = TensorTypeChooser.choose(ts, LlamaFileType.MOSTLY_Q4_K_M, false);
+        assertEquals(List.of(DType.Q6_K, DType.F32, DType.Q5_K, DType.F32, DType.Q4_K), m);
+        assertEquals(DType.Q6_K, TensorTypeChooser.choose(ts, LlamaFileType.MOSTLY_Q5_K_M, false).get(2));
+        assertEquals(List.of(DType.Q4_K, DType.F32, DType.Q4_K, DType.F32, DType.Q4_K),
+                TensorTypeChooser.choose(ts, LlamaFileType.MOSTLY_Q4_K_M, true));
+    }
+
+    @Test
+    void typeNames() {
+        assertEquals(LlamaFileType.MOSTLY_Q4_K_M, LlamaFileType.parse("q4_k_m"));
+        assertEquals(LlamaFileType.MOSTLY_Q4_K_S, LlamaFileType.parse("Q4_K"));
+        assertEquals(LlamaFileType.ALL_F32, LlamaFileType.parse("F32"));
+        assertEquals(15, LlamaFileType.MOSTLY_Q4_K_M.id());
+        assertEquals(7, LlamaFileType.MOSTLY_Q8_0.id());
+        IllegalArgumentException nf4 = assertThrows(IllegalArgumentException.class, () -> LlamaFileType.parse("NF4"));
+        org.junit.jupiter.api.Assertions.assertTrue(nf4.getMessage().contains("llama.cpp"));
+        assertThrows(IllegalArgumentException.class, () -> LlamaFileType.parse("Q3_X"));
+    }
+}
