@@ -1,0 +1,166 @@
+package dev.jllm.formats.convert;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jllm.formats.FormatException;
+import dev.jllm.formats.gguf.GgufValue;
+import dev.jllm.formats.gguf.GgufValueType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a Hugging Face {@code tokenizer.json} (with its optional {@code tokenizer_config.json}) into
+ * GGUF {@code tokenizer.ggml.*} metadata. A BPE model with byte fallback (SentencePiece style) becomes
+ * {@code model = llama} with tokens, scores and token types; a byte-level BPE becomes {@code model = gpt2}
+ * with tokens, token types, merges and a pre-tokenizer name. SentencePiece BPE vocabularies are sorted by
+ * score, so each normal token's score is minus the count of normal tokens before it (what the SentencePiece
+ * trainer writes); byte, control and unknown tokens score 0.
+ */
+final class TokenizerJsonToGguf {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private TokenizerJsonToGguf() {
+    }
+
+    /**
+     * The {@code tokenizer.*} metadata of {@code tokenizerJson}; {@code config} may be null or absent. Ids
+     * below {@code minSize} that no token uses become unused {@code [PADn]} tokens, as llama.cpp pads them.
+     */
+    static Map<String, GgufValue> convert(Path tokenizerJson, Path config, int minSize) throws IOException {
+        JsonNode root = read(tokenizerJson);
+        JsonNode cfg = config != null && Files.isRegularFile(config) ? read(config) : null;
+        JsonNode model = root.path("model");
+        if (!model.path("type").asText("BPE").equals("BPE") || !model.path("vocab").isObject()) {
+            throw new FormatException(tokenizerJson, -1, "model.type", "only BPE tokenizers convert to GGUF, not "
+                    + model.path("type").asText("(missing)"));
+        }
+        Map<Integer, String> byId = new java.util.TreeMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = model.path("vocab").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            byId.put(e.getValue().asInt(-1), e.getKey());
+        }
+        Map<Integer, JsonNode> added = new LinkedHashMap<>();
+        for (JsonNode a : root.path("added_tokens")) {
+            int id = a.path("id").asInt(-1);
+            if (id < 0 || !a.path("content").isTextual()) {
+                throw new FormatException(tokenizerJson, -1, "added_tokens", "entry without id or content");
+            }
+            byId.put(id, a.path("content").asText());
+            added.put(id, a);
+        }
+        if (byId.containsKey(-1)) {
+            throw new FormatException(tokenizerJson, -1, "model.vocab", "a token id is not a non-negative integer");
+        }
+        int size = Math.max(minSize, byId.isEmpty() ? 0 : ((java.util.TreeMap<Integer, String>) byId).lastKey() + 1);
+        if (size == 0 || size > 16_000_000) {
+            throw new FormatException(tokenizerJson, -1, "model.vocab", "vocabulary size " + size + " is out of range");
+        }
+        boolean byteLevel = HfTokenizerJsonShapes.containsType(root.path("pre_tokenizer"), "ByteLevel")
+                || HfTokenizerJsonShapes.containsType(root.path("decoder"), "ByteLevel");
+        String unk = model.path("unk_token").isTextual() ? model.path("unk_token").asText() : null;
+        List<String> tokens = new ArrayList<>(size);
+        List<Integer> types = new ArrayList<>(size);
+        List<Float> scores = new ArrayList<>(size);
+        int normalSeen = 0;
+        for (int id = 0; id < size; id++) {
+            String t = byId.get(id);
+            int type;
+            if (t == null) {
+                t = "[PAD" + id + "]";
+                type = TokenTypes.UNUSED;
+            } else if (added.containsKey(id)) {
+                type = t.equals(unk) ? TokenTypes.UNKNOWN
+                        : added.get(id).path("special").asBoolean(false) ? TokenTypes.CONTROL : TokenTypes.USER_DEFINED;
+            } else if (t.equals(unk)) {
+                type = TokenTypes.UNKNOWN;
+            } else if (!byteLevel && t.length() == 6 && t.startsWith("<0x") && t.endsWith(">")) {
+                type = TokenTypes.BYTE;
+            } else {
+                type = TokenTypes.NORMAL;
+            }
+            tokens.add(t);
+            types.add(type);
+            scores.add(type == TokenTypes.NORMAL || type == TokenTypes.USER_DEFINED ? -(float) normalSeen++ : 0f);
+        }
+        Map<String, GgufValue> m = new LinkedHashMap<>();
+        m.put("tokenizer.ggml.model", GgufValue.string(byteLevel ? "gpt2" : "llama"));
+        m.put("tokenizer.ggml.pre", GgufValue.string(byteLevel ? HfTokenizerJsonShapes.preName(root.path("pre_tokenizer")) : "default"));
+        m.put("tokenizer.ggml.tokens", GgufValue.array(GgufValueType.STRING, tokens));
+        if (!byteLevel) {
+            m.put("tokenizer.ggml.scores", GgufValue.array(GgufValueType.FLOAT32, scores));
+        }
+        m.put("tokenizer.ggml.token_type", GgufValue.array(GgufValueType.INT32, types));
+        if (byteLevel) {
+            m.put("tokenizer.ggml.merges", GgufValue.array(GgufValueType.STRING, merges(model.path("merges"), tokenizerJson)));
+        }
+        specialIds(m, root, cfg, tokens, unk);
+        if (cfg != null) {
+            JsonNode tpl = cfg.path("chat_template");
+            if (tpl.isTextual()) {
+                m.put("tokenizer.chat_template", GgufValue.string(tpl.asText()));
+            } else if (tpl.isArray()) {
+                for (JsonNode t : tpl) {
+                    String name = t.path("name").asText("");
+                    String key = name.equals("default") ? "tokenizer.chat_template" : "tokenizer.chat_template." + name;
+                    m.put(key, GgufValue.string(t.path("template").asText()));
+                }
+            }
+        }
+        return m;
+    }
+
+    private static void specialIds(Map<String, GgufValue> m, JsonNode root, JsonNode cfg, List<String> tokens, String unk) {
+        String[][] keys = {{"bos_token", "bos"}, {"eos_token", "eos"}, {"unk_token", "unknown"}, {"pad_token", "padding"}};
+        for (String[] k : keys) {
+            String text = cfg == null ? null : tokenText(cfg.path(k[0]));
+            if (text == null && k[0].equals("unk_token")) {
+                text = unk;
+            }
+            int id = text == null ? -1 : tokens.indexOf(text);
+            if (id >= 0) {
+                m.put("tokenizer.ggml." + k[1] + "_token_id", GgufValue.uint32(id));
+            }
+        }
+        if (cfg != null && cfg.path("add_bos_token").isBoolean()) {
+            m.put("tokenizer.ggml.add_bos_token", GgufValue.bool(cfg.path("add_bos_token").asBoolean()));
+        }
+        if (cfg != null && cfg.path("add_eos_token").isBoolean()) {
+            m.put("tokenizer.ggml.add_eos_token", GgufValue.bool(cfg.path("add_eos_token").asBoolean()));
+        }
+    }
+
+    private static String tokenText(JsonNode n) {
+        if (n.isTextual()) {
+            return n.asText();
+        }
+        return n.path("content").isTextual() ? n.path("content").asText() : null;
+    }
+
+    private static List<String> merges(JsonNode node, Path file) throws FormatException {
+        List<String> out = new ArrayList<>();
+        for (JsonNode mg : node) {
+            if (mg.isTextual()) {
+                out.add(mg.asText());
+            } else if (mg.isArray() && mg.size() == 2) {
+                out.add(mg.get(0).asText() + " " + mg.get(1).asText());
+            } else {
+                throw new FormatException(file, -1, "model.merges", "a merge is neither \"a b\" nor [a, b]: " + mg);
+            }
+        }
+        return out;
+    }
+
+    static JsonNode read(Path file) throws IOException {
+        try {
+            return JSON.readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new FormatException(file, -1, "", "invalid JSON: " + e.getOriginalMessage());
+        }
+    }
+}
