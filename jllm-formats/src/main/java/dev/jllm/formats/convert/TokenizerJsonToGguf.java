@@ -19,8 +19,9 @@ import java.util.Map;
  * GGUF {@code tokenizer.ggml.*} metadata. A BPE model with byte fallback (SentencePiece style) becomes
  * {@code model = llama} with tokens, scores and token types; a byte-level BPE becomes {@code model = gpt2}
  * with tokens, token types, merges and a pre-tokenizer name. SentencePiece BPE vocabularies are sorted by
- * score, so each normal token's score is minus the count of normal tokens before it (what the SentencePiece
- * trainer writes); byte, control and unknown tokens score 0.
+ * score, so each normal token's score is minus its distance from the first normal token (what the
+ * SentencePiece trainer writes); byte, control and unknown tokens score 0. Scores set by hand (such as the
+ * -1e9 Llama gives a few whitespace pieces) cannot be recovered from a tokenizer.json.
  */
 final class TokenizerJsonToGguf {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -67,7 +68,7 @@ final class TokenizerJsonToGguf {
         List<String> tokens = new ArrayList<>(size);
         List<Integer> types = new ArrayList<>(size);
         List<Float> scores = new ArrayList<>(size);
-        int normalSeen = 0;
+        int firstNormal = -1;
         for (int id = 0; id < size; id++) {
             String t = byId.get(id);
             int type;
@@ -86,7 +87,10 @@ final class TokenizerJsonToGguf {
             }
             tokens.add(t);
             types.add(type);
-            scores.add(type == TokenTypes.NORMAL || type == TokenTypes.USER_DEFINED ? -(float) normalSeen++ : 0f);
+            if (firstNormal < 0 && type == TokenTypes.NORMAL) {
+                firstNormal = id;
+            }
+            scores.add(type == TokenTypes.NORMAL || type == TokenTypes.USER_DEFINED ? -(float) (id - firstNormal) : 0f);
         }
         Map<String, GgufValue> m = new LinkedHashMap<>();
         m.put("tokenizer.ggml.model", GgufValue.string(byteLevel ? "gpt2" : "llama"));

@@ -1,0 +1,156 @@
+package dev.jllm.formats.convert;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jllm.formats.gguf.GgufFile;
+import dev.jllm.formats.gguf.GgufTensorInfo;
+import dev.jllm.formats.gguf.GgufValue;
+import dev.jllm.formats.init.Architecture;
+import dev.jllm.formats.init.ModelDims;
+import dev.jllm.formats.init.RandomModelWriter;
+import dev.jllm.formats.io.SharedFixtures;
+import dev.jllm.formats.quantize.LlamaFileType;
+import dev.jllm.formats.safetensors.SafetensorsModel;
+import dev.jllm.formats.tokenizer.Tokenizer;
+import dev.jllm.formats.tokenizer.load.TokenizerLoader;
+import java.io.IOException;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A random GGUF model with a real vocabulary goes to a Hugging Face folder and back: the tensors come
+ * back byte for byte, the mapped metadata value for value, and the folder's tokenizer.json encodes
+ * llama.cpp's test strings to llama.cpp's ids.
+ */
+class GgufHfRoundTripTest {
+    /** Keys of the source files that the Hugging Face folder does not carry (documented losses). */
+    private static final Set<String> NOT_CARRIED = Set.of("tokenizer.ggml.add_space_prefix", "tokenizer.ggml.token_type_count",
+            "general.quantization_version", "tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id",
+            "tokenizer.ggml.padding_token_id", "tokenizer.ggml.add_eos_token", "tokenizer.ggml.add_bos_token");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void llamaWithSentencePieceVocabulary() throws IOException {
+        roundTrip(Architecture.LLAMA, "ggml-vocab-llama-spm.gguf", LlamaFileType.ALL_F32, 2);
+    }
+
+    @Test
+    void qwen2WithGpt2Vocabulary() throws IOException {
+        roundTrip(Architecture.QWEN2, "ggml-vocab-gpt-2.gguf", LlamaFileType.MOSTLY_F16, 2);
+    }
+
+    @Test
+    void qwen3WithGpt2Vocabulary() throws IOException {
+        roundTrip(Architecture.QWEN3, "ggml-vocab-gpt-2.gguf", LlamaFileType.MOSTLY_BF16, 1);
+    }
+
+    private void roundTrip(Architecture arch, String vocabName, LlamaFileType type, int kvHeads) throws IOException {
+        Path vocabFile = SharedFixtures.resolve("tokenizers/llamacpp-vocab/" + vocabName);
+        Map<String, GgufValue> tok = RandomModelWriter.tokenizerFrom(vocabFile);
+        int vocab = RandomModelWriter.vocabSize(tok);
+        ModelDims dims = new ModelDims(32, 2, 4, kvHeads, 48, vocab, 8, 128, 10000f, 1e-5f, false);
+        Path first = dir.resolve("first.gguf");
+        RandomModelWriter.write(arch, dims, "round-trip", tok, 7, type, first, null);
+        Path hf = dir.resolve("hf");
+        GgufToHfConverter.convert(first, hf);
+        Path second = dir.resolve("second.gguf");
+        HfToGgufConverter.convert(hf, second, null);
+        try (GgufFile a = GgufFile.open(first); GgufFile b = GgufFile.open(second)) {
+            Set<String> lost = new TreeSet<>();
+            for (Map.Entry<String, GgufValue> e : a.values().entrySet()) {
+                if (!b.has(e.getKey())) {
+                    lost.add(e.getKey());
+                    continue;
+                }
+                GgufValue got = b.value(e.getKey()).orElseThrow();
+                if (e.getKey().equals("tokenizer.ggml.scores")) {
+                    sameScores((List<?>) e.getValue().value(), (List<?>) got.value());
+                } else {
+                    assertTrue(e.getValue().equals(got), () -> e.getKey() + " differs: " + abbreviate(e.getValue()) + " vs " + abbreviate(got));
+                }
+            }
+            lost.removeAll(NOT_CARRIED);
+            assertTrue(lost.isEmpty(), "keys lost in the round trip: " + lost);
+            assertEquals(a.tensors().size(), b.tensors().size());
+            for (GgufTensorInfo t : a.tensors()) {
+                GgufTensorInfo u = b.findTensor(t.name()).orElseThrow(() -> new AssertionError("missing " + t.name()));
+                assertEquals(t.type(), u.type(), t.name());
+                assertArrayEquals(t.shape(), u.shape(), t.name());
+                assertArrayEquals(a.tensorBytes(t).toArray(ValueLayout.JAVA_BYTE), b.tensorBytes(u).toArray(ValueLayout.JAVA_BYTE),
+                        t.name());
+            }
+        }
+        if (arch == Architecture.LLAMA) {
+            checkHfOrder(first, hf, dims);
+        }
+        encodesFixture(hf, vocabName);
+    }
+
+    // scores set by hand (Llama's -1e9 whitespace pieces) are not in tokenizer.json; all others must survive
+    private static void sameScores(List<?> a, List<?> b) {
+        assertEquals(a.size(), b.size());
+        int handSet = 0;
+        for (int i = 0; i < a.size(); i++) {
+            float x = ((Number) a.get(i)).floatValue();
+            if (x < -1e8f) {
+                handSet++;
+                continue;
+            }
+            assertEquals(x, ((Number) b.get(i)).floatValue(), "score of token " + i);
+        }
+        assertTrue(handSet < 20, handSet + " hand-set scores");
+    }
+
+    private static String abbreviate(GgufValue v) {
+        String s = v.toString();
+        return s.length() > 300 ? s.substring(0, 300) + "…" : s;
+    }
+
+    // the query rows in the Hugging Face file are the GGUF rows in rotate-half order
+    private static void checkHfOrder(Path gguf, Path hf, ModelDims d) throws IOException {
+        try (GgufFile g = GgufFile.open(gguf); SafetensorsModel st = SafetensorsModel.open(hf)) {
+            var q = g.tensor("blk.0.attn_q.weight");
+            var hq = st.tensor("model.layers.0.self_attn.q_proj.weight");
+            int head = d.headDim();
+            long rowBytes = q.rowBytes();
+            // Hugging Face row 1 of head 0 (first half, index 1) is GGUF row 2; row head/2 is GGUF row 1
+            assertArrayEquals(q.data().asSlice(2 * rowBytes, rowBytes).toArray(ValueLayout.JAVA_BYTE),
+                    hq.data().asSlice(rowBytes, rowBytes).toArray(ValueLayout.JAVA_BYTE));
+            assertArrayEquals(q.data().asSlice(rowBytes, rowBytes).toArray(ValueLayout.JAVA_BYTE),
+                    hq.data().asSlice((head / 2) * rowBytes, rowBytes).toArray(ValueLayout.JAVA_BYTE));
+        }
+    }
+
+    private static void encodesFixture(Path hf, String vocabName) throws IOException {
+        Tokenizer tok = TokenizerLoader.load(hf.resolve("tokenizer.json"));
+        Path fixtures = SharedFixtures.resolve("tokenizers/llamacpp-vocab");
+        String inp = Files.readString(fixtures.resolve(vocabName + ".inp"), StandardCharsets.UTF_8);
+        List<String> out = Files.readAllLines(fixtures.resolve(vocabName + ".out"), StandardCharsets.UTF_8);
+        String[] cases = inp.split("\n__ggml_vocab_test__\n", -1);
+        int count = cases.length - (cases[cases.length - 1].isEmpty() ? 1 : 0);
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String line = i < out.size() ? out.get(i).strip() : "";
+            int[] expected = line.isEmpty() ? new int[0] : Arrays.stream(line.split("\\s+")).mapToInt(Integer::parseInt).toArray();
+            int[] got = tok.encode(cases[i], false);
+            if (!Arrays.equals(expected, got)) {
+                failures.add("case " + i + " " + cases[i] + ": expected " + Arrays.toString(expected) + " got " + Arrays.toString(got));
+            }
+        }
+        assertTrue(failures.isEmpty(), () -> failures.size() + " of " + count + " cases differ, first: " + failures.getFirst());
+    }
+}
