@@ -10,7 +10,6 @@ import dev.jllm.formats.hf.HfModelConfig;
 import dev.jllm.formats.hf.HfRopeScaling;
 import dev.jllm.formats.quantize.LlamaFileType;
 import dev.jllm.formats.quantize.RowStreamedTensor;
-import dev.jllm.formats.quantize.TensorTypeChooser;
 import dev.jllm.formats.safetensors.SafetensorsModel;
 import dev.jllm.formats.safetensors.SafetensorsTensorInfo;
 import java.io.IOException;
@@ -26,7 +25,7 @@ import java.util.function.LongUnaryOperator;
  * Converts a Hugging Face model folder of the Llama family ({@code model_type} llama, mistral, qwen2 or
  * qwen3: {@code config.json}, one or more {@code *.safetensors}, {@code tokenizer.json} and optionally
  * {@code tokenizer_config.json}) into a GGUF file laid out as llama.cpp's {@code convert_hf_to_gguf.py}
- * lays it out: llama.cpp tensor names, query/key rows reordered for the llama architecture's rope
+ * lays it out: llama.cpp tensor names, types as {@link ConvertedTensorTypes} picks them, query/key rows reordered for the llama architecture's rope
  * (see {@link RopeRowOrder}), vectors kept F32, hyperparameters and tokenizer as metadata.
  */
 public final class HfToGgufConverter {
@@ -47,6 +46,7 @@ public final class HfToGgufConverter {
      * @throws FormatException naming the file and field when the folder is not a convertible model
      */
     public static void convert(Path folder, Path out, LlamaFileType fileType) throws IOException {
+        ConvertedTensorTypes.check(fileType);
         Path configFile = folder.resolve("config.json");
         if (!Files.isRegularFile(configFile)) {
             throw new FormatException(configFile, -1, "config.json", "missing: " + folder + " is not a Hugging Face model folder");
@@ -136,11 +136,6 @@ public final class HfToGgufConverter {
             }
             float[] ropeFactors = ropeScaling(w, arch, cfg.ropeScaling(), theta, headSize, configFile);
             w.putAll(tokenizer);
-            List<TensorTypeChooser.TensorDescription> described = new ArrayList<>();
-            for (Item i : items) {
-                described.add(new TensorTypeChooser.TensorDescription(i.ggufName(), DType.F32, i.tensor().shape()));
-            }
-            List<DType> types = TensorTypeChooser.choose(described, fileType, false);
             if (ropeFactors != null) {
                 w.addTensor("rope_freqs.weight", Tensor.ofFloats(ropeFactors, ropeFactors.length));
             }
@@ -148,7 +143,8 @@ public final class HfToGgufConverter {
                 Item i = items.get(k);
                 long[] shape = i.tensor().shape();
                 long rowLength = shape[shape.length - 1];
-                w.addTensor(i.ggufName(), types.get(k), shape, new RowStreamedTensor(types.get(k),
+                DType type = ConvertedTensorTypes.of(shape, fileType);
+                w.addTensor(i.ggufName(), type, shape, new RowStreamedTensor(type,
                         i.tensor().elements() / rowLength, rowLength, new SourceRows(i.tensor(), i.order()), null));
             }
             w.write(out);
