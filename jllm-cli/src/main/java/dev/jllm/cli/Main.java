@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
         description = "A pure-Java toolkit for large language models: run, serve, train, fine-tune, evaluate.",
         subcommands = {
             InspectCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
-            InitCommand.class, QuantizeCommand.class,
+            InitCommand.class, QuantizeCommand.class, ConvertCommand.class,
             BenchKernelsCommand.class, BenchTokenizerCommand.class,
             CommandLine.HelpCommand.class
         })

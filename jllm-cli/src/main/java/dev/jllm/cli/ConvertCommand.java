@@ -1,0 +1,103 @@
+package dev.jllm.cli;
+
+import dev.jllm.formats.convert.GgufToHfConverter;
+import dev.jllm.formats.convert.HfToGgufConverter;
+import dev.jllm.formats.convert.Llama2cToGgufConverter;
+import dev.jllm.formats.quantize.LlamaFileType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jllm convert IN -o OUT}: converts between model formats, chosen by what IN is: a Hugging Face
+ * folder (llama, mistral, qwen2, qwen3) becomes a GGUF file, a GGUF file becomes a Hugging Face folder,
+ * and a llama2.c checkpoint becomes a GGUF file.
+ */
+@Command(name = "convert", mixinStandardHelpOptions = true,
+        description = "Convert a Hugging Face folder (llama, mistral, qwen2, qwen3) or a llama2.c checkpoint to GGUF, "
+                + "or a GGUF file (llama, qwen2, qwen3; F32/F16/BF16) to a Hugging Face folder.")
+final class ConvertCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "IN", description = "A Hugging Face model folder, a GGUF file or a llama2.c .bin.")
+    Path input;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
+            description = "The GGUF file to write, or the folder to write when IN is a GGUF file.")
+    Path output;
+
+    @Option(names = {"-t", "--type"}, paramLabel = "TYPE",
+            description = "Weight type of the GGUF written: F32, F16, BF16 or Q8_0 (default: the source's; F32 for llama2.c).")
+    String type;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE",
+            description = "llama2.c tokenizer.bin for a llama2.c checkpoint (default: a placeholder vocabulary).")
+    Path tokenizer;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!Files.exists(input)) {
+            throw new NoSuchFileException(input.toString());
+        }
+        LlamaFileType fileType = type == null ? null : LlamaFileType.parse(type);
+        if (tokenizer != null && !Files.exists(tokenizer)) {
+            throw new NoSuchFileException(tokenizer.toString());
+        }
+        String what;
+        if (Files.isDirectory(input)) {
+            refuseTokenizer("a Hugging Face folder");
+            checkParent();
+            HfToGgufConverter.convert(input, output, fileType);
+            what = "GGUF";
+        } else if (isGguf(input)) {
+            refuseTokenizer("a GGUF file");
+            if (fileType != null) {
+                throw new IllegalArgumentException("--type applies when writing GGUF; a Hugging Face folder keeps the GGUF file's types");
+            }
+            GgufToHfConverter.convert(input, output);
+            what = "Hugging Face folder";
+        } else {
+            checkParent();
+            Llama2cToGgufConverter.convert(input, tokenizer, output, fileType);
+            what = "GGUF";
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "wrote %s (%s)%n", output, what);
+        out.flush();
+        return 0;
+    }
+
+    private void refuseTokenizer(String kind) {
+        if (tokenizer != null) {
+            throw new IllegalArgumentException("--tokenizer applies to llama2.c checkpoints, not to " + kind + " (" + input + ")");
+        }
+    }
+
+    private void checkParent() throws IOException {
+        if (Files.isDirectory(output)) {
+            throw new IllegalArgumentException("OUT " + output + " is a folder; give the GGUF file to write");
+        }
+        Path folder = output.toAbsolutePath().getParent();
+        if (folder != null && !Files.isDirectory(folder)) {
+            throw new NoSuchFileException(folder.toString());
+        }
+    }
+
+    private static boolean isGguf(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return Arrays.equals(in.readNBytes(4), new byte[] {'G', 'G', 'U', 'F'});
+        }
+    }
+}
