@@ -20,11 +20,14 @@ import java.util.Map;
  * {@code model = llama} with tokens, scores and token types; a byte-level BPE becomes {@code model = gpt2}
  * with tokens, token types, merges and a pre-tokenizer name. SentencePiece BPE vocabularies are sorted by
  * score, so each normal token's score is minus its distance from the first normal token (what the
- * SentencePiece trainer writes); byte, control and unknown tokens score 0. Scores set by hand (such as the
- * -1e9 Llama gives a few whitespace pieces) cannot be recovered from a tokenizer.json.
+ * SentencePiece trainer writes); byte, control and unknown tokens score 0. Pieces whose
+ * scores were set by hand (Llama's -1e9 runs of {@code ▁}) show as tokens the merges never build or build out of
+ * order, and get -1e9 back.
  */
 final class TokenizerJsonToGguf {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Score of SentencePiece pieces set by hand, the value Llama's tokenizer.model uses. */
+    static final float DEMOTED = -1e9f;
 
     private TokenizerJsonToGguf() {
     }
@@ -97,6 +100,7 @@ final class TokenizerJsonToGguf {
         m.put("tokenizer.ggml.pre", GgufValue.string(byteLevel ? HfTokenizerJsonShapes.preName(root.path("pre_tokenizer")) : "default"));
         m.put("tokenizer.ggml.tokens", GgufValue.array(GgufValueType.STRING, tokens));
         if (!byteLevel) {
+            demoteUnmerged(scores, tokens, types, merges(model.path("merges"), tokenizerJson));
             m.put("tokenizer.ggml.scores", GgufValue.array(GgufValueType.FLOAT32, scores));
         }
         m.put("tokenizer.ggml.token_type", GgufValue.array(GgufValueType.INT32, types));
@@ -136,6 +140,37 @@ final class TokenizerJsonToGguf {
         }
         if (cfg != null && cfg.path("add_eos_token").isBoolean()) {
             m.put("tokenizer.ggml.add_eos_token", GgufValue.bool(cfg.path("add_eos_token").asBoolean()));
+        }
+    }
+
+    /**
+     * Gives {@link #DEMOTED} to normal tokens of two or more characters that the merges never build, or build
+     * only after merges of later tokens: their SentencePiece score was set by hand (Llama gives its runs of
+     * {@code ▁} -1e9), and a positional score would make them merge first.
+     */
+    private static void demoteUnmerged(List<Float> scores, List<String> tokens, List<Integer> types, List<String> merges) {
+        Map<String, Integer> ids = new java.util.HashMap<>();
+        for (int id = 0; id < tokens.size(); id++) {
+            ids.putIfAbsent(tokens.get(id), id);
+        }
+        boolean[] built = new boolean[tokens.size()];
+        int highest = -1;
+        for (String mg : merges) {
+            Integer id = ids.get(mg.replaceFirst(" ", ""));
+            if (id == null || built[id]) {
+                continue;
+            }
+            built[id] = true;
+            if (id < highest && types.get(id) == TokenTypes.NORMAL) {
+                scores.set(id, DEMOTED);
+            }
+            highest = Math.max(highest, id);
+        }
+        for (int id = 0; id < tokens.size(); id++) {
+            String t = tokens.get(id);
+            if (!built[id] && types.get(id) == TokenTypes.NORMAL && t.codePointCount(0, t.length()) > 1) {
+                scores.set(id, DEMOTED);
+            }
         }
     }
 
