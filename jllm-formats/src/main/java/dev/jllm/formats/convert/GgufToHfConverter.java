@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jllm.core.quant.WeightKernel;
+import dev.jllm.core.quant.WeightKernels;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.formats.FormatException;
 import dev.jllm.formats.gguf.GgufFile;
@@ -14,14 +16,14 @@ import dev.jllm.formats.safetensors.SafetensorsWriter;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
- * Converts a GGUF file of the Llama family (architecture llama, qwen2 or qwen3) with F32, F16 or BF16
- * tensors into a Hugging Face model folder: {@code model.safetensors} (query/key rows put back in Hugging
+ * Converts a GGUF file of the Llama family (architecture llama, qwen2 or qwen3) into a Hugging Face model
+ * folder (F32, F16 and BF16 tensors are copied, quantized matrices are dequantized to F32): {@code model.safetensors} (query/key rows put back in Hugging
  * Face order for llama), {@code config.json}, {@code tokenizer.json} and {@code tokenizer_config.json}.
  * It is the inverse of {@link HfToGgufConverter}. What does not survive: the {@code rope_freqs.weight}
  * tensor of Llama 3 scaling (dropped), and GGUF keys outside the ones mapped to {@code config.json}
@@ -64,9 +66,9 @@ public final class GgufToHfConverter {
                 if (hf == null) {
                     throw new FormatException(gguf, info.offset(), name, "tensor has no Hugging Face name for " + arch);
                 }
-                if (!SourceRows.readable(info.type())) {
-                    throw new FormatException(gguf, info.offset(), name, "type " + info.type()
-                            + " is not converted; only F32, F16 and BF16 (convert quantized files from their source)");
+                boolean dequantize = !SourceRows.readable(info.type());
+                if (dequantize && (!WeightKernels.hasKernels(info.type()) || info.shape().length != 2)) {
+                    throw new FormatException(gguf, info.offset(), name, "type " + info.type() + " cannot be dequantized");
                 }
                 hasOutput |= name.equals("output.weight");
                 hasBias |= name.endsWith(".bias");
@@ -80,7 +82,11 @@ public final class GgufToHfConverter {
                     }
                 }
                 RopeRowOrder o = order;
-                st.addTensor(hf, SafetensorsDType.of(t.type()), t.shape(), out -> writeRows(t, o, out));
+                if (dequantize) {
+                    st.addTensor(hf, SafetensorsDType.F32, t.shape(), out -> writeDequantized(t, o, out));
+                } else {
+                    st.addTensor(hf, SafetensorsDType.of(t.type()), t.shape(), out -> writeRows(t, o, out));
+                }
             }
             Files.createDirectories(outFolder);
             st.putMetadata("format", "pt");
@@ -124,8 +130,11 @@ public final class GgufToHfConverter {
         }
         g.findLong("tokenizer.ggml.bos_token_id").ifPresent(v -> c.put("bos_token_id", v));
         g.findLong("tokenizer.ggml.eos_token_id").ifPresent(v -> c.put("eos_token_id", v));
-        c.put("torch_dtype", g.tensor("token_embd.weight").type().name().toLowerCase(Locale.ROOT)
-                .replace("f32", "float32").replace("bf16", "bfloat16").replace("f16", "float16"));
+        c.put("torch_dtype", switch (g.tensor("token_embd.weight").type()) {
+            case F16 -> "float16";
+            case BF16 -> "bfloat16";
+            default -> "float32";
+        });
         return c;
     }
 
@@ -142,6 +151,21 @@ public final class GgufToHfConverter {
         long rowBytes = data.byteSize() / outer;
         for (long r = 0; r < outer; r++) {
             writeFully(out, data.asSlice(order.ggufRowOf(r) * rowBytes, rowBytes).asByteBuffer());
+        }
+    }
+
+    // quantized matrices are written as F32 rows, in Hugging Face order when a rope order is given
+    private static void writeDequantized(Tensor t, RopeRowOrder order, WritableByteChannel out) throws IOException {
+        WeightKernel kernel = WeightKernels.simd(t.type());
+        int cols = (int) t.dim(1);
+        float[] row = new float[cols];
+        ByteBuffer buf = ByteBuffer.allocate(cols * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (long r = 0; r < t.dim(0); r++) {
+            long src = order == null ? r : order.ggufRowOf(r);
+            kernel.dequantize(t.data(), src * t.rowBytes(), row, 0, cols);
+            buf.clear();
+            buf.asFloatBuffer().put(row);
+            writeFully(out, buf);
         }
     }
 

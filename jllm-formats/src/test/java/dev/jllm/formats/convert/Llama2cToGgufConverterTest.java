@@ -69,6 +69,18 @@ class Llama2cToGgufConverterTest {
             assertEquals(DType.F32, g.tensor("blk.0.attn_norm.weight").type());
             assertEquals(7, g.getLong("general.file_type"));
         }
+        // a quantized GGUF becomes an F32 Hugging Face folder holding the dequantized values
+        Path hf = dir.resolve("hf-q8");
+        GgufToHfConverter.convert(out, hf);
+        try (GgufFile g = GgufFile.open(out); var st = dev.jllm.formats.safetensors.SafetensorsModel.open(hf)) {
+            Tensor q = g.tensor("blk.1.ffn_up.weight");
+            Tensor f = st.tensor("model.layers.1.mlp.up_proj.weight");
+            assertEquals(DType.F32, f.type());
+            float[] row = new float[(int) q.dim(1)];
+            dev.jllm.core.quant.WeightKernels.reference(DType.Q8_0).dequantize(q.data(), 3 * q.rowBytes(), row, 0, row.length);
+            float[] got = f.row(3).data().toArray(ValueLayout.JAVA_FLOAT);
+            assertArrayEquals(row, got);
+        }
     }
 
     @Test
