@@ -8,6 +8,7 @@ import dev.jllm.formats.gguf.GgufValue;
 import dev.jllm.formats.gguf.GgufWriter;
 import dev.jllm.formats.hf.HfModelConfig;
 import dev.jllm.formats.hf.HfRopeScaling;
+import dev.jllm.formats.init.RandomModelWriter;
 import dev.jllm.formats.quantize.LlamaFileType;
 import dev.jllm.formats.quantize.RowStreamedTensor;
 import dev.jllm.formats.safetensors.SafetensorsModel;
@@ -110,6 +111,11 @@ public final class HfToGgufConverter {
             }
             Map<String, GgufValue> tokenizer = TokenizerJsonToGguf.convert(tokenizerJson,
                     folder.resolve("tokenizer_config.json"), vocab);
+            int tokens = RandomModelWriter.vocabSize(tokenizer);
+            if (tokens != vocab) {
+                throw new FormatException(tokenizerJson, -1, "model.vocab", tokens + " token ids but the embedding has "
+                        + vocab + " rows");
+            }
             GgufWriter w = new GgufWriter();
             w.putString("general.architecture", arch);
             String name = cfg.raw().path("_name_or_path").asText("");
