@@ -54,6 +54,8 @@ public final class GgufToHfConverter {
             };
             int heads = (int) g.getLong(arch + ".attention.head_count");
             int kvHeads = (int) g.getLong(arch + ".attention.head_count_kv", heads);
+            // the tokenizer is checked before any file is written
+            GgufToTokenizerJson.Documents tok = GgufToTokenizerJson.convert(g);
             SafetensorsWriter st = new SafetensorsWriter();
             boolean hasOutput = false;
             boolean hasBias = false;
@@ -92,7 +94,6 @@ public final class GgufToHfConverter {
             st.putMetadata("format", "pt");
             st.write(outFolder.resolve("model.safetensors"));
             writeJson(outFolder.resolve("config.json"), config(g, arch, hfClass, heads, kvHeads, !hasOutput, hasBias));
-            GgufToTokenizerJson.Documents tok = GgufToTokenizerJson.convert(g);
             writeJson(outFolder.resolve("tokenizer.json"), tok.tokenizer());
             writeJson(outFolder.resolve("tokenizer_config.json"), tok.config());
         }

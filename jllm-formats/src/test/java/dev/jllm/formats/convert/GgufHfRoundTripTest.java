@@ -2,8 +2,10 @@ package dev.jllm.formats.convert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jllm.formats.FormatException;
 import dev.jllm.formats.gguf.GgufFile;
 import dev.jllm.formats.gguf.GgufTensorInfo;
 import dev.jllm.formats.gguf.GgufValue;
@@ -56,6 +58,22 @@ class GgufHfRoundTripTest {
     @Test
     void qwen3WithGpt2Vocabulary() throws IOException {
         roundTrip(Architecture.QWEN3, "ggml-vocab-gpt-2.gguf", LlamaFileType.MOSTLY_BF16, 1);
+    }
+
+    @Test
+    void refusesOtherArchitecturesAndMissingTokenizerBeforeWriting() throws IOException {
+        Path gpt2 = dir.resolve("gpt2.gguf");
+        new dev.jllm.formats.gguf.GgufWriter().putString("general.architecture", "gpt2").write(gpt2);
+        FormatException e = assertThrows(FormatException.class, () -> GgufToHfConverter.convert(gpt2, dir.resolve("a")));
+        assertTrue(e.getMessage().contains("general.architecture") && e.getMessage().contains("gpt2.gguf"), e.getMessage());
+
+        Path bare = dir.resolve("bare.gguf");
+        new dev.jllm.formats.gguf.GgufWriter().putString("general.architecture", "llama")
+                .putUint32("llama.attention.head_count", 2)
+                .addTensor("token_embd.weight", dev.jllm.core.tensor.Tensor.ofFloats(new float[16], 2, 8)).write(bare);
+        e = assertThrows(FormatException.class, () -> GgufToHfConverter.convert(bare, dir.resolve("b")));
+        assertTrue(e.getMessage().contains("tokenizer.ggml.model"), e.getMessage());
+        assertTrue(Files.notExists(dir.resolve("b").resolve("model.safetensors")));
     }
 
     private void roundTrip(Architecture arch, String vocabName, LlamaFileType type, int kvHeads) throws IOException {

@@ -209,6 +209,29 @@ class HfToGgufConverterTest {
     }
 
     @Test
+    void llama3SplitBecomesLlamaBpeAndBack() throws IOException {
+        Path f = folder("llama", "", tensors(50257, false, false), false);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var root = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(f.resolve("tokenizer.json").toFile());
+        root.set("pre_tokenizer", HfTokenizerJsonShapes.byteLevelPreTokenizer("llama-bpe"));
+        json.writeValue(f.resolve("tokenizer.json").toFile(), root);
+        Path out = dir.resolve("l3tok.gguf");
+        HfToGgufConverter.convert(f, out, null);
+        try (GgufFile g = GgufFile.open(out)) {
+            assertEquals("llama-bpe", g.getString("tokenizer.ggml.pre"));
+        }
+        Tokenizer fromJson = TokenizerLoader.load(f.resolve("tokenizer.json"));
+        Tokenizer fromGguf = GgufTokenizerMetadata.fromGguf(out);
+        for (String s : new String[] {"1234567 apples", "Hello  world\n\n it's"}) {
+            assertArrayEquals(fromJson.encode(s, false), fromGguf.encode(s, false), s);
+        }
+        Path hf = dir.resolve("l3-hf");
+        GgufToHfConverter.convert(out, hf);
+        Tokenizer back = TokenizerLoader.load(hf.resolve("tokenizer.json"));
+        assertArrayEquals(fromJson.encode("1234567 apples", false), back.encode("1234567 apples", false));
+    }
+
+    @Test
     void badFoldersFailNamingFileAndField() throws IOException {
         Map<String, Tensor> t = tensors(50257, false, false);
         t.put("model.layers.0.mystery.weight", marked(2, 2, 0));
