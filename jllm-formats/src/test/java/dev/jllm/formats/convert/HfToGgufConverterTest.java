@@ -151,7 +151,10 @@ class HfToGgufConverterTest {
     @Test
     void qwen2KeepsRowOrderAndMapsBiasesFromShards() throws IOException {
         Path out = dir.resolve("qwen2.gguf");
-        HfToGgufConverter.convert(folder("qwen2", "", tensors(50257, true, false), true), out, LlamaFileType.MOSTLY_F16);
+        Path f = folder("qwen2", "", tensors(50257, true, false), true);
+        Files.writeString(f.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|endoftext|>\", \"add_bos_token\": false,"
+                + " \"chat_template\": \"{% for m in messages %}{{ m.content }}{% endfor %}\"}");
+        HfToGgufConverter.convert(f, out, LlamaFileType.MOSTLY_F16);
         try (GgufFile g = GgufFile.open(out)) {
             Tensor q = g.tensor("blk.0.attn_q.weight");
             assertEquals(DType.F16, q.type());
@@ -161,7 +164,20 @@ class HfToGgufConverterTest {
             assertEquals(105f, bias.data().get(F32, 4L), "qwen2 biases keep their order");
             assertEquals(1, g.getLong("general.file_type"));
             assertEquals("qwen2", g.getString("general.architecture"));
+            assertEquals(50256, g.getLong("tokenizer.ggml.eos_token_id"));
+            assertFalse(g.getBoolean("tokenizer.ggml.add_bos_token"));
+            assertEquals("{% for m in messages %}{{ m.content }}{% endfor %}", g.getString("tokenizer.chat_template"));
         }
+        Path hf = dir.resolve("qwen2-back");
+        GgufToHfConverter.convert(out, hf);
+        var cfg = new com.fasterxml.jackson.databind.ObjectMapper().readTree(hf.resolve("tokenizer_config.json").toFile());
+        assertEquals("{% for m in messages %}{{ m.content }}{% endfor %}", cfg.path("chat_template").asText());
+        assertEquals("<|endoftext|>", cfg.path("eos_token").asText());
+        assertFalse(cfg.path("add_bos_token").asBoolean(true));
+        var config = new com.fasterxml.jackson.databind.ObjectMapper().readTree(hf.resolve("config.json").toFile());
+        assertEquals("Qwen2ForCausalLM", config.path("architectures").path(0).asText());
+        assertEquals("float16", config.path("torch_dtype").asText());
+        assertEquals(500000.0, config.path("rope_theta").asDouble());
     }
 
     @Test
@@ -200,6 +216,10 @@ class HfToGgufConverterTest {
             assertEquals("llama", g.getString("general.architecture"));
             assertEquals(6, ((Number) g.getList("tokenizer.ggml.token_type").get(3)).intValue(), "<0x00> is a byte token");
             assertEquals(1, g.getLong("tokenizer.ggml.bos_token_id"));
+            assertEquals(2, g.getLong("tokenizer.ggml.eos_token_id"));
+            assertEquals(0, g.getLong("tokenizer.ggml.unknown_token_id"));
+            assertTrue(g.getBoolean("tokenizer.ggml.add_bos_token"));
+            assertFalse(g.getBoolean("tokenizer.ggml.add_eos_token"));
         }
         Tokenizer fromJson = TokenizerLoader.load(f.resolve("tokenizer.json"));
         Tokenizer fromGguf = GgufTokenizerMetadata.fromGguf(out);
