@@ -24,8 +24,9 @@ import java.util.function.LongUnaryOperator;
 
 /**
  * Converts a Hugging Face model folder of the Llama family ({@code model_type} llama, mistral, qwen2 or
- * qwen3: {@code config.json}, one or more {@code *.safetensors}, {@code tokenizer.json} and optionally
- * {@code tokenizer_config.json}) into a GGUF file laid out as llama.cpp's {@code convert_hf_to_gguf.py}
+ * qwen3: {@code config.json}, one or more {@code *.safetensors}, {@code tokenizer.json} (or, for llama and
+ * mistral, SentencePiece's {@code tokenizer.model}, preferred when present as llama.cpp prefers it) and
+ * optionally {@code tokenizer_config.json}) into a GGUF file laid out as llama.cpp's {@code convert_hf_to_gguf.py}
  * lays it out: llama.cpp tensor names, types as {@link ConvertedTensorTypes} picks them, query/key rows reordered for the llama architecture's rope
  * (see {@link RopeRowOrder}), vectors kept F32, hyperparameters and tokenizer as metadata.
  */
@@ -67,8 +68,12 @@ public final class HfToGgufConverter {
         int headSize = require(configFile, "head_dim", cfg.headSize().orElse(-1));
         int ff = require(configFile, "intermediate_size", cfg.feedForwardWidth().orElse(-1));
         Path tokenizerJson = folder.resolve("tokenizer.json");
-        if (!Files.isRegularFile(tokenizerJson)) {
-            throw new FormatException(tokenizerJson, -1, "tokenizer.json", "missing: the tokenizer is converted from tokenizer.json");
+        // like llama.cpp, Llama-style models take SentencePiece's own file (exact scores) when there is one
+        Path spModel = folder.resolve("tokenizer.model");
+        boolean useSpModel = arch.equals("llama") && Files.isRegularFile(spModel);
+        if (!useSpModel && !Files.isRegularFile(tokenizerJson)) {
+            throw new FormatException(tokenizerJson, -1, "tokenizer.json", "missing: the tokenizer is converted from "
+                    + "tokenizer.json (or tokenizer.model for llama and mistral)");
         }
         try (SafetensorsModel st = SafetensorsModel.open(folder)) {
             List<Item> items = new ArrayList<>();
@@ -109,11 +114,12 @@ public final class HfToGgufConverter {
                     default -> LlamaFileType.ALL_F32;
                 };
             }
-            Map<String, GgufValue> tokenizer = TokenizerJsonToGguf.convert(tokenizerJson,
-                    folder.resolve("tokenizer_config.json"), vocab);
+            Map<String, GgufValue> tokenizer = useSpModel
+                    ? TokenizerJsonToGguf.fromSentencePiece(spModel, folder.resolve("tokenizer_config.json"), vocab)
+                    : TokenizerJsonToGguf.convert(tokenizerJson, folder.resolve("tokenizer_config.json"), vocab);
             int tokens = RandomModelWriter.vocabSize(tokenizer);
             if (tokens != vocab) {
-                throw new FormatException(tokenizerJson, -1, "model.vocab", tokens + " token ids but the embedding has "
+                throw new FormatException(useSpModel ? spModel : tokenizerJson, -1, "vocabulary", tokens + " token ids but the embedding has "
                         + vocab + " rows");
             }
             GgufWriter w = new GgufWriter();

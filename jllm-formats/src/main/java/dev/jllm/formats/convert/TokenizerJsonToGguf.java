@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jllm.formats.FormatException;
 import dev.jllm.formats.gguf.GgufValue;
 import dev.jllm.formats.gguf.GgufValueType;
+import dev.jllm.formats.tokenizer.sentencepiece.SentencePieceModelFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,6 +109,54 @@ final class TokenizerJsonToGguf {
             m.put("tokenizer.ggml.merges", GgufValue.array(GgufValueType.STRING, merges(model.path("merges"), tokenizerJson)));
         }
         specialIds(m, root, cfg, tokens, unk);
+        chatTemplates(m, cfg);
+        return m;
+    }
+
+    /**
+     * The {@code tokenizer.*} metadata of a SentencePiece BPE {@code tokenizer.model}, with its exact scores and
+     * piece types (llama.cpp's first choice for Llama models); flags and chat template come from {@code config}.
+     */
+    static Map<String, GgufValue> fromSentencePiece(Path modelFile, Path config, int minSize) throws IOException {
+        SentencePieceModelFile sp = SentencePieceModelFile.read(modelFile);
+        if (sp.modelType() != 2) {
+            throw new FormatException(modelFile, -1, "trainer_spec.model_type", "only BPE SentencePiece models (2) convert "
+                    + "to a llama vocabulary, not " + sp.modelType());
+        }
+        JsonNode cfg = config != null && Files.isRegularFile(config) ? read(config) : null;
+        int size = Math.max(minSize, sp.pieces().length);
+        List<String> tokens = new ArrayList<>(size);
+        List<Float> scores = new ArrayList<>(size);
+        List<Integer> types = new ArrayList<>(size);
+        for (int id = 0; id < size; id++) {
+            boolean real = id < sp.pieces().length;
+            tokens.add(real ? sp.pieces()[id] : "[PAD" + id + "]");
+            scores.add(real ? sp.scores()[id] : 0f);
+            types.add(real ? sp.types()[id].ordinal() + 1 : TokenTypes.UNUSED);
+        }
+        Map<String, GgufValue> m = new LinkedHashMap<>();
+        m.put("tokenizer.ggml.model", GgufValue.string("llama"));
+        m.put("tokenizer.ggml.pre", GgufValue.string("default"));
+        m.put("tokenizer.ggml.tokens", GgufValue.array(GgufValueType.STRING, tokens));
+        m.put("tokenizer.ggml.scores", GgufValue.array(GgufValueType.FLOAT32, scores));
+        m.put("tokenizer.ggml.token_type", GgufValue.array(GgufValueType.INT32, types));
+        String[][] ids = {{"bos", "" + sp.bosId()}, {"eos", "" + sp.eosId()}, {"unknown", "" + sp.unkId()}, {"padding", "" + sp.padId()}};
+        for (String[] k : ids) {
+            int id = Integer.parseInt(k[1]);
+            if (id >= 0 && id < size) {
+                m.put("tokenizer.ggml." + k[0] + "_token_id", GgufValue.uint32(id));
+            }
+        }
+        for (String flag : new String[] {"add_bos_token", "add_eos_token"}) {
+            if (cfg != null && cfg.path(flag).isBoolean()) {
+                m.put("tokenizer.ggml." + flag, GgufValue.bool(cfg.path(flag).asBoolean()));
+            }
+        }
+        chatTemplates(m, cfg);
+        return m;
+    }
+
+    private static void chatTemplates(Map<String, GgufValue> m, JsonNode cfg) {
         if (cfg != null) {
             JsonNode tpl = cfg.path("chat_template");
             if (tpl.isTextual()) {
@@ -120,7 +169,6 @@ final class TokenizerJsonToGguf {
                 }
             }
         }
-        return m;
     }
 
     private static void specialIds(Map<String, GgufValue> m, JsonNode root, JsonNode cfg, List<String> tokens, String unk) {

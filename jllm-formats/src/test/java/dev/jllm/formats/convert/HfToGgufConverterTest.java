@@ -22,6 +22,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -249,6 +250,31 @@ class HfToGgufConverterTest {
         GgufToHfConverter.convert(out, hf);
         Tokenizer back = TokenizerLoader.load(hf.resolve("tokenizer.json"));
         assertArrayEquals(fromJson.encode("1234567 apples", false), back.encode("1234567 apples", false));
+    }
+
+    @Test
+    void sentencePieceModelFileIsPreferredForLlama() throws IOException {
+        Path model = SharedFixtures.resolve("tokenizers/sentencepiece/tokenizer.model");
+        var sp = dev.jllm.formats.tokenizer.sentencepiece.SentencePieceModelFile.read(model);
+        Path f = folder("llama", "", tensors(sp.pieces().length, false, false), false);
+        Files.copy(model, f.resolve("tokenizer.model"));
+        Files.delete(f.resolve("tokenizer.json"));
+        Files.writeString(f.resolve("tokenizer_config.json"), "{\"add_bos_token\": true}");
+        Path out = dir.resolve("sp.gguf");
+        HfToGgufConverter.convert(f, out, null);
+        try (GgufFile g = GgufFile.open(out)) {
+            assertEquals("llama", g.getString("tokenizer.ggml.model"));
+            List<?> scores = g.getList("tokenizer.ggml.scores");
+            for (int i = 0; i < sp.scores().length; i += 97) {
+                assertEquals(sp.scores()[i], ((Number) scores.get(i)).floatValue(), "score " + i);
+            }
+            assertEquals(sp.bosId(), g.getLong("tokenizer.ggml.bos_token_id"));
+        }
+        Tokenizer expected = sp.toTokenizer(model);
+        Tokenizer fromGguf = GgufTokenizerMetadata.fromGguf(out);
+        for (String s : new String[] {"Hello world", " leading space and  two", "naïve café 日本語 🙂"}) {
+            assertArrayEquals(expected.encode(s, false), fromGguf.encode(s, false), s);
+        }
     }
 
     @Test
