@@ -117,6 +117,13 @@ public final class HfToGgufConverter {
             Map<String, GgufValue> tokenizer = useSpModel
                     ? TokenizerJsonToGguf.fromSentencePiece(spModel, folder.resolve("tokenizer_config.json"), vocab)
                     : TokenizerJsonToGguf.convert(tokenizerJson, folder.resolve("tokenizer_config.json"), vocab);
+            // ids the tokenizer files leave out come from config.json, as llama.cpp's SpecialVocab takes them
+            if (!tokenizer.containsKey("tokenizer.ggml.bos_token_id") && cfg.bosTokenIds() != null && !cfg.bosTokenIds().isEmpty()) {
+                tokenizer.put("tokenizer.ggml.bos_token_id", GgufValue.uint32(cfg.bosTokenIds().getFirst()));
+            }
+            if (!tokenizer.containsKey("tokenizer.ggml.eos_token_id") && cfg.eosTokenIds() != null && !cfg.eosTokenIds().isEmpty()) {
+                tokenizer.put("tokenizer.ggml.eos_token_id", GgufValue.uint32(cfg.eosTokenIds().getFirst()));
+            }
             int tokens = RandomModelWriter.vocabSize(tokenizer);
             if (tokens != vocab) {
                 throw new FormatException(useSpModel ? spModel : tokenizerJson, -1, "vocabulary", tokens + " token ids but the embedding has "
@@ -125,6 +132,7 @@ public final class HfToGgufConverter {
             GgufWriter w = new GgufWriter();
             w.putString("general.architecture", arch);
             String name = cfg.raw().path("_name_or_path").asText("");
+            name = name.substring(name.lastIndexOf('/') + 1);
             w.putString("general.name", name.isEmpty() ? folder.toAbsolutePath().getFileName().toString() : name);
             w.putUint32("general.alignment", GgufFile.DEFAULT_ALIGNMENT);
             w.putUint32("general.file_type", fileType.id());

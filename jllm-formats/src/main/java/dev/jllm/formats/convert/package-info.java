@@ -3,7 +3,9 @@
  * mistral, qwen2, qwen3) to GGUF ({@link dev.jllm.formats.convert.HfToGgufConverter}), the inverse
  * ({@link dev.jllm.formats.convert.GgufToHfConverter}), and a llama2.c checkpoint to GGUF
  * ({@link dev.jllm.formats.convert.Llama2cToGgufConverter}). Tensor names, the query/key row order of
- * GGUF's llama rope, hyperparameter keys and the tokenizer follow llama.cpp's {@code convert_hf_to_gguf.py}.
+ * GGUF's llama rope, hyperparameter keys and the tokenizer follow llama.cpp's {@code convert_hf_to_gguf.py};
+ * the tokenizer comes from {@code tokenizer.json}, or for llama and mistral from SentencePiece's
+ * {@code tokenizer.model} when the folder has one.
  *
  * <p>What a GGUF → Hugging Face → GGUF round trip keeps: every tensor byte for byte (F32, F16, BF16), the
  * architecture, name, alignment, file type and hyperparameter keys, and {@code tokenizer.ggml.*} model, pre,
