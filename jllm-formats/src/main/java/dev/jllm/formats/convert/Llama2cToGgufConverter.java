@@ -28,8 +28,9 @@ import java.util.Map;
  * {@code convert-llama2c-to-ggml} does. The weights are copied in their stored row order: llama2.c rotates
  * adjacent pairs in RoPE, which is GGUF llama's convention already, so unlike a Hugging Face checkpoint no
  * query/key row reordering is needed. The tokenizer comes from a llama2.c {@code tokenizer.bin} when one is
- * given (spaces become {@code ▁}, {@code "\n<s>\n"} and {@code "\n</s>\n"} become {@code <s>} and {@code </s>}),
- * otherwise from {@link PlaceholderVocabulary}.
+ * given (spaces become {@code ▁}; ids 0, 1 and 2 are {@code <unk>}, {@code <s>} and {@code </s>}, as in llama.cpp's
+ * converter), otherwise from {@link PlaceholderVocabulary}. A shared classifier is left out ({@code output.weight}
+ * absent means tied embeddings in GGUF) rather than copied as llama.cpp's converter does.
  */
 public final class Llama2cToGgufConverter {
     /** RMSNorm epsilon of llama2.c's {@code run.c}. */
@@ -117,20 +118,22 @@ public final class Llama2cToGgufConverter {
             b.get(bytes);
             String t = new String(bytes, StandardCharsets.UTF_8);
             int id = tokens.size();
-            int type = TokenTypes.NORMAL;
-            if (t.equals("\n<s>\n") || t.equals("\n</s>\n")) {
-                t = t.strip();
+            // as llama.cpp's converter: ids 0, 1, 2 are <unk>, <s>, </s> whatever their text, empty pieces are control
+            int type;
+            if (id < 3) {
+                t = new String[] {"<unk>", "<s>", "</s>"}[id];
+                type = id == 0 ? TokenTypes.UNKNOWN : TokenTypes.CONTROL;
+            } else if (t.isEmpty()) {
                 type = TokenTypes.CONTROL;
-            } else if (t.equals("<unk>")) {
-                type = TokenTypes.UNKNOWN;
             } else if (t.matches("<0x[0-9A-Fa-f]{2}>")) {
                 type = TokenTypes.BYTE;
             } else {
+                type = TokenTypes.NORMAL;
                 t = t.replace(' ', '\u2581');
             }
             tokens.add(t);
             scores.add(score);
-            types.add(id < 3 && type == TokenTypes.NORMAL ? TokenTypes.CONTROL : type);
+            types.add(type);
         }
         if (tokens.size() != vocab) {
             throw new FormatException(file, b.position(), "tokens", "holds " + tokens.size() + " tokens but the model's vocabulary is "
