@@ -87,9 +87,7 @@ final class Q3KVectorKernel extends VectorKernel {
             IntVector h1 = ((IntVector) ByteVector.fromMemorySegment(B, row, at + 16, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHL, 2);
             // Each 32-byte half of qs holds four planes of 2-bit codes (128 weights); with the
-            // hmask bit a weight's 3-bit index picks entry (i − 4)·d·sc of a per-group table. One
-            // bitwise blend takes bits 0..1 from the plane and the rest from the shifted hmask: the
-            // table's period of 8 and the index wrap to 16 ignore the bits above bit 2.
+            // hmask bit a weight's 3-bit index picks entry (i − 4)·d·sc of a per-group table.
             // The planes are written out: C2 compiles a plane loop with more overhead.
             for (int n = 0; n < 2; n++) {
                 int g = 8 * n;
@@ -101,31 +99,31 @@ final class Q3KVectorKernel extends VectorKernel {
                 IntVector m0 = h0.lanewise(VectorOperators.LSHR, 4 * n);
                 IntVector m1 = h1.lanewise(VectorOperators.LSHR, 4 * n);
                 // plane 0: groups g (bytes 0..15) and g + 1 (bytes 16..31)
-                acc0 = m0.lanewise(VectorOperators.BITWISE_BLEND, v0, 3)
+                acc0 = v0.and(3).or(m0.and(4))
                         .selectFrom(THREE_BIT_CODES.mul(scale[g]).reinterpretAsInts()).reinterpretAsFloats()
                         .fma(FloatVector.fromArray(F, x, xn), acc0);
-                acc1 = m1.lanewise(VectorOperators.BITWISE_BLEND, v1, 3)
+                acc1 = v1.and(3).or(m1.and(4))
                         .selectFrom(THREE_BIT_CODES.mul(scale[g + 1]).reinterpretAsInts()).reinterpretAsFloats()
                         .fma(FloatVector.fromArray(F, x, xn + 16), acc1);
                 // plane 1: bits 2..3, hmask bit 4n + 1
-                acc2 = m0.lanewise(VectorOperators.LSHR, 1).lanewise(VectorOperators.BITWISE_BLEND, v0.lanewise(VectorOperators.LSHR, 2), 3)
+                acc2 = v0.lanewise(VectorOperators.LSHR, 2).and(3).or(m0.lanewise(VectorOperators.LSHR, 1).and(4))
                         .selectFrom(THREE_BIT_CODES.mul(scale[g + 2]).reinterpretAsInts()).reinterpretAsFloats()
                         .fma(FloatVector.fromArray(F, x, xn + 32), acc2);
-                acc3 = m1.lanewise(VectorOperators.LSHR, 1).lanewise(VectorOperators.BITWISE_BLEND, v1.lanewise(VectorOperators.LSHR, 2), 3)
+                acc3 = v1.lanewise(VectorOperators.LSHR, 2).and(3).or(m1.lanewise(VectorOperators.LSHR, 1).and(4))
                         .selectFrom(THREE_BIT_CODES.mul(scale[g + 3]).reinterpretAsInts()).reinterpretAsFloats()
                         .fma(FloatVector.fromArray(F, x, xn + 48), acc3);
                 // plane 2: bits 4..5, hmask bit 4n + 2
-                acc0 = m0.lanewise(VectorOperators.LSHR, 2).lanewise(VectorOperators.BITWISE_BLEND, v0.lanewise(VectorOperators.LSHR, 4), 3)
+                acc0 = v0.lanewise(VectorOperators.LSHR, 4).and(3).or(m0.lanewise(VectorOperators.LSHR, 2).and(4))
                         .selectFrom(THREE_BIT_CODES.mul(scale[g + 4]).reinterpretAsInts()).reinterpretAsFloats()
                         .fma(FloatVector.fromArray(F, x, xn + 64), acc0);
-                acc1 = m1.lanewise(VectorOperators.LSHR, 2).lanewise(VectorOperators.BITWISE_BLEND, v1.lanewise(VectorOperators.LSHR, 4), 3)
+                acc1 = v1.lanewise(VectorOperators.LSHR, 4).and(3).or(m1.lanewise(VectorOperators.LSHR, 2).and(4))
                         .selectFrom(THREE_BIT_CODES.mul(scale[g + 5]).reinterpretAsInts()).reinterpretAsFloats()
                         .fma(FloatVector.fromArray(F, x, xn + 80), acc1);
                 // plane 3: bits 6..7, hmask bit 4n + 3
-                acc2 = m0.lanewise(VectorOperators.LSHR, 3).lanewise(VectorOperators.BITWISE_BLEND, v0.lanewise(VectorOperators.LSHR, 6), 3)
+                acc2 = v0.lanewise(VectorOperators.LSHR, 6).or(m0.lanewise(VectorOperators.LSHR, 3).and(4))
                         .selectFrom(THREE_BIT_CODES.mul(scale[g + 6]).reinterpretAsInts()).reinterpretAsFloats()
                         .fma(FloatVector.fromArray(F, x, xn + 96), acc2);
-                acc3 = m1.lanewise(VectorOperators.LSHR, 3).lanewise(VectorOperators.BITWISE_BLEND, v1.lanewise(VectorOperators.LSHR, 6), 3)
+                acc3 = v1.lanewise(VectorOperators.LSHR, 6).or(m1.lanewise(VectorOperators.LSHR, 3).and(4))
                         .selectFrom(THREE_BIT_CODES.mul(scale[g + 7]).reinterpretAsInts()).reinterpretAsFloats()
                         .fma(FloatVector.fromArray(F, x, xn + 112), acc3);
             }
