@@ -46,9 +46,9 @@ final class Q4KVectorKernel extends VectorKernel {
                     IntVector v = (IntVector) ByteVector.fromMemorySegment(B, src, at + 16 + 32 * c + o, LE)
                             .convertShape(VectorOperators.B2I, I, 0);
                     // multiply then subtract, as GGML does, so values match the reference exactly
-                    ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).mul(d1).sub(m1)
+                    ((FloatVector) v.and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d1).sub(m1)
                             .intoArray(dst, y + 64 * c + o);
-                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0))
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convertShape(VectorOperators.I2F, F, 0))
                             .mul(d2).sub(m2).intoArray(dst, y + 64 * c + 32 + o);
                 }
             }
@@ -94,10 +94,10 @@ final class Q4KVectorKernel extends VectorKernel {
                 IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 16 + o, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 FloatVector lo = LANES == 16 ? v.selectFrom(t1.reinterpretAsInts()).reinterpretAsFloats()
-                        : ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(scaleMin[0], scaleMin[8]);
+                        : ((FloatVector) v.and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(scaleMin[0], scaleMin[8]);
                 FloatVector hi = LANES == 16
                         ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(t2.reinterpretAsInts()).reinterpretAsFloats()
-                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
                                 .fma(scaleMin[1], scaleMin[9]);
                 FloatVector s0 = lo.fma(FloatVector.fromArray(F, x, xb + o), acc0);
                 FloatVector s1 = hi.fma(FloatVector.fromArray(F, x, xb + 32 + o), acc1);
@@ -113,10 +113,10 @@ final class Q4KVectorKernel extends VectorKernel {
                 IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 48 + o, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 FloatVector lo = LANES == 16 ? v.selectFrom(t1.reinterpretAsInts()).reinterpretAsFloats()
-                        : ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(scaleMin[2], scaleMin[10]);
+                        : ((FloatVector) v.and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(scaleMin[2], scaleMin[10]);
                 FloatVector hi = LANES == 16
                         ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(t2.reinterpretAsInts()).reinterpretAsFloats()
-                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
                                 .fma(scaleMin[3], scaleMin[11]);
                 FloatVector s0 = lo.fma(FloatVector.fromArray(F, x, xb + 64 + o), acc0);
                 FloatVector s1 = hi.fma(FloatVector.fromArray(F, x, xb + 96 + o), acc1);
@@ -132,10 +132,10 @@ final class Q4KVectorKernel extends VectorKernel {
                 IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 80 + o, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 FloatVector lo = LANES == 16 ? v.selectFrom(t1.reinterpretAsInts()).reinterpretAsFloats()
-                        : ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(scaleMin[4], scaleMin[12]);
+                        : ((FloatVector) v.and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(scaleMin[4], scaleMin[12]);
                 FloatVector hi = LANES == 16
                         ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(t2.reinterpretAsInts()).reinterpretAsFloats()
-                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
                                 .fma(scaleMin[5], scaleMin[13]);
                 FloatVector s0 = lo.fma(FloatVector.fromArray(F, x, xb + 128 + o), acc0);
                 FloatVector s1 = hi.fma(FloatVector.fromArray(F, x, xb + 160 + o), acc1);
@@ -151,10 +151,10 @@ final class Q4KVectorKernel extends VectorKernel {
                 IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 112 + o, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 FloatVector lo = LANES == 16 ? v.selectFrom(t1.reinterpretAsInts()).reinterpretAsFloats()
-                        : ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(scaleMin[6], scaleMin[14]);
+                        : ((FloatVector) v.and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(scaleMin[6], scaleMin[14]);
                 FloatVector hi = LANES == 16
                         ? v.lanewise(VectorOperators.LSHR, 4).selectFrom(t2.reinterpretAsInts()).reinterpretAsFloats()
-                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                        : ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
                                 .fma(scaleMin[7], scaleMin[15]);
                 FloatVector s0 = lo.fma(FloatVector.fromArray(F, x, xb + 192 + o), acc0);
                 FloatVector s1 = hi.fma(FloatVector.fromArray(F, x, xb + 224 + o), acc1);

@@ -46,8 +46,8 @@ final class Q5KVectorKernel extends VectorKernel {
                     IntVector lo = v.and(0xF).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10));
                     IntVector hi = v.lanewise(VectorOperators.LSHR, 4).and(0xF)
                             .or(h.lanewise(VectorOperators.LSHL, 3).and(0x10));
-                    ((FloatVector) lo.convert(VectorOperators.I2F, 0)).mul(d1).sub(m1).intoArray(dst, y + 64 * c + o);
-                    ((FloatVector) hi.convert(VectorOperators.I2F, 0)).mul(d2).sub(m2)
+                    ((FloatVector) lo.convertShape(VectorOperators.I2F, F, 0)).mul(d1).sub(m1).intoArray(dst, y + 64 * c + o);
+                    ((FloatVector) hi.convertShape(VectorOperators.I2F, F, 0)).mul(d2).sub(m2)
                             .intoArray(dst, y + 64 * c + 32 + o);
                 }
             }
@@ -65,10 +65,6 @@ final class Q5KVectorKernel extends VectorKernel {
         FloatVector acc1 = FloatVector.zero(F);
         FloatVector acc2 = FloatVector.zero(F);
         FloatVector acc3 = FloatVector.zero(F);
-        float d1;
-        float m1;
-        float d2;
-        float m2;
         for (int b = 0; b < count / QK_K; b++) {
             long at = (long) b * BYTES;
             int xb = xOffset + b * QK_K;
@@ -83,91 +79,49 @@ final class Q5KVectorKernel extends VectorKernel {
                 storeMins(packed, negMin, scaleMin);
             }
             // Each weight is q·(d·sc) − dmin·m with one FMA, times x with another; the fifth bit
-            // comes from qh, shifted to bit 4 by a per-chunk constant. The chunks are written
-            // out: C2 compiles a chunk loop with far more overhead.
-            // chunk 0: sub-blocks 0 (low nibbles, qh bit 0) and 1 (high nibbles, qh bit 1)
-            d1 = scaleMin[0];
-            m1 = scaleMin[8];
-            d2 = scaleMin[1];
-            m2 = scaleMin[9];
+            // comes from qh, shifted to bit 4 by a per-chunk constant. The loop runs over the
+            // parts of a chunk so that each qh vector is loaded and widened once for all four
+            // chunks, which are written out inside it. Few widenings keep the method under C2's
+            // inlining node budget even when the Vector API's shared profiles are polluted by
+            // other kernels (over it, C2 boxes the vectors of whole chunks: 2-5x slower).
             for (int o = 0; o < 32; o += LANES) {
+                IntVector h = (IntVector) ByteVector.fromMemorySegment(B, row, at + 16 + o, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                // chunk 0: sub-blocks 0 (low nibbles, qh bit 0) and 1 (high nibbles, qh bit 1)
                 IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 48 + o, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                IntVector h = (IntVector) ByteVector.fromMemorySegment(B, row, at + 16 + o, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 FloatVector lo = (FloatVector) v.and(0xF).or(h.lanewise(VectorOperators.LSHL, 4).and(0x10))
-                        .convert(VectorOperators.I2F, 0);
-                FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and(0x10))
-                        .convert(VectorOperators.I2F, 0);
-                FloatVector s0 = lo.fma(d1, m1).fma(FloatVector.fromArray(F, x, xb + 0 + o), acc0);
-                FloatVector s1 = hi.fma(d2, m2).fma(FloatVector.fromArray(F, x, xb + 32 + o), acc1);
-                acc0 = acc2;
-                acc1 = acc3;
-                acc2 = s0;
-                acc3 = s1;
-            }
-            // chunk 1: sub-blocks 2 (low nibbles, qh bit 2) and 3 (high nibbles, qh bit 3)
-            d1 = scaleMin[2];
-            m1 = scaleMin[10];
-            d2 = scaleMin[3];
-            m2 = scaleMin[11];
-            for (int o = 0; o < 32; o += LANES) {
-                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 80 + o, LE)
+                        .convertShape(VectorOperators.I2F, F, 0);
+                FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4)
+                        .or(h.lanewise(VectorOperators.LSHL, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0);
+                acc0 = lo.fma(scaleMin[0], scaleMin[8]).fma(FloatVector.fromArray(F, x, xb + o), acc0);
+                acc1 = hi.fma(scaleMin[1], scaleMin[9]).fma(FloatVector.fromArray(F, x, xb + 32 + o), acc1);
+                // chunk 1: sub-blocks 2 (low nibbles, qh bit 2) and 3 (high nibbles, qh bit 3)
+                v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 80 + o, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                IntVector h = (IntVector) ByteVector.fromMemorySegment(B, row, at + 16 + o, LE)
+                lo = (FloatVector) v.and(0xF).or(h.lanewise(VectorOperators.LSHL, 2).and(0x10))
+                        .convertShape(VectorOperators.I2F, F, 0);
+                hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4)
+                        .or(h.lanewise(VectorOperators.LSHL, 1).and(0x10)).convertShape(VectorOperators.I2F, F, 0);
+                acc2 = lo.fma(scaleMin[2], scaleMin[10]).fma(FloatVector.fromArray(F, x, xb + 64 + o), acc2);
+                acc3 = hi.fma(scaleMin[3], scaleMin[11]).fma(FloatVector.fromArray(F, x, xb + 96 + o), acc3);
+                // chunk 2: sub-blocks 4 (low nibbles, qh bit 4) and 5 (high nibbles, qh bit 5)
+                v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 112 + o, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                FloatVector lo = (FloatVector) v.and(0xF).or(h.lanewise(VectorOperators.LSHL, 2).and(0x10))
-                        .convert(VectorOperators.I2F, 0);
-                FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 1).and(0x10))
-                        .convert(VectorOperators.I2F, 0);
-                FloatVector s0 = lo.fma(d1, m1).fma(FloatVector.fromArray(F, x, xb + 64 + o), acc0);
-                FloatVector s1 = hi.fma(d2, m2).fma(FloatVector.fromArray(F, x, xb + 96 + o), acc1);
-                acc0 = acc2;
-                acc1 = acc3;
-                acc2 = s0;
-                acc3 = s1;
-            }
-            // chunk 2: sub-blocks 4 (low nibbles, qh bit 4) and 5 (high nibbles, qh bit 5)
-            d1 = scaleMin[4];
-            m1 = scaleMin[12];
-            d2 = scaleMin[5];
-            m2 = scaleMin[13];
-            for (int o = 0; o < 32; o += LANES) {
-                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 112 + o, LE)
+                lo = (FloatVector) v.and(0xF).or(h.and(0x10)).convertShape(VectorOperators.I2F, F, 0);
+                hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4)
+                        .or(h.lanewise(VectorOperators.LSHR, 1).and(0x10)).convertShape(VectorOperators.I2F, F, 0);
+                acc0 = lo.fma(scaleMin[4], scaleMin[12]).fma(FloatVector.fromArray(F, x, xb + 128 + o), acc0);
+                acc1 = hi.fma(scaleMin[5], scaleMin[13]).fma(FloatVector.fromArray(F, x, xb + 160 + o), acc1);
+                // chunk 3: sub-blocks 6 (low nibbles, qh bit 6) and 7 (high nibbles, qh bit 7)
+                v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 144 + o, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                IntVector h = (IntVector) ByteVector.fromMemorySegment(B, row, at + 16 + o, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                FloatVector lo = (FloatVector) v.and(0xF).or(h.and(0x10))
-                        .convert(VectorOperators.I2F, 0);
-                FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 1).and(0x10))
-                        .convert(VectorOperators.I2F, 0);
-                FloatVector s0 = lo.fma(d1, m1).fma(FloatVector.fromArray(F, x, xb + 128 + o), acc0);
-                FloatVector s1 = hi.fma(d2, m2).fma(FloatVector.fromArray(F, x, xb + 160 + o), acc1);
-                acc0 = acc2;
-                acc1 = acc3;
-                acc2 = s0;
-                acc3 = s1;
-            }
-            // chunk 3: sub-blocks 6 (low nibbles, qh bit 6) and 7 (high nibbles, qh bit 7)
-            d1 = scaleMin[6];
-            m1 = scaleMin[14];
-            d2 = scaleMin[7];
-            m2 = scaleMin[15];
-            for (int o = 0; o < 32; o += LANES) {
-                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, row, at + 144 + o, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                IntVector h = (IntVector) ByteVector.fromMemorySegment(B, row, at + 16 + o, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                FloatVector lo = (FloatVector) v.and(0xF).or(h.lanewise(VectorOperators.LSHR, 2).and(0x10))
-                        .convert(VectorOperators.I2F, 0);
-                FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 3).and(0x10))
-                        .convert(VectorOperators.I2F, 0);
-                FloatVector s0 = lo.fma(d1, m1).fma(FloatVector.fromArray(F, x, xb + 192 + o), acc0);
-                FloatVector s1 = hi.fma(d2, m2).fma(FloatVector.fromArray(F, x, xb + 224 + o), acc1);
-                acc0 = acc2;
-                acc1 = acc3;
-                acc2 = s0;
-                acc3 = s1;
+                lo = (FloatVector) v.and(0xF).or(h.lanewise(VectorOperators.LSHR, 2).and(0x10))
+                        .convertShape(VectorOperators.I2F, F, 0);
+                hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4)
+                        .or(h.lanewise(VectorOperators.LSHR, 3).and(0x10)).convertShape(VectorOperators.I2F, F, 0);
+                acc2 = lo.fma(scaleMin[6], scaleMin[14]).fma(FloatVector.fromArray(F, x, xb + 192 + o), acc2);
+                acc3 = hi.fma(scaleMin[7], scaleMin[15]).fma(FloatVector.fromArray(F, x, xb + 224 + o), acc3);
             }
         }
         return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);

@@ -31,6 +31,12 @@ import jdk.incubator.vector.VectorSpecies;
  * C2's inlining node budget (NodeCountInliningCutoff), after which every vector it takes or
  * returns is boxed. Byte shifts go through int lanes because x86 has no byte shift; the bits
  * that move across byte boundaries are always masked off afterwards.
+ *
+ * <p>Conversions name their target species ({@code convertShape(I2F, F, 0)}), never
+ * {@code convert(I2F, 0)}: {@code convert} derives the species inside the API through calls
+ * whose type profiles every kernel in the JVM shares. Once other types have run, C2 no longer
+ * folds that species, misses the conversion intrinsic and boxes (Q5_K ran 2.3x slower after the
+ * other types than alone).
  */
 abstract class VectorKernel extends KQuantKernel {
     static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
