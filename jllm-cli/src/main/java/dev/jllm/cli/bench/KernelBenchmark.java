@@ -114,6 +114,10 @@ public final class KernelBenchmark {
         return new Bandwidth(pool.threads(), buffer.byteSize() / (double) readNanos, 3.0 * third / triadNanos);
     }
 
+    /** Untimed GEMVs before the first measurement of each type and shape (at most 4 × --seconds). */
+    private static final double JIT_WARMUP_SECONDS = Double.parseDouble(
+            System.getProperty("jllm.bench.warmupSeconds", "1.0"));
+
     private static void measureGemv(DType type, int rows, int cols, Config config, Map<Integer, WorkerPool> pools,
                                     Map<Integer, Bandwidth> bandwidth, Consumer<Result> sink) {
         WeightKernel kernel = config.kernels().apply(type);
@@ -134,13 +138,16 @@ public final class KernelBenchmark {
                 x[i] = (float) rnd.nextGaussian();
             }
             float[] y = new float[rows];
+            // the large quantized dot kernels need about a second before C2's final code is in place
+            double warmup = Math.max(Math.min(JIT_WARMUP_SECONDS, config.seconds() * 4), config.seconds() / 3);
             for (var e : pools.entrySet()) {
                 WorkerPool pool = e.getValue();
                 int[] next = new int[1];
                 long nanos = MedianTimer.medianNanos(() -> {
                     MatVec.multiply(pool, kernel, ws[next[0]], x, 0, y, 0);
                     next[0] = (next[0] + 1) % copies;
-                }, config.seconds() / 3, config.seconds(), 5);
+                }, warmup, config.seconds(), 5);
+                warmup = config.seconds() / 3;
                 sink.accept(new Result(type, rows, cols, e.getKey(), bytes, nanos / 1e3, bytes / (double) nanos,
                         bandwidth.get(e.getKey())));
             }
