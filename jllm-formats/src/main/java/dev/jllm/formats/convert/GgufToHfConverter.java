@@ -1,5 +1,8 @@
 package dev.jllm.formats.convert;
 
+import static dev.jllm.formats.io.ChannelWrites.writeFully;
+import static dev.jllm.formats.io.ChannelWrites.writeSegment;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -32,7 +35,6 @@ import java.nio.file.Path;
 public final class GgufToHfConverter {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
-    private static final int CHUNK = 1 << 20;
 
     private GgufToHfConverter() {
     }
@@ -143,9 +145,7 @@ public final class GgufToHfConverter {
     private static void writeRows(Tensor t, RopeRowOrder order, WritableByteChannel out) throws IOException {
         MemorySegment data = t.data();
         if (order == null) {
-            for (long at = 0; at < data.byteSize(); at += CHUNK) {
-                writeFully(out, data.asSlice(at, Math.min(CHUNK, data.byteSize() - at)).asByteBuffer());
-            }
+            writeSegment(out, data);
             return;
         }
         long outer = t.dim(0);
@@ -167,12 +167,6 @@ public final class GgufToHfConverter {
             buf.clear();
             buf.asFloatBuffer().put(row);
             writeFully(out, buf);
-        }
-    }
-
-    private static void writeFully(WritableByteChannel out, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            out.write(b);
         }
     }
 

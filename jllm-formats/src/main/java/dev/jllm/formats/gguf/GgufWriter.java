@@ -1,5 +1,8 @@
 package dev.jllm.formats.gguf;
 
+import static dev.jllm.formats.io.ChannelWrites.writeFully;
+import static dev.jllm.formats.io.ChannelWrites.writeSegment;
+
 import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.formats.io.AtomicFile;
@@ -28,7 +31,6 @@ import java.util.Objects;
  * The data section and every tensor are aligned to {@code general.alignment} (32 by default).
  */
 public final class GgufWriter {
-    private static final int CHUNK = 1 << 20;
 
     /** Streams a tensor's bytes; it must write exactly the tensor's byte size. */
     @FunctionalInterface
@@ -261,26 +263,6 @@ public final class GgufWriter {
             writeFully(ch, ByteBuffer.allocate(n));
         }
         return pos + n;
-    }
-
-    private static void writeSegment(WritableByteChannel out, MemorySegment data) throws IOException {
-        // heap segments over arrays other than byte[] have no ByteBuffer view: copy those in chunks
-        byte[] chunk = data.isNative() ? null : new byte[(int) Math.min(CHUNK, data.byteSize())];
-        for (long off = 0; off < data.byteSize(); off += CHUNK) {
-            int n = (int) Math.min(CHUNK, data.byteSize() - off);
-            if (chunk == null) {
-                writeFully(out, data.asSlice(off, n).asByteBuffer());
-            } else {
-                MemorySegment.copy(data, java.lang.foreign.ValueLayout.JAVA_BYTE, off, chunk, 0, n);
-                writeFully(out, ByteBuffer.wrap(chunk, 0, n));
-            }
-        }
-    }
-
-    private static void writeFully(WritableByteChannel out, ByteBuffer buf) throws IOException {
-        while (buf.hasRemaining()) {
-            out.write(buf);
-        }
     }
 
     /** Checks that a value's Java type fits its GGUF type, so that writing cannot fail half way. */

@@ -1,5 +1,7 @@
 package dev.jllm.formats.quantize;
 
+import dev.jllm.formats.io.ChannelWrites;
+
 import dev.jllm.core.quant.WeightKernel;
 import dev.jllm.core.quant.WeightKernels;
 import dev.jllm.core.tensor.DType;
@@ -9,7 +11,6 @@ import dev.jllm.formats.gguf.GgufTensorInfo;
 import dev.jllm.formats.gguf.GgufWriter;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,7 +75,7 @@ public final class GgufQuantizer {
                 if (to == t.type()) {
                     w.addTensor(t.name(), to, t.shape(), out -> {
                         announce.run();
-                        copy(src, out);
+                        ChannelWrites.writeSegment(out, src);
                         if (listener != null) {
                             listener.advanced(t.elements(), t.elements());
                         }
@@ -104,15 +105,4 @@ public final class GgufQuantizer {
         }
     }
 
-    private static void copy(MemorySegment src, java.nio.channels.WritableByteChannel out) throws IOException {
-        byte[] chunk = new byte[(int) Math.min(1 << 20, Math.max(1, src.byteSize()))];
-        for (long off = 0; off < src.byteSize(); off += chunk.length) {
-            int n = (int) Math.min(chunk.length, src.byteSize() - off);
-            MemorySegment.copy(src, java.lang.foreign.ValueLayout.JAVA_BYTE, off, chunk, 0, n);
-            ByteBuffer buf = ByteBuffer.wrap(chunk, 0, n);
-            while (buf.hasRemaining()) {
-                out.write(buf);
-            }
-        }
-    }
 }

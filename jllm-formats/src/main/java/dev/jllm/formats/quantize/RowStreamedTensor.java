@@ -1,5 +1,7 @@
 package dev.jllm.formats.quantize;
 
+import dev.jllm.formats.io.ChannelWrites;
+
 import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.core.quant.Quantizer;
 import dev.jllm.core.quant.WeightKernels;
@@ -82,10 +84,7 @@ public final class RowStreamedTensor implements GgufWriter.TensorContent {
                     q.quantize(floats, i * rowLength, rowLength, dst, i * rowBytes);
                 }
             });
-            ByteBuffer buf = ByteBuffer.wrap(bytes, 0, (int) (n * rowBytes));
-            while (buf.hasRemaining()) {
-                out.write(buf);
-            }
+            ChannelWrites.writeFully(out, ByteBuffer.wrap(bytes, 0, (int) (n * rowBytes)));
             if (progress != null) {
                 progress.advanced((r + n) * rowLength, total);
             }

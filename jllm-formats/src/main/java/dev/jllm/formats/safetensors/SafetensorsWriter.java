@@ -1,12 +1,14 @@
 package dev.jllm.formats.safetensors;
 
+import static dev.jllm.formats.io.ChannelWrites.writeFully;
+import static dev.jllm.formats.io.ChannelWrites.writeSegment;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.formats.io.AtomicFile;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.WritableByteChannel;
@@ -27,7 +29,6 @@ import java.util.Set;
  * bytes in the order they were added.
  */
 public final class SafetensorsWriter {
-    private static final int CHUNK = 1 << 20;
 
     /** Streams a tensor's bytes; it must write exactly the tensor's byte size. */
     @FunctionalInterface
@@ -154,23 +155,4 @@ public final class SafetensorsWriter {
         return out;
     }
 
-    private static void writeSegment(WritableByteChannel out, MemorySegment data) throws IOException {
-        // heap segments over arrays other than byte[] have no ByteBuffer view: copy those in chunks
-        byte[] chunk = data.isNative() ? null : new byte[(int) Math.min(CHUNK, data.byteSize())];
-        for (long off = 0; off < data.byteSize(); off += CHUNK) {
-            int n = (int) Math.min(CHUNK, data.byteSize() - off);
-            if (chunk == null) {
-                writeFully(out, data.asSlice(off, n).asByteBuffer());
-            } else {
-                MemorySegment.copy(data, ValueLayout.JAVA_BYTE, off, chunk, 0, n);
-                writeFully(out, ByteBuffer.wrap(chunk, 0, n));
-            }
-        }
-    }
-
-    private static void writeFully(WritableByteChannel out, ByteBuffer buf) throws IOException {
-        while (buf.hasRemaining()) {
-            out.write(buf);
-        }
-    }
 }
