@@ -13,6 +13,7 @@ import dev.jllm.formats.gguf.GgufValueType;
 import dev.jllm.formats.safetensors.SafetensorsFile;
 import dev.jllm.formats.safetensors.SafetensorsModel;
 import dev.jllm.formats.safetensors.SafetensorsTensorInfo;
+import dev.jllm.formats.tokenizer.load.TokenizerLoader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -165,9 +166,8 @@ final class InspectCommand implements Callable<Integer> {
             JsonNode t = readJson(tokenizer);
             JsonNode model = t.path("model");
             tok.put("model", model.path("type").asText(null));
-            if (model.path("vocab").isObject() || model.path("vocab").isArray()) {
-                tok.put("vocab_size", model.path("vocab").size() + t.path("added_tokens").size());
-            }
+            // added tokens may repeat vocabulary entries: the loaded tokenizer counts the union
+            tok.put("vocab_size", TokenizerLoader.load(tokenizer).vocabSize());
         }
         Path tokConfig = file.resolve("tokenizer_config.json");
         if (Files.isRegularFile(tokConfig)) {

@@ -50,8 +50,8 @@ class InspectCommandTest {
 
     @Test
     void textReportOfAGgufFile() throws IOException {
-        MainTest.Result r = MainTest.run("inspect", gguf().toString());
-        assertEquals(0, r.code(), r.err());
+        CommandRun r = CommandRun.of("inspect", gguf().toString());
+        assertEquals(0, r.exit(), r.err());
         String out = r.out();
         assertTrue(out.contains("format:        GGUF v3"), out);
         assertTrue(out.contains("architecture:  llama"), out);
@@ -65,8 +65,8 @@ class InspectCommandTest {
 
     @Test
     void jsonReportOfAGgufFile() throws IOException {
-        MainTest.Result r = MainTest.run("inspect", "--json", gguf().toString());
-        assertEquals(0, r.code(), r.err());
+        CommandRun r = CommandRun.of("inspect", "--json", gguf().toString());
+        assertEquals(0, r.exit(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals("GGUF", j.path("format").asText());
         assertEquals(3, j.path("version").asInt());
@@ -90,18 +90,28 @@ class InspectCommandTest {
         Files.writeString(model.resolve("config.json"), """
                 {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 4,
                  "num_hidden_layers": 1, "vocab_size": 3}""");
-        MainTest.Result r = MainTest.run("inspect", "--json", model.resolve("model.safetensors").toString());
-        assertEquals(0, r.code(), r.err());
+        CommandRun r = CommandRun.of("inspect", "--json", model.resolve("model.safetensors").toString());
+        assertEquals(0, r.exit(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals("safetensors", j.path("format").asText());
         assertEquals("pt", j.path("metadata").path("format").asText());
         assertEquals("F32", j.path("tensors").get(0).path("type").asText());
         assertEquals(32.0, j.path("totals").path("bits_per_weight").asDouble());
-        r = MainTest.run("inspect", model.toString());
-        assertEquals(0, r.code(), r.err());
+        r = CommandRun.of("inspect", model.toString());
+        assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("architecture:  LlamaForCausalLM"), r.out());
         assertTrue(r.out().matches("(?s).*hidden_size\\s+4.*"), r.out());
         assertTrue(r.out().matches("(?s).*lm_head\\.weight\\s+F32\\s+\\[3, 4\\]\\s+48.*"), r.out());
+    }
+
+    @Test
+    void folderTokenizerVocabularyCountsAddedTokensOnce() throws IOException {
+        // GPT-2's tokenizer.json lists <|endoftext|> both in the vocabulary and as an added token
+        Path model = Files.createDirectory(dir.resolve("gpt2"));
+        Files.copy(SharedFixturePaths.resolve("tokenizers/hf/gpt2_tokenizer.json"), model.resolve("tokenizer.json"));
+        CommandRun r = CommandRun.of("inspect", "--json", model.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(50257, new ObjectMapper().readTree(r.out()).path("tokenizer").path("vocab_size").asInt(), r.out());
     }
 
     @Test
@@ -111,13 +121,13 @@ class InspectCommandTest {
         b[24] = (byte) 0xFF;
         b[29] = (byte) 0x7F;
         Files.write(f, b);
-        MainTest.Result r = MainTest.run("inspect", f.toString());
-        assertEquals(1, r.code());
+        CommandRun r = CommandRun.of("inspect", f.toString());
+        assertEquals(1, r.exit());
         assertTrue(r.err().startsWith("jllm: " + f + " at offset 24, metadata[0].key.length: "), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertFalse(r.err().contains("\tat "), r.err());
-        MainTest.Result missing = MainTest.run("inspect", dir.resolve("none.gguf").toString());
-        assertEquals(1, missing.code());
+        CommandRun missing = CommandRun.of("inspect", dir.resolve("none.gguf").toString());
+        assertEquals(1, missing.exit());
         assertTrue(missing.err().startsWith("jllm: no such file"), missing.err());
     }
 }
