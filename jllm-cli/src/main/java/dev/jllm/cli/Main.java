@@ -43,12 +43,11 @@ public final class Main implements Runnable {
 
     /** Runs the command line {@code args}, writing to {@code out} and {@code err}; returns the exit code. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            if (verbose) {
+            if (verboseRequested(parseResult)) {
                 ex.printStackTrace(err);
             } else {
                 err.println("jllm: " + UserErrors.describe(ex));
@@ -63,6 +62,16 @@ public final class Main implements Runnable {
             return 2;
         });
         return cli.execute(args);
+    }
+
+    // --verbose is inherited: it may have been given to the command or to any subcommand
+    private static boolean verboseRequested(CommandLine.ParseResult parseResult) {
+        for (CommandLine.ParseResult p = parseResult; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Prints the version and the SIMD width the Vector API chose on this machine. */

@@ -1,6 +1,5 @@
 package dev.jllm.cli;
 
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 
@@ -14,7 +13,7 @@ final class UserErrors {
         if (ex instanceof NoSuchFileException nf) {
             return "no such file: " + nf.getFile();
         }
-        if (ex instanceof FileNotFoundException || ex instanceof IOException
+        if (ex instanceof IOException
                 || ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
                 || ex instanceof UnsupportedOperationException) {
             String m = ex.getMessage();

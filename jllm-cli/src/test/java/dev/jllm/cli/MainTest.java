@@ -4,43 +4,49 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 class MainTest {
 
-    record Result(int code, String out, String err) {
-    }
 
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
+    private static CommandRun run(String... args) {
+        return CommandRun.of(args);
     }
 
     @Test
     void versionNamesTheSimdWidth() {
-        Result r = run("--version");
-        assertEquals(0, r.code());
+        CommandRun r = run("--version");
+        assertEquals(0, r.exit());
         assertTrue(r.out().startsWith("jllm "), r.out());
         assertTrue(r.out().matches("(?s).*SIMD: \\d+-bit vectors \\(\\d+ floats\\).*"), r.out());
     }
 
     @Test
     void helpListsTheCommands() {
-        Result r = run("--help");
-        assertEquals(0, r.code());
+        CommandRun r = run("--help");
+        assertEquals(0, r.exit());
         assertTrue(r.out().contains("bench-kernels"), r.out());
     }
 
     @Test
     void unknownOptionIsOneLineAndExitCodeTwo() {
-        Result r = run("--no-such-option");
-        assertEquals(2, r.code());
+        CommandRun r = run("--no-such-option");
+        assertEquals(2, r.exit());
         assertTrue(r.err().startsWith("jllm: Unknown option: '--no-such-option'"), r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+    }
+
+    @Test
+    void verboseAddsTheStackTraceOnlyWhenGivenAsAnOption() {
+        CommandRun plain = run("inspect", "/no/such/file.gguf");
+        assertEquals(1, plain.exit());
+        assertFalse(plain.err().contains("\tat "), plain.err());
+        CommandRun verbose = run("inspect", "--verbose", "/no/such/file.gguf");
+        assertEquals(1, verbose.exit());
+        assertTrue(verbose.err().contains("\tat "), verbose.err());
+        // after "--" it is text to tokenize, not an option
+        CommandRun text = run("detokenize", "-m", "/no/such/tokenizer.json", "--", "--verbose");
+        assertFalse(text.err().contains("\tat "), text.err());
     }
 
     @Test
