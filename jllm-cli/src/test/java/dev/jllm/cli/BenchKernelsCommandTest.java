@@ -4,35 +4,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jllm.core.quant.WeightKernels;
-import dev.jllm.core.tensor.DType;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class BenchKernelsCommandTest {
     private static final Pattern FIELD = Pattern.compile("\"([a-z_]+)\":(\"[^\"]*\"|-?[0-9.eE+-]+)");
 
-    private record Run(int code, String out, String err) {
-    }
 
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(code, out.toString(), err.toString());
+    private static CommandRun run(String... args) {
+        return CommandRun.of(args);
     }
 
     @Test
     void jsonLinesCarryTheDocumentedKeys() {
-        Assumptions.assumeTrue(WeightKernels.hasKernels(DType.F32), "F32 kernels are not in this build yet");
-        Run r = run("bench-kernels", "--json", "--types", "F32", "--sizes", "64x64,3x32", "--threads", "1,2",
+        CommandRun r = run("bench-kernels", "--json", "--types", "F32", "--sizes", "64x64,3x32", "--threads", "1,2",
                 "--seconds", "0.01", "--memory-mib", "4");
-        assertEquals(0, r.code(), r.err());
+        assertEquals(0, r.exit(), r.err());
         List<String> lines = r.out().lines().filter(l -> !l.isBlank()).toList();
         assertEquals(4, lines.size(), r.out());
         for (String line : lines) {
@@ -54,24 +43,23 @@ class BenchKernelsCommandTest {
 
     @Test
     void tableHasOneRowPerMeasurement() {
-        Assumptions.assumeTrue(WeightKernels.hasKernels(DType.F32), "F32 kernels are not in this build yet");
-        Run r = run("bench-kernels", "--types", "F32", "--sizes", "16x32", "--threads", "1",
+        CommandRun r = run("bench-kernels", "--types", "F32", "--sizes", "16x32", "--threads", "1",
                 "--seconds", "0.01", "--memory-mib", "1");
-        assertEquals(0, r.code(), r.err());
+        assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("% read"), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("F32") && l.contains("16x32")), r.out());
     }
 
     @Test
     void badArgumentsAreOneLineErrors() {
-        Run r = run("bench-kernels", "--sizes", "64by64", "--memory-mib", "1");
-        assertFalse(r.code() == 0);
+        CommandRun r = run("bench-kernels", "--sizes", "64by64", "--memory-mib", "1");
+        assertFalse(r.exit() == 0);
         assertTrue(r.err().contains("--sizes"), r.err());
         r = run("bench-kernels", "--threads", "0");
-        assertEquals(1, r.code());
+        assertEquals(1, r.exit());
         assertTrue(r.err().contains("--threads"), r.err());
         r = run("bench-kernels", "--types", "Q8_K");
-        assertEquals(1, r.code());
+        assertEquals(1, r.exit());
         assertTrue(r.err().contains("Q8_K"), r.err());
     }
 }

@@ -23,17 +23,17 @@ class ConvertCommandTest {
     void llama2cToGgufToHfAndBack() throws IOException {
         Path bin = SharedFixturePaths.resolve("models/stories260K.bin");
         Path gguf = dir.resolve("stories.gguf");
-        MainTest.Result r = MainTest.run("convert", bin.toString(), "-o", gguf.toString());
-        assertEquals(0, r.code(), r.err());
+        CommandRun r = CommandRun.of("convert", bin.toString(), "-o", gguf.toString());
+        assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("wrote " + gguf), r.out());
         Path hf = dir.resolve("hf");
-        r = MainTest.run("convert", gguf.toString(), "-o", hf.toString());
-        assertEquals(0, r.code(), r.err());
+        r = CommandRun.of("convert", gguf.toString(), "-o", hf.toString());
+        assertEquals(0, r.exit(), r.err());
         assertTrue(Files.isRegularFile(hf.resolve("model.safetensors")));
         assertTrue(Files.isRegularFile(hf.resolve("tokenizer.json")));
         Path back = dir.resolve("back.gguf");
-        r = MainTest.run("convert", hf.toString(), "-o", back.toString());
-        assertEquals(0, r.code(), r.err());
+        r = CommandRun.of("convert", hf.toString(), "-o", back.toString());
+        assertEquals(0, r.exit(), r.err());
         try (GgufFile a = GgufFile.open(gguf); GgufFile b = GgufFile.open(back)) {
             assertEquals(a.tensors().size(), b.tensors().size());
             for (GgufTensorInfo t : a.tensors()) {
@@ -43,8 +43,8 @@ class ConvertCommandTest {
             }
         }
         Path q8 = dir.resolve("q8.gguf");
-        r = MainTest.run("convert", hf.toString(), "-o", q8.toString(), "--type", "Q8_0");
-        assertEquals(0, r.code(), r.err());
+        r = CommandRun.of("convert", hf.toString(), "-o", q8.toString(), "--type", "Q8_0");
+        assertEquals(0, r.exit(), r.err());
         try (GgufFile g = GgufFile.open(q8)) {
             assertEquals(DType.Q8_0, g.findTensor("blk.0.attn_q.weight").orElseThrow().type());
         }
@@ -52,19 +52,19 @@ class ConvertCommandTest {
 
     @Test
     void errorsAreOneLine() throws IOException {
-        MainTest.Result r = MainTest.run("convert", dir.resolve("missing").toString(), "-o", dir.resolve("x.gguf").toString());
-        assertEquals(1, r.code());
+        CommandRun r = CommandRun.of("convert", dir.resolve("missing").toString(), "-o", dir.resolve("x.gguf").toString());
+        assertEquals(1, r.exit());
         assertTrue(r.err().contains("missing"), r.err());
 
         Path folder = Files.createDirectories(dir.resolve("not-a-model"));
-        r = MainTest.run("convert", folder.toString(), "-o", dir.resolve("x.gguf").toString());
-        assertEquals(1, r.code());
+        r = CommandRun.of("convert", folder.toString(), "-o", dir.resolve("x.gguf").toString());
+        assertEquals(1, r.exit());
         assertTrue(r.err().contains("config.json"), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertFalse(Files.exists(dir.resolve("x.gguf")));
 
-        r = MainTest.run("convert", folder.toString(), "-o", dir.resolve("x.gguf").toString(), "--type", "Q4_K_M");
-        assertEquals(1, r.code());
+        r = CommandRun.of("convert", folder.toString(), "-o", dir.resolve("x.gguf").toString(), "--type", "Q4_K_M");
+        assertEquals(1, r.exit());
         assertTrue(r.err().contains("Q8_0"), r.err());
     }
 }

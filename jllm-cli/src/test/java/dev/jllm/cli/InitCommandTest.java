@@ -18,40 +18,28 @@ class InitCommandTest {
     @TempDir
     Path dir;
 
-    /** A shared fixture: {@code shared/fixtures} next to an ancestor of the working directory. */
-    private static Path fixture(String relative) {
-        Path start = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        for (Path d = start; d != null; d = d.getParent()) {
-            Path p = d.resolve("shared").resolve("fixtures").resolve(relative);
-            if (Files.exists(p)) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("no shared/fixtures/" + relative + " above " + start);
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"llama", "mistral", "qwen2", "qwen3", "gpt2", "bert", "t5"})
     void tinyPresetOfEachArchitectureInspects(String arch) throws IOException {
         Path out = dir.resolve(arch + ".gguf");
-        MainTest.Result r = MainTest.run("init", "--arch", arch, "--preset", "tiny", "--seed", "5", "-o", out.toString());
-        assertEquals(0, r.code(), r.err());
+        CommandRun r = CommandRun.of("init", "--arch", arch, "--preset", "tiny", "--seed", "5", "-o", out.toString());
+        assertEquals(0, r.exit(), r.err());
         assertTrue(r.err().contains("placeholder"), r.err());
-        MainTest.Result inspect = MainTest.run("inspect", out.toString());
-        assertEquals(0, inspect.code(), inspect.err());
+        CommandRun inspect = CommandRun.of("inspect", out.toString());
+        assertEquals(0, inspect.exit(), inspect.err());
         assertTrue(inspect.out().contains("block_count"), inspect.out());
         Path again = dir.resolve(arch + "-again.gguf");
-        assertEquals(0, MainTest.run("init", "--arch", arch, "--preset", "tiny", "--seed", "5", "-o", again.toString()).code());
+        assertEquals(0, CommandRun.of("init", "--arch", arch, "--preset", "tiny", "--seed", "5", "-o", again.toString()).exit());
         assertArrayEquals(Files.readAllBytes(out), Files.readAllBytes(again));
     }
 
     @Test
     void dimsTypeAndVocabulary() throws IOException {
-        Path vocab = fixture("tokenizers/llamacpp-vocab/ggml-vocab-llama-spm.gguf");
+        Path vocab = SharedFixturePaths.resolve("tokenizers/llamacpp-vocab/ggml-vocab-llama-spm.gguf");
         Path out = dir.resolve("custom.gguf");
-        MainTest.Result r = MainTest.run("init", "--arch", "llama", "--dims", "256,2,4,2,512", "--vocab-from", vocab.toString(),
+        CommandRun r = CommandRun.of("init", "--arch", "llama", "--dims", "256,2,4,2,512", "--vocab-from", vocab.toString(),
                 "--type", "Q8_0", "-o", out.toString());
-        assertEquals(0, r.code(), r.err());
+        assertEquals(0, r.exit(), r.err());
         try (GgufFile g = GgufFile.open(out); GgufFile v = GgufFile.open(vocab)) {
             int n = v.getList("tokenizer.ggml.tokens").size();
             assertEquals(n, g.getList("tokenizer.ggml.tokens").size());
@@ -73,8 +61,8 @@ class InitCommandTest {
             {"init", "--arch", "llama", "--dims", "256,2,x,2,512", "-o", out},
             {"init", "--arch", "llama", "--preset", "tiny", "--type", "NF4", "-o", out},
             {"init", "--arch", "llama", "--preset", "tiny", "--vocab-from", dir.resolve("none.gguf").toString(), "-o", out}}) {
-            MainTest.Result r = MainTest.run(args);
-            assertEquals(1, r.code(), String.join(" ", args) + ": " + r.err());
+            CommandRun r = CommandRun.of(args);
+            assertEquals(1, r.exit(), String.join(" ", args) + ": " + r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
             assertTrue(r.err().startsWith("jllm: "), r.err());
         }

@@ -37,8 +37,8 @@ class QuantizeCommandTest {
     @Test
     void quantizesWithTheMediumRecipe() throws IOException {
         Path out = dir.resolve("out.gguf");
-        MainTest.Result r = MainTest.run("quantize", source().toString(), out.toString(), "--type", "Q4_K_M");
-        assertEquals(0, r.code(), r.err());
+        CommandRun r = CommandRun.of("quantize", source().toString(), out.toString(), "--type", "Q4_K_M");
+        assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("wrote " + out + " (Q4_K_M"), r.out());
         try (GgufFile g = GgufFile.open(out)) {
             assertEquals(15, g.getLong("general.file_type"));
@@ -46,22 +46,22 @@ class QuantizeCommandTest {
             assertEquals(DType.Q6_K, g.findTensor("blk.0.attn_v.weight").orElseThrow().type());
             assertEquals(DType.F32, g.findTensor("blk.0.attn_norm.weight").orElseThrow().type());
         }
-        MainTest.Result inspect = MainTest.run("inspect", out.toString());
-        assertEquals(0, inspect.code(), inspect.err());
+        CommandRun inspect = CommandRun.of("inspect", out.toString());
+        assertEquals(0, inspect.exit(), inspect.err());
     }
 
     @Test
     void pureAppliesOneType() throws IOException {
         Path out = dir.resolve("q4.gguf");
-        MainTest.Result r = MainTest.run("quantize", source().toString(), out.toString(), "-t", "q4_0", "--pure");
-        assertEquals(0, r.code(), r.err());
+        CommandRun r = CommandRun.of("quantize", source().toString(), out.toString(), "-t", "q4_0", "--pure");
+        assertEquals(0, r.exit(), r.err());
         try (GgufFile g = GgufFile.open(out)) {
             assertEquals(DType.Q4_0, g.findTensor("output.weight").orElseThrow().type());
         }
     }
 
-    private static void assertOneLineError(MainTest.Result r, String fragment) {
-        assertEquals(1, r.code(), r.err());
+    private static void assertOneLineError(CommandRun r, String fragment) {
+        assertEquals(1, r.exit(), r.err());
         assertTrue(r.err().startsWith("jllm: ") && r.err().contains(fragment), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertFalse(r.err().contains("\tat "), r.err());
@@ -71,12 +71,12 @@ class QuantizeCommandTest {
     void badArgumentsAreOneLine() throws IOException {
         Path in = source();
         Path out = dir.resolve("o.gguf");
-        assertOneLineError(MainTest.run("quantize", in.toString(), out.toString(), "--type", "Q3_X"), "unknown quantization type");
-        assertOneLineError(MainTest.run("quantize", in.toString(), out.toString(), "--type", "NF4"), "not a GGML type");
-        assertOneLineError(MainTest.run("quantize", dir.resolve("none.gguf").toString(), out.toString(), "--type", "Q8_0"),
+        assertOneLineError(CommandRun.of("quantize", in.toString(), out.toString(), "--type", "Q3_X"), "unknown quantization type");
+        assertOneLineError(CommandRun.of("quantize", in.toString(), out.toString(), "--type", "NF4"), "not a GGML type");
+        assertOneLineError(CommandRun.of("quantize", dir.resolve("none.gguf").toString(), out.toString(), "--type", "Q8_0"),
                 "no such file");
         Path text = Files.writeString(dir.resolve("text.gguf"), "hello, not a model");
-        assertOneLineError(MainTest.run("quantize", text.toString(), out.toString(), "--type", "Q8_0"), "text.gguf");
+        assertOneLineError(CommandRun.of("quantize", text.toString(), out.toString(), "--type", "Q8_0"), "text.gguf");
         assertFalse(Files.exists(out));
     }
 }
