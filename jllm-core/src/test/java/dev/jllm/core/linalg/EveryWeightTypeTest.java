@@ -1,6 +1,7 @@
 package dev.jllm.core.linalg;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.core.quant.QuantizedActivations;
@@ -12,13 +13,13 @@ import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.Assumptions;
+
 import org.junit.jupiter.api.Test;
 
 /**
  * The drivers over the real kernels of every type this build has: parallel SIMD against the
  * serial reference kernels. This also catches kernels that are not safe to call from several
- * threads at once. Skipped while no family has kernels.
+ * threads at once.
  */
 class EveryWeightTypeTest {
 
@@ -29,7 +30,7 @@ class EveryWeightTypeTest {
                 types.add(t);
             }
         }
-        Assumptions.assumeFalse(types.isEmpty(), "no weight type has kernels in this build yet");
+        assertFalse(types.isEmpty(), "no weight type has kernels");
         return types;
     }
 
