@@ -8,7 +8,6 @@ package dev.jllm.formats.convert;
  * Qwen2/Qwen3 GGUF files use the NeoX rope mode instead and keep the Hugging Face order.
  */
 final class RopeRowOrder {
-    private final int heads;
     private final long headRows;
 
     /**
@@ -20,7 +19,6 @@ final class RopeRowOrder {
         if (heads <= 0 || rows % heads != 0 || (rows / heads) % 2 != 0) {
             throw new IllegalArgumentException(rows + " rows do not split into " + heads + " heads of an even size");
         }
-        this.heads = heads;
         this.headRows = rows / heads;
     }
 
@@ -39,9 +37,5 @@ final class RopeRowOrder {
         long r = hfRow % headRows;
         long half = headRows / 2;
         return head * headRows + (r % half) * 2 + r / half;
-    }
-
-    int heads() {
-        return heads;
     }
 }

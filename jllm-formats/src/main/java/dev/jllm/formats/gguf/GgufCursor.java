@@ -108,9 +108,4 @@ final class GgufCursor {
         pos += n;
         return new String(b, StandardCharsets.UTF_8);
     }
-
-    /** Moves to {@code offset}, which may be the end of the file but not beyond. */
-    void seek(long offset) {
-        pos = offset;
-    }
 }

@@ -85,7 +85,7 @@ class GgufFuzzTest {
                         GgufValue.array(GgufValueType.STRING, List.of())))
                 .putArray("empty", GgufValueType.INT32, List.of())
                 .addTensor("f", Tensor.ofFloats(new float[] {1, 2, 3, 4, 5, 6}, 2, 3))
-                .addTensor("q", DType.Q8_0, new long[] {1, 32}, MemorySegment.ofArray(new byte[34]))
+                .addTensor("q", DType.Q8_0, new long[] {1, 32}, MemorySegment.ofArray(new byte[DType.Q8_0.blockBytes()]))
                 .addTensor("h", DType.F16, new long[] {5}, MemorySegment.ofArray(new byte[10]))
                 .write(f);
         return Files.readAllBytes(f);

@@ -42,6 +42,9 @@ final class SuiteReport {
         if (!failures.isEmpty()) {
             throw new AssertionError(summary + "\n  " + String.join("\n  ", failures));
         }
+        if (passed == 0) {
+            throw new AssertionError(summary + ": no case ran (a misspelled entry or key?)");
+        }
     }
 
     static String escape(String s) {
