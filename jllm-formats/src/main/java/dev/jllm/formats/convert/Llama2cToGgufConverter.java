@@ -3,6 +3,7 @@ package dev.jllm.formats.convert;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.formats.FormatException;
+import dev.jllm.formats.tokenizer.load.Llama2cTokenizerFile;
 import dev.jllm.formats.gguf.GgufFile;
 import dev.jllm.formats.gguf.GgufValue;
 import dev.jllm.formats.gguf.GgufValueType;
@@ -13,10 +14,6 @@ import dev.jllm.formats.llama2c.Llama2cConfig;
 import dev.jllm.formats.quantize.LlamaFileType;
 import dev.jllm.formats.quantize.RowStreamedTensor;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -91,33 +88,11 @@ public final class Llama2cToGgufConverter {
 
     /** The {@code tokenizer.*} metadata of a llama2.c {@code tokenizer.bin} that must hold {@code vocab} tokens. */
     static Map<String, GgufValue> readTokenizer(Path file, int vocab) throws IOException {
-        byte[] data = Files.readAllBytes(file);
-        ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
-        if (b.remaining() < 4) {
-            throw new FormatException(file, 0, "max_token_length", "file shorter than its 4-byte header");
-        }
-        int maxLen = b.getInt();
-        if (maxLen <= 0 || maxLen > 1 << 16) {
-            throw new FormatException(file, 0, "max_token_length", "implausible value " + maxLen);
-        }
+        Llama2cTokenizerFile.Entries entries = Llama2cTokenizerFile.readEntries(file, vocab);
         List<String> tokens = new ArrayList<>();
-        List<Float> scores = new ArrayList<>();
         List<Integer> types = new ArrayList<>();
-        while (b.hasRemaining() && tokens.size() < vocab) {
-            int at = b.position();
-            if (b.remaining() < 8) {
-                throw new FormatException(file, at, "tokens[" + tokens.size() + "]", "truncated: need 8 bytes for score and length");
-            }
-            float score = b.getFloat();
-            int len = b.getInt();
-            if (len < 0 || len > maxLen || len > b.remaining()) {
-                throw new FormatException(file, at + 4, "tokens[" + tokens.size() + "].length", "length " + len
-                        + " (max_token_length " + maxLen + ", " + b.remaining() + " bytes left)");
-            }
-            byte[] bytes = new byte[len];
-            b.get(bytes);
-            String t = new String(bytes, StandardCharsets.UTF_8);
-            int id = tokens.size();
+        for (int id = 0; id < entries.pieces().size(); id++) {
+            String t = entries.pieces().get(id);
             // as llama.cpp's converter: ids 0, 1, 2 are <unk>, <s>, </s> whatever their text, empty pieces are control
             int type;
             if (id < 3) {
@@ -132,11 +107,11 @@ public final class Llama2cToGgufConverter {
                 t = t.replace(' ', '\u2581');
             }
             tokens.add(t);
-            scores.add(score);
             types.add(type);
         }
+        List<Float> scores = entries.scores();
         if (tokens.size() != vocab) {
-            throw new FormatException(file, b.position(), "tokens", "holds " + tokens.size() + " tokens but the model's vocabulary is "
+            throw new FormatException(file, -1, "tokens", "holds " + tokens.size() + " tokens but the model's vocabulary is "
                     + vocab);
         }
         Map<String, GgufValue> m = new LinkedHashMap<>();

@@ -24,8 +24,15 @@ public final class Llama2cTokenizerFile {
     private Llama2cTokenizerFile() {
     }
 
-    /** Reads every token up to the end of the file. */
-    public static SentencePieceBpeTokenizer load(Path file) throws IOException {
+    /** The raw pieces and scores of a {@code tokenizer.bin}, in file order. */
+    public record Entries(List<String> pieces, List<Float> scores) {
+    }
+
+    /**
+     * Reads at most {@code limit} entries (fewer when the file ends first), validating every
+     * length against the header's maximum and the bytes left.
+     */
+    public static Entries readEntries(Path file, int limit) throws IOException {
         byte[] data = Files.readAllBytes(file);
         ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         if (b.remaining() < 4) {
@@ -37,7 +44,7 @@ public final class Llama2cTokenizerFile {
         }
         List<String> tokens = new ArrayList<>();
         List<Float> scores = new ArrayList<>();
-        while (b.hasRemaining()) {
+        while (b.hasRemaining() && tokens.size() < limit) {
             int at = b.position();
             String field = "tokens[" + tokens.size() + "]";
             if (b.remaining() < 8) {
@@ -54,6 +61,14 @@ public final class Llama2cTokenizerFile {
             tokens.add(new String(bytes, StandardCharsets.UTF_8));
             scores.add(score);
         }
+        return new Entries(tokens, scores);
+    }
+
+    /** Reads every token up to the end of the file. */
+    public static SentencePieceBpeTokenizer load(Path file) throws IOException {
+        Entries entries = readEntries(file, Integer.MAX_VALUE);
+        List<String> tokens = entries.pieces();
+        List<Float> scores = entries.scores();
         if (tokens.size() < 3) {
             throw new FormatException(file, -1, "tokens", "only " + tokens.size() + " tokens");
         }
