@@ -1,11 +1,11 @@
 package dev.jllm.formats.convert;
 
+import dev.jllm.core.quant.WeightKernel;
+import dev.jllm.core.quant.WeightKernels;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.formats.quantize.RowStreamedTensor;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.function.LongUnaryOperator;
 
 /**
@@ -14,10 +14,9 @@ import java.util.function.LongUnaryOperator;
  * vector is {@code [n, 1]}, so a bias is reordered element by element like the rows of its matrix.
  */
 final class SourceRows implements RowStreamedTensor.RowSource {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final DType type;
+    private final WeightKernel kernel;
     private final MemorySegment data;
     private final long inner;
     private final long rowLength;
@@ -33,6 +32,7 @@ final class SourceRows implements RowStreamedTensor.RowSource {
             throw new IllegalArgumentException("tensor type " + tensor.type() + " cannot be converted; only F32, F16 and BF16");
         }
         this.type = tensor.type();
+        this.kernel = WeightKernels.reference(type);
         this.data = tensor.data();
         this.inner = tensor.rank() == 1 ? 1 : tensor.elements() / tensor.dim(0);
         this.rowLength = tensor.dim(tensor.rank() - 1);
@@ -56,18 +56,9 @@ final class SourceRows implements RowStreamedTensor.RowSource {
             // copy the rest of this outer slice in one run
             long run = Math.min(inner - col, n - e);
             long src = srcOuter * inner + col;
-            for (long k = 0; k < run; k++) {
-                dst[(int) (dstOffset + e + k)] = read(src + k);
-            }
+            // float types have a block size of 1: any run is whole blocks
+            kernel.dequantize(data, src * type.blockBytes(), dst, (int) (dstOffset + e), (int) run);
             e += run;
         }
-    }
-
-    private float read(long index) {
-        return switch (type) {
-            case F32 -> data.get(F32, index * 4);
-            case F16 -> Float.float16ToFloat(data.get(I16, index * 2));
-            default -> Float.intBitsToFloat((data.get(I16, index * 2) & 0xFFFF) << 16);
-        };
     }
 }
