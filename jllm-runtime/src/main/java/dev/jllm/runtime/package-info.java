@@ -1,0 +1,4 @@
+/**
+ * Generation over a model definition: prefill, decode, KV cache, sampling and stop conditions.
+ */
+package dev.jllm.runtime;
