@@ -24,6 +24,19 @@ public final class RopeTable {
      *     greater than 1
      */
     public RopeTable(int rotaryDim, int maxPositions, double theta) {
+        this(rotaryDim, maxPositions, checkedTheta(theta), standardFrequencies(rotaryDim, theta));
+    }
+
+    /**
+     * A table with given per-pair angular frequencies (radians per position), as frequency-scaled
+     * variants (Llama 3's {@code rope_scaling}, linear position interpolation) compute them.
+     *
+     * @param frequencies rotaryDim/2 finite frequencies
+     * @param theta the base the frequencies were derived from (reported by {@link #theta()})
+     * @throws IllegalArgumentException as the standard constructor, or if the frequencies are not
+     *     rotaryDim/2 finite values
+     */
+    public RopeTable(int rotaryDim, int maxPositions, double theta, double[] frequencies) {
         if (rotaryDim <= 0 || rotaryDim % 2 != 0) {
             throw new IllegalArgumentException("rotary dimension must be positive and even, got " + rotaryDim);
         }
@@ -31,28 +44,44 @@ public final class RopeTable {
             throw new IllegalArgumentException("cannot build a RoPE table of " + maxPositions + " positions × "
                     + rotaryDim + " dimensions");
         }
-        if (!(theta > 1)) {
-            throw new IllegalArgumentException("RoPE base theta must be greater than 1, got " + theta);
+        int half = rotaryDim / 2;
+        if (frequencies.length != half) {
+            throw new IllegalArgumentException("a RoPE table of rotary dimension " + rotaryDim + " needs " + half
+                    + " frequencies, got " + frequencies.length);
+        }
+        for (double f : frequencies) {
+            if (!Double.isFinite(f)) {
+                throw new IllegalArgumentException("RoPE frequencies must be finite, got " + f);
+            }
         }
         this.rotaryDim = rotaryDim;
         this.maxPositions = maxPositions;
         this.theta = theta;
-        int half = rotaryDim / 2;
-        double[] frequency = new double[half];
-        for (int i = 0; i < half; i++) {
-            frequency[i] = Math.pow(theta, -2.0 * i / rotaryDim);
-        }
         cos = new float[maxPositions * half];
         sin = new float[maxPositions * half];
         for (int p = 0; p < maxPositions; p++) {
             for (int i = 0; i < half; i++) {
-                double angle = p * frequency[i];
-                float c = (float) Math.cos(angle);
-                float s = (float) Math.sin(angle);
-                cos[p * half + i] = c;
-                sin[p * half + i] = s;
+                double angle = p * frequencies[i];
+                cos[p * half + i] = (float) Math.cos(angle);
+                sin[p * half + i] = (float) Math.sin(angle);
             }
         }
+    }
+
+    /** The frequencies theta^(−2i/rotaryDim) of unscaled RoPE, i = 0 .. rotaryDim/2 − 1. */
+    public static double[] standardFrequencies(int rotaryDim, double theta) {
+        double[] frequency = new double[Math.max(0, rotaryDim / 2)];
+        for (int i = 0; i < frequency.length; i++) {
+            frequency[i] = Math.pow(theta, -2.0 * i / rotaryDim);
+        }
+        return frequency;
+    }
+
+    private static double checkedTheta(double theta) {
+        if (!(theta > 1)) {
+            throw new IllegalArgumentException("RoPE base theta must be greater than 1, got " + theta);
+        }
+        return theta;
     }
 
     /** Rotated dimensions per head. */

@@ -1,0 +1,307 @@
+package dev.jllm.model.decoder;
+
+import dev.jllm.core.linalg.MatMul;
+import dev.jllm.core.linalg.MatVec;
+import dev.jllm.core.ops.Activations;
+import dev.jllm.core.ops.Elementwise;
+import dev.jllm.core.ops.LayerNorm;
+import dev.jllm.core.ops.RmsNorm;
+import dev.jllm.core.ops.Rope;
+import dev.jllm.core.ops.RopeTable;
+import dev.jllm.core.ops.Softmax;
+import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.core.quant.WeightKernel;
+import dev.jllm.core.quant.WeightKernels;
+import dev.jllm.core.tensor.Tensor;
+import dev.jllm.model.ModelConfig;
+import dev.jllm.model.cache.KvCache;
+
+/**
+ * The decoder-only Transformer, read top to bottom: embed, then per block pre-norm attention and
+ * pre-norm MLP with residuals, then the final norm and the classifier. Llama, Mistral, Qwen2/3 and
+ * GPT-2 are this one forward pass with the options of their {@link ModelConfig}.
+ *
+ * <p>A call runs a batch of consecutive tokens of one sequence: with one token every projection is a
+ * GEMV (decode, bandwidth-bound); with several, a GEMM (prefill, compute-bound). Keys and values go
+ * into a {@link KvCache}; attention reads them back for every earlier position. A decoder keeps
+ * scratch buffers, so one instance serves one thread at a time.
+ */
+public final class Decoder {
+    private final ModelConfig config;
+    private final DecoderWeights weights;
+    private final WorkerPool pool;
+    private final WeightKernel embeddingKernel;
+    private final WeightKernel positionKernel;
+    private final double[] ropeFrequencies;
+    private final float attentionScale;
+    private RopeTable rope;
+    private Buffers buffers;
+
+    /**
+     * A decoder over bound weights.
+     *
+     * @throws IllegalArgumentException if a weight's shape does not match the config (naming it)
+     */
+    public Decoder(ModelConfig config, DecoderWeights weights, WorkerPool pool) {
+        this.config = config;
+        this.weights = weights;
+        this.pool = pool;
+        DecoderShapes.check(config, weights);
+        this.embeddingKernel = WeightKernels.simd(weights.tokenEmbedding().type());
+        this.positionKernel = weights.positionEmbedding() == null ? null
+                : WeightKernels.simd(weights.positionEmbedding().type());
+        this.ropeFrequencies = config.usesRope()
+                ? config.ropeScaling().scale(RopeTable.standardFrequencies(config.rotaryDim(), config.ropeTheta()))
+                : null;
+        this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+    }
+
+    /** The model's shape and options. */
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** The bound weights. */
+    public DecoderWeights weights() {
+        return weights;
+    }
+
+    /** A cache for this model holding up to {@code capacity} positions in {@code type}. */
+    public KvCache newCache(dev.jllm.core.tensor.DType type, int capacity) {
+        return new KvCache(type, config.layers(), config.kvHeads(), config.headDim(), capacity);
+    }
+
+    /**
+     * Runs {@code count} tokens {@code tokens[from ..]} at positions {@code start ..} and writes the logits
+     * of the last one into {@code logits[0 .. vocab)}.
+     *
+     * @throws IllegalArgumentException if a token id is outside the vocabulary or the positions
+     *     exceed the cache
+     */
+    public void forward(int[] tokens, int from, int count, int start, KvCache cache, float[] logits) {
+        forward(tokens, from, count, start, cache, logits, false);
+    }
+
+    /**
+     * As {@link #forward(int[], int, int, int, KvCache, float[])}; with {@code allLogits} the logits of
+     * every token are written, token t's at {@code logits[t·vocab ..]} (for scoring and perplexity).
+     */
+    public void forward(int[] tokens, int from, int count, int start, KvCache cache, float[] logits,
+            boolean allLogits) {
+        if (count <= 0) {
+            throw new IllegalArgumentException("forward needs at least one token, got " + count);
+        }
+        if (start < 0 || start + count > cache.capacity()) {
+            throw new IllegalArgumentException("positions " + start + ".." + (start + count - 1)
+                    + " do not fit the context of " + cache.capacity() + " tokens");
+        }
+        int vocab = config.vocabSize();
+        int outputs = allLogits ? count : 1;
+        if (logits.length < (long) outputs * vocab) {
+            throw new IllegalArgumentException("logits buffer holds " + logits.length + " values, needs "
+                    + (long) outputs * vocab);
+        }
+        Buffers b = buffers(count);
+        embed(tokens, from, count, start, b.x);
+        ensureRope(start + count);
+        for (int layer = 0; layer < config.layers(); layer++) {
+            attentionBlock(layer, weights.layers().get(layer), count, start, cache, b);
+            mlpBlock(weights.layers().get(layer), count, b);
+        }
+        int first = allLogits ? 0 : count - 1;
+        int dim = config.dim();
+        for (int t = first; t < count; t++) {
+            norm(b.h, (t - first) * dim, b.x, t * dim, weights.outputNorm(), weights.outputNormBias());
+        }
+        linear(weights.output(), null, b.h, outputs, logits);
+    }
+
+    private void embed(int[] tokens, int from, int count, int start, float[] x) {
+        int dim = config.dim();
+        Tensor table = weights.tokenEmbedding();
+        for (int t = 0; t < count; t++) {
+            int id = tokens[from + t];
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of "
+                        + config.vocabSize());
+            }
+            embeddingKernel.dequantize(table.data(), id * table.rowBytes(), x, t * dim, dim);
+        }
+        if (weights.positionEmbedding() != null) {
+            Tensor positions = weights.positionEmbedding();
+            float[] row = new float[dim];
+            for (int t = 0; t < count; t++) {
+                positionKernel.dequantize(positions.data(), (start + t) * positions.rowBytes(), row, 0, dim);
+                Elementwise.add(x, t * dim, x, t * dim, row, 0, dim);
+            }
+        }
+    }
+
+    private void attentionBlock(int layer, LayerWeights w, int count, int start, KvCache cache, Buffers b) {
+        int dim = config.dim();
+        int qDim = config.queryDim();
+        int kvDim = config.kvDim();
+        int headDim = config.headDim();
+        for (int t = 0; t < count; t++) {
+            norm(b.h, t * dim, b.x, t * dim, w.attnNorm(), w.attnNormBias());
+        }
+        if (count == 1) {
+            MatVec.multiply(pool, new Tensor[] {w.wq(), w.wk(), w.wv()}, b.h, new float[][] {b.q, b.k, b.v});
+            addBias(b.q, w.bq(), 1);
+            addBias(b.k, w.bk(), 1);
+            addBias(b.v, w.bv(), 1);
+        } else {
+            linear(w.wq(), w.bq(), b.h, count, b.q);
+            linear(w.wk(), w.bk(), b.h, count, b.k);
+            linear(w.wv(), w.bv(), b.h, count, b.v);
+        }
+        for (int t = 0; t < count; t++) {
+            if (w.qNorm() != null) {
+                for (int h = 0; h < config.heads(); h++) {
+                    int at = t * qDim + h * headDim;
+                    RmsNorm.apply(b.q, at, b.q, at, w.qNorm(), 0, headDim, config.normEps());
+                }
+                for (int h = 0; h < config.kvHeads(); h++) {
+                    int at = t * kvDim + h * headDim;
+                    RmsNorm.apply(b.k, at, b.k, at, w.kNorm(), 0, headDim, config.normEps());
+                }
+            }
+            int position = start + t;
+            switch (config.positions()) {
+                case ROPE_ADJACENT -> {
+                    Rope.applyAdjacent(b.q, t * qDim, config.heads(), headDim, rope, position);
+                    Rope.applyAdjacent(b.k, t * kvDim, config.kvHeads(), headDim, rope, position);
+                }
+                case ROPE_HALVES -> {
+                    Rope.applyHalves(b.q, t * qDim, config.heads(), headDim, rope, position);
+                    Rope.applyHalves(b.k, t * kvDim, config.kvHeads(), headDim, rope, position);
+                }
+                case LEARNED -> {
+                }
+            }
+            cache.store(layer, position, b.k, t * kvDim, b.v, t * kvDim);
+        }
+        attend(layer, count, start, cache, b);
+        linear(w.wo(), w.bo(), b.attention, count, b.out);
+        Elementwise.add(b.x, 0, b.x, 0, b.out, 0, count * dim);
+    }
+
+    /** Causal (optionally windowed) attention of every token and head, in parallel over both. */
+    private void attend(int layer, int count, int start, KvCache cache, Buffers b) {
+        int heads = config.heads();
+        int headDim = config.headDim();
+        int qDim = config.queryDim();
+        int group = heads / config.kvHeads();
+        int window = config.slidingWindow();
+        pool.parallelFor(count * heads, (lo, hi) -> {
+            float[] scores = new float[start + count];
+            for (int i = lo; i < hi; i++) {
+                int t = i / heads;
+                int h = i % heads;
+                int last = start + t;
+                int first = window > 0 ? Math.max(0, last - window + 1) : 0;
+                int span = last + 1 - first;
+                int q = t * qDim + h * headDim;
+                cache.keyScores(layer, h / group, b.q, q, first, last + 1, scores, 0);
+                Elementwise.scale(scores, 0, scores, 0, attentionScale, span);
+                Softmax.apply(scores, 0, span);
+                java.util.Arrays.fill(b.attention, q, q + headDim, 0f);
+                cache.addValues(layer, h / group, scores, 0, first, last + 1, b.attention, q);
+            }
+        });
+    }
+
+    private void mlpBlock(LayerWeights w, int count, Buffers b) {
+        int dim = config.dim();
+        int ffn = config.ffnDim();
+        for (int t = 0; t < count; t++) {
+            norm(b.h, t * dim, b.x, t * dim, w.ffnNorm(), w.ffnNormBias());
+        }
+        if (config.mlp() == ModelConfig.Mlp.GATED_SILU) {
+            if (count == 1) {
+                MatVec.multiply(pool, new Tensor[] {w.wGate(), w.wUp()}, b.h, new float[][] {b.gate, b.up});
+            } else {
+                linear(w.wGate(), null, b.h, count, b.gate);
+                linear(w.wUp(), null, b.h, count, b.up);
+            }
+            Activations.swiglu(b.gate, 0, b.gate, 0, b.up, 0, count * ffn);
+        } else {
+            linear(w.wUp(), w.bUp(), b.h, count, b.gate);
+            Activations.geluTanh(b.gate, 0, b.gate, 0, count * ffn);
+        }
+        linear(w.wDown(), w.bDown(), b.gate, count, b.out);
+        Elementwise.add(b.x, 0, b.x, 0, b.out, 0, count * dim);
+    }
+
+    private void norm(float[] out, int outOffset, float[] x, int xOffset, float[] weight, float[] bias) {
+        if (config.norm() == ModelConfig.Norm.RMS) {
+            RmsNorm.apply(out, outOffset, x, xOffset, weight, 0, config.dim(), config.normEps());
+        } else {
+            LayerNorm.apply(out, outOffset, x, xOffset, weight, 0, bias, 0, config.dim(), config.normEps());
+        }
+    }
+
+    /** {@code y = x·Wᵀ + bias} for n rows of x: GEMV for one, GEMM for more. */
+    private void linear(Tensor w, float[] bias, float[] x, int n, float[] y) {
+        if (n == 1) {
+            MatVec.multiply(pool, w, x, y);
+        } else {
+            MatMul.multiply(pool, w, x, n, y);
+        }
+        addBias(y, bias, n);
+    }
+
+    private static void addBias(float[] y, float[] bias, int n) {
+        if (bias != null) {
+            for (int t = 0; t < n; t++) {
+                Elementwise.add(y, t * bias.length, y, t * bias.length, bias, 0, bias.length);
+            }
+        }
+    }
+
+    /** Grows the RoPE table (by doubling, up to the context length) to cover {@code positions}. */
+    private void ensureRope(int positions) {
+        if (!config.usesRope() || (rope != null && rope.maxPositions() >= positions)) {
+            return;
+        }
+        int size = rope == null ? 512 : rope.maxPositions();
+        while (size < positions) {
+            size *= 2;
+        }
+        rope = new RopeTable(config.rotaryDim(), size, config.ropeTheta(), ropeFrequencies);
+    }
+
+    private Buffers buffers(int count) {
+        if (buffers == null || buffers.tokens < count) {
+            buffers = new Buffers(config, count);
+        }
+        return buffers;
+    }
+
+    /** Activations for a batch of tokens, token-major. */
+    private static final class Buffers {
+        final int tokens;
+        final float[] x;
+        final float[] h;
+        final float[] q;
+        final float[] k;
+        final float[] v;
+        final float[] attention;
+        final float[] out;
+        final float[] gate;
+        final float[] up;
+
+        Buffers(ModelConfig c, int tokens) {
+            this.tokens = tokens;
+            x = new float[tokens * c.dim()];
+            h = new float[tokens * Math.max(c.dim(), 1)];
+            q = new float[tokens * c.queryDim()];
+            k = new float[tokens * c.kvDim()];
+            v = new float[tokens * c.kvDim()];
+            attention = new float[tokens * c.queryDim()];
+            out = new float[tokens * c.dim()];
+            gate = new float[tokens * c.ffnDim()];
+            up = new float[tokens * c.ffnDim()];
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package dev.jllm.model.load;
+
+import dev.jllm.core.quant.WeightKernels;
+import dev.jllm.core.tensor.Tensor;
+import dev.jllm.formats.FormatException;
+import dev.jllm.formats.gguf.GgufFile;
+import dev.jllm.formats.gguf.GgufTensorInfo;
+import dev.jllm.model.DecoderFamily;
+import dev.jllm.model.ModelConfig;
+import dev.jllm.model.RopeScaling;
+import dev.jllm.model.decoder.DecoderWeights;
+import dev.jllm.model.decoder.LayerWeights;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Reads a decoder's {@link ModelConfig} from GGUF metadata ({@code <arch>.embedding_length},
+ * {@code <arch>.attention.head_count}, …) and binds llama.cpp's tensor names ({@code token_embd},
+ * {@code blk.N.attn_q}, …) to its weights, as views into the mapped file.
+ */
+public final class GgufDecoderBinding {
+    private GgufDecoderBinding() {
+    }
+
+    /**
+     * The configuration a GGUF file declares.
+     *
+     * @throws FormatException naming the key when one is missing or invalid, or listing the supported
+     *     architectures when the file's is not one of them
+     */
+    public static ModelConfig config(GgufFile file) throws FormatException {
+        String arch = file.getString("general.architecture");
+        DecoderFamily family = DecoderFamily.of(arch).orElseThrow(() -> new FormatException(file.path(), -1,
+                "general.architecture", "architecture '" + arch + "' is not supported; supported: "
+                        + DecoderFamily.supportedNames()));
+        String p = arch + ".";
+        int dim = intKey(file, p + "embedding_length");
+        int layers = intKey(file, p + "block_count");
+        int heads = intKey(file, p + "attention.head_count");
+        int kvHeads = (int) file.getLong(p + "attention.head_count_kv", heads);
+        int headDim = (int) file.getLong(p + "attention.key_length", heads == 0 ? 0 : dim / heads);
+        int ffn = intKey(file, p + "feed_forward_length");
+        int context = intKey(file, p + "context_length");
+        Tensor embedding = tensor(file, "token_embd.weight");
+        int vocab = (int) file.getLong(p + "vocab_size", embedding.rows());
+        String epsKey = family.norm() == ModelConfig.Norm.RMS ? "attention.layer_norm_rms_epsilon"
+                : "attention.layer_norm_epsilon";
+        float eps = (float) file.getDouble(p + epsKey);
+        int rotary = 0;
+        double theta = 0;
+        RopeScaling scaling = RopeScaling.NONE;
+        if (family.positions() != ModelConfig.Positions.LEARNED) {
+            rotary = (int) file.getLong(p + "rope.dimension_count", headDim);
+            theta = file.has(p + "rope.freq_base") ? file.getDouble(p + "rope.freq_base") : 10000.0;
+            scaling = ropeScaling(file, p, rotary);
+        }
+        int window = (int) file.getLong(p + "attention.sliding_window", 0);
+        try {
+            return new ModelConfig(family.ggufName(), vocab, dim, layers, heads, kvHeads, headDim, ffn, context,
+                    family.norm(), eps, family.positions(), rotary, theta, scaling, family.mlp(), family.qkNorm(),
+                    window);
+        } catch (IllegalArgumentException e) {
+            throw new FormatException(file.path(), -1, arch, e.getMessage());
+        }
+    }
+
+    private static RopeScaling ropeScaling(GgufFile file, String p, int rotary) throws FormatException {
+        Optional<GgufTensorInfo> divisors = file.findTensor("rope_freqs.weight");
+        if (divisors.isPresent()) {
+            float[] d = floats(file, "rope_freqs.weight");
+            if (d.length != rotary / 2) {
+                throw new FormatException(file.path(), -1, "rope_freqs.weight", "holds " + d.length
+                        + " values for " + rotary / 2 + " rotary pairs");
+            }
+            try {
+                return new RopeScaling.Divisors(d);
+            } catch (IllegalArgumentException e) {
+                throw new FormatException(file.path(), -1, "rope_freqs.weight", e.getMessage());
+            }
+        }
+        String type = file.findString(p + "rope.scaling.type").orElse("none").toLowerCase(Locale.ROOT);
+        switch (type) {
+            case "none" -> {
+                return RopeScaling.NONE;
+            }
+            case "linear" -> {
+                double factor = file.getDouble(p + "rope.scaling.factor");
+                if (factor == 1.0) {
+                    return RopeScaling.NONE;
+                }
+                try {
+                    return new RopeScaling.Linear(factor);
+                } catch (IllegalArgumentException e) {
+                    throw new FormatException(file.path(), -1, p + "rope.scaling.factor", e.getMessage());
+                }
+            }
+            default -> throw new FormatException(file.path(), -1, p + "rope.scaling.type", "RoPE scaling '" + type
+                    + "' is not supported; supported: none, linear, llama3 (rope_freqs)");
+        }
+    }
+
+    /**
+     * Binds the file's tensors to a decoder of {@code config}.
+     *
+     * @throws FormatException naming the tensor that is missing or has a type without kernels
+     */
+    public static DecoderWeights bind(GgufFile file, ModelConfig config) throws FormatException {
+        Tensor embedding = tensor(file, "token_embd.weight");
+        Tensor positions = config.positions() == ModelConfig.Positions.LEARNED
+                ? tensor(file, "position_embd.weight") : null;
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int i = 0; i < config.layers(); i++) {
+            layers.add(layer(file, config, "blk." + i + "."));
+        }
+        Tensor output = file.findTensor("output.weight").isPresent() ? tensor(file, "output.weight") : embedding;
+        return new DecoderWeights(embedding, positions, layers, floats(file, "output_norm.weight"),
+                optionalFloats(file, "output_norm.bias"), output);
+    }
+
+    private static LayerWeights layer(GgufFile file, ModelConfig c, String b) throws FormatException {
+        Tensor wq;
+        Tensor wk;
+        Tensor wv;
+        float[] bq;
+        float[] bk;
+        float[] bv;
+        if (file.findTensor(b + "attn_qkv.weight").isPresent()) {
+            // GPT-2 stores q, k and v as one matrix: its row blocks are the three projections
+            Tensor qkv = tensor(file, b + "attn_qkv.weight");
+            wq = rows(qkv, 0, c.queryDim());
+            wk = rows(qkv, c.queryDim(), c.kvDim());
+            wv = rows(qkv, c.queryDim() + c.kvDim(), c.kvDim());
+            float[] bias = optionalFloats(file, b + "attn_qkv.bias");
+            bq = bias == null ? null : java.util.Arrays.copyOfRange(bias, 0, c.queryDim());
+            bk = bias == null ? null : java.util.Arrays.copyOfRange(bias, c.queryDim(), c.queryDim() + c.kvDim());
+            bv = bias == null ? null
+                    : java.util.Arrays.copyOfRange(bias, c.queryDim() + c.kvDim(), c.queryDim() + 2 * c.kvDim());
+        } else {
+            wq = tensor(file, b + "attn_q.weight");
+            wk = tensor(file, b + "attn_k.weight");
+            wv = tensor(file, b + "attn_v.weight");
+            bq = optionalFloats(file, b + "attn_q.bias");
+            bk = optionalFloats(file, b + "attn_k.bias");
+            bv = optionalFloats(file, b + "attn_v.bias");
+        }
+        return new LayerWeights(floats(file, b + "attn_norm.weight"), optionalFloats(file, b + "attn_norm.bias"),
+                wq, wk, wv, bq, bk, bv,
+                c.qkNorm() ? floats(file, b + "attn_q_norm.weight") : null,
+                c.qkNorm() ? floats(file, b + "attn_k_norm.weight") : null,
+                tensor(file, b + "attn_output.weight"), optionalFloats(file, b + "attn_output.bias"),
+                floats(file, b + "ffn_norm.weight"), optionalFloats(file, b + "ffn_norm.bias"),
+                c.mlp() == ModelConfig.Mlp.GATED_SILU ? tensor(file, b + "ffn_gate.weight") : null,
+                tensor(file, b + "ffn_up.weight"), optionalFloats(file, b + "ffn_up.bias"),
+                tensor(file, b + "ffn_down.weight"), optionalFloats(file, b + "ffn_down.bias"));
+    }
+
+    /** Rows {@code from .. from+count} of a matrix, as a view. */
+    static Tensor rows(Tensor t, long from, long count) {
+        if (from + count > t.rows()) {
+            throw new IllegalArgumentException("rows " + from + ".." + (from + count) + " of " + t);
+        }
+        return Tensor.wrap(t.type(), t.data().asSlice(from * t.rowBytes(), count * t.rowBytes()), count, t.cols());
+    }
+
+    private static Tensor tensor(GgufFile file, String name) throws FormatException {
+        GgufTensorInfo info = file.findTensor(name).orElseThrow(() ->
+                new FormatException(file.path(), -1, name, "tensor is missing"));
+        try {
+            WeightKernels.simd(info.type());
+        } catch (IllegalArgumentException e) {
+            throw new FormatException(file.path(), info.offset(), name, "tensor type " + info.type()
+                    + " has no kernels in jllm");
+        }
+        return file.tensor(name);
+    }
+
+    private static float[] floats(GgufFile file, String name) throws FormatException {
+        Tensor t = tensor(file, name);
+        if (t.elements() > Integer.MAX_VALUE) {
+            throw new FormatException(file.path(), -1, name, "is too large for a vector");
+        }
+        float[] out = new float[(int) t.elements()];
+        WeightKernels.simd(t.type()).dequantize(t.data(), 0, out, 0, out.length);
+        return out;
+    }
+
+    private static float[] optionalFloats(GgufFile file, String name) throws FormatException {
+        return file.findTensor(name).isPresent() ? floats(file, name) : null;
+    }
+
+    private static int intKey(GgufFile file, String key) throws FormatException {
+        long v = file.getLong(key);
+        if (v <= 0 || v > Integer.MAX_VALUE) {
+            throw new FormatException(file.path(), -1, key, "must be a positive 32-bit count, got " + v);
+        }
+        return (int) v;
+    }
+}
