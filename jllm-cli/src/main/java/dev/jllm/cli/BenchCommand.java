@@ -1,0 +1,99 @@
+package dev.jllm.cli;
+
+import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.model.load.LoadedModel;
+import dev.jllm.runtime.Generator;
+import dev.jllm.runtime.bench.ThroughputBenchmark;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code jllm bench}: prompt processing and generation speed of a model, as llama-bench reports them. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Prompt processing (pp) and token generation (tg) speed of a model in tokens/s.")
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "512", paramLabel = "N",
+            description = "Prompt tokens of the pp test, 0 to skip it (default: ${DEFAULT-VALUE}).")
+    int promptTokens;
+
+    @Option(names = {"-n", "--gen-tokens"}, defaultValue = "128", paramLabel = "N",
+            description = "Generated tokens of the tg test, 0 to skip it (default: ${DEFAULT-VALUE}).")
+    int generateTokens;
+
+    @Option(names = {"-r", "--repetitions"}, defaultValue = "5", paramLabel = "N",
+            description = "Timed repetitions of each test (default: ${DEFAULT-VALUE}).")
+    int repetitions;
+
+    @Option(names = "--json", description = "One JSON object with threads, pp_tps, pp_sd, tg_tps, tg_sd, ttft_ms, "
+            + "load_ms, peak_rss_mb.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        int threads = model.threadCount();
+        long start = System.nanoTime();
+        try (LoadedModel loaded = model.open(); WorkerPool pool = new WorkerPool(threads);
+                Generator generator = model.generator(loaded, pool)) {
+            double loadMs = (System.nanoTime() - start) / 1e6;
+            ThroughputBenchmark.Result r = ThroughputBenchmark.run(generator, promptTokens, generateTokens,
+                    repetitions, 42);
+            double rssMb = peakRssBytes() / (1024.0 * 1024.0);
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.printf(Locale.ROOT, "{\"model\": \"%s\", \"threads\": %d, \"pp\": %d, \"tg\": %d, \"pp_tps\": %.3f, "
+                        + "\"pp_sd\": %.3f, \"tg_tps\": %.3f, \"tg_sd\": %.3f, \"ttft_ms\": %.3f, \"load_ms\": %.3f, "
+                        + "\"peak_rss_mb\": %.1f}%n", jsonEscape(loaded.source().getFileName().toString()), threads,
+                        promptTokens, generateTokens, r.ppTokensPerSecond(), r.ppSd(), r.tgTokensPerSecond(),
+                        r.tgSd(), r.timeToFirstTokenMs(), loadMs, rssMb);
+            } else {
+                out.printf(Locale.ROOT, "model %s (%s, %s), %d thread%s, cache %s%n", loaded.source().getFileName(),
+                        loaded.config().architecture(), loaded.format(), threads, threads == 1 ? "" : "s",
+                        model.cacheDType());
+                if (promptTokens > 0) {
+                    out.printf(Locale.ROOT, "pp%-5d %10.2f ± %.2f tokens/s   time to first token %.1f ms%n",
+                            promptTokens, r.ppTokensPerSecond(), r.ppSd(), r.timeToFirstTokenMs());
+                }
+                if (generateTokens > 0) {
+                    out.printf(Locale.ROOT, "tg%-5d %10.2f ± %.2f tokens/s%n", generateTokens, r.tgTokensPerSecond(),
+                            r.tgSd());
+                }
+                out.printf(Locale.ROOT, "load %.1f ms, peak RSS %.1f MB, file %.1f MB%n", loadMs, rssMb,
+                        loaded.fileBytes() / (1024.0 * 1024.0));
+            }
+            out.flush();
+        }
+        return 0;
+    }
+
+    /** The process's peak resident set (VmHWM), or 0 where /proc is not available. */
+    static long peakRssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    private static String jsonEscape(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+}

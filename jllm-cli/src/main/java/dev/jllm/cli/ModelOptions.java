@@ -1,0 +1,77 @@
+package dev.jllm.cli;
+
+import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.core.tensor.DType;
+import dev.jllm.model.cache.KvCache;
+import dev.jllm.model.decoder.Decoder;
+import dev.jllm.model.load.LoadedModel;
+import dev.jllm.runtime.Generator;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import picocli.CommandLine.Option;
+
+/** The options every command that runs a model shares: which model, threads, context and cache type. */
+final class ModelOptions {
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
+            description = "A GGUF file, an HF model folder, or a llama2.c checkpoint (.bin).")
+    Path model;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N",
+            description = "Worker threads (default: the number of processors).")
+    Integer threads;
+
+    @Option(names = "--ctx", paramLabel = "N",
+            description = "Context length in tokens (default: the model's; the KV cache grows as it is used).")
+    Integer context;
+
+    @Option(names = "--cache-type", defaultValue = "f16", paramLabel = "TYPE",
+            description = "KV cache element type: f32, f16 or q8_0 (default: ${DEFAULT-VALUE}).")
+    String cacheType;
+
+    @Option(names = "--prefill-chunk", defaultValue = "256", paramLabel = "N",
+            description = "Prompt tokens per forward pass (default: ${DEFAULT-VALUE}).")
+    int prefillChunk;
+
+    /** The worker count, checked. */
+    int threadCount() {
+        int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (n < 1 || n > 1024) {
+            throw new IllegalArgumentException("--threads must be in 1..1024, got " + n);
+        }
+        return n;
+    }
+
+    /** The cache type, checked. */
+    DType cacheDType() {
+        DType type;
+        try {
+            type = DType.valueOf(cacheType.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            type = null;
+        }
+        if (type == null || !KvCache.TYPES.contains(type)) {
+            throw new IllegalArgumentException("--cache-type must be f32, f16 or q8_0, got '" + cacheType + "'");
+        }
+        return type;
+    }
+
+    /** Opens the model. */
+    LoadedModel open() throws IOException {
+        return LoadedModel.open(model);
+    }
+
+    /** A generator over an opened model. */
+    Generator generator(LoadedModel loaded, WorkerPool pool) {
+        int max = loaded.config().contextLength();
+        int ctx = context == null ? max : context;
+        if (ctx < 1 || ctx > max) {
+            throw new IllegalArgumentException("--ctx must be in 1.." + max + " (the model's context length), got "
+                    + ctx);
+        }
+        if (prefillChunk < 1) {
+            throw new IllegalArgumentException("--prefill-chunk must be positive, got " + prefillChunk);
+        }
+        return new Generator(new Decoder(loaded.config(), loaded.weights(), pool), cacheDType(), ctx, prefillChunk);
+    }
+}
