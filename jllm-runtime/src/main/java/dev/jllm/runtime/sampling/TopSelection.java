@@ -2,18 +2,13 @@ package dev.jllm.runtime.sampling;
 
 import java.util.Arrays;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
-
 /**
  * Selects the k best candidates of a logit array (higher logit first, lower id on ties, −∞ never) without
- * sorting the vocabulary: a bounded heap of k keys whose worst entry is the admission bar, and a vector
- * compare that skips every block of logits below the bar. Costs one pass plus O(k log k).
+ * sorting the vocabulary: a bounded heap of k keys whose worst entry is the admission bar; once the heap
+ * is full almost every logit fails one compare against the bar. Costs one pass plus O(k log V/k) heap
+ * updates on random order, and O(k log k) for the final sort.
  */
 final class TopSelection {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-
     private TopSelection() {
     }
 
@@ -28,36 +23,16 @@ final class TopSelection {
         // keysOut[0..size) is a max-heap on the key: the root is the worst kept candidate
         int size = 0;
         float bar = Float.NEGATIVE_INFINITY; // admit anything strictly above this
-        int n = x.length;
-        int bound = F.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += F.length()) {
-            if (!FloatVector.fromArray(F, x, i).compare(VectorOperators.GT, bar).anyTrue()) {
-                continue;
-            }
-            for (int j = i; j < i + F.length(); j++) {
-                if (x[j] > bar) {
-                    size = offer(keysOut, size, k, x[j], j);
-                    if (size == k) {
-                        bar = logitOf(keysOut[0], x);
-                    }
-                }
-            }
-        }
-        for (; i < n; i++) {
-            if (x[i] > bar) {
+        for (int i = 0; i < x.length; i++) {
+            if (x[i] > bar) { // rare once the heap is full: a predictable branch
                 size = offer(keysOut, size, k, x[i], i);
                 if (size == k) {
-                    bar = logitOf(keysOut[0], x);
+                    bar = x[CandidateKey.id(keysOut[0])];
                 }
             }
         }
         Arrays.sort(keysOut, 0, size);
         return size;
-    }
-
-    private static float logitOf(long key, float[] x) {
-        return x[CandidateKey.id(key)];
     }
 
     /** Adds a candidate known to beat the root (or fills a heap not yet full); returns the new size. */
