@@ -1,0 +1,385 @@
+package dev.jllm.runtime.sampling;
+
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * Picks the next token from a row of logits according to {@link SamplingParams}, keeping the history of
+ * accepted tokens that the penalties need. Not thread-safe: one sampler per sequence.
+ *
+ * <p>The stages run in llama.cpp's default order:
+ * <ol>
+ *   <li>logit bias (added; −∞ bans);</li>
+ *   <li>penalties over the last {@code penaltyLastN} accepted tokens: repetition (positive logits divided,
+ *       others multiplied), then {@code count * frequency + (count > 0) * presence} subtracted;</li>
+ *   <li>top-k (ties at the k-th place go to the lower id, so exactly k survive);</li>
+ *   <li>top-p: softmax at temperature 1 over the top-k survivors, keep the shortest best-first prefix
+ *       whose probability reaches p;</li>
+ *   <li>min-p: keep tokens with {@code p >= minP * p_max}, i.e. {@code logit >= max + ln(minP)};</li>
+ *   <li>temperature: the survivors' logits are divided by it and one token is drawn from their softmax
+ *       with a uniform double from {@link SplitMix64}.</li>
+ * </ol>
+ * Temperature 0 is greedy: the argmax after bias and penalties, lowest id on ties, and no random number is
+ * consumed. Hugging Face differs: its {@code generate} applies the temperature <em>before</em> top-k and
+ * top-p (so top-p sees the tempered distribution), keeps every token tied with the k-th in top-k, and
+ * applies repetition penalty to the prompt and output alike with no window.
+ *
+ * <p>The caller decides which tokens the penalties see by calling {@link #accept}: llama.cpp's CLI and
+ * server accept the prompt tokens too, then every generated token.
+ *
+ * <p>Speed: the caller's array is copied once per call (it is never modified); bias and penalties touch
+ * only their own entries; top-k is a bounded heap behind a vector compare; top-p without top-k sums the
+ * exponentials in one vector pass and then sorts only the tokens within a few nats of the maximum; min-p
+ * is a threshold compare. Only the unfiltered case exponentiates the whole vocabulary for the draw.
+ *
+ * <p>Determinism: the same parameters, seed, accepted tokens and logits give the same choices. Whole-vocabulary
+ * sums use the Vector API's exponential and lane width, so on another CPU a choice can differ only when the
+ * uniform draw falls within rounding distance (about 1e-7) of a boundary between two tokens.
+ */
+public final class Sampler {
+    /** Depths in nats below the maximum at which top-p tries to find its prefix before sorting more. */
+    private static final float[] TOP_P_BANDS = {2, 4, 8, 16, 32};
+    private static final int ALL = -1;
+
+    private final SamplingParams params;
+    private final int vocabSize;
+    private final int[] biasIds;
+    private final float[] biasValues;
+    private final PenaltyWindow window;
+    private final float[] work;
+    private final long[] keys;
+    private final double[] bandMass = new double[TOP_P_BANDS.length];
+    private float[] weights;
+    private double[] blockSums;
+    private double[] candidateWeights;
+    private SplitMix64 rng;
+    private float max;
+    private boolean prepared;
+
+    /**
+     * A sampler for logits rows of length {@code vocabSize}.
+     *
+     * @throws IllegalArgumentException if {@code vocabSize < 1} or a {@code logitBias} id lies outside the
+     *                                  vocabulary
+     */
+    public Sampler(SamplingParams params, int vocabSize) {
+        if (params == null) {
+            throw new IllegalArgumentException("params must not be null");
+        }
+        if (vocabSize < 1) {
+            throw new IllegalArgumentException("vocabSize must be >= 1, got " + vocabSize);
+        }
+        this.params = params;
+        this.vocabSize = vocabSize;
+        this.biasIds = new int[params.logitBias().size()];
+        this.biasValues = new float[biasIds.length];
+        int b = 0;
+        for (Map.Entry<Integer, Float> e : params.logitBias().entrySet()) {
+            if (e.getKey() >= vocabSize) {
+                throw new IllegalArgumentException("logitBias token id " + e.getKey()
+                        + " is outside the vocabulary [0, " + vocabSize + ")");
+            }
+            biasIds[b] = e.getKey();
+            biasValues[b++] = e.getValue();
+        }
+        this.window = new PenaltyWindow(vocabSize, params.penalizes() ? params.penaltyLastN() : 0);
+        this.work = new float[vocabSize];
+        this.keys = new long[vocabSize];
+        this.rng = new SplitMix64(params.seed());
+    }
+
+    /** The parameters this sampler was made with. */
+    public SamplingParams params() {
+        return params;
+    }
+
+    /** The length every logits row must have. */
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    /** Records a token (prompt or generated) for the penalties. */
+    public void accept(int token) {
+        window.accept(token);
+    }
+
+    /** Records several tokens in order, e.g. the prompt. */
+    public void acceptAll(int[] tokens) {
+        for (int t : tokens) {
+            window.accept(t);
+        }
+    }
+
+    /** Forgets the accepted tokens and restarts the random stream from the seed. */
+    public void reset() {
+        window.clear();
+        rng = new SplitMix64(params.seed());
+        prepared = false;
+    }
+
+    /**
+     * Chooses the next token from {@code logits} (length {@link #vocabSize()}, left unchanged). Does not
+     * {@link #accept} it.
+     *
+     * @throws IllegalArgumentException on a wrong length, a NaN or +∞ logit, or when every logit is −∞
+     *                                  after the bias
+     */
+    public int sample(float[] logits) {
+        prepare(logits);
+        if (params.isGreedy()) {
+            return LogitScan.firstIndexOf(work, max);
+        }
+        int n = filter();
+        if (n == ALL) {
+            float scale = 1 / params.temperature();
+            if (Float.isFinite(scale)) {
+                return drawFromVocabulary(scale);
+            }
+            n = LogitScan.collectAtLeast(work, -Float.MAX_VALUE, keys);
+        }
+        return drawFromCandidates(n);
+    }
+
+    /**
+     * The tokens {@link #sample} would draw from for {@code logits} and their probabilities, most likely
+     * first. Consumes no random number; like {@link #sample} it records these logits for
+     * {@link #logprobs}.
+     */
+    public Candidates candidates(float[] logits) {
+        prepare(logits);
+        if (params.isGreedy()) {
+            return new Candidates(new int[] {LogitScan.firstIndexOf(work, max)}, new double[] {1.0});
+        }
+        int n = filter();
+        if (n == ALL) {
+            n = LogitScan.collectAtLeast(work, -Float.MAX_VALUE, keys);
+        }
+        Arrays.sort(keys, 0, n);
+        int[] ids = new int[n];
+        double[] p = new double[n];
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            ids[i] = CandidateKey.id(keys[i]);
+            p[i] = Math.exp(((double) work[ids[i]] - max) / params.temperature());
+            total += p[i];
+        }
+        for (int i = 0; i < n; i++) {
+            p[i] /= total;
+        }
+        return new Candidates(ids, p);
+    }
+
+    /**
+     * Log-probabilities of {@code token} and of the {@code topN} most likely tokens under the logits of the
+     * last {@link #sample} or {@link #candidates} call, after bias and penalties, before temperature and
+     * the filters (see {@link TokenLogprobs}).
+     *
+     * @throws IllegalStateException if no logits have been given yet
+     */
+    public TokenLogprobs logprobs(int token, int topN) {
+        if (!prepared) {
+            throw new IllegalStateException("logprobs needs a preceding sample() or candidates() call");
+        }
+        return TokenLogprobs.of(work, token, topN);
+    }
+
+    /** Copies the logits, applies bias and penalties, finds and checks the maximum. */
+    private void prepare(float[] logits) {
+        if (logits == null || logits.length != vocabSize) {
+            throw new IllegalArgumentException("logits must have length vocabSize " + vocabSize + ", got "
+                    + (logits == null ? "null" : logits.length));
+        }
+        prepared = false;
+        System.arraycopy(logits, 0, work, 0, vocabSize);
+        for (int i = 0; i < biasIds.length; i++) {
+            work[biasIds[i]] += biasValues[i];
+        }
+        if (params.penalizes()) {
+            applyPenalties();
+        }
+        max = LogitScan.max(work);
+        checkMax(work, max);
+        prepared = true;
+    }
+
+    private void applyPenalties() {
+        float repeat = params.repetitionPenalty();
+        float frequency = params.frequencyPenalty();
+        float presence = params.presencePenalty();
+        for (int i = 0; i < window.distinctCount(); i++) {
+            int t = window.distinctToken(i);
+            int count = window.count(t);
+            float l = work[t];
+            if (repeat != 1) {
+                l = l <= 0 ? l * repeat : l / repeat;
+            }
+            work[t] = l - (count * frequency + presence);
+        }
+    }
+
+    /** Rejects NaN and +∞ (naming the first offending index) and rows where nothing is finite. */
+    static void checkMax(float[] x, float max) {
+        if (Float.isNaN(max) || max == Float.POSITIVE_INFINITY) {
+            for (int i = 0; i < x.length; i++) {
+                if (Float.isNaN(x[i]) || x[i] == Float.POSITIVE_INFINITY) {
+                    throw new IllegalArgumentException("logit at index " + i + " is " + x[i]
+                            + " (after logit bias and penalties); logits must be finite or -Infinity");
+                }
+            }
+        }
+        if (max == Float.NEGATIVE_INFINITY) {
+            throw new IllegalArgumentException(
+                    "every logit is -Infinity (after logit bias and penalties): no token can be chosen");
+        }
+    }
+
+    /**
+     * Runs top-k, top-p and min-p. Returns {@link #ALL} when no filter is active, otherwise the number of
+     * survivors whose keys are in {@code keys[0..n)}.
+     */
+    private int filter() {
+        int n = ALL;
+        boolean sorted = false;
+        int k = params.topK();
+        if (k > 0 && k < vocabSize) {
+            n = TopSelection.select(work, k, keys);
+            sorted = true;
+        }
+        if (params.topP() < 1) {
+            if (n == ALL) {
+                n = topPOverVocabulary();
+            } else {
+                int prefix = topPPrefix(n, sumOfExp(n));
+                n = prefix > 0 ? prefix : n; // rounding kept p out of reach: keep them all
+            }
+            sorted = true;
+        }
+        if (params.minP() > 0) {
+            double logMin = Math.log(params.minP());
+            if (n == ALL) {
+                float bar = Math.nextDown((float) (max + logMin)); // float rounding never drops a survivor
+                n = LogitScan.collectAtLeast(work, bar, keys);
+                sorted = false;
+            }
+            if (sorted) {
+                while (n > 1 && !(work[CandidateKey.id(keys[n - 1])] - (double) max >= logMin)) {
+                    n--;
+                }
+            } else {
+                int kept = 0;
+                for (int i = 0; i < n; i++) {
+                    if (work[CandidateKey.id(keys[i])] - (double) max >= logMin) {
+                        keys[kept++] = keys[i];
+                    }
+                }
+                n = kept;
+            }
+        }
+        return n;
+    }
+
+    private double sumOfExp(int n) {
+        double z = 0;
+        for (int i = 0; i < n; i++) {
+            z += Math.exp((double) work[CandidateKey.id(keys[i])] - max);
+        }
+        return z;
+    }
+
+    /**
+     * Top-p over the whole vocabulary: sums all exponentials once, then collects and sorts only the tokens
+     * within the shallowest band below the maximum that holds probability p, widening if rounding left the
+     * band short.
+     */
+    private int topPOverVocabulary() {
+        double z = LogitScan.expSum(work, max, TOP_P_BANDS, bandMass);
+        double need = params.topP() * z;
+        for (int band = 0; band <= TOP_P_BANDS.length; band++) {
+            boolean last = band == TOP_P_BANDS.length;
+            if (!last && bandMass[band] < need) {
+                continue;
+            }
+            float bar = last ? -Float.MAX_VALUE : max - TOP_P_BANDS[band];
+            int m = LogitScan.collectAtLeast(work, bar, keys);
+            Arrays.sort(keys, 0, m);
+            int n = topPPrefix(m, z);
+            if (n > 0 || last) {
+                return n > 0 ? n : m;
+            }
+        }
+        throw new AssertionError("unreachable: the last band returns");
+    }
+
+    /**
+     * The length of the shortest prefix of the sorted {@code keys[0..m)} whose probability (each term
+     * {@code exp(l - max) / z}) reaches top-p, or 0 if all m together do not reach it.
+     */
+    private int topPPrefix(int m, double z) {
+        double p = params.topP();
+        double cum = 0;
+        for (int i = 0; i < m; i++) {
+            cum += Math.exp((double) work[CandidateKey.id(keys[i])] - max) / z;
+            if (cum >= p) {
+                return i + 1;
+            }
+        }
+        return 0;
+    }
+
+    /** Draws among every token with a finite logit using vector exponentials and block sums. */
+    private int drawFromVocabulary(float scale) {
+        if (weights == null) {
+            weights = new float[vocabSize];
+            blockSums = new double[(vocabSize + LogitScan.BLOCK - 1) / LogitScan.BLOCK];
+        }
+        double total = LogitScan.expWeights(work, max, scale, weights, blockSums);
+        double target = rng.nextDouble() * total;
+        double cum = 0;
+        for (int b = 0; b < blockSums.length; b++) {
+            if (cum + blockSums[b] > target) {
+                int start = b * LogitScan.BLOCK;
+                int end = Math.min(vocabSize, start + LogitScan.BLOCK);
+                int lastPositive = -1;
+                for (int i = start; i < end; i++) {
+                    if (weights[i] > 0) {
+                        cum += weights[i];
+                        lastPositive = i;
+                        if (cum > target) {
+                            return i;
+                        }
+                    }
+                }
+                return lastPositive; // in-block rounding fell short of the block sum
+            }
+            cum += blockSums[b];
+        }
+        return LogitScan.firstIndexOf(work, max); // unreachable: the walk adds the blocks as the total did
+    }
+
+    /** Draws among {@code keys[0..n)} with double-precision weights at the sampling temperature. */
+    private int drawFromCandidates(int n) {
+        if (candidateWeights == null) {
+            candidateWeights = new double[vocabSize];
+        }
+        double temperature = params.temperature();
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            double w = Math.exp(((double) work[CandidateKey.id(keys[i])] - max) / temperature);
+            candidateWeights[i] = w;
+            total += w;
+        }
+        double target = rng.nextDouble() * total;
+        double cum = 0;
+        int lastPositive = CandidateKey.id(keys[0]);
+        for (int i = 0; i < n; i++) {
+            if (candidateWeights[i] > 0) {
+                cum += candidateWeights[i];
+                lastPositive = CandidateKey.id(keys[i]);
+                if (cum > target) {
+                    return lastPositive;
+                }
+            }
+        }
+        return lastPositive;
+    }
+}

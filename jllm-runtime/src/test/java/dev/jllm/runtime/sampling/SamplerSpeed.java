@@ -1,0 +1,59 @@
+package dev.jllm.runtime.sampling;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Not a test: prints microseconds per {@link Sampler#sample} call at Qwen2's vocabulary size for the usual
+ * settings. Run (after {@code mvn -o -q -pl jllm-runtime -am test-compile}) from the repository root:
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp jllm-runtime/target/classes:jllm-runtime/target/test-classes \
+ *     dev.jllm.runtime.sampling.SamplerSpeed [vocab] [iterations]
+ * </pre>
+ */
+public final class SamplerSpeed {
+    private SamplerSpeed() {
+    }
+
+    public static void main(String[] args) {
+        int v = args.length > 0 ? Integer.parseInt(args[0]) : 151_936;
+        int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
+        Random r = new Random(1);
+        // logits shaped like a language model's: a broad body and a few strong candidates
+        float[][] rows = new float[8][v];
+        for (float[] row : rows) {
+            for (int i = 0; i < v; i++) {
+                row[i] = (float) (r.nextGaussian() * 2.5);
+            }
+            for (int j = 0; j < 20; j++) {
+                row[r.nextInt(v)] += 12 + 3 * (float) r.nextGaussian();
+            }
+        }
+        Map<String, SamplingParams> settings = new LinkedHashMap<>();
+        settings.put("greedy", SamplingParams.greedy());
+        settings.put("temperature 0.8 only", SamplingParams.builder().temperature(0.8f).build());
+        settings.put("top-k 40", SamplingParams.builder().temperature(0.8f).topK(40).build());
+        settings.put("top-p 0.9", SamplingParams.builder().temperature(0.8f).topP(0.9f).build());
+        settings.put("top-p 0.99", SamplingParams.builder().temperature(0.8f).topP(0.99f).build());
+        settings.put("min-p 0.05", SamplingParams.builder().temperature(0.8f).minP(0.05f).build());
+        settings.put("llama.cpp defaults", SamplingParams.llamaCppDefaults());
+        settings.put("defaults + penalties(64)", SamplingParams.llamaCppDefaults().toBuilder()
+                .repetitionPenalty(1.1f).presencePenalty(0.3f).frequencyPenalty(0.2f).build());
+        for (Map.Entry<String, SamplingParams> e : settings.entrySet()) {
+            Sampler s = new Sampler(e.getValue(), v);
+            long sink = 0;
+            for (int i = 0; i < iterations; i++) { // warm-up: lets the JIT compile the vector code
+                sink += s.sample(rows[i & 7]);
+                s.accept(i % v);
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < iterations; i++) {
+                sink += s.sample(rows[i & 7]);
+                s.accept(i % v);
+            }
+            double us = (System.nanoTime() - t0) / 1e3 / iterations;
+            System.out.printf("%-26s %8.1f us/token   (V=%d, sink %d)%n", e.getKey(), us, v, sink % 10);
+        }
+    }
+}
