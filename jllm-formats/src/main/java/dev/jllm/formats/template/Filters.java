@@ -79,7 +79,7 @@ final class Filters {
                     yield new PyIterator(List.of(), "generator");
                 }
                 if (!(v instanceof Map<?, ?> m)) {
-                    throw new TemplateException("FilterArgumentError", "Can only get item pairs from a mapping.", 0, 0);
+                    throw TemplateException.type("Can only get item pairs from a mapping.");
                 }
                 List<Object> pairs = new ArrayList<>();
                 m.forEach((key, value) -> pairs.add(new Tuple(key, value)));
