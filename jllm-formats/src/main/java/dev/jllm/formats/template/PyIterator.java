@@ -1,0 +1,28 @@
+package dev.jllm.formats.template;
+
+import java.util.List;
+
+/**
+ * A one-shot Python iterator or generator (what {@code map}, {@code select}, {@code items} and
+ * friends return): iterable once, truthy, without a length, and not JSON serializable.
+ */
+final class PyIterator {
+    private final List<Object> items;
+    /** Python's type name, for error messages: {@code generator}, {@code dict_itemiterator}, … */
+    final String typeName;
+    private boolean consumed;
+
+    PyIterator(List<Object> items, String typeName) {
+        this.items = items;
+        this.typeName = typeName;
+    }
+
+    /** What is left to iterate; empty after the first call, as a drained Python iterator is. */
+    List<Object> drain() {
+        if (consumed) {
+            return List.of();
+        }
+        consumed = true;
+        return items;
+    }
+}
