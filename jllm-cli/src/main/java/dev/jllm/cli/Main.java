@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
         subcommands = {
             InspectCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
             InitCommand.class, QuantizeCommand.class, ConvertCommand.class,
-            BenchKernelsCommand.class, BenchTokenizerCommand.class, BenchCommand.class, GenerateCommand.class,
+            BenchKernelsCommand.class, BenchTokenizerCommand.class, BenchCommand.class, GenerateCommand.class, ChatCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -1,0 +1,81 @@
+package dev.jllm.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.core.tensor.DType;
+import dev.jllm.formats.io.SharedFixtures;
+import dev.jllm.model.decoder.Decoder;
+import dev.jllm.model.load.LoadedModel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Prefix reuse and chunked prefill give the same logits as a fresh, unchunked run (stories260K). */
+class GeneratorTest {
+    private static LoadedModel model;
+    private static WorkerPool pool;
+    private static Decoder decoder;
+
+    @BeforeAll
+    static void open() throws Exception {
+        model = LoadedModel.open(SharedFixtures.resolve("models/stories260K.bin"));
+        pool = new WorkerPool(2);
+        decoder = new Decoder(model.config(), model.weights(), pool);
+    }
+
+    @AfterAll
+    static void close() {
+        pool.close();
+        model.close();
+    }
+
+    private static float[] fresh(int[] prompt) {
+        try (Generator g = new Generator(decoder, DType.F32, 64, 512)) {
+            return g.ingest(prompt).clone();
+        }
+    }
+
+    @Test
+    void reusedPrefixGivesTheLogitsOfAFreshRun() {
+        int[] first = {1, 403, 260, 378, 455, 462, 453};
+        int[] second = {1, 403, 260, 378, 99, 100, 101, 102};
+        try (Generator g = new Generator(decoder, DType.F32, 64, 512)) {
+            g.ingest(first);
+            g.append(7);
+            g.resetTimings();
+            float[] got = g.ingest(second);
+            assertEquals(4, g.timings().prefillTokens(), "only the tokens after the shared prefix are computed");
+            assertArrayEquals(fresh(second), got, 1e-5f);
+            assertArrayEquals(second, g.tokens());
+            g.resetTimings();
+            g.ingest(second);
+            assertEquals(1, g.timings().prefillTokens(), "the same prompt recomputes its last token only");
+        }
+    }
+
+    @Test
+    void chunkedPrefillEqualsOneBatch() {
+        int[] prompt = new int[40];
+        for (int i = 0; i < prompt.length; i++) {
+            prompt[i] = (i * 37 + 11) % 512;
+        }
+        try (Generator g = new Generator(decoder, DType.F32, 64, 7)) {
+            assertArrayEquals(fresh(prompt), g.ingest(prompt), 1e-4f, "equal up to the GEMM tiling's summation order");
+        }
+    }
+
+    @Test
+    void theContextIsEnforced() {
+        try (Generator g = new Generator(decoder, DType.F32, 4, 512)) {
+            assertThrows(ContextOverflowException.class, () -> g.ingest(new int[] {1, 2, 3, 4, 5}));
+            g.ingest(new int[] {1, 2, 3});
+            g.append(4);
+            ContextOverflowException e = assertThrows(ContextOverflowException.class, () -> g.append(5));
+            assertEquals(4, e.context());
+        }
+        assertThrows(IllegalArgumentException.class, () -> new Generator(decoder, DType.F32, 100_000, 512));
+    }
+}
