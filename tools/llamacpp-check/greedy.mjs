@@ -6,6 +6,8 @@
 import {readFileSync} from "node:fs";
 import {getLlama, GgmlType, LlamaLogLevel} from "node-llama-cpp";
 
+// each step also records the TOP most probable tokens as id, natural log of its probability, id, ...
+const TOP = 4;
 const options = parseArguments(process.argv.slice(2), {
     model: null, prompt: null, count: "32", context: "128", "kv-cache": "F16", threads: "1"
 });
@@ -32,15 +34,18 @@ const sequence = context.getSequence();
 
 const generated = [];
 const runnersUp = [];
+const topLogProbabilities = [];
 const probabilityMargins = [];
 const logitMargins = [];
 // temperature 0 selects llama.cpp's greedy (argmax) sampler; the probabilities come from the softmax of the logits
 const steps = sequence.evaluateWithMetadata(promptIds, {probabilities: true}, {temperature: 0, yieldEogToken: true});
 for await (const step of steps) {
     generated.push(step.token);
-    const [[firstToken, first], [secondToken, second]] = [...step.probabilities.entries()].slice(0, 2);
+    const top = [...step.probabilities.entries()].slice(0, TOP);
+    const [[firstToken, first], [secondToken, second]] = top;
     if (firstToken !== step.token) fail(`step ${generated.length}: sampled ${step.token} but the most probable token is ${firstToken}`);
     runnersUp.push(secondToken);
+    topLogProbabilities.push(top.flatMap(([token, probability]) => [token, round(Math.log(probability), 6)]));
     probabilityMargins.push(round(first - second));
     // ln(p1/p2) equals the gap between the two largest logits, whatever the vocabulary size
     logitMargins.push(round(Math.log(first / second)));
@@ -62,14 +67,15 @@ const result = {
     expectedIds: generated,
     secondIds: runnersUp,
     top1MinusTop2Probability: probabilityMargins,
-    top1MinusTop2Logit: logitMargins
+    top1MinusTop2Logit: logitMargins,
+    topLogProbabilities
 };
 console.log(JSON.stringify(result));
 await context.dispose();
 await model.dispose();
 
-function round(value) {
-    return Number(value.toPrecision(4));
+function round(value, digits = 4) {
+    return Number(value.toPrecision(digits));
 }
 
 function parseArguments(args, defaults) {
