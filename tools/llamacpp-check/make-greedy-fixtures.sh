@@ -14,7 +14,8 @@ count=32
 context=128
 mkdir -p "$out"
 
-# fixture NAME "INIT ARGS" [QUANTIZE_TYPE]: seeds were chosen (see README) for the widest top-1/top-2 gaps
+# fixture NAME "INIT ARGS" [QUANTIZE_TYPE]. Each seed was picked among a few (see README) for a wide smallest
+# top-1/top-2 logit gap over the 32 steps under both cache types; Q4_0 of seed 10 had a near-tie, hence seed 2.
 fixture() {
     local name=$1 init_args=$2 quantize_type=${3:-}
     local base="$work/$name-base.gguf" model="$work/$name.gguf"
@@ -53,11 +54,11 @@ fixture() {
     done
 }
 
-fixture llama-tiny-F32    "--arch llama --preset tiny --seed 9"
-fixture llama-tiny-F16    "--arch llama --preset tiny --seed 9" F16
-fixture llama-tiny-Q8_0   "--arch llama --preset tiny --seed 9" Q8_0
-fixture llama-tiny-Q4_0   "--arch llama --preset tiny --seed 9" Q4_0
-fixture llama-tiny-Q4_K_M "--arch llama --preset tiny --seed 9" Q4_K_M
+fixture llama-tiny-F32    "--arch llama --preset tiny --seed 10"
+fixture llama-tiny-F16    "--arch llama --preset tiny --seed 10" F16
+fixture llama-tiny-Q8_0   "--arch llama --preset tiny --seed 10" Q8_0
+fixture llama-tiny-Q4_0   "--arch llama --preset tiny --seed 2" Q4_0
+fixture llama-tiny-Q4_K_M "--arch llama --preset tiny --seed 10" Q4_K_M
 fixture mistral-tiny-F32  "--arch mistral --preset tiny --seed 4"
 fixture qwen2-tiny-F32    "--arch qwen2 --preset tiny --seed 4"
 fixture qwen3-tiny-F32    "--arch qwen3 --preset tiny --seed 2"
