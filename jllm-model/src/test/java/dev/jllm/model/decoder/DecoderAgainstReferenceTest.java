@@ -49,7 +49,7 @@ class DecoderAgainstReferenceTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("variants")
     void f32LogitsEqualTheScalarReference(Architecture arch, String variant) throws Exception {
-        Path file = randomModel(arch, variant);
+        Path file = randomModel(dir, arch, variant);
         try (GgufFile gguf = GgufFile.open(file); LoadedModel model = LoadedModel.open(file);
                 WorkerPool pool = new WorkerPool(2)) {
             double[][] want = new ScalarReferenceDecoder(gguf).logits(PROMPT);
@@ -75,7 +75,7 @@ class DecoderAgainstReferenceTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("variants")
     void greedyWithTheCacheEqualsFullRecomputation(Architecture arch, String variant) throws Exception {
-        Path file = randomModel(arch, variant);
+        Path file = randomModel(dir, arch, variant);
         try (LoadedModel model = LoadedModel.open(file); WorkerPool pool = new WorkerPool(2)) {
             Decoder decoder = new Decoder(model.config(), model.weights(), pool);
             int steps = 12;
@@ -108,7 +108,7 @@ class DecoderAgainstReferenceTest {
     @MethodSource("quantized")
     void quantizedModelsFollowTheirDequantizedForward(LlamaFileType type, DType cacheType, double bound)
             throws Exception {
-        Path f32 = randomModel(Architecture.QWEN2, "plain");
+        Path f32 = randomModel(dir, Architecture.QWEN2, "plain");
         Path q = dir.resolve("qwen2-" + type + ".gguf");
         GgufQuantizer.quantize(f32, q, type, false, null);
         try (GgufFile gguf = GgufFile.open(q); LoadedModel model = LoadedModel.open(q);
@@ -127,7 +127,7 @@ class DecoderAgainstReferenceTest {
     }
 
     /** A tiny model of {@code arch} with every tensor random; cached per variant. */
-    static synchronized Path randomModel(Architecture arch, String variant) throws Exception {
+    static synchronized Path randomModel(Path dir, Architecture arch, String variant) throws Exception {
         Path out = dir.resolve(arch + "-" + variant + ".gguf");
         if (java.nio.file.Files.exists(out)) {
             return out;
