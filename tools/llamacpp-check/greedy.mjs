@@ -28,7 +28,7 @@ const model = await llama.loadModel({modelPath: options.model})
 const vocabularySize = model.fileInfo.metadata?.[model.fileInfo.metadata.general.architecture]?.vocab_size
     ?? model.fileInfo.metadata?.tokenizer?.ggml?.tokens?.length;
 if (promptIds.some(id => id >= vocabularySize)) fail(`--prompt: ids must be below the vocabulary size ${vocabularySize}`);
-// pinned rather than left to defaults: node-llama-cpp's flash attention default "auto" turns it on for the CPU
+// pinned rather than left to defaults: node-llama-cpp's flash attention default "auto" leaves it to llama.cpp
 const context = await model.createContext({
     contextSize, batchSize: contextSize, threads, flashAttention,
     experimentalKvCacheKeyType: kvCache, experimentalKvCacheValueType: kvCache
