@@ -32,13 +32,13 @@ fixture() {
     for kv in F16 F32; do
         local json
         json=$(cd "$here" && node greedy.mjs --model "$model" --prompt "$prompt" --count "$count" \
-            --context "$context" --kv-cache "$kv" --threads 1)
+            --context "$context" --kv-cache "$kv" --threads 1 --flash-attention off)
         node -e '
             const [name, initArgs, quantizeType, sha256, bytes, kv, prompt, count, context, json, file] = process.argv.slice(1);
             const greedy = JSON.parse(json);
             const commands = [`jllm init ${initArgs} -o base.gguf`];
             if (quantizeType) commands.push(`jllm quantize -t ${quantizeType} base.gguf model.gguf`);
-            commands.push(`node greedy.mjs --model model.gguf --prompt ${prompt} --count ${count} --context ${context} --kv-cache ${kv} --threads 1`);
+            commands.push(`node greedy.mjs --model model.gguf --prompt ${prompt} --count ${count} --context ${context} --kv-cache ${kv} --threads 1 --flash-attention off`);
             const fixture = {
                 name, initArgs: initArgs.split(" "), quantizeType: quantizeType || null,
                 model: {sha256, bytes: Number(bytes)}, commands, ...greedy
