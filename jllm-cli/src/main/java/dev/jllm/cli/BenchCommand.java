@@ -6,8 +6,6 @@ import dev.jllm.runtime.Generator;
 import dev.jllm.runtime.bench.ThroughputBenchmark;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -51,7 +49,7 @@ final class BenchCommand implements Callable<Integer> {
             double loadMs = (System.nanoTime() - start) / 1e6;
             ThroughputBenchmark.Result r = ThroughputBenchmark.run(generator, promptTokens, generateTokens,
                     repetitions, 42);
-            double rssMb = peakRssBytes() / (1024.0 * 1024.0);
+            double rssMb = ProcessMemory.peakRssBytes() / (1024.0 * 1024.0);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 out.printf(Locale.ROOT, "{\"model\": \"%s\", \"threads\": %d, \"pp\": %d, \"tg\": %d, \"pp_tps\": %.3f, "
@@ -75,20 +73,6 @@ final class BenchCommand implements Callable<Integer> {
                         loaded.fileBytes() / (1024.0 * 1024.0));
             }
             out.flush();
-        }
-        return 0;
-    }
-
-    /** The process's peak resident set (VmHWM), or 0 where /proc is not available. */
-    static long peakRssBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return 0;
         }
         return 0;
     }

@@ -98,9 +98,10 @@ final class GenerateCommand implements Callable<Integer> {
             if (!quiet) {
                 Generator.Timings t = r.timings();
                 err.printf(Locale.ROOT, "jllm: %d prompt tokens at %.1f tokens/s, %d generated at %.1f tokens/s, "
-                        + "finish %s, seed %d%n", t.prefillTokens(), t.prefillTokensPerSecond(), r.tokens().length,
+                        + "finish %s, seed %d, peak RSS %.0f MB%n", t.prefillTokens(), t.prefillTokensPerSecond(), r.tokens().length,
                         t.decodeTokensPerSecond(), r.finishReason() == null ? "cancelled"
-                                : r.finishReason().openAiName(), seed);
+                                : r.finishReason().openAiName(), seed,
+                        ProcessMemory.peakRssBytes() / (1024.0 * 1024.0));
                 err.flush();
             }
         }
