@@ -3,6 +3,7 @@ package dev.jllm.cli;
 import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.model.load.LoadedModel;
 import dev.jllm.runtime.Generator;
+import dev.jllm.runtime.bench.DecodeBound;
 import dev.jllm.runtime.bench.ThroughputBenchmark;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -40,6 +41,11 @@ final class BenchCommand implements Callable<Integer> {
             + "load_ms, peak_rss_mb.")
     boolean json;
 
+    @Option(names = "--bound-mib", defaultValue = "1024", paramLabel = "MIB",
+            description = "Buffer for the read-bandwidth pass that sets the decode bound, 0 to skip it "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long boundMib;
+
     @Override
     public Integer call() throws IOException {
         int threads = model.threadCount();
@@ -49,14 +55,18 @@ final class BenchCommand implements Callable<Integer> {
             double loadMs = (System.nanoTime() - start) / 1e6;
             ThroughputBenchmark.Result r = ThroughputBenchmark.run(generator, promptTokens, generateTokens,
                     repetitions, 42);
+            // the peak before the bandwidth pass, whose buffer is not the model's
             double rssMb = ProcessMemory.peakRssBytes() / (1024.0 * 1024.0);
+            long bytesPerToken = DecodeBound.weightBytesPerToken(loaded.weights());
+            double readGbps = boundMib > 0 ? DecodeBound.measureReadGbps(pool, boundMib << 20) : 0;
+            double boundTps = readGbps * 1e9 / bytesPerToken;
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 out.printf(Locale.ROOT, "{\"model\": \"%s\", \"threads\": %d, \"pp\": %d, \"tg\": %d, \"pp_tps\": %.3f, "
                         + "\"pp_sd\": %.3f, \"tg_tps\": %.3f, \"tg_sd\": %.3f, \"ttft_ms\": %.3f, \"load_ms\": %.3f, "
-                        + "\"peak_rss_mb\": %.1f}%n", jsonEscape(loaded.source().getFileName().toString()), threads,
+                        + "\"peak_rss_mb\": %.1f, \"weight_bytes_per_token\": %d, \"read_gbps\": %.2f, \"tg_bound_tps\": %.3f}%n", jsonEscape(loaded.source().getFileName().toString()), threads,
                         promptTokens, generateTokens, r.ppTokensPerSecond(), r.ppSd(), r.tgTokensPerSecond(),
-                        r.tgSd(), r.timeToFirstTokenMs(), loadMs, rssMb);
+                        r.tgSd(), r.timeToFirstTokenMs(), loadMs, rssMb, bytesPerToken, readGbps, boundTps);
             } else {
                 out.printf(Locale.ROOT, "model %s (%s, %s), %d thread%s, cache %s%n", loaded.source().getFileName(),
                         loaded.config().architecture(), loaded.format(), threads, threads == 1 ? "" : "s",
@@ -68,6 +78,11 @@ final class BenchCommand implements Callable<Integer> {
                 if (generateTokens > 0) {
                     out.printf(Locale.ROOT, "tg%-5d %10.2f ± %.2f tokens/s%n", generateTokens, r.tgTokensPerSecond(),
                             r.tgSd());
+                    if (readGbps > 0) {
+                        out.printf(Locale.ROOT, "tg bound %.2f tokens/s (%.1f MB read per token at %.1f GB/s), "
+                                + "reached %.0f%%%n", boundTps, bytesPerToken / 1e6, readGbps,
+                                100 * r.tgTokensPerSecond() / boundTps);
+                    }
                 }
                 out.printf(Locale.ROOT, "load %.1f ms, peak RSS %.1f MB, file %.1f MB%n", loadMs, rssMb,
                         loaded.fileBytes() / (1024.0 * 1024.0));

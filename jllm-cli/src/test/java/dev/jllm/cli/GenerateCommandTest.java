@@ -120,11 +120,11 @@ class GenerateCommandTest {
     @Test
     void benchJson() {
         CommandRun r = CommandRun.of("bench", "-m", stories.toString(), "-p", "32", "-n", "8", "-r", "2", "--json",
-                "-t", "1");
+                "-t", "1", "--bound-mib", "64");
         assertEquals(0, r.exit(), r.err());
         String json = r.out().strip();
         for (String key : new String[] {"\"threads\": 1", "\"pp_tps\"", "\"pp_sd\"", "\"tg_tps\"", "\"tg_sd\"",
-            "\"ttft_ms\"", "\"load_ms\"", "\"peak_rss_mb\""}) {
+            "\"ttft_ms\"", "\"load_ms\"", "\"peak_rss_mb\"", "\"tg_bound_tps\"", "\"read_gbps\""}) {
             assertTrue(json.contains(key), json);
         }
     }
