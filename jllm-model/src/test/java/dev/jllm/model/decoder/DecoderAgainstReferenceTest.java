@@ -11,6 +11,7 @@ import dev.jllm.formats.gguf.GgufTensorInfo;
 import dev.jllm.formats.gguf.GgufValue;
 import dev.jllm.formats.gguf.GgufWriter;
 import dev.jllm.formats.init.Architecture;
+import dev.jllm.formats.init.ModelDims;
 import dev.jllm.formats.init.ModelPreset;
 import dev.jllm.formats.init.PlaceholderVocabulary;
 import dev.jllm.formats.init.RandomModelWriter;
@@ -43,7 +44,8 @@ class DecoderAgainstReferenceTest {
     static Stream<Arguments> variants() {
         return Stream.of(Arguments.of(Architecture.LLAMA, "plain"), Arguments.of(Architecture.QWEN2, "plain"),
                 Arguments.of(Architecture.QWEN3, "plain"), Arguments.of(Architecture.GPT2, "plain"),
-                Arguments.of(Architecture.LLAMA, "sliding-window"), Arguments.of(Architecture.LLAMA, "rope-freqs"));
+                Arguments.of(Architecture.LLAMA, "sliding-window"), Arguments.of(Architecture.LLAMA, "rope-freqs"),
+                Arguments.of(Architecture.LLAMA, "mqa"), Arguments.of(Architecture.QWEN3, "mqa"));
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -132,9 +134,14 @@ class DecoderAgainstReferenceTest {
         if (java.nio.file.Files.exists(out)) {
             return out;
         }
-        Path init = dir.resolve(arch + "-init.gguf");
+        boolean mqa = variant.equals("mqa");
+        Path init = dir.resolve(arch + (mqa ? "-mqa" : "") + "-init.gguf");
         if (!java.nio.file.Files.exists(init)) {
-            RandomModelWriter.write(arch, ModelPreset.tiny(arch), "test", PlaceholderVocabulary.metadata(512), 7,
+            ModelDims tiny = ModelPreset.tiny(arch);
+            // one key/value head shared by all query heads (multi-query attention)
+            ModelDims dims = mqa ? new ModelDims(tiny.dim(), 2, tiny.heads(), 1, tiny.ff(), tiny.vocab(),
+                    tiny.headDim(), tiny.context(), tiny.ropeTheta(), tiny.normEps(), tiny.tiedEmbeddings()) : tiny;
+            RandomModelWriter.write(arch, dims, "test", PlaceholderVocabulary.metadata(512), 7,
                     LlamaFileType.ALL_F32, init, null);
         }
         try (GgufFile src = GgufFile.open(init)) {
