@@ -157,6 +157,30 @@ public final class KvCache implements AutoCloseable {
         }
     }
 
+    /**
+     * Copies the keys of head {@code kvHead} for positions {@code from ≤ p < to} as floats, one row of
+     * {@code headDim} per position, into {@code dst[dstOffset ..]} (for attention as a matrix product).
+     */
+    public void readKeys(int layer, int kvHead, int from, int to, float[] dst, int dstOffset) {
+        read(keyPages, layer, kvHead, from, to, dst, dstOffset);
+    }
+
+    /** As {@link #readKeys}, for the values. */
+    public void readValues(int layer, int kvHead, int from, int to, float[] dst, int dstOffset) {
+        read(valuePages, layer, kvHead, from, to, dst, dstOffset);
+    }
+
+    private void read(MemorySegment[][] pagesOf, int layer, int kvHead, int from, int to, float[] dst,
+            int dstOffset) {
+        checkRange(layer, kvHead, from, to);
+        MemorySegment[] pages = pagesOf[layer];
+        long head = kvHead * rowBytes;
+        for (int p = from; p < to; p++) {
+            kernel.dequantize(pages[p / PAGE_POSITIONS], (p % PAGE_POSITIONS) * positionBytes + head, dst,
+                    dstOffset + (p - from) * headDim, headDim);
+        }
+    }
+
     private void checkPosition(int layer, int position) {
         if (layer < 0 || layer >= layers) {
             throw new IllegalArgumentException("layer " + layer + " outside 0.." + (layers - 1));

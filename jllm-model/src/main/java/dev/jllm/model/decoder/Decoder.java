@@ -2,6 +2,7 @@ package dev.jllm.model.decoder;
 
 import dev.jllm.core.linalg.MatMul;
 import dev.jllm.core.linalg.MatVec;
+import dev.jllm.core.linalg.Sgemm;
 import dev.jllm.core.ops.Activations;
 import dev.jllm.core.ops.Elementwise;
 import dev.jllm.core.ops.LayerNorm;
@@ -27,6 +28,9 @@ import dev.jllm.model.cache.KvCache;
  * scratch buffers, so one instance serves one thread at a time.
  */
 public final class Decoder {
+    /** Batches at least this long run attention as matrix products. */
+    static final int BATCHED_ATTENTION_TOKENS = 8;
+
     private final ModelConfig config;
     private final DecoderWeights weights;
     private final WorkerPool pool;
@@ -181,7 +185,11 @@ public final class Decoder {
             }
             cache.store(layer, position, b.k, t * kvDim, b.v, t * kvDim);
         }
-        attend(layer, count, start, cache, b);
+        if (count >= BATCHED_ATTENTION_TOKENS) {
+            attendBatched(layer, count, start, cache, b);
+        } else {
+            attend(layer, count, start, cache, b);
+        }
         linear(w.wo(), w.bo(), b.attention, count, b.out);
         Elementwise.add(b.x, 0, b.x, 0, b.out, 0, count * dim);
     }
@@ -209,6 +217,43 @@ public final class Decoder {
                 cache.addValues(layer, h / group, scores, 0, first, last + 1, b.attention, q);
             }
         });
+    }
+
+    /**
+     * Prefill attention as matrix products per head: scores = Q·Kᵀ over every cached position (GEMM),
+     * causal (and window) mask, row softmax, then scores·V (GEMM). Quadratic in the prompt like the
+     * per-position loop, but at GEMM speed.
+     */
+    private void attendBatched(int layer, int count, int start, KvCache cache, Buffers b) {
+        int heads = config.heads();
+        int headDim = config.headDim();
+        int qDim = config.queryDim();
+        int group = heads / config.kvHeads();
+        int window = config.slidingWindow();
+        int positions = start + count;
+        float[] keys = b.keys(positions * headDim);
+        float[] values = b.values(positions * headDim);
+        float[] scores = b.scores(count * positions);
+        for (int g = 0; g < config.kvHeads(); g++) {
+            cache.readKeys(layer, g, 0, positions, keys, 0);
+            cache.readValues(layer, g, 0, positions, values, 0);
+            for (int h = g * group; h < (g + 1) * group; h++) {
+                Sgemm.multiply(pool, false, true, count, positions, headDim, attentionScale, b.q, h * headDim, qDim,
+                        keys, 0, headDim, 0f, scores, 0, positions);
+                pool.parallelFor(count, (lo, hi) -> {
+                    for (int t = lo; t < hi; t++) {
+                        int last = start + t;
+                        int first = window > 0 ? Math.max(0, last - window + 1) : 0;
+                        int row = t * positions;
+                        java.util.Arrays.fill(scores, row, row + first, 0f);
+                        Softmax.apply(scores, row + first, last + 1 - first);
+                        java.util.Arrays.fill(scores, row + last + 1, row + positions, 0f);
+                    }
+                });
+                Sgemm.multiply(pool, false, false, count, headDim, positions, 1f, scores, 0, positions, values, 0,
+                        headDim, 0f, b.attention, h * headDim, qDim);
+            }
+        }
     }
 
     private void mlpBlock(LayerWeights w, int count, Buffers b) {
@@ -290,6 +335,21 @@ public final class Decoder {
         final float[] out;
         final float[] gate;
         final float[] up;
+        private float[] keys = new float[0];
+        private float[] values = new float[0];
+        private float[] scores = new float[0];
+
+        float[] keys(int size) {
+            return keys.length >= size ? keys : (keys = new float[size]);
+        }
+
+        float[] values(int size) {
+            return values.length >= size ? values : (values = new float[size]);
+        }
+
+        float[] scores(int size) {
+            return scores.length >= size ? scores : (scores = new float[size]);
+        }
 
         Buffers(ModelConfig c, int tokens) {
             this.tokens = tokens;
