@@ -7,8 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The passes over a whole vocabulary of logits that the sampler needs: the maximum, threshold collection,
  * and sums of exponentials. Only the exponential passes use the Vector API, where it is ten times faster
- * than {@link Math#exp}; the compare-only passes are plain loops, because vector code runs very slowly
- * until C2 has compiled it, and a sampler is called only once per token (tens of calls stay cold).
+ * than {@link Math#exp} once compiled; the compare-only passes are plain loops, because vector code runs
+ * about a hundred times slower until C2 has compiled it, and a sampler is called only once per token, so
+ * the first dozen or so calls in a JVM stay cold (tens of milliseconds each at 150k entries).
  * Sums are taken per block of {@value #BLOCK} entries in float lanes and the block sums added in double,
  * so the rounding error does not grow with the vocabulary size.
  */
@@ -55,9 +56,10 @@ final class LogitScan {
 
     /**
      * Sum of {@code exp(x[i] - max)} over the whole array, and in {@code bandMass[j]} the same sum over the
-     * entries with {@code x[i] - max >= -bandDepth[j]}. {@code max} must be the array's maximum.
+     * entries with {@code x[i] - max >= -bandDepth[j]}; each exponential also goes to {@code out[i]} unless
+     * {@code out} is null. {@code max} must be the array's maximum.
      */
-    static double expSum(float[] x, float max, float[] bandDepth, double[] bandMass) {
+    static double expSum(float[] x, float max, float[] bandDepth, double[] bandMass, float[] out) {
         int n = x.length;
         int bands = bandDepth.length;
         java.util.Arrays.fill(bandMass, 0, bands, 0.0);
@@ -74,6 +76,9 @@ final class LogitScan {
             for (; i < blockEnd; i += F.length()) {
                 FloatVector d = FloatVector.fromArray(F, x, i).sub(max);
                 FloatVector e = d.lanewise(VectorOperators.EXP);
+                if (out != null) {
+                    e.intoArray(out, i);
+                }
                 acc = acc.add(e);
                 for (int j = 0; j < bands; j++) {
                     bandAcc[j] = bandAcc[j].add(e, d.compare(VectorOperators.GE, -bandDepth[j]));
@@ -86,7 +91,10 @@ final class LogitScan {
         }
         for (; i < n; i++) {
             float d = x[i] - max;
-            double e = Math.exp(d);
+            float e = (float) Math.exp(d);
+            if (out != null) {
+                out[i] = e;
+            }
             total += e;
             for (int j = 0; j < bands; j++) {
                 if (d >= -bandDepth[j]) {

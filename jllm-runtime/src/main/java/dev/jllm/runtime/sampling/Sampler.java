@@ -28,9 +28,10 @@ import java.util.Map;
  * server accept the prompt tokens too, then every generated token.
  *
  * <p>Speed: the caller's array is copied once per call (it is never modified); bias and penalties touch
- * only their own entries; top-k is a bounded heap behind a vector compare; top-p without top-k sums the
- * exponentials in one vector pass and then sorts only the tokens within a few nats of the maximum; min-p
- * is a threshold compare. Only the unfiltered case exponentiates the whole vocabulary for the draw.
+ * only their own entries; top-k is a bounded heap with a one-compare admission test; top-p without top-k
+ * sums the exponentials in one vector pass, then quickselects the prefix among the tokens within a few
+ * nats of the maximum (no sort of the vocabulary); min-p is a threshold compare. Whole-vocabulary
+ * exponentials (top-p without top-k, no filter at all, logprobs) use the Vector API.
  *
  * <p>Determinism: the same parameters, seed, accepted tokens and logits give the same choices. Whole-vocabulary
  * sums use the Vector API's exponential and lane width, so on another CPU a choice can differ only when the
@@ -248,11 +249,11 @@ public final class Sampler {
         if (params.topP() < 1) {
             if (n == ALL) {
                 n = topPOverVocabulary();
+                sorted = false;
             } else {
                 int prefix = topPPrefix(n, sumOfExp(n));
                 n = prefix > 0 ? prefix : n; // rounding kept p out of reach: keep them all
             }
-            sorted = true;
         }
         if (params.minP() > 0) {
             double logMin = Math.log(params.minP());
@@ -287,12 +288,14 @@ public final class Sampler {
     }
 
     /**
-     * Top-p over the whole vocabulary: sums all exponentials once, then collects and sorts only the tokens
-     * within the shallowest band below the maximum that holds probability p, widening if rounding left the
-     * band short.
+     * Top-p over the whole vocabulary: one vector pass stores every exponential and sums them, also per
+     * band of depth below the maximum; then only the tokens of the shallowest band holding probability p
+     * are collected and the prefix is found among them by quickselect ({@link NucleusSelection}), widening
+     * the band if rounding left it short. The survivors come back unordered.
      */
     private int topPOverVocabulary() {
-        double z = LogitScan.expSum(work, max, TOP_P_BANDS, bandMass);
+        ensureWeights();
+        double z = LogitScan.expSum(work, max, TOP_P_BANDS, bandMass, weights);
         double need = params.topP() * z;
         for (int band = 0; band <= TOP_P_BANDS.length; band++) {
             boolean last = band == TOP_P_BANDS.length;
@@ -301,13 +304,19 @@ public final class Sampler {
             }
             float bar = last ? -Float.MAX_VALUE : max - TOP_P_BANDS[band];
             int m = LogitScan.collectAtLeast(work, bar, keys);
-            Arrays.sort(keys, 0, m);
-            int n = topPPrefix(m, z);
+            int n = NucleusSelection.select(keys, m, weights, need);
             if (n > 0 || last) {
                 return n > 0 ? n : m;
             }
         }
         throw new AssertionError("unreachable: the last band returns");
+    }
+
+    private void ensureWeights() {
+        if (weights == null) {
+            weights = new float[vocabSize];
+            blockSums = new double[(vocabSize + LogitScan.BLOCK - 1) / LogitScan.BLOCK];
+        }
     }
 
     /**
@@ -328,10 +337,7 @@ public final class Sampler {
 
     /** Draws among every token with a finite logit using vector exponentials and block sums. */
     private int drawFromVocabulary(float scale) {
-        if (weights == null) {
-            weights = new float[vocabSize];
-            blockSums = new double[(vocabSize + LogitScan.BLOCK - 1) / LogitScan.BLOCK];
-        }
+        ensureWeights();
         double total = LogitScan.expWeights(work, max, scale, weights, blockSums);
         double target = rng.nextDouble() * total;
         double cum = 0;

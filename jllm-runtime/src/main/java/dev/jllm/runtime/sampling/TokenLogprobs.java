@@ -52,7 +52,7 @@ public record TokenLogprobs(int token, double logprob, int[] topTokens, double[]
         }
         float max = LogitScan.max(logits);
         Sampler.checkMax(logits, max);
-        double logZ = Math.log(LogitScan.expSum(logits, max, new float[0], new double[0]));
+        double logZ = Math.log(LogitScan.expSum(logits, max, new float[0], new double[0], null));
         long[] keys = new long[Math.max(topN, 1)];
         int n = TopSelection.select(logits, topN, keys);
         int[] ids = new int[n];
