@@ -30,16 +30,6 @@ final class LogitScan {
         return m;
     }
 
-    /** The lowest index holding a value numerically equal to {@code v}, or -1. */
-    static int firstIndexOf(float[] x, float v) {
-        for (int i = 0; i < x.length; i++) {
-            if (x[i] == v) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
     /**
      * Writes {@link CandidateKey#of} for every index whose value is {@code >= threshold}, in index order,
      * and returns how many. A finite threshold never collects −∞.

@@ -27,8 +27,8 @@ import java.util.Map;
  * <p>The caller decides which tokens the penalties see by calling {@link #accept}: llama.cpp's CLI and
  * server accept the prompt tokens too, then every generated token.
  *
- * <p>Speed: the caller's array is copied once per call (it is never modified); bias and penalties touch
- * only their own entries; top-k is a bounded heap with a one-compare admission test; top-p without top-k
+ * <p>Speed: the caller's array is never modified; it is copied only when bias or penalties change it, and
+ * then they touch only their own entries; one pass finds the maximum and the greedy choice; top-k is a bounded heap with a one-compare admission test; top-p without top-k
  * sums the exponentials in one vector pass, then quickselects the prefix among the tokens within a few
  * nats of the maximum (no sort of the vocabulary); min-p is a threshold compare. Whole-vocabulary
  * exponentials (top-p without top-k, no filter at all, logprobs) use the Vector API.
@@ -47,7 +47,9 @@ public final class Sampler {
     private final int[] biasIds;
     private final float[] biasValues;
     private final PenaltyWindow window;
-    private final float[] work;
+    private final float[] work; // scratch copy, used only when bias or penalties change logits
+    private float[] x; // the logits after bias and penalties: work, or the caller's array untouched
+    private int argmax;
     private final long[] keys;
     private final double[] bandMass = new double[TOP_P_BANDS.length];
     private float[] weights;
@@ -128,7 +130,7 @@ public final class Sampler {
     public int sample(float[] logits) {
         prepare(logits);
         if (params.isGreedy()) {
-            return LogitScan.firstIndexOf(work, max);
+            return argmax;
         }
         int n = filter();
         if (n == ALL) {
@@ -136,7 +138,7 @@ public final class Sampler {
             if (Float.isFinite(scale)) {
                 return drawFromVocabulary(scale);
             }
-            n = LogitScan.collectAtLeast(work, -Float.MAX_VALUE, keys);
+            n = LogitScan.collectAtLeast(x, -Float.MAX_VALUE, keys);
         }
         return drawFromCandidates(n);
     }
@@ -149,11 +151,11 @@ public final class Sampler {
     public Candidates candidates(float[] logits) {
         prepare(logits);
         if (params.isGreedy()) {
-            return new Candidates(new int[] {LogitScan.firstIndexOf(work, max)}, new double[] {1.0});
+            return new Candidates(new int[] {argmax}, new double[] {1.0});
         }
         int n = filter();
         if (n == ALL) {
-            n = LogitScan.collectAtLeast(work, -Float.MAX_VALUE, keys);
+            n = LogitScan.collectAtLeast(x, -Float.MAX_VALUE, keys);
         }
         Arrays.sort(keys, 0, n);
         int[] ids = new int[n];
@@ -161,7 +163,7 @@ public final class Sampler {
         double total = 0;
         for (int i = 0; i < n; i++) {
             ids[i] = CandidateKey.id(keys[i]);
-            p[i] = Math.exp(((double) work[ids[i]] - max) / params.temperature());
+            p[i] = Math.exp(((double) x[ids[i]] - max) / params.temperature());
             total += p[i];
         }
         for (int i = 0; i < n; i++) {
@@ -173,7 +175,8 @@ public final class Sampler {
     /**
      * Log-probabilities of {@code token} and of the {@code topN} most likely tokens under the logits of the
      * last {@link #sample} or {@link #candidates} call, after bias and penalties, before temperature and
-     * the filters (see {@link TokenLogprobs}).
+     * the filters (see {@link TokenLogprobs}). Without bias and penalties the sampler reads the caller's
+     * array itself, so call this before that array is overwritten.
      *
      * @throws IllegalStateException if no logits have been given yet
      */
@@ -181,25 +184,49 @@ public final class Sampler {
         if (!prepared) {
             throw new IllegalStateException("logprobs needs a preceding sample() or candidates() call");
         }
-        return TokenLogprobs.of(work, token, topN);
+        return TokenLogprobs.of(x, token, topN);
     }
 
-    /** Copies the logits, applies bias and penalties, finds and checks the maximum. */
+    /**
+     * Applies bias and penalties to a copy of the logits (or takes the caller's array as it is when there
+     * are none), then finds and checks the maximum and the first index holding it in one pass.
+     */
     private void prepare(float[] logits) {
         if (logits == null || logits.length != vocabSize) {
             throw new IllegalArgumentException("logits must have length vocabSize " + vocabSize + ", got "
                     + (logits == null ? "null" : logits.length));
         }
         prepared = false;
-        System.arraycopy(logits, 0, work, 0, vocabSize);
-        for (int i = 0; i < biasIds.length; i++) {
-            work[biasIds[i]] += biasValues[i];
+        x = logits;
+        if (biasIds.length > 0 || params.penalizes()) {
+            System.arraycopy(logits, 0, work, 0, vocabSize);
+            for (int i = 0; i < biasIds.length; i++) {
+                work[biasIds[i]] += biasValues[i];
+            }
+            if (params.penalizes()) {
+                applyPenalties();
+            }
+            x = work;
         }
-        if (params.penalizes()) {
-            applyPenalties();
+        float m = Float.NEGATIVE_INFINITY;
+        int at = -1;
+        for (int i = 0; i < x.length; i++) {
+            float v = x[i];
+            if (!(v <= m)) { // a new maximum, or NaN: rare, so the loop is one predictable compare
+                if (v != v || v == Float.POSITIVE_INFINITY) {
+                    throw new IllegalArgumentException("logit at index " + i + " is " + v
+                            + " (after logit bias and penalties); logits must be finite or -Infinity");
+                }
+                m = v;
+                at = i;
+            }
         }
-        max = LogitScan.max(work);
-        checkMax(work, max);
+        if (at < 0) {
+            throw new IllegalArgumentException(
+                    "every logit is -Infinity (after logit bias and penalties): no token can be chosen");
+        }
+        max = m;
+        argmax = at;
         prepared = true;
     }
 
@@ -218,22 +245,6 @@ public final class Sampler {
         }
     }
 
-    /** Rejects NaN and +∞ (naming the first offending index) and rows where nothing is finite. */
-    static void checkMax(float[] x, float max) {
-        if (Float.isNaN(max) || max == Float.POSITIVE_INFINITY) {
-            for (int i = 0; i < x.length; i++) {
-                if (Float.isNaN(x[i]) || x[i] == Float.POSITIVE_INFINITY) {
-                    throw new IllegalArgumentException("logit at index " + i + " is " + x[i]
-                            + " (after logit bias and penalties); logits must be finite or -Infinity");
-                }
-            }
-        }
-        if (max == Float.NEGATIVE_INFINITY) {
-            throw new IllegalArgumentException(
-                    "every logit is -Infinity (after logit bias and penalties): no token can be chosen");
-        }
-    }
-
     /**
      * Runs top-k, top-p and min-p. Returns {@link #ALL} when no filter is active, otherwise the number of
      * survivors whose keys are in {@code keys[0..n)}.
@@ -243,7 +254,7 @@ public final class Sampler {
         boolean sorted = false;
         int k = params.topK();
         if (k > 0 && k < vocabSize) {
-            n = TopSelection.select(work, k, keys);
+            n = TopSelection.select(x, k, keys);
             sorted = true;
         }
         if (params.topP() < 1) {
@@ -259,17 +270,17 @@ public final class Sampler {
             double logMin = Math.log(params.minP());
             if (n == ALL) {
                 float bar = Math.nextDown((float) (max + logMin)); // float rounding never drops a survivor
-                n = LogitScan.collectAtLeast(work, bar, keys);
+                n = LogitScan.collectAtLeast(x, bar, keys);
                 sorted = false;
             }
             if (sorted) {
-                while (n > 1 && !(work[CandidateKey.id(keys[n - 1])] - (double) max >= logMin)) {
+                while (n > 1 && !(x[CandidateKey.id(keys[n - 1])] - (double) max >= logMin)) {
                     n--;
                 }
             } else {
                 int kept = 0;
                 for (int i = 0; i < n; i++) {
-                    if (work[CandidateKey.id(keys[i])] - (double) max >= logMin) {
+                    if (x[CandidateKey.id(keys[i])] - (double) max >= logMin) {
                         keys[kept++] = keys[i];
                     }
                 }
@@ -282,7 +293,7 @@ public final class Sampler {
     private double sumOfExp(int n) {
         double z = 0;
         for (int i = 0; i < n; i++) {
-            z += Math.exp((double) work[CandidateKey.id(keys[i])] - max);
+            z += Math.exp((double) x[CandidateKey.id(keys[i])] - max);
         }
         return z;
     }
@@ -295,7 +306,7 @@ public final class Sampler {
      */
     private int topPOverVocabulary() {
         ensureWeights();
-        double z = LogitScan.expSum(work, max, TOP_P_BANDS, bandMass, weights);
+        double z = LogitScan.expSum(x, max, TOP_P_BANDS, bandMass, weights);
         double need = params.topP() * z;
         for (int band = 0; band <= TOP_P_BANDS.length; band++) {
             boolean last = band == TOP_P_BANDS.length;
@@ -303,7 +314,7 @@ public final class Sampler {
                 continue;
             }
             float bar = last ? -Float.MAX_VALUE : max - TOP_P_BANDS[band];
-            int m = LogitScan.collectAtLeast(work, bar, keys);
+            int m = LogitScan.collectAtLeast(x, bar, keys);
             int n = NucleusSelection.select(keys, m, weights, need);
             if (n > 0 || last) {
                 return n > 0 ? n : m;
@@ -327,7 +338,7 @@ public final class Sampler {
         double p = params.topP();
         double cum = 0;
         for (int i = 0; i < m; i++) {
-            cum += Math.exp((double) work[CandidateKey.id(keys[i])] - max) / z;
+            cum += Math.exp((double) x[CandidateKey.id(keys[i])] - max) / z;
             if (cum >= p) {
                 return i + 1;
             }
@@ -338,7 +349,7 @@ public final class Sampler {
     /** Draws among every token with a finite logit using vector exponentials and block sums. */
     private int drawFromVocabulary(float scale) {
         ensureWeights();
-        double total = LogitScan.expWeights(work, max, scale, weights, blockSums);
+        double total = LogitScan.expWeights(x, max, scale, weights, blockSums);
         double target = rng.nextDouble() * total;
         double cum = 0;
         for (int b = 0; b < blockSums.length; b++) {
@@ -359,7 +370,7 @@ public final class Sampler {
             }
             cum += blockSums[b];
         }
-        return LogitScan.firstIndexOf(work, max); // unreachable: the walk adds the blocks as the total did
+        return argmax; // unreachable: the walk adds the blocks as the total did
     }
 
     /** Draws among {@code keys[0..n)} with double-precision weights at the sampling temperature. */
@@ -370,7 +381,7 @@ public final class Sampler {
         double temperature = params.temperature();
         double total = 0;
         for (int i = 0; i < n; i++) {
-            double w = Math.exp(((double) work[CandidateKey.id(keys[i])] - max) / temperature);
+            double w = Math.exp(((double) x[CandidateKey.id(keys[i])] - max) / temperature);
             candidateWeights[i] = w;
             total += w;
         }
