@@ -41,6 +41,8 @@ public final class Sampler {
     /** Depths in nats below the maximum at which top-p tries to find its prefix before sorting more. */
     private static final float[] TOP_P_BANDS = {2, 4, 8, 16, 32};
     private static final int ALL = -1;
+    /** Above this many survivors the draw takes its weights from one vector pass over the vocabulary. */
+    private static final int LARGE_CANDIDATE_SET = 2048;
 
     private final SamplingParams params;
     private final int vocabSize;
@@ -51,8 +53,10 @@ public final class Sampler {
     private float[] x; // the logits after bias and penalties: work, or the caller's array untouched
     private int argmax;
     private final long[] keys;
-    private final double[] bandMass = new double[TOP_P_BANDS.length];
+    private final double[] bandMass = new double[LogitScan.BANDS];
+    private final float[] subDepth = new float[LogitScan.BANDS];
     private float[] weights;
+    private float weightsScale; // weights holds exp((x - max) * weightsScale) for this call; NaN: nothing
     private double[] blockSums;
     private double[] candidateWeights;
     private SplitMix64 rng;
@@ -197,6 +201,7 @@ public final class Sampler {
                     + (logits == null ? "null" : logits.length));
         }
         prepared = false;
+        weightsScale = Float.NaN;
         x = logits;
         if (biasIds.length > 0 || params.penalizes()) {
             System.arraycopy(logits, 0, work, 0, vocabSize);
@@ -300,27 +305,56 @@ public final class Sampler {
 
     /**
      * Top-p over the whole vocabulary: one vector pass stores every exponential and sums them, also per
-     * band of depth below the maximum; then only the tokens of the shallowest band holding probability p
-     * are collected and the prefix is found among them by quickselect ({@link NucleusSelection}), widening
-     * the band if rounding left it short. The survivors come back unordered.
+     * band of depth below the maximum; the depth at which the mass reaches p is then narrowed by two
+     * cheaper passes (masked sums, no exponentials) to within a fraction of a nat, only the tokens above it
+     * are collected, and the prefix is found among them by quickselect ({@link NucleusSelection}). If
+     * rounding left the collected set short, the band is widened. The survivors come back unordered.
      */
     private int topPOverVocabulary() {
         ensureWeights();
-        double z = LogitScan.expSum(x, max, TOP_P_BANDS, bandMass, weights);
+        double z = LogitScan.expSumBanded(x, max, TOP_P_BANDS, bandMass, weights);
+        weightsScale = 1;
         double need = params.topP() * z;
-        for (int band = 0; band <= TOP_P_BANDS.length; band++) {
-            boolean last = band == TOP_P_BANDS.length;
-            if (!last && bandMass[band] < need) {
-                continue;
-            }
-            float bar = last ? -Float.MAX_VALUE : max - TOP_P_BANDS[band];
-            int m = LogitScan.collectAtLeast(x, bar, keys);
+        int band = 0;
+        while (band < TOP_P_BANDS.length && bandMass[band] < need) {
+            band++;
+        }
+        float everything = Float.POSITIVE_INFINITY;
+        float bandDepth = band < TOP_P_BANDS.length ? TOP_P_BANDS[band] : everything;
+        float refined = band < TOP_P_BANDS.length
+                ? refineDepth(band == 0 ? 0 : TOP_P_BANDS[band - 1], bandDepth, need)
+                : everything;
+        int m = 0;
+        for (float depth : new float[] {refined, bandDepth, everything}) {
+            float bar = depth == everything ? -Float.MAX_VALUE : max - depth;
+            m = LogitScan.collectAtLeast(x, bar, keys);
             int n = NucleusSelection.select(keys, m, weights, need);
-            if (n > 0 || last) {
-                return n > 0 ? n : m;
+            if (n > 0) {
+                return n;
             }
         }
-        throw new AssertionError("unreachable: the last band returns");
+        return m; // rounding kept p out of reach of every finite token: keep them all
+    }
+
+    /** Narrows a depth interval whose far end holds mass {@code need} by two rounds of five-way splits. */
+    private float refineDepth(float lo, float hi, double need) {
+        for (int round = 0; round < 2; round++) {
+            for (int k = 0; k < subDepth.length; k++) {
+                subDepth[k] = lo + (hi - lo) * (k + 1) / (subDepth.length + 1);
+            }
+            LogitScan.bandMass(x, max, weights, subDepth, bandMass);
+            int k = 0;
+            while (k < subDepth.length && bandMass[k] < need) {
+                k++;
+            }
+            if (k < subDepth.length) {
+                lo = k == 0 ? lo : subDepth[k - 1];
+                hi = subDepth[k];
+            } else {
+                lo = subDepth[subDepth.length - 1];
+            }
+        }
+        return hi;
     }
 
     private void ensureWeights() {
@@ -350,6 +384,7 @@ public final class Sampler {
     private int drawFromVocabulary(float scale) {
         ensureWeights();
         double total = LogitScan.expWeights(x, max, scale, weights, blockSums);
+        weightsScale = scale;
         double target = rng.nextDouble() * total;
         double cum = 0;
         for (int b = 0; b < blockSums.length; b++) {
@@ -379,11 +414,26 @@ public final class Sampler {
             candidateWeights = new double[vocabSize];
         }
         double temperature = params.temperature();
+        float scale = (float) (1 / temperature);
         double total = 0;
-        for (int i = 0; i < n; i++) {
-            double w = Math.exp(((double) x[CandidateKey.id(keys[i])] - max) / temperature);
-            candidateWeights[i] = w;
-            total += w;
+        if (n > LARGE_CANDIDATE_SET && Float.isFinite(scale)) {
+            // one vector pass over the vocabulary costs less than this many scalar exponentials
+            if (weightsScale != scale) {
+                ensureWeights();
+                LogitScan.expWeights(x, max, scale, weights, blockSums);
+                weightsScale = scale;
+            }
+            for (int i = 0; i < n; i++) {
+                double w = weights[CandidateKey.id(keys[i])];
+                candidateWeights[i] = w;
+                total += w;
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                double w = Math.exp(((double) x[CandidateKey.id(keys[i])] - max) / temperature);
+                candidateWeights[i] = w;
+                total += w;
+            }
         }
         double target = rng.nextDouble() * total;
         double cum = 0;

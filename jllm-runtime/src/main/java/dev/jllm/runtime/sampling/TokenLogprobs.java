@@ -60,7 +60,7 @@ public record TokenLogprobs(int token, double logprob, int[] topTokens, double[]
             }
             throw new IllegalArgumentException("every logit is -Infinity: there is no distribution");
         }
-        double logZ = Math.log(LogitScan.expSum(logits, max, new float[0], new double[0], null));
+        double logZ = Math.log(LogitScan.expSum(logits, max));
         long[] keys = new long[Math.max(topN, 1)];
         int n = TopSelection.select(logits, topN, keys);
         int[] ids = new int[n];
