@@ -28,17 +28,19 @@ import java.util.Map;
  * server accept the prompt tokens too, then every generated token.
  *
  * <p>Speed: the caller's array is never modified; it is copied only when bias or penalties change it, and
- * then they touch only their own entries; one pass finds the maximum and the greedy choice; top-k is a bounded heap with a one-compare admission test; top-p without top-k
- * sums the exponentials in one vector pass, then quickselects the prefix among the tokens within a few
- * nats of the maximum (no sort of the vocabulary); min-p is a threshold compare. Whole-vocabulary
- * exponentials (top-p without top-k, no filter at all, logprobs) use the Vector API.
+ * then they touch only their own entries. One pass finds the maximum and the greedy choice; top-k is a
+ * bounded heap with a one-compare admission test; top-p without top-k sums the exponentials in one vector
+ * pass, then quickselects the prefix among the tokens within a fraction of a nat of the needed depth (no
+ * sort of the vocabulary); min-p is a threshold compare. Whole-vocabulary exponentials (top-p without
+ * top-k, no filter at all, large survivor sets, logprobs) use the Vector API, which is slow for the first
+ * dozen or so calls in a JVM, until C2 has compiled it.
  *
- * <p>Determinism: the same parameters, seed, accepted tokens and logits give the same choices. Whole-vocabulary
- * sums use the Vector API's exponential and lane width, so on another CPU a choice can differ only when the
- * uniform draw falls within rounding distance (about 1e-7) of a boundary between two tokens.
+ * <p>Determinism: the same parameters, seed, accepted tokens and logits give the same choices. Whole-
+ * vocabulary sums use the Vector API's exponential and lane width, so on another CPU a choice can differ
+ * only when the uniform draw falls within rounding distance (about 1e-7) of a boundary between two tokens.
  */
 public final class Sampler {
-    /** Depths in nats below the maximum at which top-p tries to find its prefix before sorting more. */
+    /** Depths in nats below the maximum whose probability mass top-p measures in its first pass. */
     private static final float[] TOP_P_BANDS = {2, 4, 8, 16, 32};
     private static final int ALL = -1;
     /** Above this many survivors the draw takes its weights from one vector pass over the vocabulary. */
@@ -90,7 +92,7 @@ public final class Sampler {
             biasValues[b++] = e.getValue();
         }
         this.window = new PenaltyWindow(vocabSize, params.penalizes() ? params.penaltyLastN() : 0);
-        this.work = new float[vocabSize];
+        this.work = biasIds.length > 0 || params.penalizes() ? new float[vocabSize] : null;
         this.keys = new long[vocabSize];
         this.rng = new SplitMix64(params.seed());
     }
