@@ -9,9 +9,11 @@ import java.util.Random;
 /**
  * Not a test: prints thread-CPU microseconds per {@link Sampler#sample} call at Qwen2's vocabulary size for
  * the usual settings, on two kinds of rows: peaked (a few tokens hold most of the mass, as at most positions
- * of a real model) and flat (the mass spread over tens of thousands of tokens, the worst case for top-p). Run (after {@code mvn -o -q -pl jllm-runtime -am test-compile}) from the repository root:
+ * of a real model) and flat (the mass spread over tens of thousands of tokens, the worst case for top-p).
+ * Run from the repository root after {@code mvn -o -q -pl jllm-runtime -am test-compile}:
  * <pre>
- * java --add-modules jdk.incubator.vector -cp jllm-runtime/target/classes:jllm-runtime/target/test-classes \
+ * java --add-modules jdk.incubator.vector \
+ *     -cp jllm-runtime/target/classes:jllm-runtime/target/test-classes \
  *     dev.jllm.runtime.sampling.SamplerSpeed [vocab] [iterations] [peaked|flat]
  * </pre>
  */
