@@ -35,9 +35,12 @@ import java.util.Map;
  * top-k, no filter at all, large survivor sets, logprobs) use the Vector API, which is slow for the first
  * dozen or so calls in a JVM, until C2 has compiled it.
  *
- * <p>Determinism: the same parameters, seed, accepted tokens and logits give the same choices. Whole-
- * vocabulary sums use the Vector API's exponential and lane width, so on another CPU a choice can differ
- * only when the uniform draw falls within rounding distance (about 1e-7) of a boundary between two tokens.
+ * <p>Determinism: the same parameters, seed, accepted tokens and logits give the same choices; the random
+ * stream is {@link SplitMix64}, the same on every platform. One caveat: the whole-vocabulary paths use the
+ * Vector API's exponential, whose last bit may differ between CPUs (and between interpreted and compiled
+ * code), so a choice can change only when the uniform draw falls within that rounding (about 1e-7
+ * relative) of a boundary between two tokens. Greedy, and top-k or min-p with at most 2048 survivors, use
+ * {@link StrictMath#exp} only and are bit-reproducible everywhere.
  */
 public final class Sampler {
     /** Depths in nats below the maximum whose probability mass top-p measures in its first pass. */
@@ -300,7 +303,7 @@ public final class Sampler {
     private double sumOfExp(int n) {
         double z = 0;
         for (int i = 0; i < n; i++) {
-            z += Math.exp((double) x[CandidateKey.id(keys[i])] - max);
+            z += StrictMath.exp((double) x[CandidateKey.id(keys[i])] - max);
         }
         return z;
     }
@@ -374,7 +377,7 @@ public final class Sampler {
         double p = params.topP();
         double cum = 0;
         for (int i = 0; i < m; i++) {
-            cum += Math.exp((double) x[CandidateKey.id(keys[i])] - max) / z;
+            cum += StrictMath.exp((double) x[CandidateKey.id(keys[i])] - max) / z;
             if (cum >= p) {
                 return i + 1;
             }
@@ -432,7 +435,7 @@ public final class Sampler {
             }
         } else {
             for (int i = 0; i < n; i++) {
-                double w = Math.exp(((double) x[CandidateKey.id(keys[i])] - max) / temperature);
+                double w = StrictMath.exp(((double) x[CandidateKey.id(keys[i])] - max) / temperature);
                 candidateWeights[i] = w;
                 total += w;
             }
