@@ -7,8 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The passes over a whole vocabulary of logits that the sampler needs: the maximum, threshold collection,
  * and sums of exponentials. Only the exponential passes use the Vector API, where it is ten times faster
- * than {@link Math#exp}; the compare-only passes are plain loops, because vector code runs very slowly
- * until C2 has compiled it, and a sampler is called only once per token (tens of calls stay cold).
+ * than {@link Math#exp} once compiled; the compare-only passes are plain loops, because vector code runs
+ * about a hundred times slower until C2 has compiled it, and a sampler is called only once per token, so
+ * the first dozen or so calls in a JVM stay cold (tens of milliseconds each at 150k entries).
  * Sums are taken per block of {@value #BLOCK} entries in float lanes and the block sums added in double,
  * so the rounding error does not grow with the vocabulary size.
  */
@@ -29,16 +30,6 @@ final class LogitScan {
         return m;
     }
 
-    /** The lowest index holding a value numerically equal to {@code v}, or -1. */
-    static int firstIndexOf(float[] x, float v) {
-        for (int i = 0; i < x.length; i++) {
-            if (x[i] == v) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
     /**
      * Writes {@link CandidateKey#of} for every index whose value is {@code >= threshold}, in index order,
      * and returns how many. A finite threshold never collects −∞.
@@ -53,48 +44,130 @@ final class LogitScan {
         return count;
     }
 
-    /**
-     * Sum of {@code exp(x[i] - max)} over the whole array, and in {@code bandMass[j]} the same sum over the
-     * entries with {@code x[i] - max >= -bandDepth[j]}. {@code max} must be the array's maximum.
-     */
-    static double expSum(float[] x, float max, float[] bandDepth, double[] bandMass) {
+    /** Number of bands {@link #expSumBanded} measures. */
+    static final int BANDS = 5;
+
+    /** Sum of {@code exp(x[i] - max)} over the whole array; {@code max} must be the array's maximum. */
+    static double expSum(float[] x, float max) {
         int n = x.length;
-        int bands = bandDepth.length;
-        java.util.Arrays.fill(bandMass, 0, bands, 0.0);
-        FloatVector[] bandAcc = new FloatVector[bands];
+        int vecEnd = F.loopBound(n);
         double total = 0;
         int i = 0;
-        int vecEnd = F.loopBound(n);
         while (i < vecEnd) {
             int blockEnd = Math.min(vecEnd, i + BLOCK);
             FloatVector acc = FloatVector.zero(F);
-            for (int j = 0; j < bands; j++) {
-                bandAcc[j] = FloatVector.zero(F);
+            for (; i < blockEnd; i += F.length()) {
+                acc = acc.add(FloatVector.fromArray(F, x, i).sub(max).lanewise(VectorOperators.EXP));
             }
+            total += acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            total += (float) Math.exp(x[i] - max);
+        }
+        return total;
+    }
+
+    /**
+     * Writes {@code out[i] = exp(x[i] - max)} and returns their sum; {@code bandMass[j]} receives the sum
+     * over the entries with {@code x[i] - max >= -depth[j]}, for the {@value #BANDS} depths given.
+     * {@code max} must be the array's maximum.
+     */
+    static double expSumBanded(float[] x, float max, float[] depth, double[] bandMass, float[] out) {
+        // five named accumulators, not an array of vectors: an array would box every vector
+        float d0 = -depth[0];
+        float d1 = -depth[1];
+        float d2 = -depth[2];
+        float d3 = -depth[3];
+        float d4 = -depth[4];
+        java.util.Arrays.fill(bandMass, 0, BANDS, 0.0);
+        int n = x.length;
+        int vecEnd = F.loopBound(n);
+        double total = 0;
+        int i = 0;
+        while (i < vecEnd) {
+            int blockEnd = Math.min(vecEnd, i + BLOCK);
+            FloatVector acc = FloatVector.zero(F);
+            FloatVector b0 = acc;
+            FloatVector b1 = acc;
+            FloatVector b2 = acc;
+            FloatVector b3 = acc;
+            FloatVector b4 = acc;
             for (; i < blockEnd; i += F.length()) {
                 FloatVector d = FloatVector.fromArray(F, x, i).sub(max);
                 FloatVector e = d.lanewise(VectorOperators.EXP);
+                e.intoArray(out, i);
                 acc = acc.add(e);
-                for (int j = 0; j < bands; j++) {
-                    bandAcc[j] = bandAcc[j].add(e, d.compare(VectorOperators.GE, -bandDepth[j]));
-                }
+                b0 = b0.add(e, d.compare(VectorOperators.GE, d0));
+                b1 = b1.add(e, d.compare(VectorOperators.GE, d1));
+                b2 = b2.add(e, d.compare(VectorOperators.GE, d2));
+                b3 = b3.add(e, d.compare(VectorOperators.GE, d3));
+                b4 = b4.add(e, d.compare(VectorOperators.GE, d4));
             }
             total += acc.reduceLanes(VectorOperators.ADD);
-            for (int j = 0; j < bands; j++) {
-                bandMass[j] += bandAcc[j].reduceLanes(VectorOperators.ADD);
-            }
+            bandMass[0] += b0.reduceLanes(VectorOperators.ADD);
+            bandMass[1] += b1.reduceLanes(VectorOperators.ADD);
+            bandMass[2] += b2.reduceLanes(VectorOperators.ADD);
+            bandMass[3] += b3.reduceLanes(VectorOperators.ADD);
+            bandMass[4] += b4.reduceLanes(VectorOperators.ADD);
         }
         for (; i < n; i++) {
             float d = x[i] - max;
-            double e = Math.exp(d);
+            float e = (float) Math.exp(d);
+            out[i] = e;
             total += e;
-            for (int j = 0; j < bands; j++) {
-                if (d >= -bandDepth[j]) {
+            for (int j = 0; j < BANDS; j++) {
+                if (d >= -depth[j]) {
                     bandMass[j] += e;
                 }
             }
         }
         return total;
+    }
+
+    /**
+     * Like {@link #expSumBanded} but from weights already computed ({@code w[i] = exp(x[i] - max)}): fills
+     * {@code bandMass[j]} with the sum of {@code w[i]} over {@code x[i] - max >= -depth[j]}, no exponentials.
+     */
+    static void bandMass(float[] x, float max, float[] w, float[] depth, double[] bandMass) {
+        float d0 = -depth[0];
+        float d1 = -depth[1];
+        float d2 = -depth[2];
+        float d3 = -depth[3];
+        float d4 = -depth[4];
+        java.util.Arrays.fill(bandMass, 0, BANDS, 0.0);
+        int n = x.length;
+        int vecEnd = F.loopBound(n);
+        int i = 0;
+        while (i < vecEnd) {
+            int blockEnd = Math.min(vecEnd, i + BLOCK);
+            FloatVector b0 = FloatVector.zero(F);
+            FloatVector b1 = b0;
+            FloatVector b2 = b0;
+            FloatVector b3 = b0;
+            FloatVector b4 = b0;
+            for (; i < blockEnd; i += F.length()) {
+                FloatVector d = FloatVector.fromArray(F, x, i).sub(max);
+                FloatVector e = FloatVector.fromArray(F, w, i);
+                b0 = b0.add(e, d.compare(VectorOperators.GE, d0));
+                b1 = b1.add(e, d.compare(VectorOperators.GE, d1));
+                b2 = b2.add(e, d.compare(VectorOperators.GE, d2));
+                b3 = b3.add(e, d.compare(VectorOperators.GE, d3));
+                b4 = b4.add(e, d.compare(VectorOperators.GE, d4));
+            }
+            bandMass[0] += b0.reduceLanes(VectorOperators.ADD);
+            bandMass[1] += b1.reduceLanes(VectorOperators.ADD);
+            bandMass[2] += b2.reduceLanes(VectorOperators.ADD);
+            bandMass[3] += b3.reduceLanes(VectorOperators.ADD);
+            bandMass[4] += b4.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            float d = x[i] - max;
+            for (int j = 0; j < BANDS; j++) {
+                if (d >= -depth[j]) {
+                    bandMass[j] += w[i];
+                }
+            }
+        }
     }
 
     /**

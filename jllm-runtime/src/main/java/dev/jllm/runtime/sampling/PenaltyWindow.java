@@ -23,9 +23,10 @@ final class PenaltyWindow {
     PenaltyWindow(int vocabSize, int capacity) {
         this.vocabSize = vocabSize;
         this.capacity = capacity;
-        this.counts = new int[vocabSize];
-        this.distinct = new int[vocabSize];
-        this.slotOf = new int[vocabSize];
+        int tracked = capacity == 0 ? 0 : vocabSize; // a switched-off window holds nothing
+        this.counts = new int[tracked];
+        this.distinct = new int[tracked];
+        this.slotOf = new int[tracked];
         this.ring = capacity > 0 ? new int[capacity] : new int[0];
     }
 

@@ -27,29 +27,41 @@ import java.util.Map;
  * <p>The caller decides which tokens the penalties see by calling {@link #accept}: llama.cpp's CLI and
  * server accept the prompt tokens too, then every generated token.
  *
- * <p>Speed: the caller's array is copied once per call (it is never modified); bias and penalties touch
- * only their own entries; top-k is a bounded heap behind a vector compare; top-p without top-k sums the
- * exponentials in one vector pass and then sorts only the tokens within a few nats of the maximum; min-p
- * is a threshold compare. Only the unfiltered case exponentiates the whole vocabulary for the draw.
+ * <p>Speed: the caller's array is never modified; it is copied only when bias or penalties change it, and
+ * then they touch only their own entries. One pass finds the maximum and the greedy choice; top-k is a
+ * bounded heap with a one-compare admission test; top-p without top-k sums the exponentials in one vector
+ * pass, then quickselects the prefix among the tokens within a fraction of a nat of the needed depth (no
+ * sort of the vocabulary); min-p is a threshold compare. Whole-vocabulary exponentials (top-p without
+ * top-k, no filter at all, large survivor sets, logprobs) use the Vector API, which is slow for the first
+ * dozen or so calls in a JVM, until C2 has compiled it.
  *
- * <p>Determinism: the same parameters, seed, accepted tokens and logits give the same choices. Whole-vocabulary
- * sums use the Vector API's exponential and lane width, so on another CPU a choice can differ only when the
- * uniform draw falls within rounding distance (about 1e-7) of a boundary between two tokens.
+ * <p>Determinism: the same parameters, seed, accepted tokens and logits give the same choices; the random
+ * stream is {@link SplitMix64}, the same on every platform. One caveat: the whole-vocabulary paths use the
+ * Vector API's exponential, whose last bit may differ between CPUs (and between interpreted and compiled
+ * code), so a choice can change only when the uniform draw falls within that rounding (about 1e-7
+ * relative) of a boundary between two tokens. Greedy, and top-k or min-p with at most 2048 survivors, use
+ * {@link StrictMath#exp} only and are bit-reproducible everywhere.
  */
 public final class Sampler {
-    /** Depths in nats below the maximum at which top-p tries to find its prefix before sorting more. */
+    /** Depths in nats below the maximum whose probability mass top-p measures in its first pass. */
     private static final float[] TOP_P_BANDS = {2, 4, 8, 16, 32};
     private static final int ALL = -1;
+    /** Above this many survivors the draw takes its weights from one vector pass over the vocabulary. */
+    private static final int LARGE_CANDIDATE_SET = 2048;
 
     private final SamplingParams params;
     private final int vocabSize;
     private final int[] biasIds;
     private final float[] biasValues;
     private final PenaltyWindow window;
-    private final float[] work;
+    private final float[] work; // scratch copy, used only when bias or penalties change logits
+    private float[] x; // the logits after bias and penalties: work, or the caller's array untouched
+    private int argmax;
     private final long[] keys;
-    private final double[] bandMass = new double[TOP_P_BANDS.length];
+    private final double[] bandMass = new double[LogitScan.BANDS];
+    private final float[] subDepth = new float[LogitScan.BANDS];
     private float[] weights;
+    private float weightsScale; // weights holds exp((x - max) * weightsScale) for this call; NaN: nothing
     private double[] blockSums;
     private double[] candidateWeights;
     private SplitMix64 rng;
@@ -83,7 +95,7 @@ public final class Sampler {
             biasValues[b++] = e.getValue();
         }
         this.window = new PenaltyWindow(vocabSize, params.penalizes() ? params.penaltyLastN() : 0);
-        this.work = new float[vocabSize];
+        this.work = biasIds.length > 0 || params.penalizes() ? new float[vocabSize] : null;
         this.keys = new long[vocabSize];
         this.rng = new SplitMix64(params.seed());
     }
@@ -127,7 +139,7 @@ public final class Sampler {
     public int sample(float[] logits) {
         prepare(logits);
         if (params.isGreedy()) {
-            return LogitScan.firstIndexOf(work, max);
+            return argmax;
         }
         int n = filter();
         if (n == ALL) {
@@ -135,7 +147,7 @@ public final class Sampler {
             if (Float.isFinite(scale)) {
                 return drawFromVocabulary(scale);
             }
-            n = LogitScan.collectAtLeast(work, -Float.MAX_VALUE, keys);
+            n = LogitScan.collectAtLeast(x, -Float.MAX_VALUE, keys);
         }
         return drawFromCandidates(n);
     }
@@ -148,11 +160,11 @@ public final class Sampler {
     public Candidates candidates(float[] logits) {
         prepare(logits);
         if (params.isGreedy()) {
-            return new Candidates(new int[] {LogitScan.firstIndexOf(work, max)}, new double[] {1.0});
+            return new Candidates(new int[] {argmax}, new double[] {1.0});
         }
         int n = filter();
         if (n == ALL) {
-            n = LogitScan.collectAtLeast(work, -Float.MAX_VALUE, keys);
+            n = LogitScan.collectAtLeast(x, -Float.MAX_VALUE, keys);
         }
         Arrays.sort(keys, 0, n);
         int[] ids = new int[n];
@@ -160,7 +172,7 @@ public final class Sampler {
         double total = 0;
         for (int i = 0; i < n; i++) {
             ids[i] = CandidateKey.id(keys[i]);
-            p[i] = Math.exp(((double) work[ids[i]] - max) / params.temperature());
+            p[i] = Math.exp(((double) x[ids[i]] - max) / params.temperature());
             total += p[i];
         }
         for (int i = 0; i < n; i++) {
@@ -172,7 +184,8 @@ public final class Sampler {
     /**
      * Log-probabilities of {@code token} and of the {@code topN} most likely tokens under the logits of the
      * last {@link #sample} or {@link #candidates} call, after bias and penalties, before temperature and
-     * the filters (see {@link TokenLogprobs}).
+     * the filters (see {@link TokenLogprobs}). Without bias and penalties the sampler reads the caller's
+     * array itself, so call this before that array is overwritten.
      *
      * @throws IllegalStateException if no logits have been given yet
      */
@@ -180,25 +193,50 @@ public final class Sampler {
         if (!prepared) {
             throw new IllegalStateException("logprobs needs a preceding sample() or candidates() call");
         }
-        return TokenLogprobs.of(work, token, topN);
+        return TokenLogprobs.of(x, token, topN);
     }
 
-    /** Copies the logits, applies bias and penalties, finds and checks the maximum. */
+    /**
+     * Applies bias and penalties to a copy of the logits (or takes the caller's array as it is when there
+     * are none), then finds and checks the maximum and the first index holding it in one pass.
+     */
     private void prepare(float[] logits) {
         if (logits == null || logits.length != vocabSize) {
             throw new IllegalArgumentException("logits must have length vocabSize " + vocabSize + ", got "
                     + (logits == null ? "null" : logits.length));
         }
         prepared = false;
-        System.arraycopy(logits, 0, work, 0, vocabSize);
-        for (int i = 0; i < biasIds.length; i++) {
-            work[biasIds[i]] += biasValues[i];
+        weightsScale = Float.NaN;
+        x = logits;
+        if (biasIds.length > 0 || params.penalizes()) {
+            System.arraycopy(logits, 0, work, 0, vocabSize);
+            for (int i = 0; i < biasIds.length; i++) {
+                work[biasIds[i]] += biasValues[i];
+            }
+            if (params.penalizes()) {
+                applyPenalties();
+            }
+            x = work;
         }
-        if (params.penalizes()) {
-            applyPenalties();
+        float m = Float.NEGATIVE_INFINITY;
+        int at = -1;
+        for (int i = 0; i < x.length; i++) {
+            float v = x[i];
+            if (!(v <= m)) { // a new maximum, or NaN: rare, so the loop is one predictable compare
+                if (v != v || v == Float.POSITIVE_INFINITY) {
+                    throw new IllegalArgumentException("logit at index " + i + " is " + v
+                            + " (after logit bias and penalties); logits must be finite or -Infinity");
+                }
+                m = v;
+                at = i;
+            }
         }
-        max = LogitScan.max(work);
-        checkMax(work, max);
+        if (at < 0) {
+            throw new IllegalArgumentException(
+                    "every logit is -Infinity (after logit bias and penalties): no token can be chosen");
+        }
+        max = m;
+        argmax = at;
         prepared = true;
     }
 
@@ -217,22 +255,6 @@ public final class Sampler {
         }
     }
 
-    /** Rejects NaN and +∞ (naming the first offending index) and rows where nothing is finite. */
-    static void checkMax(float[] x, float max) {
-        if (Float.isNaN(max) || max == Float.POSITIVE_INFINITY) {
-            for (int i = 0; i < x.length; i++) {
-                if (Float.isNaN(x[i]) || x[i] == Float.POSITIVE_INFINITY) {
-                    throw new IllegalArgumentException("logit at index " + i + " is " + x[i]
-                            + " (after logit bias and penalties); logits must be finite or -Infinity");
-                }
-            }
-        }
-        if (max == Float.NEGATIVE_INFINITY) {
-            throw new IllegalArgumentException(
-                    "every logit is -Infinity (after logit bias and penalties): no token can be chosen");
-        }
-    }
-
     /**
      * Runs top-k, top-p and min-p. Returns {@link #ALL} when no filter is active, otherwise the number of
      * survivors whose keys are in {@code keys[0..n)}.
@@ -242,33 +264,33 @@ public final class Sampler {
         boolean sorted = false;
         int k = params.topK();
         if (k > 0 && k < vocabSize) {
-            n = TopSelection.select(work, k, keys);
+            n = TopSelection.select(x, k, keys);
             sorted = true;
         }
         if (params.topP() < 1) {
             if (n == ALL) {
                 n = topPOverVocabulary();
+                sorted = false;
             } else {
                 int prefix = topPPrefix(n, sumOfExp(n));
                 n = prefix > 0 ? prefix : n; // rounding kept p out of reach: keep them all
             }
-            sorted = true;
         }
         if (params.minP() > 0) {
             double logMin = Math.log(params.minP());
             if (n == ALL) {
                 float bar = Math.nextDown((float) (max + logMin)); // float rounding never drops a survivor
-                n = LogitScan.collectAtLeast(work, bar, keys);
+                n = LogitScan.collectAtLeast(x, bar, keys);
                 sorted = false;
             }
             if (sorted) {
-                while (n > 1 && !(work[CandidateKey.id(keys[n - 1])] - (double) max >= logMin)) {
+                while (n > 1 && !(x[CandidateKey.id(keys[n - 1])] - (double) max >= logMin)) {
                     n--;
                 }
             } else {
                 int kept = 0;
                 for (int i = 0; i < n; i++) {
-                    if (work[CandidateKey.id(keys[i])] - (double) max >= logMin) {
+                    if (x[CandidateKey.id(keys[i])] - (double) max >= logMin) {
                         keys[kept++] = keys[i];
                     }
                 }
@@ -281,33 +303,70 @@ public final class Sampler {
     private double sumOfExp(int n) {
         double z = 0;
         for (int i = 0; i < n; i++) {
-            z += Math.exp((double) work[CandidateKey.id(keys[i])] - max);
+            z += StrictMath.exp((double) x[CandidateKey.id(keys[i])] - max);
         }
         return z;
     }
 
     /**
-     * Top-p over the whole vocabulary: sums all exponentials once, then collects and sorts only the tokens
-     * within the shallowest band below the maximum that holds probability p, widening if rounding left the
-     * band short.
+     * Top-p over the whole vocabulary: one vector pass stores every exponential and sums them, also per
+     * band of depth below the maximum; the depth at which the mass reaches p is then narrowed by two
+     * cheaper passes (masked sums, no exponentials) to within a fraction of a nat, only the tokens above it
+     * are collected, and the prefix is found among them by quickselect ({@link NucleusSelection}). If
+     * rounding left the collected set short, the band is widened. The survivors come back unordered.
      */
     private int topPOverVocabulary() {
-        double z = LogitScan.expSum(work, max, TOP_P_BANDS, bandMass);
+        ensureWeights();
+        double z = LogitScan.expSumBanded(x, max, TOP_P_BANDS, bandMass, weights);
+        weightsScale = 1;
         double need = params.topP() * z;
-        for (int band = 0; band <= TOP_P_BANDS.length; band++) {
-            boolean last = band == TOP_P_BANDS.length;
-            if (!last && bandMass[band] < need) {
-                continue;
-            }
-            float bar = last ? -Float.MAX_VALUE : max - TOP_P_BANDS[band];
-            int m = LogitScan.collectAtLeast(work, bar, keys);
-            Arrays.sort(keys, 0, m);
-            int n = topPPrefix(m, z);
-            if (n > 0 || last) {
-                return n > 0 ? n : m;
+        int band = 0;
+        while (band < TOP_P_BANDS.length && bandMass[band] < need) {
+            band++;
+        }
+        float everything = Float.POSITIVE_INFINITY;
+        float bandDepth = band < TOP_P_BANDS.length ? TOP_P_BANDS[band] : everything;
+        float refined = band < TOP_P_BANDS.length
+                ? refineDepth(band == 0 ? 0 : TOP_P_BANDS[band - 1], bandDepth, need)
+                : everything;
+        int m = 0;
+        for (float depth : new float[] {refined, bandDepth, everything}) {
+            float bar = depth == everything ? -Float.MAX_VALUE : max - depth;
+            m = LogitScan.collectAtLeast(x, bar, keys);
+            int n = NucleusSelection.select(keys, m, weights, need);
+            if (n > 0) {
+                return n;
             }
         }
-        throw new AssertionError("unreachable: the last band returns");
+        return m; // rounding kept p out of reach of every finite token: keep them all
+    }
+
+    /** Narrows a depth interval whose far end holds mass {@code need} by two rounds of five-way splits. */
+    private float refineDepth(float lo, float hi, double need) {
+        for (int round = 0; round < 2; round++) {
+            for (int k = 0; k < subDepth.length; k++) {
+                subDepth[k] = lo + (hi - lo) * (k + 1) / (subDepth.length + 1);
+            }
+            LogitScan.bandMass(x, max, weights, subDepth, bandMass);
+            int k = 0;
+            while (k < subDepth.length && bandMass[k] < need) {
+                k++;
+            }
+            if (k < subDepth.length) {
+                lo = k == 0 ? lo : subDepth[k - 1];
+                hi = subDepth[k];
+            } else {
+                lo = subDepth[subDepth.length - 1];
+            }
+        }
+        return hi;
+    }
+
+    private void ensureWeights() {
+        if (weights == null) {
+            weights = new float[vocabSize];
+            blockSums = new double[(vocabSize + LogitScan.BLOCK - 1) / LogitScan.BLOCK];
+        }
     }
 
     /**
@@ -318,7 +377,7 @@ public final class Sampler {
         double p = params.topP();
         double cum = 0;
         for (int i = 0; i < m; i++) {
-            cum += Math.exp((double) work[CandidateKey.id(keys[i])] - max) / z;
+            cum += StrictMath.exp((double) x[CandidateKey.id(keys[i])] - max) / z;
             if (cum >= p) {
                 return i + 1;
             }
@@ -328,11 +387,9 @@ public final class Sampler {
 
     /** Draws among every token with a finite logit using vector exponentials and block sums. */
     private int drawFromVocabulary(float scale) {
-        if (weights == null) {
-            weights = new float[vocabSize];
-            blockSums = new double[(vocabSize + LogitScan.BLOCK - 1) / LogitScan.BLOCK];
-        }
-        double total = LogitScan.expWeights(work, max, scale, weights, blockSums);
+        ensureWeights();
+        double total = LogitScan.expWeights(x, max, scale, weights, blockSums);
+        weightsScale = scale;
         double target = rng.nextDouble() * total;
         double cum = 0;
         for (int b = 0; b < blockSums.length; b++) {
@@ -353,7 +410,7 @@ public final class Sampler {
             }
             cum += blockSums[b];
         }
-        return LogitScan.firstIndexOf(work, max); // unreachable: the walk adds the blocks as the total did
+        return argmax; // unreachable: the walk adds the blocks as the total did
     }
 
     /** Draws among {@code keys[0..n)} with double-precision weights at the sampling temperature. */
@@ -362,11 +419,26 @@ public final class Sampler {
             candidateWeights = new double[vocabSize];
         }
         double temperature = params.temperature();
+        float scale = (float) (1 / temperature);
         double total = 0;
-        for (int i = 0; i < n; i++) {
-            double w = Math.exp(((double) work[CandidateKey.id(keys[i])] - max) / temperature);
-            candidateWeights[i] = w;
-            total += w;
+        if (n > LARGE_CANDIDATE_SET && Float.isFinite(scale)) {
+            // one vector pass over the vocabulary costs less than this many scalar exponentials
+            if (weightsScale != scale) {
+                ensureWeights();
+                LogitScan.expWeights(x, max, scale, weights, blockSums);
+                weightsScale = scale;
+            }
+            for (int i = 0; i < n; i++) {
+                double w = weights[CandidateKey.id(keys[i])];
+                candidateWeights[i] = w;
+                total += w;
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                double w = StrictMath.exp(((double) x[CandidateKey.id(keys[i])] - max) / temperature);
+                candidateWeights[i] = w;
+                total += w;
+            }
         }
         double target = rng.nextDouble() * total;
         double cum = 0;

@@ -51,8 +51,16 @@ public record TokenLogprobs(int token, double logprob, int[] topTokens, double[]
                     "topN must lie in [0, " + logits.length + "], got " + topN);
         }
         float max = LogitScan.max(logits);
-        Sampler.checkMax(logits, max);
-        double logZ = Math.log(LogitScan.expSum(logits, max, new float[0], new double[0]));
+        if (Float.isNaN(max) || max == Float.POSITIVE_INFINITY || max == Float.NEGATIVE_INFINITY) {
+            for (int i = 0; i < logits.length; i++) {
+                if (Float.isNaN(logits[i]) || logits[i] == Float.POSITIVE_INFINITY) {
+                    throw new IllegalArgumentException(
+                            "logit at index " + i + " is " + logits[i] + "; logits must be finite or -Infinity");
+                }
+            }
+            throw new IllegalArgumentException("every logit is -Infinity: there is no distribution");
+        }
+        double logZ = Math.log(LogitScan.expSum(logits, max));
         long[] keys = new long[Math.max(topN, 1)];
         int n = TopSelection.select(logits, topN, keys);
         int[] ids = new int[n];

@@ -112,6 +112,26 @@ class SamplerDrawTest {
     }
 
     @Test
+    void largeSurvivorSetsFollowTheReference() {
+        // thousands of survivors: the draw takes its weights from a vector pass at the temperature
+        Random r = new Random(15);
+        int v = 2600;
+        int draws = 15_000;
+        float[] x = new float[v];
+        for (int i = 0; i < v; i++) {
+            x[i] = (float) (r.nextGaussian() * 0.4);
+        }
+        x[17] = -20; // below min-p's bar
+        SamplingParams p = SamplingParams.builder().seed(8).temperature(0.7f).minP(0.01f).build();
+        Candidates reference = ReferenceSampling.candidates(x, p, List.of());
+        assertTrue(reference.size() > 2048 && reference.size() < v, "size " + reference.size());
+        assertFollows(reference, draw(new Sampler(p, v), x, draws), draws, "large survivor set");
+        SamplingParams topP = SamplingParams.builder().seed(9).temperature(1.3f).topP(0.8f).build();
+        assertFollows(ReferenceSampling.candidates(x, topP, List.of()), draw(new Sampler(topP, v), x, draws),
+                draws, "large top-p nucleus");
+    }
+
+    @Test
     void penalizedDrawsFollowTheReference() {
         Random r = new Random(13);
         float[] x = new float[30];
