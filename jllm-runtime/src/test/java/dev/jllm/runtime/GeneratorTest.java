@@ -48,7 +48,7 @@ class GeneratorTest {
             g.resetTimings();
             float[] got = g.ingest(second);
             assertEquals(4, g.timings().prefillTokens(), "only the tokens after the shared prefix are computed");
-            assertArrayEquals(fresh(second), got, 1e-5f);
+            assertArrayEquals(fresh(second), got, 1e-4f, "equal up to summation order (batched vs per-position attention)");
             assertArrayEquals(second, g.tokens());
             g.resetTimings();
             g.ingest(second);
