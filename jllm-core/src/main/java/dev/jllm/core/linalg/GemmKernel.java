@@ -39,26 +39,28 @@ final class GemmKernel {
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
         FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-        int ae = ai + kc * MR;
-        for (; ai < ae; ai += MR, bi += NR) {
-            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
-            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[ai]);
+        // one induction variable with indices linear in it: C2 then hoists every bounds check out of the loop
+        for (int p = 0; p < kc; p++) {
+            int at = ai + p * MR;
+            int bt = bi + p * NR;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bt);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bt + L);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[at]);
             c00 = b0.fma(x, c00);
             c01 = b1.fma(x, c01);
-            x = FloatVector.broadcast(SPECIES, a[ai + 1]);
+            x = FloatVector.broadcast(SPECIES, a[at + 1]);
             c10 = b0.fma(x, c10);
             c11 = b1.fma(x, c11);
-            x = FloatVector.broadcast(SPECIES, a[ai + 2]);
+            x = FloatVector.broadcast(SPECIES, a[at + 2]);
             c20 = b0.fma(x, c20);
             c21 = b1.fma(x, c21);
-            x = FloatVector.broadcast(SPECIES, a[ai + 3]);
+            x = FloatVector.broadcast(SPECIES, a[at + 3]);
             c30 = b0.fma(x, c30);
             c31 = b1.fma(x, c31);
-            x = FloatVector.broadcast(SPECIES, a[ai + 4]);
+            x = FloatVector.broadcast(SPECIES, a[at + 4]);
             c40 = b0.fma(x, c40);
             c41 = b1.fma(x, c41);
-            x = FloatVector.broadcast(SPECIES, a[ai + 5]);
+            x = FloatVector.broadcast(SPECIES, a[at + 5]);
             c50 = b0.fma(x, c50);
             c51 = b1.fma(x, c51);
         }
