@@ -1,5 +1,6 @@
 package dev.jllm.formats.convert;
 
+import dev.jllm.formats.tokenizer.TokenType;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -44,7 +45,7 @@ final class GgufToTokenizerJson {
             }
         }
         while (types.size() < tokens.size()) {
-            types.add(TokenTypes.NORMAL);
+            types.add(TokenType.NORMAL.code());
         }
         ObjectNode root = F.objectNode().put("version", "1.0");
         root.putNull("truncation");
@@ -52,10 +53,10 @@ final class GgufToTokenizerJson {
         ArrayNode added = root.putArray("added_tokens");
         for (int id = 0; id < tokens.size(); id++) {
             int t = types.get(id);
-            if (t == TokenTypes.CONTROL || t == TokenTypes.UNKNOWN || t == TokenTypes.USER_DEFINED) {
+            if (t == TokenType.CONTROL.code() || t == TokenType.UNKNOWN.code() || t == TokenType.USER_DEFINED.code()) {
                 added.addObject().put("id", id).put("content", tokens.get(id)).put("single_word", false)
-                        .put("lstrip", false).put("rstrip", false).put("normalized", t == TokenTypes.USER_DEFINED)
-                        .put("special", t != TokenTypes.USER_DEFINED);
+                        .put("lstrip", false).put("rstrip", false).put("normalized", t == TokenType.USER_DEFINED.code())
+                        .put("special", t != TokenType.USER_DEFINED.code());
             }
         }
         ObjectNode config = F.objectNode();
@@ -157,7 +158,7 @@ final class GgufToTokenizerJson {
         }
         List<Merge> merges = new ArrayList<>();
         for (int id = 0; id < tokens.size(); id++) {
-            if (types.get(id) != TokenTypes.NORMAL) {
+            if (types.get(id) != TokenType.NORMAL.code()) {
                 continue;
             }
             String t = tokens.get(id);

@@ -8,7 +8,6 @@ import dev.jllm.formats.gguf.GgufValue;
 import dev.jllm.formats.gguf.GgufWriter;
 import dev.jllm.formats.hf.HfModelConfig;
 import dev.jllm.formats.hf.HfRopeScaling;
-import dev.jllm.formats.init.RandomModelWriter;
 import dev.jllm.formats.quantize.LlamaFileType;
 import dev.jllm.formats.quantize.RowStreamedTensor;
 import dev.jllm.formats.safetensors.SafetensorsModel;
@@ -124,7 +123,7 @@ public final class HfToGgufConverter {
             if (!tokenizer.containsKey("tokenizer.ggml.eos_token_id") && cfg.eosTokenIds() != null && !cfg.eosTokenIds().isEmpty()) {
                 tokenizer.put("tokenizer.ggml.eos_token_id", GgufValue.uint32(cfg.eosTokenIds().getFirst()));
             }
-            int tokens = RandomModelWriter.vocabSize(tokenizer);
+            int tokens = TokenizerToGguf.vocabSize(tokenizer);
             if (tokens != vocab) {
                 throw new FormatException(useSpModel ? spModel : tokenizerJson, -1, "vocabulary", tokens + " token ids but the embedding has "
                         + vocab + " rows");

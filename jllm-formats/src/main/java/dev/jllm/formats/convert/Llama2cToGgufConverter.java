@@ -1,5 +1,6 @@
 package dev.jllm.formats.convert;
 
+import dev.jllm.formats.tokenizer.TokenType;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.formats.FormatException;
@@ -97,13 +98,13 @@ public final class Llama2cToGgufConverter {
             int type;
             if (id < 3) {
                 t = new String[] {"<unk>", "<s>", "</s>"}[id];
-                type = id == 0 ? TokenTypes.UNKNOWN : TokenTypes.CONTROL;
+                type = id == 0 ? TokenType.UNKNOWN.code() : TokenType.CONTROL.code();
             } else if (t.isEmpty()) {
-                type = TokenTypes.CONTROL;
+                type = TokenType.CONTROL.code();
             } else if (t.matches("<0x[0-9A-Fa-f]{2}>")) {
-                type = TokenTypes.BYTE;
+                type = TokenType.BYTE.code();
             } else {
-                type = TokenTypes.NORMAL;
+                type = TokenType.NORMAL.code();
                 t = t.replace(' ', '\u2581');
             }
             tokens.add(t);

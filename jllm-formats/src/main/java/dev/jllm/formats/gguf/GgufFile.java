@@ -33,6 +33,20 @@ import java.util.OptionalLong;
 public final class GgufFile implements AutoCloseable {
     /** "GGUF" read as a little-endian uint32. */
     static final int MAGIC = 0x46554747;
+    /**
+     * Whether {@code file} is a regular file that starts with GGUF's magic; the one place callers tell GGUF
+     * files from other model and tokenizer files.
+     */
+    public static boolean hasMagic(Path file) throws IOException {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            return false;
+        }
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            byte[] b = in.readNBytes(4);
+            return b.length == 4 && (b[0] & 0xFF | (b[1] & 0xFF) << 8 | (b[2] & 0xFF) << 16 | (b[3] & 0xFF) << 24) == MAGIC;
+        }
+    }
+
     /** The alignment when {@code general.alignment} is absent. */
     public static final int DEFAULT_ALIGNMENT = 32;
     /** The key that sets the alignment of the data section and tensor offsets. */

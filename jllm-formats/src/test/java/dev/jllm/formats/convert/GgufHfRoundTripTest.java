@@ -78,8 +78,8 @@ class GgufHfRoundTripTest {
 
     private void roundTrip(Architecture arch, String vocabName, LlamaFileType type, int kvHeads) throws IOException {
         Path vocabFile = SharedFixtures.resolve("tokenizers/llamacpp-vocab/" + vocabName);
-        Map<String, GgufValue> tok = RandomModelWriter.tokenizerFrom(vocabFile);
-        int vocab = RandomModelWriter.vocabSize(tok);
+        Map<String, GgufValue> tok = TokenizerToGguf.metadata(vocabFile);
+        int vocab = TokenizerToGguf.vocabSize(tok);
         ModelDims dims = new ModelDims(32, 2, 4, kvHeads, 48, vocab, 8, 128, 10000f, 1e-5f, false);
         Path first = dir.resolve("first.gguf");
         RandomModelWriter.write(arch, dims, "round-trip", tok, 7, type, first, null);
