@@ -23,7 +23,7 @@ import java.util.function.LongUnaryOperator;
 
 /**
  * Converts a Hugging Face model folder of the Llama family ({@code model_type} llama, mistral, qwen2 or
- * qwen3: {@code config.json}, one or more {@code *.safetensors}, {@code tokenizer.json} (or, for llama and
+ * qwen3; GPT-2, BERT and T5 go through {@link HfGpt2BertT5ToGguf}: {@code config.json}, one or more {@code *.safetensors}, {@code tokenizer.json} (or, for llama and
  * mistral, SentencePiece's {@code tokenizer.model}, preferred when present as llama.cpp prefers it) and
  * optionally {@code tokenizer_config.json}) into a GGUF file laid out as llama.cpp's {@code convert_hf_to_gguf.py}
  * lays it out: llama.cpp tensor names, types as {@link ConvertedTensorTypes} picks them, query/key rows reordered for the llama architecture's rope
@@ -53,12 +53,16 @@ public final class HfToGgufConverter {
             throw new FormatException(configFile, -1, "config.json", "missing: " + folder + " is not a Hugging Face model folder");
         }
         HfModelConfig cfg = HfModelConfig.read(configFile);
+        if (List.of("gpt2", "bert", "t5").contains(cfg.modelType())) {
+            HfGpt2BertT5ToGguf.convert(folder, cfg, out, fileType);
+            return;
+        }
         String arch = switch (cfg.modelType()) {
             case "llama", "mistral" -> "llama";
             case "qwen2" -> "qwen2";
             case "qwen3" -> "qwen3";
             default -> throw new FormatException(configFile, -1, "model_type", "\"" + cfg.modelType()
-                    + "\" is not converted; supported: llama, mistral, qwen2, qwen3");
+                    + "\" is not converted; supported: llama, mistral, qwen2, qwen3, gpt2, bert, t5");
         };
         int width = require(configFile, "hidden_size", cfg.width().orElse(-1));
         int layers = require(configFile, "num_hidden_layers", cfg.layers().orElse(-1));
@@ -162,7 +166,7 @@ public final class HfToGgufConverter {
                 Item i = items.get(k);
                 long[] shape = i.tensor().shape();
                 long rowLength = shape[shape.length - 1];
-                DType type = ConvertedTensorTypes.of(shape, fileType);
+                DType type = ConvertedTensorTypes.of(i.ggufName(), shape, fileType);
                 w.addTensor(i.ggufName(), type, shape, new RowStreamedTensor(type,
                         i.tensor().elements() / rowLength, rowLength, new SourceRows(i.tensor(), i.order()), null));
             }

@@ -78,7 +78,7 @@ public final class Llama2cToGgufConverter {
             Map<String, Tensor> tensors = ck.tensors();
             for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
                 Tensor t = e.getValue();
-                DType type = ConvertedTensorTypes.of(t.shape(), ft);
+                DType type = ConvertedTensorTypes.of(e.getKey(), t.shape(), ft);
                 long rowLength = t.dim(t.rank() - 1);
                 w.addTensor(e.getKey(), type, t.shape(), new RowStreamedTensor(type, t.elements() / rowLength, rowLength,
                         new SourceRows(t, null), null));

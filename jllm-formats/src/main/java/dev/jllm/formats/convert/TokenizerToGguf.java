@@ -3,10 +3,13 @@ package dev.jllm.formats.convert;
 import dev.jllm.formats.FormatException;
 import dev.jllm.formats.gguf.GgufFile;
 import dev.jllm.formats.gguf.GgufValue;
+import dev.jllm.formats.gguf.GgufValueType;
+import dev.jllm.formats.tokenizer.TokenType;
 import dev.jllm.formats.tokenizer.load.TiktokenFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +58,45 @@ public final class TokenizerToGguf {
     /** The vocabulary size of tokenizer metadata: the length of {@code tokenizer.ggml.tokens}. */
     public static int vocabSize(Map<String, GgufValue> tokenizer) {
         return ((List<?>) tokenizer.get("tokenizer.ggml.tokens").value()).size();
+    }
+
+    /**
+     * {@code tokenizer} grown to {@code size} tokens with unused {@code [PADn]} tokens (score -10000), as llama.cpp
+     * pads a vocabulary to the model's embedding rows.
+     *
+     * @throws FormatException naming {@code source} when the tokenizer has more tokens than {@code size}
+     */
+    static Map<String, GgufValue> padded(Map<String, GgufValue> tokenizer, int size, Path source) throws FormatException {
+        int n = vocabSize(tokenizer);
+        if (n > size) {
+            throw new FormatException(source, -1, "vocabulary", n + " token ids but the embedding has " + size + " rows");
+        }
+        if (n == size) {
+            return tokenizer;
+        }
+        Map<String, GgufValue> out = new LinkedHashMap<>(tokenizer);
+        List<Object> tokens = new ArrayList<>((List<?>) tokenizer.get("tokenizer.ggml.tokens").value());
+        List<Object> types = tokenizer.containsKey("tokenizer.ggml.token_type")
+                ? new ArrayList<>((List<?>) tokenizer.get("tokenizer.ggml.token_type").value()) : null;
+        List<Object> scores = tokenizer.containsKey("tokenizer.ggml.scores")
+                ? new ArrayList<>((List<?>) tokenizer.get("tokenizer.ggml.scores").value()) : null;
+        for (int id = n; id < size; id++) {
+            tokens.add("[PAD" + id + "]");
+            if (types != null) {
+                types.add(TokenType.UNUSED.code());
+            }
+            if (scores != null) {
+                scores.add(-10000f);
+            }
+        }
+        out.put("tokenizer.ggml.tokens", GgufValue.array(GgufValueType.STRING, tokens));
+        if (types != null) {
+            out.put("tokenizer.ggml.token_type", GgufValue.array(GgufValueType.INT32, types));
+        }
+        if (scores != null) {
+            out.put("tokenizer.ggml.scores", GgufValue.array(GgufValueType.FLOAT32, scores));
+        }
+        return out;
     }
 
     private static Map<String, GgufValue> ofFile(Path file) throws IOException {

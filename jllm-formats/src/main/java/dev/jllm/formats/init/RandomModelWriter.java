@@ -48,7 +48,7 @@ public final class RandomModelWriter {
                     + dims.vocab());
         }
         GgufWriter w = new GgufWriter();
-        metadata(w, arch, dims, name, fileType);
+        putHyperparameters(w, arch, dims, name, fileType);
         w.putAll(tokenizer);
         List<TensorSpec> specs = arch.tensors(dims);
         List<TensorTypeChooser.TensorDescription> described = new ArrayList<>();
@@ -91,7 +91,11 @@ public final class RandomModelWriter {
         }
     }
 
-    private static void metadata(GgufWriter w, Architecture arch, ModelDims d, String name, LlamaFileType fileType) {
+    /**
+     * Puts the {@code general.*} and {@code <arch>.*} keys of a model with {@code d} into {@code w}: the one key
+     * set that {@code init} and the Hugging Face converter both write, so their files agree key for key.
+     */
+    public static void putHyperparameters(GgufWriter w, Architecture arch, ModelDims d, String name, LlamaFileType fileType) {
         String a = arch.ggufName();
         w.putString("general.architecture", a);
         w.putString("general.name", name);
