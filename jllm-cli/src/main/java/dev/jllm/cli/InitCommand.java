@@ -109,8 +109,9 @@ final class InitCommand implements Callable<Integer> {
         }
         List<TensorSpec> specs = architecture.tensors(shape);
         long params = specs.stream().mapToLong(t -> t.rows() * t.rowLength()).sum();
-        try (QuantizeCommand.Progress progress = QuantizeCommand.Progress.create("init", params)) {
+        try (ProgressReport progress = ProgressReport.create("init", params, err)) {
             RandomModelWriter.write(architecture, shape, name, tokenizer, seed, fileType, output, progress);
+            progress.finish();
         }
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "wrote %s (%s, %d tensors, %,d parameters, %s, %,d bytes)%n", output,

@@ -66,6 +66,8 @@ class ConvertCommandTest {
         Path back = dir.resolve(arch + "-back.gguf");
         r = CommandRun.of("convert", hf.toString(), "-o", back.toString());
         assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().strip().lines().reduce((x, y) -> y).orElseThrow().startsWith("convert: 100% ("), r.err());
+        assertFalse(r.err().contains("\r"), r.err());
         try (GgufFile a = GgufFile.open(first); GgufFile b = GgufFile.open(back)) {
             assertEquals(a.tensors().size(), b.tensors().size());
             for (GgufTensorInfo t : a.tensors()) {

@@ -11,6 +11,7 @@ import dev.jllm.formats.init.Architecture;
 import dev.jllm.formats.init.ModelDims;
 import dev.jllm.formats.init.RandomModelWriter;
 import dev.jllm.formats.init.TensorSpec;
+import dev.jllm.formats.quantize.GgufQuantizer;
 import dev.jllm.formats.quantize.LlamaFileType;
 import dev.jllm.formats.quantize.RowStreamedTensor;
 import dev.jllm.formats.safetensors.SafetensorsModel;
@@ -37,7 +38,8 @@ final class HfGpt2BertT5ToGguf {
     private HfGpt2BertT5ToGguf() {
     }
 
-    static void convert(Path folder, HfModelConfig cfg, Path out, LlamaFileType fileType) throws IOException {
+    static void convert(Path folder, HfModelConfig cfg, Path out, LlamaFileType fileType, GgufQuantizer.Listener listener)
+            throws IOException {
         Path configFile = cfg.file();
         Architecture arch = Architecture.parse(cfg.modelType());
         int width = require(configFile, "hidden_size", cfg.width().orElse(-1));
@@ -130,7 +132,8 @@ final class HfGpt2BertT5ToGguf {
             List<String> names = new ArrayList<>(byGguf.keySet());
             names.sort((x, y) -> Integer.compare(rank(order, x), rank(order, y)) != 0
                     ? Integer.compare(rank(order, x), rank(order, y)) : x.compareTo(y));
-            for (String g : names) {
+            for (int k = 0; k < names.size(); k++) {
+                String g = names.get(k);
                 Tensor t = byGguf.get(g);
                 RowStreamedTensor.RowSource rows;
                 long[] shape;
@@ -153,7 +156,8 @@ final class HfGpt2BertT5ToGguf {
                     elements *= d;
                 }
                 DType type = ConvertedTensorTypes.of(g, shape, fileType);
-                w.addTensor(g, type, shape, new RowStreamedTensor(type, elements / rowLength, rowLength, rows, null));
+                w.addTensor(g, type, shape, ConvertedTensor.of(listener, k, names.size(), g, t.type(), type,
+                        elements / rowLength, rowLength, rows));
             }
             w.write(out);
         }

@@ -8,6 +8,7 @@ import dev.jllm.formats.gguf.GgufValue;
 import dev.jllm.formats.gguf.GgufWriter;
 import dev.jllm.formats.hf.HfModelConfig;
 import dev.jllm.formats.hf.HfRopeScaling;
+import dev.jllm.formats.quantize.GgufQuantizer;
 import dev.jllm.formats.quantize.LlamaFileType;
 import dev.jllm.formats.quantize.RowStreamedTensor;
 import dev.jllm.formats.safetensors.SafetensorsModel;
@@ -47,6 +48,15 @@ public final class HfToGgufConverter {
      * @throws FormatException naming the file and field when the folder is not a convertible model
      */
     public static void convert(Path folder, Path out, LlamaFileType fileType) throws IOException {
+        convert(folder, out, fileType, null);
+    }
+
+    /**
+     * As {@link #convert(Path, Path, LlamaFileType)}, telling {@code listener} (when not null) each tensor's
+     * start and progress.
+     */
+    public static void convert(Path folder, Path out, LlamaFileType fileType, GgufQuantizer.Listener listener)
+            throws IOException {
         ConvertedTensorTypes.check(fileType);
         Path configFile = folder.resolve("config.json");
         if (!Files.isRegularFile(configFile)) {
@@ -54,7 +64,7 @@ public final class HfToGgufConverter {
         }
         HfModelConfig cfg = HfModelConfig.read(configFile);
         if (List.of("gpt2", "bert", "t5").contains(cfg.modelType())) {
-            HfGpt2BertT5ToGguf.convert(folder, cfg, out, fileType);
+            HfGpt2BertT5ToGguf.convert(folder, cfg, out, fileType, listener);
             return;
         }
         String arch = switch (cfg.modelType()) {
@@ -167,8 +177,9 @@ public final class HfToGgufConverter {
                 long[] shape = i.tensor().shape();
                 long rowLength = shape[shape.length - 1];
                 DType type = ConvertedTensorTypes.of(i.ggufName(), shape, fileType);
-                w.addTensor(i.ggufName(), type, shape, new RowStreamedTensor(type,
-                        i.tensor().elements() / rowLength, rowLength, new SourceRows(i.tensor(), i.order()), null));
+                w.addTensor(i.ggufName(), type, shape, ConvertedTensor.of(listener, k, items.size(), i.ggufName(),
+                        i.tensor().type(), type, i.tensor().elements() / rowLength, rowLength,
+                        new SourceRows(i.tensor(), i.order())));
             }
             w.write(out);
         }
