@@ -132,7 +132,7 @@ final class InspectCommand implements Callable<Integer> {
             long params = 0;
             long bytes = 0;
             for (GgufTensorInfo t : g.tensors()) {
-                tensors.add(tensorNode(t.name(), t.type().name(), t.shape(), t.byteSize()));
+                tensors.add(tensorNode(t.name(), t.ggmlType().name(), t.shape(), t.byteSize()));
                 params += t.elements();
                 bytes += t.byteSize();
             }

@@ -256,9 +256,10 @@ public final class GgufFile implements AutoCloseable {
         }
         long typeAt = in.position();
         long typeId = in.u32(f + ".type");
-        DType type = typeId > Integer.MAX_VALUE ? null : DType.fromGgmlId((int) typeId);
+        GgmlType type = GgmlType.of(typeId);
         if (type == null) {
-            throw in.error(typeAt, f + ".type", "tensor \"" + name + "\" has GGML type id " + typeId + ", which jllm does not support");
+            throw in.error(typeAt, f + ".type", "tensor \"" + name + "\" has GGML type id " + typeId + ", which is no GGML type "
+                    + "jllm knows");
         }
         if (dims[0] % type.blockSize() != 0) {
             throw in.error(at, f + ".dims", "row length " + dims[0] + " of tensor \"" + name + "\" is not a multiple of "
