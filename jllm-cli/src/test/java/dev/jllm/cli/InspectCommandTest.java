@@ -105,6 +105,19 @@ class InspectCommandTest {
         assertTrue(r.out().contains("architecture:  LlamaForCausalLM"), r.out());
         assertTrue(r.out().matches("(?s).*hidden_size\\s+4.*"), r.out());
         assertTrue(r.out().matches("(?s).*lm_head\\.weight\\s+F32\\s+\\[3, 4\\]\\s+48.*"), r.out());
+
+        Files.writeString(model.resolve("generation_config.json"), "{\"eos_token_id\": [1, 2], \"temperature\": 0.6}");
+        Files.writeString(model.resolve("tokenizer_config.json"), "{\"eos_token\": {\"content\": \"</s>\"}}");
+        r = CommandRun.of("inspect", "--json", model.toString());
+        assertEquals(0, r.exit(), r.err());
+        j = new ObjectMapper().readTree(r.out());
+        assertEquals("[1,2]", j.path("generation").path("eos_token_id").toString());
+        assertEquals(0.6, j.path("generation").path("temperature").asDouble());
+        assertEquals("</s>", j.path("tokenizer").path("eos_token").asText());
+        Files.writeString(model.resolve("generation_config.json"), "{\"top_p\": 3}");
+        r = CommandRun.of("inspect", model.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("generation_config.json") && r.err().contains("top_p"), r.err());
     }
 
     @Test
