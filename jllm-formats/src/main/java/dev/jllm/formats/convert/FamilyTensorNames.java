@@ -90,6 +90,10 @@ final class FamilyTensorNames {
                 break;
             }
         }
+        if (arch.equals("bert") && (hf.endsWith("LayerNorm.gamma") || hf.endsWith("LayerNorm.beta"))) {
+            // checkpoints converted from TensorFlow name LayerNorm's scale and shift gamma and beta
+            hf = hf.substring(0, hf.lastIndexOf('.')) + (hf.endsWith("gamma") ? ".weight" : ".bias");
+        }
         return translate(arch, hf, 0, 1);
     }
 
