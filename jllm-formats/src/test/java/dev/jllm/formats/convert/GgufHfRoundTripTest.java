@@ -86,6 +86,11 @@ class GgufHfRoundTripTest {
     }
 
     @Test
+    void bertWithItsWordPieceVocabulary() throws IOException {
+        roundTrip(Architecture.BERT, "ggml-vocab-bert-bge.gguf", LlamaFileType.ALL_F32, 4);
+    }
+
+    @Test
     void bertWithPooling() throws IOException {
         Map<String, GgufValue> tok = vocabulary("ggml-vocab-llama-spm.gguf");
         ModelDims d = new ModelDims(32, 2, 4, 4, 48, TokenizerToGguf.vocabSize(tok), 8, 64, 10000f, 1e-12f, true);
