@@ -33,9 +33,10 @@ final class GgufToTokenizerJson {
 
     static Documents convert(GgufFile g) throws FormatException {
         String model = g.getString("tokenizer.ggml.model");
-        if (!model.equals("llama") && !model.equals("gpt2") && !model.equals("bert")) {
+        if (!List.of("llama", "gpt2", "bert", "t5").contains(model)) {
             throw new FormatException(g.path(), -1, "tokenizer.ggml.model", "only llama (SentencePiece BPE), gpt2 "
-                    + "(byte-level BPE) and bert (WordPiece) tokenizers convert to tokenizer.json, not " + model);
+                    + "(byte-level BPE), bert (WordPiece) and t5 (Unigram) tokenizers convert to tokenizer.json, not "
+                    + model);
         }
         List<String> tokens = strings(g, "tokenizer.ggml.tokens");
         if (model.equals("bert")) {
@@ -67,6 +68,9 @@ final class GgufToTokenizerJson {
         String eos = tokenAt(g, tokens, "tokenizer.ggml.eos_token_id");
         String unk = tokenAt(g, tokens, "tokenizer.ggml.unknown_token_id");
         String pad = tokenAt(g, tokens, "tokenizer.ggml.padding_token_id");
+        if (model.equals("t5")) {
+            return UnigramTokenizerJson.toJson(g, tokens, types, eos, unk, pad);
+        }
         boolean addBos = g.has("tokenizer.ggml.add_bos_token") ? g.getBoolean("tokenizer.ggml.add_bos_token") : model.equals("llama");
         ObjectNode m = F.objectNode().put("type", model.equals("bert") ? "WordPiece" : "BPE");
         if (!model.equals("bert")) {

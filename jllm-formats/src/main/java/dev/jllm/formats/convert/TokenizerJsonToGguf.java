@@ -47,8 +47,12 @@ final class TokenizerJsonToGguf {
         if (kind.equals("WordPiece") || kind.isEmpty() && model.has("continuing_subword_prefix")) {
             return WordPieceToGguf.fromTokenizerJson(tokenizerJson, root, cfg);
         }
+        if (kind.equals("Unigram") || kind.isEmpty() && model.path("vocab").isArray()) {
+            Map<String, GgufValue> unigram = UnigramTokenizerJson.toGguf(tokenizerJson, root, cfg);
+            return TokenizerToGguf.padded(unigram, Math.max(minSize, TokenizerToGguf.vocabSize(unigram)), tokenizerJson);
+        }
         if (!(kind.isEmpty() ? "BPE" : kind).equals("BPE") || !model.path("vocab").isObject()) {
-            throw new FormatException(tokenizerJson, -1, "model.type", "only BPE and WordPiece tokenizers convert to GGUF, not "
+            throw new FormatException(tokenizerJson, -1, "model.type", "only BPE, WordPiece and Unigram tokenizers convert to GGUF, not "
                     + model.path("type").asText("(missing)"));
         }
         Map<Integer, String> byId = new java.util.TreeMap<>();

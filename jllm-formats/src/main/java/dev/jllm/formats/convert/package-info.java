@@ -14,7 +14,7 @@
  * piece, such as Llama's {@code ▁}, comes back positional), BOS/EOS/UNK/PAD ids, add_bos/add_eos and chat
  * templates. What it drops: other {@code tokenizer.*} keys (add_space_prefix, eot/eom ids, …), the
  * {@code rope_freqs.weight} of Llama 3 scaling, unused token types (they come back normal) and pre-tokenizer
- * names other than gpt-2, llama-bpe and qwen2 (they come back as gpt-2's split). A T5 file converts to
- * Hugging Face only with a llama, gpt2 or bert tokenizer: no Unigram tokenizer.json is written from GGUF yet.
+ * names other than gpt-2, llama-bpe and qwen2 (they come back as gpt-2's split). llama.cpp's bert (WordPiece)
+ * and t5 (Unigram) vocabularies travel as WordPiece and Unigram tokenizer.json files.
  */
 package dev.jllm.formats.convert;

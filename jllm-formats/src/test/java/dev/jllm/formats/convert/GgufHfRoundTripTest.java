@@ -115,6 +115,35 @@ class GgufHfRoundTripTest {
     }
 
     @Test
+    void t5WithAUnigramVocabulary() throws IOException {
+        Path model = SharedFixtures.resolve("tokenizers/sentencepiece/test_model.model");
+        Map<String, GgufValue> tok = TokenizerToGguf.metadata(model);
+        ModelDims d = new ModelDims(32, 1, 4, 4, 48, TokenizerToGguf.vocabSize(tok), 8, 64, 10000f, 1e-6f, true);
+        Path hf = roundTrip(Architecture.T5, tok, LlamaFileType.ALL_F32, d);
+        try (GgufFile back = GgufFile.open(dir.resolve("second.gguf"))) {
+            for (String k : List.of("tokenizer.ggml.model", "tokenizer.ggml.tokens", "tokenizer.ggml.scores",
+                    "tokenizer.ggml.token_type", "tokenizer.ggml.precompiled_charsmap", "tokenizer.ggml.add_space_prefix",
+                    "tokenizer.ggml.remove_extra_whitespaces", "tokenizer.ggml.unknown_token_id")) {
+                assertEquals(tok.get(k), back.values().get(k), k);
+            }
+        }
+        // the written tokenizer.json encodes like sentencepiece itself
+        Tokenizer fromJson = TokenizerLoader.load(hf.resolve("tokenizer.json"));
+        var cases = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                SharedFixtures.resolve("tokenizers/sentencepiece/test_model.expected.generated.json").toFile()).path("cases");
+        int checked = 0;
+        for (var c : cases) {
+            int[] ids = new int[c.path("ids").size()];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = c.path("ids").get(i).asInt();
+            }
+            assertArrayEquals(ids, fromJson.encode(c.path("text").asText(), false), c.path("text").asText());
+            checked++;
+        }
+        assertTrue(checked > 0);
+    }
+
+    @Test
     void refusesOtherArchitecturesAndMissingTokenizerBeforeWriting() throws IOException {
         Path rwkv = dir.resolve("rwkv.gguf");
         new dev.jllm.formats.gguf.GgufWriter().putString("general.architecture", "rwkv").write(rwkv);
