@@ -67,10 +67,15 @@ final class ProgressReport implements GgufQuantizer.Listener, AutoCloseable {
     }
 
     /**
-     * Whether the process's stderr is a terminal: on Linux, whether file descriptor 2 is a tty device; elsewhere
-     * whether the JVM has an interactive console.
+     * Whether the process's stderr is a terminal: {@code JLLM_STDERR_TERMINAL} (1 or 0) when set, for a launcher
+     * that filters stderr through a pipe and so knows better; else, on Linux, whether file descriptor 2 is a tty
+     * device; elsewhere whether the JVM has an interactive console.
      */
     static boolean stderrIsTerminal() {
+        String told = System.getenv("JLLM_STDERR_TERMINAL");
+        if (told != null && !told.isBlank()) {
+            return told.strip().equals("1");
+        }
         Path fd = Path.of("/proc/self/fd/2");
         try {
             if (Files.isSymbolicLink(fd)) {
