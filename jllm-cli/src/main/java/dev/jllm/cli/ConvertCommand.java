@@ -3,14 +3,13 @@ package dev.jllm.cli;
 import dev.jllm.formats.convert.GgufToHfConverter;
 import dev.jllm.formats.convert.HfToGgufConverter;
 import dev.jllm.formats.convert.Llama2cToGgufConverter;
+import dev.jllm.formats.gguf.GgufFile;
 import dev.jllm.formats.quantize.LlamaFileType;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,12 +20,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code jllm convert IN -o OUT}: converts between model formats, chosen by what IN is: a Hugging Face
- * folder (llama, mistral, qwen2, qwen3) becomes a GGUF file, a GGUF file becomes a Hugging Face folder,
+ * folder (llama, mistral, qwen2, qwen3, gpt2, bert, t5) becomes a GGUF file, a GGUF file becomes a Hugging Face folder,
  * and a llama2.c checkpoint becomes a GGUF file.
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = "Convert a Hugging Face folder (llama, mistral, qwen2, qwen3) or a llama2.c checkpoint to GGUF, "
-                + "or a GGUF file (llama, qwen2, qwen3; F32/F16/BF16) to a Hugging Face folder.")
+        description = "Convert a Hugging Face folder (llama, mistral, qwen2, qwen3, gpt2, bert, t5) or a llama2.c "
+                + "checkpoint to GGUF, or a GGUF file of those architectures to a Hugging Face folder.")
 final class ConvertCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -59,9 +58,12 @@ final class ConvertCommand implements Callable<Integer> {
         if (Files.isDirectory(input)) {
             refuseTokenizer("a Hugging Face folder");
             checkParent();
-            HfToGgufConverter.convert(input, output, fileType);
+            try (ProgressReport progress = ProgressReport.create("convert", 0, spec.commandLine().getErr())) {
+                HfToGgufConverter.convert(input, output, fileType, progress);
+                progress.finish();
+            }
             what = "GGUF";
-        } else if (isGguf(input)) {
+        } else if (GgufFile.hasMagic(input)) {
             refuseTokenizer("a GGUF file");
             if (fileType != null) {
                 throw new IllegalArgumentException("--type applies when writing GGUF; a Hugging Face folder keeps the GGUF file's types");
@@ -70,7 +72,10 @@ final class ConvertCommand implements Callable<Integer> {
             what = "Hugging Face folder";
         } else {
             checkParent();
-            Llama2cToGgufConverter.convert(input, tokenizer, output, fileType);
+            try (ProgressReport progress = ProgressReport.create("convert", 0, spec.commandLine().getErr())) {
+                Llama2cToGgufConverter.convert(input, tokenizer, output, fileType, progress);
+                progress.finish();
+            }
             what = "GGUF";
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -92,12 +97,6 @@ final class ConvertCommand implements Callable<Integer> {
         Path folder = output.toAbsolutePath().getParent();
         if (folder != null && !Files.isDirectory(folder)) {
             throw new NoSuchFileException(folder.toString());
-        }
-    }
-
-    private static boolean isGguf(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return Arrays.equals(in.readNBytes(4), new byte[] {'G', 'G', 'U', 'F'});
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.jllm.formats.init.Architecture;
 import dev.jllm.formats.init.ModelDims;
 import dev.jllm.formats.init.ModelPreset;
 import dev.jllm.formats.init.PlaceholderVocabulary;
+import dev.jllm.formats.convert.TokenizerToGguf;
 import dev.jllm.formats.init.RandomModelWriter;
 import dev.jllm.formats.init.TensorSpec;
 import dev.jllm.formats.quantize.LlamaFileType;
@@ -44,8 +45,11 @@ final class InitCommand implements Callable<Integer> {
             description = "Width, blocks, heads, kv heads, feed-forward width and optionally vocabulary size (default 32000).")
     String dims;
 
-    @Option(names = "--vocab-from", paramLabel = "FILE",
-            description = "A GGUF file whose tokenizer.* metadata is copied; the vocabulary size follows it.")
+    @Option(names = "--vocab-from", paramLabel = "FILE|DIR",
+            description = "The tokenizer to write, converted as llama.cpp converts it: a GGUF file, tokenizer.json, "
+                    + "tokenizer.model (SentencePiece or tiktoken), tiktoken.model, vocab.json (+ merges.txt), vocab.txt, "
+                    + "or a Hugging Face folder; a tokenizer_config.json beside it is read too. The vocabulary size "
+                    + "follows it.")
     Path vocabFrom;
 
     @Option(names = "--seed", defaultValue = "0", description = "Random seed (default ${DEFAULT-VALUE}); same seed, same bytes.")
@@ -93,8 +97,8 @@ final class InitCommand implements Callable<Integer> {
             if (!Files.exists(vocabFrom)) {
                 throw new NoSuchFileException(vocabFrom.toString());
             }
-            tokenizer = RandomModelWriter.tokenizerFrom(vocabFrom);
-            shape = shape.withVocab(RandomModelWriter.vocabSize(tokenizer));
+            tokenizer = TokenizerToGguf.metadata(vocabFrom);
+            shape = shape.withVocab(TokenizerToGguf.vocabSize(tokenizer));
         } else {
             int n = Math.max(shape.vocab(), PlaceholderVocabulary.MIN_SIZE);
             shape = shape.withVocab(n);
@@ -105,8 +109,9 @@ final class InitCommand implements Callable<Integer> {
         }
         List<TensorSpec> specs = architecture.tensors(shape);
         long params = specs.stream().mapToLong(t -> t.rows() * t.rowLength()).sum();
-        try (QuantizeCommand.Progress progress = QuantizeCommand.Progress.create("init", params)) {
+        try (ProgressReport progress = ProgressReport.create("init", params, err)) {
             RandomModelWriter.write(architecture, shape, name, tokenizer, seed, fileType, output, progress);
+            progress.finish();
         }
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "wrote %s (%s, %d tensors, %,d parameters, %s, %,d bytes)%n", output,

@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jllm.formats.FormatException;
 import dev.jllm.formats.gguf.GgufFile;
 import dev.jllm.formats.gguf.GgufTensorInfo;
+import dev.jllm.formats.hf.HfGenerationConfig;
+import dev.jllm.formats.hf.HfModelConfig;
+import dev.jllm.formats.hf.HfTokenizerConfig;
 import dev.jllm.formats.gguf.GgufValue;
 import dev.jllm.formats.gguf.GgufValueType;
 import dev.jllm.formats.safetensors.SafetensorsFile;
@@ -15,13 +18,11 @@ import dev.jllm.formats.safetensors.SafetensorsModel;
 import dev.jllm.formats.safetensors.SafetensorsTensorInfo;
 import dev.jllm.formats.tokenizer.load.TokenizerLoader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -86,13 +87,9 @@ final class InspectCommand implements Callable<Integer> {
         return 0;
     }
 
+    // a .gguf name is enough, so that a damaged GGUF file gets the GGUF reader's error about its magic
     private static boolean isGguf(Path p) throws IOException {
-        if (p.getFileName().toString().endsWith(".gguf")) {
-            return true;
-        }
-        try (InputStream in = Files.newInputStream(p)) {
-            return Arrays.equals(in.readNBytes(4), new byte[] {'G', 'G', 'U', 'F'});
-        }
+        return p.getFileName().toString().endsWith(".gguf") || GgufFile.hasMagic(p);
     }
 
     private void inspectGguf(ObjectNode report) throws IOException {
@@ -132,7 +129,7 @@ final class InspectCommand implements Callable<Integer> {
             long params = 0;
             long bytes = 0;
             for (GgufTensorInfo t : g.tensors()) {
-                tensors.add(tensorNode(t.name(), t.type().name(), t.shape(), t.byteSize()));
+                tensors.add(tensorNode(t.name(), t.ggmlType().name(), t.shape(), t.byteSize()));
                 params += t.elements();
                 bytes += t.byteSize();
             }
@@ -145,15 +142,13 @@ final class InspectCommand implements Callable<Integer> {
         Path config = file.resolve("config.json");
         ObjectNode hyper = NODES.objectNode();
         if (Files.isRegularFile(config)) {
-            JsonNode c = readJson(config);
-            JsonNode archs = c.get("architectures");
-            String arch = archs != null && archs.isArray() && !archs.isEmpty() ? archs.get(0).asText()
-                    : c.path("model_type").asText(null);
-            report.put("architecture", arch);
-            report.put("model_type", c.path("model_type").asText(null));
+            HfModelConfig c = HfModelConfig.read(config);
+            report.put("architecture", c.architectures() != null && !c.architectures().isEmpty()
+                    ? c.architectures().getFirst() : c.modelType());
+            report.put("model_type", c.modelType());
             for (String k : HF_HYPERPARAMETERS) {
-                if (c.has(k)) {
-                    hyper.set(k, c.get(k));
+                if (c.raw().has(k)) {
+                    hyper.set(k, c.raw().get(k));
                 }
             }
         } else {
@@ -171,14 +166,27 @@ final class InspectCommand implements Callable<Integer> {
         }
         Path tokConfig = file.resolve("tokenizer_config.json");
         if (Files.isRegularFile(tokConfig)) {
-            JsonNode tc = readJson(tokConfig);
-            for (String k : List.of("bos_token", "eos_token")) {
-                JsonNode v = tc.get(k);
-                if (v != null && (v.isTextual() || v.has("content"))) {
-                    tok.put(k, v.isTextual() ? v.asText() : v.path("content").asText());
-                }
+            HfTokenizerConfig tc = HfTokenizerConfig.read(tokConfig);
+            if (tc.bosToken() != null) {
+                tok.put("bos_token", tc.bosToken());
             }
-            tok.put("chat_template", tc.has("chat_template") || Files.exists(file.resolve("chat_template.jinja")));
+            if (tc.eosToken() != null) {
+                tok.put("eos_token", tc.eosToken());
+            }
+            tok.put("chat_template", !tc.chatTemplates().isEmpty() || Files.exists(file.resolve("chat_template.jinja")));
+        }
+        Path genConfig = file.resolve("generation_config.json");
+        if (Files.isRegularFile(genConfig)) {
+            HfGenerationConfig gc = HfGenerationConfig.read(genConfig);
+            ObjectNode gen = report.putObject("generation");
+            if (!gc.eosTokenIds().isEmpty()) {
+                gen.set("eos_token_id", JSON.valueToTree(gc.eosTokenIds()));
+            }
+            putIfSet(gen, "do_sample", gc.doSample());
+            putIfSet(gen, "temperature", gc.temperature());
+            putIfSet(gen, "top_p", gc.topP());
+            putIfSet(gen, "top_k", gc.topK());
+            putIfSet(gen, "max_new_tokens", gc.maxNewTokens());
         }
         boolean hasWeights;
         try (var s = Files.list(file)) {
@@ -190,6 +198,12 @@ final class InspectCommand implements Callable<Integer> {
         } else {
             report.putArray("tensors");
             totals(report, 0, 0, 0);
+        }
+    }
+
+    private static void putIfSet(ObjectNode node, String key, Object value) {
+        if (value != null) {
+            node.set(key, JSON.valueToTree(value));
         }
     }
 

@@ -1,22 +1,16 @@
 package dev.jllm.cli;
 
-import dev.jllm.core.tensor.DType;
 import dev.jllm.formats.gguf.GgufFile;
 import dev.jllm.formats.gguf.GgufTensorInfo;
 import dev.jllm.formats.quantize.GgufQuantizer;
 import dev.jllm.formats.quantize.LlamaFileType;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -65,68 +59,13 @@ final class QuantizeCommand implements Callable<Integer> {
         try (GgufFile in = GgufFile.open(input)) {
             total = in.tensors().stream().mapToLong(GgufTensorInfo::elements).sum();
         }
-        try (Progress progress = Progress.create("quantize", total)) {
+        try (ProgressReport progress = ProgressReport.create("quantize", total, spec.commandLine().getErr())) {
             GgufQuantizer.quantize(input, output, fileType, pure, progress);
+            progress.finish();
         }
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "wrote %s (%s, %,d bytes)%n", output, fileType.displayName(), Files.size(output));
         out.flush();
         return 0;
-    }
-
-    /**
-     * Shows progress over all tensors on stderr as a progress bar (the progressbar library) when the
-     * JVM has an interactive console; silent otherwise, so pipes and logs get only the final line.
-     */
-    static final class Progress implements GgufQuantizer.Listener, AutoCloseable {
-        private final ProgressBar bar;
-        private final long total;
-        private long base;
-        private long current;
-        private long tensorTotal;
-
-        private Progress(ProgressBar bar, long total) {
-            this.bar = bar;
-            this.total = total;
-        }
-
-        /** A display of {@code total} elements' work; a bar only when there is a terminal. */
-        static Progress create(String task, long total) {
-            java.io.Console console = System.console();
-            ProgressBar bar = null;
-            if (console != null && console.isTerminal()) {
-                bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(Math.max(1, total / 1000))
-                        .setStyle(ProgressBarStyle.ASCII).setUnit(" k weights", 1)
-                        .setConsumer(new ConsoleProgressBarConsumer(new PrintStream(System.err, true))).build();
-            }
-            return new Progress(bar, total);
-        }
-
-        @Override
-        public void tensor(int index, int count, String name, DType from, DType to) {
-            base += tensorTotal;
-            tensorTotal = 0;
-            current = base;
-            if (bar != null) {
-                bar.setExtraMessage(String.format(Locale.ROOT, "[%d/%d] %s %s→%s", index + 1, count, name, from, to));
-            }
-        }
-
-        @Override
-        public void advanced(long done, long totalOfTensor) {
-            tensorTotal = totalOfTensor;
-            current = base + done;
-            if (bar != null) {
-                bar.stepTo(Math.min(current, total) / 1000);
-            }
-        }
-
-        @Override
-        public void close() {
-            if (bar != null) {
-                bar.stepTo(bar.getMax());
-                bar.close();
-            }
-        }
     }
 }

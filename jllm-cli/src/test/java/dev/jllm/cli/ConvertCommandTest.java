@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class ConvertCommandTest {
     @TempDir
@@ -47,6 +49,40 @@ class ConvertCommandTest {
         assertEquals(0, r.exit(), r.err());
         try (GgufFile g = GgufFile.open(q8)) {
             assertEquals(DType.Q8_0, g.findTensor("blk.0.attn_q.weight").orElseThrow().type());
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"gpt2, gpt-2", "bert, llama-spm", "t5, llama-spm"})
+    void initToHfAndBackIsExact(String arch, String vocab) throws IOException {
+        Path first = dir.resolve(arch + ".gguf");
+        CommandRun r = CommandRun.of("init", "--arch", arch, "--dims", "64,2,4,4,96", "--vocab-from",
+                SharedFixturePaths.resolve("tokenizers/llamacpp-vocab/ggml-vocab-" + vocab + ".gguf").toString(),
+                "--type", "F16", "-o", first.toString());
+        assertEquals(0, r.exit(), r.err());
+        Path hf = dir.resolve(arch + "-hf");
+        r = CommandRun.of("convert", first.toString(), "-o", hf.toString());
+        assertEquals(0, r.exit(), r.err());
+        Path back = dir.resolve(arch + "-back.gguf");
+        r = CommandRun.of("convert", hf.toString(), "-o", back.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().strip().lines().reduce((x, y) -> y).orElseThrow().startsWith("convert: 100% ("), r.err());
+        assertFalse(r.err().contains("\r"), r.err());
+        try (GgufFile a = GgufFile.open(first); GgufFile b = GgufFile.open(back)) {
+            assertEquals(a.tensors().size(), b.tensors().size());
+            for (GgufTensorInfo t : a.tensors()) {
+                GgufTensorInfo u = b.findTensor(t.name()).orElseThrow(() -> new AssertionError("lost " + t.name()));
+                assertEquals(t.type(), u.type(), t.name());
+                assertArrayEquals(a.tensorBytes(t).toArray(ValueLayout.JAVA_BYTE), b.tensorBytes(u).toArray(ValueLayout.JAVA_BYTE),
+                        t.name());
+            }
+            for (String key : a.values().keySet()) {
+                // scores are rebuilt from merges; the rest of the architecture and tokenizer keys come back as they were
+                if (key.startsWith(a.getString("general.architecture") + ".") || key.startsWith("general.")
+                        || key.equals("tokenizer.ggml.tokens") || key.equals("tokenizer.ggml.merges")) {
+                    assertEquals(a.values().get(key), b.values().get(key), key);
+                }
+            }
         }
     }
 

@@ -51,6 +51,27 @@ class InitCommandTest {
     }
 
     @Test
+    void vocabularyFromAnHfFolderEncodesLikeTheFolder() throws IOException {
+        Path hf = Files.createDirectory(dir.resolve("bert-hf"));
+        Files.copy(SharedFixturePaths.resolve("tokenizers/hf/bert-base-uncased.json"), hf.resolve("tokenizer.json"));
+        Path out = dir.resolve("bert.gguf");
+        CommandRun r = CommandRun.of("init", "--arch", "bert", "--preset", "tiny", "--vocab-from", hf.toString(),
+                "-o", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        try (GgufFile g = GgufFile.open(out)) {
+            assertEquals("bert", g.getString("tokenizer.ggml.model"));
+            assertArrayEquals(new long[] {30522, g.findTensor("token_embd.weight").orElseThrow().shape()[1]},
+                    g.findTensor("token_embd.weight").orElseThrow().shape());
+        }
+        String text = "The company was founded in 2016.";
+        CommandRun fromGguf = CommandRun.of("tokenize", "-m", out.toString(), "--ids", text);
+        CommandRun fromHf = CommandRun.of("tokenize", "-m", hf.toString(), "--ids", text);
+        assertEquals(0, fromGguf.exit(), fromGguf.err());
+        assertEquals(fromHf.out(), fromGguf.out());
+        assertTrue(fromGguf.out().contains("1996 2194 2001 2631 1999 2355 1012"), fromGguf.out());
+    }
+
+    @Test
     void badArgumentsAreOneLine() {
         String out = dir.resolve("x.gguf").toString();
         for (String[] args : new String[][] {
@@ -60,7 +81,9 @@ class InitCommandTest {
             {"init", "--arch", "gpt2", "--preset", "llama-3.2-1b", "-o", out},
             {"init", "--arch", "llama", "--dims", "256,2,x,2,512", "-o", out},
             {"init", "--arch", "llama", "--preset", "tiny", "--type", "NF4", "-o", out},
-            {"init", "--arch", "llama", "--preset", "tiny", "--vocab-from", dir.resolve("none.gguf").toString(), "-o", out}}) {
+            {"init", "--arch", "llama", "--preset", "tiny", "--vocab-from", dir.resolve("none.gguf").toString(), "-o", out},
+            {"init", "--arch", "llama", "--preset", "tiny", "--vocab-from", SharedFixturePaths.resolve("tokenizers/SOURCES.md")
+                    .toString(), "-o", out}}) {
             CommandRun r = CommandRun.of(args);
             assertEquals(1, r.exit(), String.join(" ", args) + ": " + r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());

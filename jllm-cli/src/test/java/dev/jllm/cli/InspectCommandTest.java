@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.Tensor;
+import dev.jllm.formats.gguf.GgmlType;
 import dev.jllm.formats.gguf.GgufValueType;
 import dev.jllm.formats.gguf.GgufWriter;
 import dev.jllm.formats.safetensors.SafetensorsWriter;
@@ -16,7 +17,9 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -102,6 +105,19 @@ class InspectCommandTest {
         assertTrue(r.out().contains("architecture:  LlamaForCausalLM"), r.out());
         assertTrue(r.out().matches("(?s).*hidden_size\\s+4.*"), r.out());
         assertTrue(r.out().matches("(?s).*lm_head\\.weight\\s+F32\\s+\\[3, 4\\]\\s+48.*"), r.out());
+
+        Files.writeString(model.resolve("generation_config.json"), "{\"eos_token_id\": [1, 2], \"temperature\": 0.6}");
+        Files.writeString(model.resolve("tokenizer_config.json"), "{\"eos_token\": {\"content\": \"</s>\"}}");
+        r = CommandRun.of("inspect", "--json", model.toString());
+        assertEquals(0, r.exit(), r.err());
+        j = new ObjectMapper().readTree(r.out());
+        assertEquals("[1,2]", j.path("generation").path("eos_token_id").toString());
+        assertEquals(0.6, j.path("generation").path("temperature").asDouble());
+        assertEquals("</s>", j.path("tokenizer").path("eos_token").asText());
+        Files.writeString(model.resolve("generation_config.json"), "{\"top_p\": 3}");
+        r = CommandRun.of("inspect", model.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("generation_config.json") && r.err().contains("top_p"), r.err());
     }
 
     @Test
@@ -112,6 +128,83 @@ class InspectCommandTest {
         CommandRun r = CommandRun.of("inspect", "--json", model.toString());
         assertEquals(0, r.exit(), r.err());
         assertEquals(50257, new ObjectMapper().readTree(r.out()).path("tokenizer").path("vocab_size").asInt(), r.out());
+    }
+
+    @Test
+    void typesWithoutKernelsAreListedWithGgmlsSizes() throws IOException {
+        // bytes per 256 elements, from GGML's block layouts (gguf-py's GGML_QUANT_SIZES): block bytes * 256 / block size
+        Map<GgmlType, Integer> per256 = new LinkedHashMap<>();
+        per256.put(GgmlType.IQ2_XXS, 2 + 256 / 4);
+        per256.put(GgmlType.IQ2_XS, 2 + 256 / 4 + 256 / 32);
+        per256.put(GgmlType.IQ3_XXS, 2 + 256 / 4 + 256 / 8);
+        per256.put(GgmlType.IQ1_S, 2 + 256 / 8 + 256 / 16);
+        per256.put(GgmlType.IQ4_NL, 8 * (2 + 16));
+        per256.put(GgmlType.IQ3_S, 2 + 256 / 4 + 256 / 8 + 256 / 32 + 4);
+        per256.put(GgmlType.IQ2_S, 2 + 256 / 4 + 256 / 16);
+        per256.put(GgmlType.IQ4_XS, 2 + 2 + 256 / 2 + 256 / 64);
+        per256.put(GgmlType.I8, 256);
+        per256.put(GgmlType.I16, 512);
+        per256.put(GgmlType.I32, 1024);
+        per256.put(GgmlType.I64, 2048);
+        per256.put(GgmlType.F64, 2048);
+        per256.put(GgmlType.IQ1_M, 256 / 8 + 256 / 16 + 256 / 32);
+        per256.put(GgmlType.TQ1_0, 2 + 4 * 13);
+        per256.put(GgmlType.TQ2_0, 2 + 64);
+        per256.put(GgmlType.MXFP4, 8 * (1 + 16));
+        GgufWriter w = new GgufWriter().putString("general.architecture", "llama");
+        long total = 0;
+        for (Map.Entry<GgmlType, Integer> e : per256.entrySet()) {
+            int bytes = 3 * e.getValue();
+            total += bytes;
+            w.addTensor("t." + e.getKey(), e.getKey(), new long[] {3, 256}, MemorySegment.ofArray(new byte[bytes]));
+        }
+        Path f = dir.resolve("exotic.gguf");
+        w.write(f);
+        CommandRun r = CommandRun.of("inspect", "--json", f.toString());
+        assertEquals(0, r.exit(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals(per256.size(), j.path("tensors").size());
+        int i = 0;
+        for (Map.Entry<GgmlType, Integer> e : per256.entrySet()) {
+            JsonNode t = j.path("tensors").get(i++);
+            assertEquals("t." + e.getKey(), t.path("name").asText());
+            assertEquals(e.getKey().name(), t.path("type").asText());
+            assertEquals(3L * e.getValue(), t.path("bytes").asLong(), e.getKey().name());
+        }
+        assertEquals(total, j.path("totals").path("bytes").asLong());
+        CommandRun text = CommandRun.of("inspect", f.toString());
+        assertTrue(text.out().matches("(?s).*t\\.IQ2_XXS\\s+IQ2_XXS\\s+\\[3, 256\\]\\s+198.*"), text.out());
+    }
+
+    @Test
+    void anUnknownTypeIdIsOneErrorNamingTensorAndId() throws IOException {
+        Path f = dir.resolve("unknown.gguf");
+        new GgufWriter().putString("general.architecture", "llama")
+                .addTensor("mystery.weight", Tensor.ofFloats(new float[8], 2, 4)).write(f);
+        byte[] b = Files.readAllBytes(f);
+        byte[] name = "mystery.weight".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        int at = indexOf(b, name) + name.length + 4 + 2 * 8; // n_dims, then two 8-byte dimensions
+        assertEquals(0, b[at]); // F32's id, about to become 77
+        b[at] = 77;
+        Files.write(f, b);
+        CommandRun r = CommandRun.of("inspect", f.toString());
+        assertEquals(1, r.exit());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("\"mystery.weight\"") && r.err().contains("type id 77"), r.err());
+        assertTrue(r.err().contains("offset " + at), r.err());
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int k = 0; k < needle.length; k++) {
+                if (hay[i + k] != needle[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
     }
 
     @Test

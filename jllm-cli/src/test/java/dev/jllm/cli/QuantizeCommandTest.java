@@ -48,6 +48,12 @@ class QuantizeCommandTest {
         }
         CommandRun inspect = CommandRun.of("inspect", out.toString());
         assertEquals(0, inspect.exit(), inspect.err());
+        // stderr captured is no terminal: plain progress lines, never a redrawn bar
+        assertFalse(r.err().contains("\r"), r.err());
+        assertTrue(r.err().lines().allMatch(l -> l.startsWith("quantize: ")), r.err());
+        assertTrue(r.err().lines().anyMatch(l -> l.matches("quantize: [1-9]0% \\(\\d/3 tensors\\) .*")), r.err());
+        assertTrue(r.err().strip().lines().reduce((a, b) -> b).orElseThrow().matches("quantize: 100% \\(3 tensors\\) in .* s"),
+                r.err());
     }
 
     @Test

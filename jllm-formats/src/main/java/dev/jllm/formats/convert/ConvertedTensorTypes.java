@@ -5,16 +5,21 @@ import dev.jllm.formats.quantize.LlamaFileType;
 
 /**
  * The type a converter writes a tensor as, following {@code convert_hf_to_gguf.py}: vectors (norms, biases,
- * rope factors) stay F32; matrices take the file type's weight type, or F16 when their rows do not split
+ * rope factors) and the few matrices named in {@link #of} stay F32; matrices take the file type's weight type, or F16 when their rows do not split
  * into that type's blocks.
  */
 final class ConvertedTensorTypes {
     private ConvertedTensorTypes() {
     }
 
-    /** The type of a tensor of {@code shape} in a file of {@code fileType}. */
-    static DType of(long[] shape, LlamaFileType fileType) {
-        if (shape.length < 2) {
+    /**
+     * The type of tensor {@code name} of {@code shape} in a file of {@code fileType}. Position and token-type
+     * embeddings stay F32 (llama.cpp's converter keeps them so), and so does T5's relative position bias, which
+     * llama.cpp's quantizer never converts either.
+     */
+    static DType of(String name, long[] shape, LlamaFileType fileType) {
+        if (shape.length < 2 || name.equals("position_embd.weight") || name.equals("token_types.weight")
+                || name.endsWith("attn_rel_b.weight")) {
             return DType.F32;
         }
         DType w = fileType.weightType();

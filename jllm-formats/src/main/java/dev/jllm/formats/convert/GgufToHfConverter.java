@@ -25,7 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Converts a GGUF file of the Llama family (architecture llama, qwen2 or qwen3) into a Hugging Face model
+ * Converts a GGUF file of the Llama family (architecture llama, qwen2 or qwen3), GPT-2, BERT or T5 into a Hugging Face model
  * folder (F32, F16 and BF16 tensors are copied, quantized matrices are dequantized to F32): {@code model.safetensors} (query/key rows put back in Hugging
  * Face order for llama), {@code config.json}, {@code tokenizer.json} and {@code tokenizer_config.json}.
  * It is the inverse of {@link HfToGgufConverter}. What does not survive: the {@code rope_freqs.weight}
@@ -51,8 +51,11 @@ public final class GgufToHfConverter {
                 case "llama" -> "LlamaForCausalLM";
                 case "qwen2" -> "Qwen2ForCausalLM";
                 case "qwen3" -> "Qwen3ForCausalLM";
+                case "gpt2" -> "GPT2LMHeadModel";
+                case "bert" -> "BertModel";
+                case "t5" -> "T5ForConditionalGeneration";
                 default -> throw new FormatException(gguf, -1, "general.architecture", "\"" + arch
-                        + "\" is not converted; supported: llama, qwen2, qwen3");
+                        + "\" is not converted; supported: llama, qwen2, qwen3, gpt2, bert, t5");
             };
             int heads = (int) g.getLong(arch + ".attention.head_count");
             int kvHeads = (int) g.getLong(arch + ".attention.head_count_kv", heads);
@@ -61,12 +64,14 @@ public final class GgufToHfConverter {
             SafetensorsWriter st = new SafetensorsWriter();
             boolean hasOutput = false;
             boolean hasBias = false;
+            boolean family = FamilyTensorNames.covers(arch);
+            boolean gated = g.findTensor("enc.blk.0.ffn_gate.weight").isPresent();
             for (GgufTensorInfo info : g.tensors()) {
                 String name = info.name();
                 if (name.equals("rope_freqs.weight")) {
                     continue;
                 }
-                String hf = HfTensorNames.toHf(name);
+                String hf = family ? FamilyTensorNames.toHf(arch, name, gated) : HfTensorNames.toHf(name);
                 if (hf == null) {
                     throw new FormatException(gguf, info.offset(), name, "tensor has no Hugging Face name for " + arch);
                 }
@@ -86,7 +91,11 @@ public final class GgufToHfConverter {
                     }
                 }
                 RopeRowOrder o = order;
-                if (dequantize) {
+                if (family && FamilyTensorNames.transposed(arch, name)) {
+                    long[] shape = {t.dim(1), t.dim(0)};
+                    st.addTensor(hf, dequantize ? SafetensorsDType.F32 : SafetensorsDType.of(t.type()), shape,
+                            out -> writeTransposed(t, dequantize, out));
+                } else if (dequantize) {
                     st.addTensor(hf, SafetensorsDType.F32, t.shape(), out -> writeDequantized(t, o, out));
                 } else {
                     st.addTensor(hf, SafetensorsDType.of(t.type()), t.shape(), out -> writeRows(t, o, out));
@@ -95,7 +104,11 @@ public final class GgufToHfConverter {
             Files.createDirectories(outFolder);
             st.putMetadata("format", "pt");
             st.write(outFolder.resolve("model.safetensors"));
-            writeJson(outFolder.resolve("config.json"), config(g, arch, hfClass, heads, kvHeads, !hasOutput, hasBias));
+            writeJson(outFolder.resolve("config.json"), family ? FamilyHfConfig.of(g, arch, hfClass, !hasOutput, gated)
+                    : config(g, arch, hfClass, heads, kvHeads, !hasOutput, hasBias));
+            if (arch.equals("bert")) {
+                FamilyHfConfig.writePooling(g, outFolder);
+            }
             writeJson(outFolder.resolve("tokenizer.json"), tok.tokenizer());
             writeJson(outFolder.resolve("tokenizer_config.json"), tok.config());
         }
@@ -170,7 +183,44 @@ public final class GgufToHfConverter {
         }
     }
 
-    private static void writeJson(Path file, ObjectNode node) throws IOException {
+    // GPT-2's Conv1D weights: GGUF's [out, in] rows written as Hugging Face's [in, out]
+    private static void writeTransposed(Tensor t, boolean dequantize, WritableByteChannel out) throws IOException {
+        int rows = (int) t.dim(0);
+        int cols = (int) t.dim(1);
+        if (dequantize) {
+            WeightKernel kernel = WeightKernels.simd(t.type());
+            float[] all = new float[Math.multiplyExact(rows, cols)];
+            for (int r = 0; r < rows; r++) {
+                kernel.dequantize(t.data(), r * t.rowBytes(), all, r * cols, cols);
+            }
+            ByteBuffer buf = ByteBuffer.allocate(rows * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (int c = 0; c < cols; c++) {
+                buf.clear();
+                for (int r = 0; r < rows; r++) {
+                    buf.putFloat(all[r * cols + c]);
+                }
+                buf.flip();
+                writeFully(out, buf);
+            }
+            return;
+        }
+        int size = t.type().blockBytes();
+        MemorySegment data = t.data();
+        ByteBuffer buf = ByteBuffer.allocate(rows * size);
+        for (int c = 0; c < cols; c++) {
+            buf.clear();
+            for (int r = 0; r < rows; r++) {
+                long at = ((long) r * cols + c) * size;
+                for (int b = 0; b < size; b++) {
+                    buf.put(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at + b));
+                }
+            }
+            buf.flip();
+            writeFully(out, buf);
+        }
+    }
+
+    static void writeJson(Path file, ObjectNode node) throws IOException {
         byte[] bytes = JSON.writeValueAsBytes(node);
         AtomicFile.write(file, ch -> writeFully(ch, ByteBuffer.wrap(bytes)));
     }

@@ -1,5 +1,6 @@
 package dev.jllm.formats.convert;
 
+import dev.jllm.formats.tokenizer.TokenType;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -32,11 +33,15 @@ final class GgufToTokenizerJson {
 
     static Documents convert(GgufFile g) throws FormatException {
         String model = g.getString("tokenizer.ggml.model");
-        if (!model.equals("llama") && !model.equals("gpt2")) {
-            throw new FormatException(g.path(), -1, "tokenizer.ggml.model", "only llama (SentencePiece BPE) and gpt2 "
-                    + "(byte-level BPE) tokenizers convert to tokenizer.json, not " + model);
+        if (!List.of("llama", "gpt2", "bert", "t5").contains(model)) {
+            throw new FormatException(g.path(), -1, "tokenizer.ggml.model", "only llama (SentencePiece BPE), gpt2 "
+                    + "(byte-level BPE), bert (WordPiece) and t5 (Unigram) tokenizers convert to tokenizer.json, not "
+                    + model);
         }
         List<String> tokens = strings(g, "tokenizer.ggml.tokens");
+        if (model.equals("bert")) {
+            tokens = wordPieceSpelling(tokens, g);
+        }
         List<Integer> types = new ArrayList<>();
         if (g.has("tokenizer.ggml.token_type")) {
             for (Object o : g.getList("tokenizer.ggml.token_type")) {
@@ -44,7 +49,7 @@ final class GgufToTokenizerJson {
             }
         }
         while (types.size() < tokens.size()) {
-            types.add(TokenTypes.NORMAL);
+            types.add(TokenType.NORMAL.code());
         }
         ObjectNode root = F.objectNode().put("version", "1.0");
         root.putNull("truncation");
@@ -52,10 +57,10 @@ final class GgufToTokenizerJson {
         ArrayNode added = root.putArray("added_tokens");
         for (int id = 0; id < tokens.size(); id++) {
             int t = types.get(id);
-            if (t == TokenTypes.CONTROL || t == TokenTypes.UNKNOWN || t == TokenTypes.USER_DEFINED) {
+            if (t == TokenType.CONTROL.code() || t == TokenType.UNKNOWN.code() || t == TokenType.USER_DEFINED.code()) {
                 added.addObject().put("id", id).put("content", tokens.get(id)).put("single_word", false)
-                        .put("lstrip", false).put("rstrip", false).put("normalized", t == TokenTypes.USER_DEFINED)
-                        .put("special", t != TokenTypes.USER_DEFINED);
+                        .put("lstrip", false).put("rstrip", false).put("normalized", t == TokenType.USER_DEFINED.code())
+                        .put("special", t != TokenType.USER_DEFINED.code());
             }
         }
         ObjectNode config = F.objectNode();
@@ -63,10 +68,32 @@ final class GgufToTokenizerJson {
         String eos = tokenAt(g, tokens, "tokenizer.ggml.eos_token_id");
         String unk = tokenAt(g, tokens, "tokenizer.ggml.unknown_token_id");
         String pad = tokenAt(g, tokens, "tokenizer.ggml.padding_token_id");
+        if (model.equals("t5")) {
+            return UnigramTokenizerJson.toJson(g, tokens, types, eos, unk, pad);
+        }
         boolean addBos = g.has("tokenizer.ggml.add_bos_token") ? g.getBoolean("tokenizer.ggml.add_bos_token") : model.equals("llama");
-        ObjectNode m = F.objectNode().put("type", "BPE");
-        m.putNull("dropout");
-        if (model.equals("llama")) {
+        ObjectNode m = F.objectNode().put("type", model.equals("bert") ? "WordPiece" : "BPE");
+        if (!model.equals("bert")) {
+            m.putNull("dropout");
+        }
+        if (model.equals("bert")) {
+            boolean lower = !g.findString("tokenizer.ggml.pre").orElse("bert-bge").equals("default");
+            root.set("normalizer", F.objectNode().put("type", "BertNormalizer").put("clean_text", true)
+                    .put("handle_chinese_chars", true).putNull("strip_accents").put("lowercase", lower));
+            root.set("pre_tokenizer", F.objectNode().put("type", "BertPreTokenizer"));
+            String cls = tokenAt(g, tokens, "tokenizer.ggml.cls_token_id");
+            String sep = tokenAt(g, tokens, "tokenizer.ggml.seperator_token_id");
+            root.set("post_processor", cls != null && sep != null
+                    ? clsSepTemplate(cls, tokens.indexOf(cls), sep, tokens.indexOf(sep)) : null);
+            root.set("decoder", F.objectNode().put("type", "WordPiece").put("prefix", "##").put("cleanup", true));
+            m.put("unk_token", unk != null ? unk : "[UNK]");
+            m.put("continuing_subword_prefix", "##").put("max_input_chars_per_word", 100);
+            m.set("vocab", vocab(tokens));
+            config.put("do_lower_case", lower);
+            putIfPresent(config, "cls_token", cls);
+            putIfPresent(config, "sep_token", sep);
+            putIfPresent(config, "mask_token", tokenAt(g, tokens, "tokenizer.ggml.mask_token_id"));
+        } else if (model.equals("llama")) {
             root.set("normalizer", sequence("normalizers",
                     F.objectNode().put("type", "Prepend").put("prepend", SPACE),
                     replace(" ", SPACE)));
@@ -133,6 +160,47 @@ final class GgufToTokenizerJson {
         return new Documents(root, config);
     }
 
+    /**
+     * The Hugging Face spelling of llama.cpp's WordPiece tokens: control and unknown tokens as they are, word
+     * starts without their {@code ▁}, continuations behind {@code ##}.
+     */
+    private static List<String> wordPieceSpelling(List<String> tokens, GgufFile g) throws FormatException {
+        List<?> types = g.has("tokenizer.ggml.token_type") ? g.getList("tokenizer.ggml.token_type") : List.of();
+        List<String> out = new ArrayList<>(tokens.size());
+        for (int id = 0; id < tokens.size(); id++) {
+            String t = tokens.get(id);
+            int type = id < types.size() ? ((Number) types.get(id)).intValue() : TokenType.NORMAL.code();
+            if (type == TokenType.CONTROL.code() || type == TokenType.UNKNOWN.code()) {
+                out.add(t);
+            } else {
+                out.add(t.startsWith(SPACE) ? t.substring(SPACE.length()) : "##" + t);
+            }
+        }
+        return out;
+    }
+
+    // [CLS] $A [SEP] for single sequences, [CLS] $A [SEP] $B [SEP] for pairs, as BERT's tokenizer.json writes it
+    private static ObjectNode clsSepTemplate(String cls, int clsId, String sep, int sepId) {
+        ObjectNode t = F.objectNode().put("type", "TemplateProcessing");
+        ArrayNode single = t.putArray("single");
+        single.addObject().putObject("SpecialToken").put("id", cls).put("type_id", 0);
+        single.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
+        single.addObject().putObject("SpecialToken").put("id", sep).put("type_id", 0);
+        ArrayNode pair = t.putArray("pair");
+        pair.addObject().putObject("SpecialToken").put("id", cls).put("type_id", 0);
+        pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
+        pair.addObject().putObject("SpecialToken").put("id", sep).put("type_id", 0);
+        pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
+        pair.addObject().putObject("SpecialToken").put("id", sep).put("type_id", 1);
+        ObjectNode specials = t.putObject("special_tokens");
+        for (Object[] k : new Object[][] {{cls, clsId}, {sep, sepId}}) {
+            ObjectNode e = specials.putObject((String) k[0]).put("id", (String) k[0]);
+            e.putArray("ids").add((Integer) k[1]);
+            e.putArray("tokens").add((String) k[0]);
+        }
+        return t;
+    }
+
     private static ObjectNode vocab(List<String> tokens) {
         ObjectNode v = F.objectNode();
         for (int id = 0; id < tokens.size(); id++) {
@@ -157,7 +225,7 @@ final class GgufToTokenizerJson {
         }
         List<Merge> merges = new ArrayList<>();
         for (int id = 0; id < tokens.size(); id++) {
-            if (types.get(id) != TokenTypes.NORMAL) {
+            if (types.get(id) != TokenType.NORMAL.code()) {
                 continue;
             }
             String t = tokens.get(id);

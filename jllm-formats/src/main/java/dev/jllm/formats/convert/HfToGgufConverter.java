@@ -8,7 +8,7 @@ import dev.jllm.formats.gguf.GgufValue;
 import dev.jllm.formats.gguf.GgufWriter;
 import dev.jllm.formats.hf.HfModelConfig;
 import dev.jllm.formats.hf.HfRopeScaling;
-import dev.jllm.formats.init.RandomModelWriter;
+import dev.jllm.formats.quantize.GgufQuantizer;
 import dev.jllm.formats.quantize.LlamaFileType;
 import dev.jllm.formats.quantize.RowStreamedTensor;
 import dev.jllm.formats.safetensors.SafetensorsModel;
@@ -24,7 +24,7 @@ import java.util.function.LongUnaryOperator;
 
 /**
  * Converts a Hugging Face model folder of the Llama family ({@code model_type} llama, mistral, qwen2 or
- * qwen3: {@code config.json}, one or more {@code *.safetensors}, {@code tokenizer.json} (or, for llama and
+ * qwen3; GPT-2, BERT and T5 go through {@link HfGpt2BertT5ToGguf}: {@code config.json}, one or more {@code *.safetensors}, {@code tokenizer.json} (or, for llama and
  * mistral, SentencePiece's {@code tokenizer.model}, preferred when present as llama.cpp prefers it) and
  * optionally {@code tokenizer_config.json}) into a GGUF file laid out as llama.cpp's {@code convert_hf_to_gguf.py}
  * lays it out: llama.cpp tensor names, types as {@link ConvertedTensorTypes} picks them, query/key rows reordered for the llama architecture's rope
@@ -48,18 +48,31 @@ public final class HfToGgufConverter {
      * @throws FormatException naming the file and field when the folder is not a convertible model
      */
     public static void convert(Path folder, Path out, LlamaFileType fileType) throws IOException {
+        convert(folder, out, fileType, null);
+    }
+
+    /**
+     * As {@link #convert(Path, Path, LlamaFileType)}, telling {@code listener} (when not null) each tensor's
+     * start and progress.
+     */
+    public static void convert(Path folder, Path out, LlamaFileType fileType, GgufQuantizer.Listener listener)
+            throws IOException {
         ConvertedTensorTypes.check(fileType);
         Path configFile = folder.resolve("config.json");
         if (!Files.isRegularFile(configFile)) {
             throw new FormatException(configFile, -1, "config.json", "missing: " + folder + " is not a Hugging Face model folder");
         }
         HfModelConfig cfg = HfModelConfig.read(configFile);
+        if (List.of("gpt2", "bert", "t5").contains(cfg.modelType())) {
+            HfGpt2BertT5ToGguf.convert(folder, cfg, out, fileType, listener);
+            return;
+        }
         String arch = switch (cfg.modelType()) {
             case "llama", "mistral" -> "llama";
             case "qwen2" -> "qwen2";
             case "qwen3" -> "qwen3";
             default -> throw new FormatException(configFile, -1, "model_type", "\"" + cfg.modelType()
-                    + "\" is not converted; supported: llama, mistral, qwen2, qwen3");
+                    + "\" is not converted; supported: llama, mistral, qwen2, qwen3, gpt2, bert, t5");
         };
         int width = require(configFile, "hidden_size", cfg.width().orElse(-1));
         int layers = require(configFile, "num_hidden_layers", cfg.layers().orElse(-1));
@@ -124,7 +137,7 @@ public final class HfToGgufConverter {
             if (!tokenizer.containsKey("tokenizer.ggml.eos_token_id") && cfg.eosTokenIds() != null && !cfg.eosTokenIds().isEmpty()) {
                 tokenizer.put("tokenizer.ggml.eos_token_id", GgufValue.uint32(cfg.eosTokenIds().getFirst()));
             }
-            int tokens = RandomModelWriter.vocabSize(tokenizer);
+            int tokens = TokenizerToGguf.vocabSize(tokenizer);
             if (tokens != vocab) {
                 throw new FormatException(useSpModel ? spModel : tokenizerJson, -1, "vocabulary", tokens + " token ids but the embedding has "
                         + vocab + " rows");
@@ -163,9 +176,10 @@ public final class HfToGgufConverter {
                 Item i = items.get(k);
                 long[] shape = i.tensor().shape();
                 long rowLength = shape[shape.length - 1];
-                DType type = ConvertedTensorTypes.of(shape, fileType);
-                w.addTensor(i.ggufName(), type, shape, new RowStreamedTensor(type,
-                        i.tensor().elements() / rowLength, rowLength, new SourceRows(i.tensor(), i.order()), null));
+                DType type = ConvertedTensorTypes.of(i.ggufName(), shape, fileType);
+                w.addTensor(i.ggufName(), type, shape, ConvertedTensor.of(listener, k, items.size(), i.ggufName(),
+                        i.tensor().type(), type, i.tensor().elements() / rowLength, rowLength,
+                        new SourceRows(i.tensor(), i.order())));
             }
             w.write(out);
         }

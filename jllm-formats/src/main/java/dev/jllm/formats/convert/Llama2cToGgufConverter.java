@@ -1,5 +1,6 @@
 package dev.jllm.formats.convert;
 
+import dev.jllm.formats.tokenizer.TokenType;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.formats.FormatException;
@@ -11,6 +12,7 @@ import dev.jllm.formats.gguf.GgufWriter;
 import dev.jllm.formats.init.PlaceholderVocabulary;
 import dev.jllm.formats.llama2c.Llama2cCheckpoint;
 import dev.jllm.formats.llama2c.Llama2cConfig;
+import dev.jllm.formats.quantize.GgufQuantizer;
 import dev.jllm.formats.quantize.LlamaFileType;
 import dev.jllm.formats.quantize.RowStreamedTensor;
 import java.io.IOException;
@@ -43,6 +45,12 @@ public final class Llama2cToGgufConverter {
      * @param fileType the weight type to write, or null for F32
      */
     public static void convert(Path checkpoint, Path tokenizerBin, Path out, LlamaFileType fileType) throws IOException {
+        convert(checkpoint, tokenizerBin, out, fileType, null);
+    }
+
+    /** As {@link #convert(Path, Path, Path, LlamaFileType)}, telling {@code listener} (when not null) the progress. */
+    public static void convert(Path checkpoint, Path tokenizerBin, Path out, LlamaFileType fileType,
+            GgufQuantizer.Listener listener) throws IOException {
         LlamaFileType ft = fileType == null ? LlamaFileType.ALL_F32 : ConvertedTensorTypes.check(fileType);
         try (Llama2cCheckpoint ck = Llama2cCheckpoint.open(checkpoint)) {
             Llama2cConfig c = ck.config();
@@ -75,12 +83,13 @@ public final class Llama2cToGgufConverter {
             w.putUint32(a + ".rope.dimension_count", c.headSize());
             w.putAll(tokenizer);
             Map<String, Tensor> tensors = ck.tensors();
+            int index = 0;
             for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
                 Tensor t = e.getValue();
-                DType type = ConvertedTensorTypes.of(t.shape(), ft);
+                DType type = ConvertedTensorTypes.of(e.getKey(), t.shape(), ft);
                 long rowLength = t.dim(t.rank() - 1);
-                w.addTensor(e.getKey(), type, t.shape(), new RowStreamedTensor(type, t.elements() / rowLength, rowLength,
-                        new SourceRows(t, null), null));
+                w.addTensor(e.getKey(), type, t.shape(), ConvertedTensor.of(listener, index++, tensors.size(), e.getKey(),
+                        t.type(), type, t.elements() / rowLength, rowLength, new SourceRows(t, null)));
             }
             w.write(out);
         }
@@ -97,13 +106,13 @@ public final class Llama2cToGgufConverter {
             int type;
             if (id < 3) {
                 t = new String[] {"<unk>", "<s>", "</s>"}[id];
-                type = id == 0 ? TokenTypes.UNKNOWN : TokenTypes.CONTROL;
+                type = id == 0 ? TokenType.UNKNOWN.code() : TokenType.CONTROL.code();
             } else if (t.isEmpty()) {
-                type = TokenTypes.CONTROL;
+                type = TokenType.CONTROL.code();
             } else if (t.matches("<0x[0-9A-Fa-f]{2}>")) {
-                type = TokenTypes.BYTE;
+                type = TokenType.BYTE.code();
             } else {
-                type = TokenTypes.NORMAL;
+                type = TokenType.NORMAL.code();
                 t = t.replace(' ', '\u2581');
             }
             tokens.add(t);

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jllm.formats.FormatException;
 import dev.jllm.formats.gguf.GgufValue;
 import dev.jllm.formats.gguf.GgufValueType;
+import dev.jllm.formats.hf.HfTokenizerConfig;
+import dev.jllm.formats.tokenizer.TokenType;
 import dev.jllm.formats.tokenizer.sentencepiece.SentencePieceModelFile;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,10 +41,18 @@ final class TokenizerJsonToGguf {
      */
     static Map<String, GgufValue> convert(Path tokenizerJson, Path config, int minSize) throws IOException {
         JsonNode root = read(tokenizerJson);
-        JsonNode cfg = config != null && Files.isRegularFile(config) ? read(config) : null;
+        HfTokenizerConfig cfg = readConfig(config);
         JsonNode model = root.path("model");
-        if (!model.path("type").asText("BPE").equals("BPE") || !model.path("vocab").isObject()) {
-            throw new FormatException(tokenizerJson, -1, "model.type", "only BPE tokenizers convert to GGUF, not "
+        String kind = model.path("type").asText("");
+        if (kind.equals("WordPiece") || kind.isEmpty() && model.has("continuing_subword_prefix")) {
+            return WordPieceToGguf.fromTokenizerJson(tokenizerJson, root, cfg);
+        }
+        if (kind.equals("Unigram") || kind.isEmpty() && model.path("vocab").isArray()) {
+            Map<String, GgufValue> unigram = UnigramTokenizerJson.toGguf(tokenizerJson, root, cfg);
+            return TokenizerToGguf.padded(unigram, Math.max(minSize, TokenizerToGguf.vocabSize(unigram)), tokenizerJson);
+        }
+        if (!(kind.isEmpty() ? "BPE" : kind).equals("BPE") || !model.path("vocab").isObject()) {
+            throw new FormatException(tokenizerJson, -1, "model.type", "only BPE, WordPiece and Unigram tokenizers convert to GGUF, not "
                     + model.path("type").asText("(missing)"));
         }
         Map<Integer, String> byId = new java.util.TreeMap<>();
@@ -75,26 +85,27 @@ final class TokenizerJsonToGguf {
         int firstNormal = -1;
         for (int id = 0; id < size; id++) {
             String t = byId.get(id);
-            int type;
+            TokenType type;
             if (t == null) {
                 t = "[PAD" + id + "]";
-                type = TokenTypes.UNUSED;
+                type = TokenType.UNUSED;
             } else if (added.containsKey(id)) {
-                type = t.equals(unk) ? TokenTypes.UNKNOWN
-                        : added.get(id).path("special").asBoolean(false) ? TokenTypes.CONTROL : TokenTypes.USER_DEFINED;
+                type = t.equals(unk) ? TokenType.UNKNOWN
+                        : added.get(id).path("special").asBoolean(false) || SpecialVocabulary.looksSpecial(t)
+                        ? TokenType.CONTROL : TokenType.USER_DEFINED;
             } else if (t.equals(unk)) {
-                type = TokenTypes.UNKNOWN;
+                type = TokenType.UNKNOWN;
             } else if (!byteLevel && t.length() == 6 && t.startsWith("<0x") && t.endsWith(">")) {
-                type = TokenTypes.BYTE;
+                type = TokenType.BYTE;
             } else {
-                type = TokenTypes.NORMAL;
+                type = TokenType.NORMAL;
             }
             tokens.add(t);
-            types.add(type);
-            if (firstNormal < 0 && type == TokenTypes.NORMAL) {
+            types.add(type.code());
+            if (firstNormal < 0 && type == TokenType.NORMAL) {
                 firstNormal = id;
             }
-            scores.add(type == TokenTypes.NORMAL || type == TokenTypes.USER_DEFINED ? -(float) (id - firstNormal) : 0f);
+            scores.add(type == TokenType.NORMAL || type == TokenType.USER_DEFINED ? -(float) (id - firstNormal) : 0f);
         }
         Map<String, GgufValue> m = new LinkedHashMap<>();
         m.put("tokenizer.ggml.model", GgufValue.string(byteLevel ? "gpt2" : "llama"));
@@ -108,22 +119,25 @@ final class TokenizerJsonToGguf {
         if (byteLevel) {
             m.put("tokenizer.ggml.merges", GgufValue.array(GgufValueType.STRING, merges(model.path("merges"), tokenizerJson)));
         }
-        specialIds(m, root, cfg, tokens, unk);
-        chatTemplates(m, cfg);
+        SpecialVocabulary.put(m, cfg, tokens, unk == null ? Map.of() : Map.of("unk_token", unk));
         return m;
     }
 
     /**
-     * The {@code tokenizer.*} metadata of a SentencePiece BPE {@code tokenizer.model}, with its exact scores and
-     * piece types (llama.cpp's first choice for Llama models); flags and chat template come from {@code config}.
+     * The {@code tokenizer.*} metadata of a SentencePiece {@code tokenizer.model}, with its exact scores and piece
+     * types: a BPE model becomes llama.cpp's {@code llama} vocabulary (its first choice for Llama models), a
+     * Unigram model its {@code t5} vocabulary with the normaliser's settings and character map, no BOS and an
+     * EOS added on encode, as llama.cpp's T5 converter writes them. Ids below {@code minSize} that no piece uses
+     * become unused {@code [PADn]} pieces scored -10000; flags and chat template come from {@code config}.
      */
     static Map<String, GgufValue> fromSentencePiece(Path modelFile, Path config, int minSize) throws IOException {
         SentencePieceModelFile sp = SentencePieceModelFile.read(modelFile);
-        if (sp.modelType() != 2) {
-            throw new FormatException(modelFile, -1, "trainer_spec.model_type", "only BPE SentencePiece models (2) convert "
-                    + "to a llama vocabulary, not " + sp.modelType());
+        if (sp.modelType() != 1 && sp.modelType() != 2) {
+            throw new FormatException(modelFile, -1, "trainer_spec.model_type", "only Unigram (1) and BPE (2) "
+                    + "SentencePiece models convert to GGUF, not " + sp.modelType());
         }
-        JsonNode cfg = config != null && Files.isRegularFile(config) ? read(config) : null;
+        boolean unigram = sp.modelType() == 1;
+        HfTokenizerConfig cfg = readConfig(config);
         int size = Math.max(minSize, sp.pieces().length);
         List<String> tokens = new ArrayList<>(size);
         List<Float> scores = new ArrayList<>(size);
@@ -131,64 +145,43 @@ final class TokenizerJsonToGguf {
         for (int id = 0; id < size; id++) {
             boolean real = id < sp.pieces().length;
             tokens.add(real ? sp.pieces()[id] : "[PAD" + id + "]");
-            scores.add(real ? sp.scores()[id] : 0f);
-            types.add(real ? sp.types()[id].ordinal() + 1 : TokenTypes.UNUSED);
+            scores.add(real ? sp.scores()[id] : -10000f);
+            types.add(real ? sp.types()[id].code() : TokenType.UNUSED.code());
         }
         Map<String, GgufValue> m = new LinkedHashMap<>();
-        m.put("tokenizer.ggml.model", GgufValue.string("llama"));
+        m.put("tokenizer.ggml.model", GgufValue.string(unigram ? "t5" : "llama"));
         m.put("tokenizer.ggml.pre", GgufValue.string("default"));
         m.put("tokenizer.ggml.tokens", GgufValue.array(GgufValueType.STRING, tokens));
         m.put("tokenizer.ggml.scores", GgufValue.array(GgufValueType.FLOAT32, scores));
         m.put("tokenizer.ggml.token_type", GgufValue.array(GgufValueType.INT32, types));
-        String[][] ids = {{"bos", "" + sp.bosId()}, {"eos", "" + sp.eosId()}, {"unknown", "" + sp.unkId()}, {"padding", "" + sp.padId()}};
-        for (String[] k : ids) {
-            int id = Integer.parseInt(k[1]);
-            if (id >= 0 && id < size) {
-                m.put("tokenizer.ggml." + k[0] + "_token_id", GgufValue.uint32(id));
+        if (unigram) {
+            m.put("tokenizer.ggml.add_space_prefix", GgufValue.bool(sp.addDummyPrefix()));
+            m.put("tokenizer.ggml.remove_extra_whitespaces", GgufValue.bool(sp.removeExtraWhitespaces()));
+            if (sp.precompiledCharsmap().length > 0) {
+                List<Integer> map = new ArrayList<>(sp.precompiledCharsmap().length);
+                for (byte b : sp.precompiledCharsmap()) {
+                    map.add(b & 0xFF);
+                }
+                m.put("tokenizer.ggml.precompiled_charsmap", GgufValue.array(GgufValueType.UINT8, map));
             }
         }
-        for (String flag : new String[] {"add_bos_token", "add_eos_token"}) {
-            if (cfg != null && cfg.path(flag).isBoolean()) {
-                m.put("tokenizer.ggml." + flag, GgufValue.bool(cfg.path(flag).asBoolean()));
+        int[] ids = {sp.bosId(), sp.eosId(), sp.unkId(), sp.padId()};
+        String[] keys = {"bos", "eos", "unknown", "padding"};
+        for (int k = 0; k < ids.length; k++) {
+            if (ids[k] >= 0 && ids[k] < size) {
+                m.put("tokenizer.ggml." + keys[k] + "_token_id", GgufValue.uint32(ids[k]));
             }
         }
-        chatTemplates(m, cfg);
+        SpecialVocabulary.put(m, cfg, List.of(), Map.of());
+        if (unigram) {
+            m.put("tokenizer.ggml.add_bos_token", GgufValue.bool(false));
+            m.put("tokenizer.ggml.add_eos_token", GgufValue.bool(true));
+        }
         return m;
     }
 
-    private static void chatTemplates(Map<String, GgufValue> m, JsonNode cfg) {
-        if (cfg != null) {
-            JsonNode tpl = cfg.path("chat_template");
-            if (tpl.isTextual()) {
-                m.put("tokenizer.chat_template", GgufValue.string(tpl.asText()));
-            } else if (tpl.isArray()) {
-                for (JsonNode t : tpl) {
-                    String name = t.path("name").asText("");
-                    String key = name.equals("default") ? "tokenizer.chat_template" : "tokenizer.chat_template." + name;
-                    m.put(key, GgufValue.string(t.path("template").asText()));
-                }
-            }
-        }
-    }
-
-    private static void specialIds(Map<String, GgufValue> m, JsonNode root, JsonNode cfg, List<String> tokens, String unk) {
-        String[][] keys = {{"bos_token", "bos"}, {"eos_token", "eos"}, {"unk_token", "unknown"}, {"pad_token", "padding"}};
-        for (String[] k : keys) {
-            String text = cfg == null ? null : tokenText(cfg.path(k[0]));
-            if (text == null && k[0].equals("unk_token")) {
-                text = unk;
-            }
-            int id = text == null ? -1 : tokens.indexOf(text);
-            if (id >= 0) {
-                m.put("tokenizer.ggml." + k[1] + "_token_id", GgufValue.uint32(id));
-            }
-        }
-        if (cfg != null && cfg.path("add_bos_token").isBoolean()) {
-            m.put("tokenizer.ggml.add_bos_token", GgufValue.bool(cfg.path("add_bos_token").asBoolean()));
-        }
-        if (cfg != null && cfg.path("add_eos_token").isBoolean()) {
-            m.put("tokenizer.ggml.add_eos_token", GgufValue.bool(cfg.path("add_eos_token").asBoolean()));
-        }
+    static HfTokenizerConfig readConfig(Path config) throws IOException {
+        return config != null && Files.isRegularFile(config) ? HfTokenizerConfig.read(config) : null;
     }
 
     /**
@@ -209,24 +202,17 @@ final class TokenizerJsonToGguf {
                 continue;
             }
             built[id] = true;
-            if (id < highest && types.get(id) == TokenTypes.NORMAL) {
+            if (id < highest && types.get(id) == TokenType.NORMAL.code()) {
                 scores.set(id, DEMOTED);
             }
             highest = Math.max(highest, id);
         }
         for (int id = 0; id < tokens.size(); id++) {
             String t = tokens.get(id);
-            if (!built[id] && types.get(id) == TokenTypes.NORMAL && t.codePointCount(0, t.length()) > 1) {
+            if (!built[id] && types.get(id) == TokenType.NORMAL.code() && t.codePointCount(0, t.length()) > 1) {
                 scores.set(id, DEMOTED);
             }
         }
-    }
-
-    private static String tokenText(JsonNode n) {
-        if (n.isTextual()) {
-            return n.asText();
-        }
-        return n.path("content").isTextual() ? n.path("content").asText() : null;
     }
 
     private static List<String> merges(JsonNode node, Path file) throws FormatException {

@@ -33,6 +33,20 @@ import java.util.OptionalLong;
 public final class GgufFile implements AutoCloseable {
     /** "GGUF" read as a little-endian uint32. */
     static final int MAGIC = 0x46554747;
+    /**
+     * Whether {@code file} is a regular file that starts with GGUF's magic; the one place callers tell GGUF
+     * files from other model and tokenizer files.
+     */
+    public static boolean hasMagic(Path file) throws IOException {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            return false;
+        }
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            byte[] b = in.readNBytes(4);
+            return b.length == 4 && (b[0] & 0xFF | (b[1] & 0xFF) << 8 | (b[2] & 0xFF) << 16 | (b[3] & 0xFF) << 24) == MAGIC;
+        }
+    }
+
     /** The alignment when {@code general.alignment} is absent. */
     public static final int DEFAULT_ALIGNMENT = 32;
     /** The key that sets the alignment of the data section and tensor offsets. */
@@ -242,9 +256,10 @@ public final class GgufFile implements AutoCloseable {
         }
         long typeAt = in.position();
         long typeId = in.u32(f + ".type");
-        DType type = typeId > Integer.MAX_VALUE ? null : DType.fromGgmlId((int) typeId);
+        GgmlType type = GgmlType.of(typeId);
         if (type == null) {
-            throw in.error(typeAt, f + ".type", "tensor \"" + name + "\" has GGML type id " + typeId + ", which jllm does not support");
+            throw in.error(typeAt, f + ".type", "tensor \"" + name + "\" has GGML type id " + typeId + ", which is no GGML type "
+                    + "jllm knows");
         }
         if (dims[0] % type.blockSize() != 0) {
             throw in.error(at, f + ".dims", "row length " + dims[0] + " of tensor \"" + name + "\" is not a multiple of "

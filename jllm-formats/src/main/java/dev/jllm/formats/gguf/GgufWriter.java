@@ -39,7 +39,7 @@ public final class GgufWriter {
         void writeTo(WritableByteChannel out) throws IOException;
     }
 
-    private record Entry(String name, DType type, long[] shape, long byteSize, TensorContent content) {
+    private record Entry(String name, int typeId, long[] shape, long byteSize, TensorContent content) {
     }
 
     private final LinkedHashMap<String, GgufValue> metadata = new LinkedHashMap<>();
@@ -122,7 +122,32 @@ public final class GgufWriter {
             throw new IllegalArgumentException("tensor \"" + name + "\" " + type + Arrays.toString(shape) + " needs "
                     + bytes + " bytes but its segment holds " + data.byteSize());
         }
-        return add(new Entry(name, type, shape.clone(), bytes, out -> writeSegment(out, data)));
+        return add(new Entry(name, type.ggmlId(), shape.clone(), bytes, out -> writeSegment(out, data)));
+    }
+
+    /**
+     * Adds a tensor of any GGML type, including those jllm has no kernels for, whose bytes are {@code data}.
+     *
+     * @param shape row-major shape, the last dimension being the row (a whole number of blocks)
+     * @throws IllegalArgumentException on a duplicate name, a bad shape or a segment of the wrong size
+     */
+    public GgufWriter addTensor(String name, GgmlType type, long[] shape, MemorySegment data) {
+        Objects.requireNonNull(type, "type");
+        checkName(name, shape);
+        long elements = 1;
+        for (long d : shape) {
+            elements = Math.multiplyExact(elements, d);
+        }
+        if (shape[shape.length - 1] % type.blockSize() != 0) {
+            throw new IllegalArgumentException("tensor \"" + name + "\": rows of " + shape[shape.length - 1]
+                    + " elements are not whole " + type + " blocks of " + type.blockSize());
+        }
+        long bytes = Math.multiplyExact(elements / type.blockSize(), type.blockBytes());
+        if (data.byteSize() != bytes) {
+            throw new IllegalArgumentException("tensor \"" + name + "\" " + type + Arrays.toString(shape) + " needs "
+                    + bytes + " bytes but its segment holds " + data.byteSize());
+        }
+        return add(new Entry(name, type.id(), shape.clone(), bytes, out -> writeSegment(out, data)));
     }
 
     /** Adds {@code tensor}'s type, shape and bytes under {@code name}. */
@@ -138,7 +163,7 @@ public final class GgufWriter {
      */
     public GgufWriter addTensor(String name, DType type, long[] shape, TensorContent content) {
         long bytes = checkTensor(name, type, shape);
-        return add(new Entry(name, type, shape.clone(), bytes, Objects.requireNonNull(content, "content")));
+        return add(new Entry(name, type.ggmlId(), shape.clone(), bytes, Objects.requireNonNull(content, "content")));
     }
 
     private GgufWriter add(Entry e) {
@@ -148,18 +173,22 @@ public final class GgufWriter {
     }
 
     private long checkTensor(String name, DType type, long[] shape) {
+        checkName(name, shape);
+        if (type.ggmlId() < 0) {
+            throw new IllegalArgumentException("tensor \"" + name + "\": " + type + " has no GGML type id and cannot be stored in GGUF");
+        }
+        return Tensor.byteSize(type, shape);
+    }
+
+    private void checkName(String name, long[] shape) {
         Objects.requireNonNull(name, "name");
         if (tensorNames.contains(name)) {
             throw new IllegalArgumentException("duplicate tensor name \"" + name + "\"");
-        }
-        if (type.ggmlId() < 0) {
-            throw new IllegalArgumentException("tensor \"" + name + "\": " + type + " has no GGML type id and cannot be stored in GGUF");
         }
         if (shape.length < 1 || shape.length > GgufFile.MAX_DIMS) {
             throw new IllegalArgumentException("tensor \"" + name + "\" has " + shape.length + " dimensions; GGUF allows 1 to "
                     + GgufFile.MAX_DIMS);
         }
-        return Tensor.byteSize(type, shape);
     }
 
     /** The alignment the file will use: {@code general.alignment} if set, otherwise 32. */
@@ -205,7 +234,7 @@ public final class GgufWriter {
             for (int d = t.shape().length - 1; d >= 0; d--) {
                 out.u64(t.shape()[d]);
             }
-            out.u32(t.type().ggmlId());
+            out.u32(t.typeId());
             out.u64(offset);
             offset = padded(offset + t.byteSize(), align);
         }

@@ -2,6 +2,7 @@ package dev.jllm.formats.init;
 
 import dev.jllm.formats.gguf.GgufValue;
 import dev.jllm.formats.gguf.GgufValueType;
+import dev.jllm.formats.tokenizer.TokenType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,10 +19,10 @@ import java.util.Map;
 public final class PlaceholderVocabulary {
     /** The smallest vocabulary that holds the specials and the byte tokens. */
     public static final int MIN_SIZE = 3 + 256;
-    private static final int NORMAL = 1;
-    private static final int UNKNOWN = 2;
-    private static final int CONTROL = 3;
-    private static final int BYTE = 6;
+    private static final int NORMAL = TokenType.NORMAL.code();
+    private static final int UNKNOWN = TokenType.UNKNOWN.code();
+    private static final int CONTROL = TokenType.CONTROL.code();
+    private static final int BYTE = TokenType.BYTE.code();
 
     private PlaceholderVocabulary() {
     }

@@ -1,7 +1,6 @@
 package dev.jllm.formats.init;
 
 import dev.jllm.core.tensor.DType;
-import dev.jllm.formats.FormatException;
 import dev.jllm.formats.gguf.GgufFile;
 import dev.jllm.formats.gguf.GgufValue;
 import dev.jllm.formats.gguf.GgufWriter;
@@ -10,12 +9,9 @@ import dev.jllm.formats.quantize.LlamaFileType;
 import dev.jllm.formats.quantize.RowStreamedTensor;
 import dev.jllm.formats.quantize.TensorTypeChooser;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -34,41 +30,7 @@ public final class RandomModelWriter {
     private RandomModelWriter() {
     }
 
-    /**
-     * The {@code tokenizer.*} entries of the GGUF file {@code vocabFile}.
-     *
-     * @throws FormatException if it is not a GGUF file or has no {@code tokenizer.ggml.tokens} array
-     */
-    public static Map<String, GgufValue> tokenizerFrom(Path vocabFile) throws IOException {
-        if (!isGguf(vocabFile)) {
-            throw new FormatException(vocabFile, 0, "magic", "the vocabulary must come from a GGUF file; other tokenizer "
-                    + "files (tokenizer.json, tokenizer.model, vocab.txt…) are not converted to GGUF metadata");
-        }
-        try (GgufFile g = GgufFile.open(vocabFile)) {
-            Map<String, GgufValue> out = new LinkedHashMap<>();
-            g.values().forEach((k, v) -> {
-                if (k.startsWith("tokenizer.")) {
-                    out.put(k, v);
-                }
-            });
-            if (!(g.metadata().get("tokenizer.ggml.tokens") instanceof List<?>)) {
-                throw new FormatException(vocabFile, -1, "tokenizer.ggml.tokens", "missing: the file holds no tokenizer");
-            }
-            return out;
-        }
-    }
-
-    private static boolean isGguf(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            return false;
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            return Arrays.equals(in.readNBytes(4), new byte[] {'G', 'G', 'U', 'F'});
-        }
-    }
-
-    /** The vocabulary size of {@code tokenizer} metadata: the length of {@code tokenizer.ggml.tokens}. */
-    public static int vocabSize(Map<String, GgufValue> tokenizer) {
+    private static int vocabSize(Map<String, GgufValue> tokenizer) {
         return ((List<?>) tokenizer.get("tokenizer.ggml.tokens").value()).size();
     }
 
@@ -86,7 +48,7 @@ public final class RandomModelWriter {
                     + dims.vocab());
         }
         GgufWriter w = new GgufWriter();
-        metadata(w, arch, dims, name, fileType);
+        putHyperparameters(w, arch, dims, name, fileType);
         w.putAll(tokenizer);
         List<TensorSpec> specs = arch.tensors(dims);
         List<TensorTypeChooser.TensorDescription> described = new ArrayList<>();
@@ -129,7 +91,11 @@ public final class RandomModelWriter {
         }
     }
 
-    private static void metadata(GgufWriter w, Architecture arch, ModelDims d, String name, LlamaFileType fileType) {
+    /**
+     * Puts the {@code general.*} and {@code <arch>.*} keys of a model with {@code d} into {@code w}: the one key
+     * set that {@code init} and the Hugging Face converter both write, so their files agree key for key.
+     */
+    public static void putHyperparameters(GgufWriter w, Architecture arch, ModelDims d, String name, LlamaFileType fileType) {
         String a = arch.ggufName();
         w.putString("general.architecture", a);
         w.putString("general.name", name);

@@ -15,6 +15,11 @@ public enum TokenType {
     /** A byte-fallback piece {@code <0xAB>}. */
     BYTE;
 
+    /** SentencePiece's and GGUF's number for this type (1 normal … 6 byte). */
+    public int code() {
+        return ordinal() + 1;
+    }
+
     /** The type for SentencePiece/GGUF's number (1 normal … 6 byte); unknown numbers are normal. */
     public static TokenType of(int code) {
         return switch (code) {

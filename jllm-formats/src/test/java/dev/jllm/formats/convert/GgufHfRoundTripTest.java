@@ -61,11 +61,94 @@ class GgufHfRoundTripTest {
     }
 
     @Test
+    void gpt2WithTiedEmbeddingsAndConv1dLayout() throws IOException {
+        Map<String, GgufValue> tok = vocabulary("ggml-vocab-gpt-2.gguf");
+        ModelDims d = new ModelDims(32, 2, 4, 4, 48, TokenizerToGguf.vocabSize(tok), 8, 64, 10000f, 1e-5f, true);
+        Path hf = roundTrip(Architecture.GPT2, tok, LlamaFileType.ALL_F32, d);
+        // Hugging Face's Conv1D keeps [in, out]: element (i, j) of c_attn is GGUF's attn_qkv row j, column i
+        try (GgufFile g = GgufFile.open(dir.resolve("first.gguf")); SafetensorsModel st = SafetensorsModel.open(hf)) {
+            var q = g.tensor("blk.1.attn_qkv.weight");
+            var c = st.tensor("h.1.attn.c_attn.weight");
+            assertArrayEquals(new long[] {96, 32}, q.shape());
+            assertArrayEquals(new long[] {32, 96}, c.shape());
+            for (int i = 0; i < 32; i += 5) {
+                for (int j = 0; j < 96; j += 7) {
+                    assertEquals(q.data().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, j * 32L + i),
+                            c.data().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i * 96L + j), i + "," + j);
+                }
+            }
+            assertTrue(st.tensors().stream().noneMatch(t -> t.name().equals("lm_head.weight")));
+        }
+        var cfg = dev.jllm.formats.hf.HfModelConfig.read(hf.resolve("config.json"));
+        assertEquals(32, cfg.width().orElseThrow());
+        assertEquals(48, cfg.feedForwardWidth().orElseThrow());
+        assertEquals(64, cfg.contextLength().orElseThrow());
+    }
+
+    @Test
+    void bertWithItsWordPieceVocabulary() throws IOException {
+        roundTrip(Architecture.BERT, "ggml-vocab-bert-bge.gguf", LlamaFileType.ALL_F32, 4);
+    }
+
+    @Test
+    void bertWithPooling() throws IOException {
+        Map<String, GgufValue> tok = vocabulary("ggml-vocab-llama-spm.gguf");
+        ModelDims d = new ModelDims(32, 2, 4, 4, 48, TokenizerToGguf.vocabSize(tok), 8, 64, 10000f, 1e-12f, true);
+        Path hf = roundTrip(Architecture.BERT, tok, LlamaFileType.MOSTLY_F16, d);
+        assertTrue(Files.readString(hf.resolve("1_Pooling/config.json")).contains("\"pooling_mode_cls_token\" : true"));
+        try (SafetensorsModel st = SafetensorsModel.open(hf)) {
+            assertArrayEquals(new long[] {48, 32}, st.tensor("encoder.layer.1.intermediate.dense.weight").shape());
+        }
+    }
+
+    @Test
+    void t5GatedUntiedWithWiderHeads() throws IOException {
+        // 4 heads of 16 on a width of 32: d_kv must travel as attention.key_length
+        Map<String, GgufValue> tok = vocabulary("ggml-vocab-llama-spm.gguf");
+        ModelDims d = new ModelDims(32, 2, 4, 4, 48, TokenizerToGguf.vocabSize(tok), 16, 64, 10000f, 1e-6f, false);
+        Path hf = roundTrip(Architecture.T5, tok, LlamaFileType.MOSTLY_BF16, d);
+        try (SafetensorsModel st = SafetensorsModel.open(hf)) {
+            assertArrayEquals(new long[] {48, 32}, st.tensor("decoder.block.1.layer.2.DenseReluDense.wi_0.weight").shape());
+            assertArrayEquals(new long[] {32, 4}, st.tensor(
+                    "encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight").shape());
+        }
+    }
+
+    @Test
+    void t5WithAUnigramVocabulary() throws IOException {
+        Path model = SharedFixtures.resolve("tokenizers/sentencepiece/test_model.model");
+        Map<String, GgufValue> tok = TokenizerToGguf.metadata(model);
+        ModelDims d = new ModelDims(32, 1, 4, 4, 48, TokenizerToGguf.vocabSize(tok), 8, 64, 10000f, 1e-6f, true);
+        Path hf = roundTrip(Architecture.T5, tok, LlamaFileType.ALL_F32, d);
+        try (GgufFile back = GgufFile.open(dir.resolve("second.gguf"))) {
+            for (String k : List.of("tokenizer.ggml.model", "tokenizer.ggml.tokens", "tokenizer.ggml.scores",
+                    "tokenizer.ggml.token_type", "tokenizer.ggml.precompiled_charsmap", "tokenizer.ggml.add_space_prefix",
+                    "tokenizer.ggml.remove_extra_whitespaces", "tokenizer.ggml.unknown_token_id")) {
+                assertEquals(tok.get(k), back.values().get(k), k);
+            }
+        }
+        // the written tokenizer.json encodes like sentencepiece itself
+        Tokenizer fromJson = TokenizerLoader.load(hf.resolve("tokenizer.json"));
+        var cases = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                SharedFixtures.resolve("tokenizers/sentencepiece/test_model.expected.generated.json").toFile()).path("cases");
+        int checked = 0;
+        for (var c : cases) {
+            int[] ids = new int[c.path("ids").size()];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = c.path("ids").get(i).asInt();
+            }
+            assertArrayEquals(ids, fromJson.encode(c.path("text").asText(), false), c.path("text").asText());
+            checked++;
+        }
+        assertTrue(checked > 0);
+    }
+
+    @Test
     void refusesOtherArchitecturesAndMissingTokenizerBeforeWriting() throws IOException {
-        Path gpt2 = dir.resolve("gpt2.gguf");
-        new dev.jllm.formats.gguf.GgufWriter().putString("general.architecture", "gpt2").write(gpt2);
-        FormatException e = assertThrows(FormatException.class, () -> GgufToHfConverter.convert(gpt2, dir.resolve("a")));
-        assertTrue(e.getMessage().contains("general.architecture") && e.getMessage().contains("gpt2.gguf"), e.getMessage());
+        Path rwkv = dir.resolve("rwkv.gguf");
+        new dev.jllm.formats.gguf.GgufWriter().putString("general.architecture", "rwkv").write(rwkv);
+        FormatException e = assertThrows(FormatException.class, () -> GgufToHfConverter.convert(rwkv, dir.resolve("a")));
+        assertTrue(e.getMessage().contains("general.architecture") && e.getMessage().contains("rwkv.gguf"), e.getMessage());
 
         Path bare = dir.resolve("bare.gguf");
         new dev.jllm.formats.gguf.GgufWriter().putString("general.architecture", "llama")
@@ -78,9 +161,23 @@ class GgufHfRoundTripTest {
 
     private void roundTrip(Architecture arch, String vocabName, LlamaFileType type, int kvHeads) throws IOException {
         Path vocabFile = SharedFixtures.resolve("tokenizers/llamacpp-vocab/" + vocabName);
-        Map<String, GgufValue> tok = RandomModelWriter.tokenizerFrom(vocabFile);
-        int vocab = RandomModelWriter.vocabSize(tok);
+        Map<String, GgufValue> tok = TokenizerToGguf.metadata(vocabFile);
+        int vocab = TokenizerToGguf.vocabSize(tok);
         ModelDims dims = new ModelDims(32, 2, 4, kvHeads, 48, vocab, 8, 128, 10000f, 1e-5f, false);
+        Path hf = roundTrip(arch, tok, type, dims);
+        if (arch == Architecture.LLAMA) {
+            checkHfOrder(dir.resolve("first.gguf"), hf, dims);
+        }
+        encodesFixture(hf, vocabName);
+    }
+
+    private static Map<String, GgufValue> vocabulary(String name) throws IOException {
+        return TokenizerToGguf.metadata(SharedFixtures.resolve("tokenizers/llamacpp-vocab/" + name));
+    }
+
+    /** init → HF folder → GGUF; every tensor and every key that the folder carries must come back the same. */
+    private Path roundTrip(Architecture arch, Map<String, GgufValue> tok, LlamaFileType type, ModelDims dims)
+            throws IOException {
         Path first = dir.resolve("first.gguf");
         RandomModelWriter.write(arch, dims, "round-trip", tok, 7, type, first, null);
         Path hf = dir.resolve("hf");
@@ -112,10 +209,7 @@ class GgufHfRoundTripTest {
                         t.name());
             }
         }
-        if (arch == Architecture.LLAMA) {
-            checkHfOrder(first, hf, dims);
-        }
-        encodesFixture(hf, vocabName);
+        return hf;
     }
 
     // scores are rebuilt from the merges: positional, or -1e9 for pieces whose score was set by hand; a

@@ -287,9 +287,16 @@ class HfToGgufConverterTest {
         assertTrue(e.getMessage().contains("model.layers.0.mystery.weight"), e.getMessage());
         assertFalse(Files.exists(out));
 
+        Path rwkv = folder("rwkv", "", tensors(50257, false, false), false);
+        e = assertThrows(FormatException.class, () -> HfToGgufConverter.convert(rwkv, out, null));
+        assertTrue(e.getMessage().contains("model_type") && e.getMessage().contains("config.json"), e.getMessage());
+
+        // a GPT-2 config over Llama tensor names: the first tensor GPT-2 has no name for is the error
         Path gpt2 = folder("gpt2", "", tensors(50257, false, false), false);
         e = assertThrows(FormatException.class, () -> HfToGgufConverter.convert(gpt2, out, null));
-        assertTrue(e.getMessage().contains("model_type") && e.getMessage().contains("config.json"), e.getMessage());
+        assertTrue(e.getMessage().contains("no GGUF name for gpt2") && e.getMessage().contains("model.safetensors"),
+                e.getMessage());
+        assertFalse(Files.exists(out));
 
         assertThrows(IllegalArgumentException.class,
                 () -> HfToGgufConverter.convert(f, out, LlamaFileType.MOSTLY_Q4_K_M));

@@ -78,7 +78,9 @@ class GgufValidationTest {
         fails(new RawGguf().header(1, 0).tensor("t", 0, 0, -4).pad(32), "tensor_infos[0].dims", "negative");
         fails(new RawGguf().header(1, 0).tensor("t", 0, 0, 1L << 62, 1L << 62).pad(32), "tensor_infos[0].dims", "overflows");
         fails(new RawGguf().header(1, 0).tensor("t", 0, 0, 1L << 62, 2).pad(32), "tensor_infos[0].dims", "");
-        fails(new RawGguf().header(1, 0).tensor("t", 19, 0, 4).pad(32).zeros(32), "tensor_infos[0].type", "GGML type id 19");
+        fails(new RawGguf().header(1, 0).tensor("t", 19, 0, 4).pad(32).zeros(32), "tensor_infos[0].dims", "IQ1_S's block size 256");
+        fails(new RawGguf().header(1, 0).tensor("t", 4, 0, 4).pad(32).zeros(32), "tensor_infos[0].type", "GGML type id 4");
+        fails(new RawGguf().header(1, 0).tensor("t", 99, 0, 4).pad(32).zeros(32), "tensor_infos[0].type", "GGML type id 99");
         fails(new RawGguf().header(1, 0).tensor("t", 8, 0, 31).pad(32).zeros(64), "tensor_infos[0].dims", "block size");
         fails(new RawGguf().header(2, 0).tensor("t", 0, 0, 4).tensor("t", 0, 32, 4).pad(32).zeros(64),
                 "tensor_infos[1].name", "duplicate tensor name");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jllm.formats.convert.TokenizerToGguf;
 import dev.jllm.core.quant.WeightKernels;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.formats.gguf.GgufFile;
@@ -129,8 +130,8 @@ class RandomModelWriterTest {
     @Test
     void vocabularyFromAGgufFile() throws IOException {
         Path vocab = SharedFixtures.resolve("tokenizers/llamacpp-vocab/ggml-vocab-llama-spm.gguf");
-        Map<String, GgufValue> tok = RandomModelWriter.tokenizerFrom(vocab);
-        int n = RandomModelWriter.vocabSize(tok);
+        Map<String, GgufValue> tok = TokenizerToGguf.metadata(vocab);
+        int n = TokenizerToGguf.vocabSize(tok);
         ModelDims d = ModelPreset.tiny(Architecture.LLAMA).withVocab(n);
         Path out = dir.resolve("v.gguf");
         RandomModelWriter.write(Architecture.LLAMA, d, "tiny", tok, 3, LlamaFileType.ALL_F32, out, null);
@@ -144,8 +145,9 @@ class RandomModelWriterTest {
             assertArrayEquals(new long[] {n, 128}, g.findTensor("output.weight").orElseThrow().shape());
         }
         Path json = Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {}}");
-        assertThrows(dev.jllm.formats.FormatException.class, () -> RandomModelWriter.tokenizerFrom(json));
-        assertThrows(dev.jllm.formats.FormatException.class, () -> RandomModelWriter.tokenizerFrom(dir));
+        assertThrows(dev.jllm.formats.FormatException.class, () -> TokenizerToGguf.metadata(json));
+        Path empty = Files.createDirectory(dir.resolve("empty"));
+        assertThrows(dev.jllm.formats.FormatException.class, () -> TokenizerToGguf.metadata(empty));
         assertThrows(IllegalArgumentException.class, () -> RandomModelWriter.write(Architecture.LLAMA,
                 ModelPreset.tiny(Architecture.LLAMA), "x", tok, 3, LlamaFileType.ALL_F32, dir.resolve("w.gguf"), null));
     }

@@ -134,25 +134,27 @@ public final class GgufTokenizerMetadata {
                 tok.addToken(i, tokens[i], types[i] == TokenType.CONTROL);
             }
         }
-        boolean addBos = bool(metadata, P + "add_bos_token", defaultAddBos) && bos >= 0;
-        boolean addEos = bool(metadata, P + "add_eos_token", model.equals("bert")) && eos >= 0;
         List<Integer> eosIds = new ArrayList<>();
-        if (eos >= 0) {
-            eosIds.add(eos);
-        }
-        int eot = id(metadata, "eot_token_id", n, file);
-        if (eot >= 0 && eot != eos) {
-            eosIds.add(eot);
-        }
         if (model.equals("bert")) {
+            // WordPiece models wrap text in [CLS] … [SEP]: those are what BOS and EOS add
             int cls = id(metadata, "cls_token_id", n, file);
             int sep = id(metadata, "seperator_token_id", n, file);
             if (cls >= 0) {
                 bos = cls;
             }
             if (sep >= 0) {
-                eosIds.add(0, sep);
+                eosIds.add(sep);
+                eos = sep;
             }
+        }
+        boolean addBos = bool(metadata, P + "add_bos_token", defaultAddBos) && bos >= 0;
+        boolean addEos = bool(metadata, P + "add_eos_token", model.equals("bert")) && eos >= 0;
+        if (eos >= 0 && !eosIds.contains(eos)) {
+            eosIds.add(eos);
+        }
+        int eot = id(metadata, "eot_token_id", n, file);
+        if (eot >= 0 && eot != eos) {
+            eosIds.add(eot);
         }
         tok.setSpecialTokens(new SpecialTokens(bos, eosIds.stream().mapToInt(Integer::intValue).toArray(), pad, unk,
                 addBos, addEos));

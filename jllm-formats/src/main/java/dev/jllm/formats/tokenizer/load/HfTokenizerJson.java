@@ -3,6 +3,7 @@ package dev.jllm.formats.tokenizer.load;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jllm.formats.FormatException;
+import dev.jllm.formats.hf.HfTokenizerConfig;
 import dev.jllm.formats.tokenizer.AbstractTokenizer;
 import dev.jllm.formats.tokenizer.SpecialTokens;
 import dev.jllm.formats.tokenizer.TokenType;
@@ -42,10 +43,10 @@ public final class HfTokenizerJson {
     /** Loads {@code tokenizer.json}; {@code config} may be null (then {@code tokenizer_config.json} next to it is used if present). */
     public static AbstractTokenizer load(Path file, Path config) throws IOException {
         JsonNode root = readJson(file);
-        JsonNode cfg = null;
+        HfTokenizerConfig cfg = null;
         Path cfgPath = config != null ? config : siblingConfig(file);
         if (cfgPath != null && Files.isRegularFile(cfgPath)) {
-            cfg = readJson(cfgPath);
+            cfg = HfTokenizerConfig.read(cfgPath);
         }
         return build(root, cfg, file);
     }
@@ -64,7 +65,7 @@ public final class HfTokenizerJson {
         }
     }
 
-    static AbstractTokenizer build(JsonNode root, JsonNode cfg, Path file) throws FormatException {
+    static AbstractTokenizer build(JsonNode root, HfTokenizerConfig cfg, Path file) throws FormatException {
         JsonNode model = root.path("model");
         String type = model.path("type").asText("");
         if (type.isEmpty()) {
@@ -176,7 +177,7 @@ public final class HfTokenizerJson {
                 boolean chinese = n == null || n.path("handle_chinese_chars").asBoolean(true);
                 String prefix = model.path("continuing_subword_prefix").asText("##");
                 int maxChars = model.path("max_input_chars_per_word").asInt(100);
-                boolean cleanup = cfg == null || cfg.path("clean_up_tokenization_spaces").asBoolean(true);
+                boolean cleanup = cfg == null || cfg.cleanUpTokenizationSpaces() == null || cfg.cleanUpTokenizationSpaces();
                 tok = new WordPieceTokenizer(tokens, types, new BertNormalizer(lower, strip, chinese), prefix, maxChars,
                         unk, cleanup);
             }
@@ -218,7 +219,7 @@ public final class HfTokenizerJson {
         }
         tok.setSpecialTokens(specials(root.path("post_processor"), cfg, tok, unk));
         JsonNode wpDecoder = findType(root.path("decoder"), "WordPiece");
-        boolean cleanup = cfg != null ? cfg.path("clean_up_tokenization_spaces").asBoolean(wpDecoder != null)
+        boolean cleanup = cfg != null ? (cfg.cleanUpTokenizationSpaces() != null ? cfg.cleanUpTokenizationSpaces() : wpDecoder != null)
                 : wpDecoder != null && wpDecoder.path("cleanup").asBoolean(true);
         tok.setCleanUpSpaces(cleanup);
         return tok;
@@ -326,7 +327,7 @@ public final class HfTokenizerJson {
         }
     }
 
-    private static SpecialTokens specials(JsonNode post, JsonNode cfg, AbstractTokenizer tok, int unk) {
+    private static SpecialTokens specials(JsonNode post, HfTokenizerConfig cfg, AbstractTokenizer tok, int unk) {
         int bos = -1;
         int eos = -1;
         boolean addBos = false;
@@ -359,30 +360,22 @@ public final class HfTokenizerJson {
             addEos = eos >= 0;
         }
         if (cfg != null) {
-            int cfgBos = tok.id(tokenString(cfg.path("bos_token")));
-            int cfgEos = tok.id(tokenString(cfg.path("eos_token")));
+            int cfgBos = cfg.bosToken() == null ? -1 : tok.id(cfg.bosToken());
+            int cfgEos = cfg.eosToken() == null ? -1 : tok.id(cfg.eosToken());
             if (bos < 0) {
                 bos = cfgBos;
             }
             if (eos < 0 || (cfgEos >= 0 && !addEos)) {
                 eos = cfgEos >= 0 ? cfgEos : eos;
             }
-            if (cfg.has("add_bos_token") && template == null) {
-                addBos = cfg.path("add_bos_token").asBoolean() && bos >= 0;
+            if (cfg.addBosToken() != null && template == null) {
+                addBos = cfg.addBosToken() && bos >= 0;
             }
-            if (cfg.has("add_eos_token") && template == null) {
-                addEos = cfg.path("add_eos_token").asBoolean() && eos >= 0;
+            if (cfg.addEosToken() != null && template == null) {
+                addEos = cfg.addEosToken() && eos >= 0;
             }
         }
-        int pad = cfg == null ? -1 : tok.id(tokenString(cfg.path("pad_token")));
+        int pad = cfg == null || cfg.padToken() == null ? -1 : tok.id(cfg.padToken());
         return new SpecialTokens(bos, eos >= 0 ? new int[] {eos} : new int[0], pad, unk, addBos, addEos);
-    }
-
-    /** A token written as a string or as {"content": ...} in a config; "" when absent. */
-    static String tokenString(JsonNode node) {
-        if (node.isTextual()) {
-            return node.asText();
-        }
-        return node.path("content").asText("");
     }
 }

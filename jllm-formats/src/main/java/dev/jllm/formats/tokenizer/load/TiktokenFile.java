@@ -2,6 +2,7 @@ package dev.jllm.formats.tokenizer.load;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jllm.formats.FormatException;
+import dev.jllm.formats.hf.HfTokenizerConfig;
 import dev.jllm.formats.tokenizer.SpecialTokens;
 import dev.jllm.formats.tokenizer.TokenType;
 import dev.jllm.formats.tokenizer.bpe.ByteLevelAlphabet;
@@ -72,13 +73,14 @@ public final class TiktokenFile {
             throw new FormatException(file, -1, "ranks", "only " + (maxRank + 1) + " ranks: not a tiktoken file");
         }
         int base = maxRank + 1;
-        JsonNode cfg = null;
+        HfTokenizerConfig cfg = null;
         Path cfgPath = file.toAbsolutePath().getParent().resolve("tokenizer_config.json");
         if (Files.isRegularFile(cfgPath)) {
-            cfg = HfTokenizerJson.readJson(cfgPath);
+            cfg = HfTokenizerConfig.read(cfgPath);
         }
         Map<Integer, String> specials = new HashMap<>();
-        JsonNode decoder = cfg == null ? null : cfg.get("added_tokens_decoder");
+        // added_tokens_decoder has no typed field: HF writes it for fast tokenizers only
+        JsonNode decoder = cfg == null ? null : cfg.raw().get("added_tokens_decoder");
         if (decoder != null && decoder.isObject()) {
             var it = decoder.properties().iterator();
             while (it.hasNext()) {
@@ -122,8 +124,8 @@ public final class TiktokenFile {
         for (var e : specials.entrySet()) {
             tok.addToken(e.getKey(), e.getValue(), true);
         }
-        String bosText = cfg == null ? "<|begin_of_text|>" : HfTokenizerJson.tokenString(cfg.path("bos_token"));
-        String eosText = cfg == null ? "<|end_of_text|>" : HfTokenizerJson.tokenString(cfg.path("eos_token"));
+        String bosText = cfg == null ? "<|begin_of_text|>" : cfg.bosToken() == null ? "" : cfg.bosToken();
+        String eosText = cfg == null ? "<|end_of_text|>" : cfg.eosToken() == null ? "" : cfg.eosToken();
         int bos = tok.id(bosText);
         List<Integer> eos = new ArrayList<>();
         for (String s : new String[] {eosText, "<|end_of_text|>", "<|eom_id|>", "<|eot_id|>"}) {
@@ -132,8 +134,8 @@ public final class TiktokenFile {
                 eos.add(id);
             }
         }
-        tok.setCleanUpSpaces(cfg != null && cfg.path("clean_up_tokenization_spaces").asBoolean(false));
-        boolean addBos = cfg == null || cfg.path("add_bos_token").asBoolean(true);
+        tok.setCleanUpSpaces(cfg != null && Boolean.TRUE.equals(cfg.cleanUpTokenizationSpaces()));
+        boolean addBos = cfg == null || cfg.addBosToken() == null || cfg.addBosToken();
         tok.setSpecialTokens(new SpecialTokens(bos, eos.stream().mapToInt(Integer::intValue).toArray(),
                 tok.id("<|finetune_right_pad_id|>"), -1, addBos && bos >= 0, false));
         return tok;

@@ -1,6 +1,7 @@
 package dev.jllm.formats.tokenizer.load;
 
 import dev.jllm.formats.FormatException;
+import dev.jllm.formats.hf.HfTokenizerConfig;
 import dev.jllm.formats.tokenizer.AbstractTokenizer;
 import dev.jllm.formats.tokenizer.sentencepiece.SentencePieceModelFile;
 import java.io.IOException;
@@ -67,7 +68,8 @@ public final class TokenizerLoader {
             boolean lower = true;
             Path cfg = file.resolveSibling("tokenizer_config.json");
             if (Files.isRegularFile(cfg)) {
-                lower = HfTokenizerJson.readJson(cfg).path("do_lower_case").asBoolean(true);
+                Boolean doLowerCase = HfTokenizerConfig.read(cfg).doLowerCase();
+                lower = doLowerCase == null || doLowerCase;
             }
             return WordPieceVocabFile.load(file, lower);
         }
