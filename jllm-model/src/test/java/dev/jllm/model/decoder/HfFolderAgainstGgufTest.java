@@ -24,7 +24,7 @@ class HfFolderAgainstGgufTest {
     Path dir;
 
     @ParameterizedTest
-    @EnumSource(value = Architecture.class, names = {"LLAMA", "QWEN2", "QWEN3"})
+    @EnumSource(value = Architecture.class, names = {"LLAMA", "QWEN2", "QWEN3", "GPT2"})
     void sameLogitsFromTheFolder(Architecture arch) throws Exception {
         Path gguf = DecoderAgainstReferenceTest.randomModel(dir, arch, "plain");
         Path folder = dir.resolve(arch.name().toLowerCase());
