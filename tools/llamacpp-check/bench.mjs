@@ -40,10 +40,12 @@ const metadata = model.fileInfo.metadata;
 const vocabularySize = metadata?.[metadata?.general?.architecture]?.vocab_size ?? metadata?.tokenizer?.ggml?.tokens?.length;
 if (!Number.isInteger(vocabularySize) || vocabularySize < 1) fail(`--model ${options.model}: no vocabulary size in its metadata`);
 
-// as llama-bench: the context holds both tests (n_ctx = p + n); one batch (and one ubatch: node-llama-cpp sets
-// n_ubatch = n_batch) holds the whole prompt, so pp is a single llama_decode as in jllm's one ingest call
+// as llama-bench: the context holds both tests (n_ctx = p + n; node-llama-cpp rounds it up to a multiple of 256).
+// node-llama-cpp sets n_ubatch = n_batch, so a batch of max(p, 512) tokens makes pp a single llama_decode of the
+// whole prompt, as jllm's one ingest call; 512 is llama-bench's n_ubatch (with a batch of 1 token, llama.cpp counted
+// 11 decodes for 8 generated tokens, so small batches are avoided)
 const contextSize = Math.max(promptTokens + generateTokens, generateTokens + 1, 2);
-const batchSize = Math.max(promptTokens, 1);
+const batchSize = Math.max(promptTokens, 512);
 const context = await model.createContext({
     contextSize, batchSize, threads, flashAttention, performanceTracking: true,
     experimentalKvCacheKeyType: kvCache, experimentalKvCacheValueType: kvCache
@@ -125,9 +127,10 @@ async function prompt(count) {
     const ms = performance.now() - start;
     const native = await nativeTimings();
     if (results[count - 1]?.next?.token == null) fail(`the prompt of ${count} tokens gave no next token`);
-    // one batch of count > 1 tokens counts as count prompt tokens (llama.cpp reports a count of 0 as 1)
-    if (native.promptTokens !== count) fail(`llama.cpp counted ${native.promptTokens} batched tokens for a prompt of ${count}`);
-    return {ms, nativeMs: native.promptMs};
+    // llama.cpp counts a batch of one token as a generation run, and reports a count of 0 as 1
+    const [counted, nativeMs] = count === 1 ? [native.evalRuns, native.evalMs] : [native.promptTokens, native.promptMs];
+    if (counted !== count) fail(`llama.cpp counted ${counted} tokens for a prompt of ${count}`);
+    return {ms, nativeMs};
 }
 
 /**
