@@ -41,8 +41,7 @@ fi
 pp=${pp_set:-$pp} tg=${tg_set:-$tg} reps=${reps_set:-$reps}
 
 if ! (cd "$root/tools/llamacpp-check" && node -e 'import("node-llama-cpp")' 2>/dev/null); then
-    echo "bench-decode.sh: node-llama-cpp is not installed; run in tools/llamacpp-check:" >&2
-    echo "  npm install --omit=optional node-llama-cpp@3.21.1 @node-llama-cpp/linux-x64@3.21.1" >&2
+    echo "bench-decode.sh: node-llama-cpp is not installed; run tools/llamacpp-check/install.sh" >&2
     exit 1
 fi
 mkdir -p "$dir"
