@@ -174,6 +174,14 @@ class InspectCommandTest {
         assertEquals(total, j.path("totals").path("bytes").asLong());
         CommandRun text = CommandRun.of("inspect", f.toString());
         assertTrue(text.out().matches("(?s).*t\\.IQ2_XXS\\s+IQ2_XXS\\s+\\[3, 256\\]\\s+198.*"), text.out());
+        // commands that compute refuse such a file with one line naming the tensor and its type
+        CommandRun q = CommandRun.of("quantize", f.toString(), dir.resolve("q.gguf").toString(), "--type", "Q8_0");
+        assertEquals(1, q.exit());
+        assertEquals(1, q.err().strip().lines().count(), q.err());
+        assertTrue(q.err().contains("t.IQ2_XXS") && q.err().contains("IQ2_XXS"), q.err());
+        CommandRun c = CommandRun.of("convert", f.toString(), "-o", dir.resolve("hf").toString());
+        assertEquals(1, c.exit());
+        assertTrue(c.err().contains("t.IQ2_XXS") && c.err().contains("cannot be dequantized"), c.err());
     }
 
     @Test

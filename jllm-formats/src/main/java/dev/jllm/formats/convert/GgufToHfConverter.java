@@ -57,6 +57,12 @@ public final class GgufToHfConverter {
                 default -> throw new FormatException(gguf, -1, "general.architecture", "\"" + arch
                         + "\" is not converted; supported: llama, qwen2, qwen3, gpt2, bert, t5");
             };
+            for (GgufTensorInfo info : g.tensors()) {
+                if (!info.hasKernels()) {
+                    throw new FormatException(gguf, info.offset(), info.name(), "type " + info.ggmlType()
+                            + " cannot be dequantized");
+                }
+            }
             int heads = (int) g.getLong(arch + ".attention.head_count");
             int kvHeads = (int) g.getLong(arch + ".attention.head_count_kv", heads);
             // the tokenizer is checked before any file is written

@@ -13,6 +13,7 @@ import dev.jllm.formats.quantize.LlamaFileType;
 import dev.jllm.formats.quantize.RowStreamedTensor;
 import dev.jllm.formats.safetensors.SafetensorsModel;
 import dev.jllm.formats.safetensors.SafetensorsTensorInfo;
+import dev.jllm.formats.tokenizer.load.TiktokenFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,8 +84,10 @@ public final class HfToGgufConverter {
         Path tokenizerJson = folder.resolve("tokenizer.json");
         // like llama.cpp, Llama-style models take SentencePiece's own file (exact scores) when there is one
         Path spModel = folder.resolve("tokenizer.model");
-        boolean useSpModel = arch.equals("llama") && Files.isRegularFile(spModel);
-        if (!useSpModel && !Files.isRegularFile(tokenizerJson)) {
+        // Meta's own Llama 3 folders name their tiktoken ranks tokenizer.model
+        boolean tiktoken = Files.isRegularFile(spModel) && TiktokenFile.looksLikeTiktoken(spModel);
+        boolean useSpModel = arch.equals("llama") && Files.isRegularFile(spModel) && !tiktoken;
+        if (!useSpModel && !tiktoken && !Files.isRegularFile(tokenizerJson)) {
             throw new FormatException(tokenizerJson, -1, "tokenizer.json", "missing: the tokenizer is converted from "
                     + "tokenizer.json (or tokenizer.model for llama and mistral)");
         }
@@ -129,7 +132,10 @@ public final class HfToGgufConverter {
             }
             Map<String, GgufValue> tokenizer = useSpModel
                     ? TokenizerJsonToGguf.fromSentencePiece(spModel, folder.resolve("tokenizer_config.json"), vocab)
-                    : TokenizerJsonToGguf.convert(tokenizerJson, folder.resolve("tokenizer_config.json"), vocab);
+                    : Files.isRegularFile(tokenizerJson)
+                    ? TokenizerJsonToGguf.convert(tokenizerJson, folder.resolve("tokenizer_config.json"), vocab)
+                    : TokenizerToGguf.padded(ByteLevelVocabToGguf.fromTiktoken(spModel,
+                            TokenizerJsonToGguf.readConfig(folder.resolve("tokenizer_config.json"))), vocab, spModel);
             // ids the tokenizer files leave out come from config.json, as llama.cpp's SpecialVocab takes them
             if (!tokenizer.containsKey("tokenizer.ggml.bos_token_id") && cfg.bosTokenIds() != null && !cfg.bosTokenIds().isEmpty()) {
                 tokenizer.put("tokenizer.ggml.bos_token_id", GgufValue.uint32(cfg.bosTokenIds().getFirst()));

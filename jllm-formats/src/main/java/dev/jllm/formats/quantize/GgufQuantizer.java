@@ -56,6 +56,11 @@ public final class GgufQuantizer {
     public static void quantize(Path input, Path output, LlamaFileType fileType, boolean pure, Listener listener)
             throws IOException {
         try (GgufFile in = GgufFile.open(input)) {
+            for (GgufTensorInfo t : in.tensors()) {
+                if (!t.hasKernels()) {
+                    throw new FormatException(input, -1, t.name(), "jllm cannot read tensors of type " + t.ggmlType());
+                }
+            }
             List<DType> types = plan(in, fileType, pure);
             GgufWriter w = new GgufWriter();
             w.putAll(in.values());

@@ -278,6 +278,22 @@ class HfToGgufConverterTest {
     }
 
     @Test
+    void metasLlama3FolderWithTiktokenRanksAsTokenizerModel() throws IOException {
+        Path f = folder("llama", "", tensors(128256, false, false), false);
+        Files.delete(f.resolve("tokenizer.json"));
+        Files.copy(SharedFixtures.resolve("tokenizers/hf/llama-3/tiktoken.model"), f.resolve("tokenizer.model"));
+        Files.copy(SharedFixtures.resolve("tokenizers/hf/llama-3/tokenizer_config.json"), f.resolve("tokenizer_config.json"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path out = dir.resolve("l3.gguf");
+        HfToGgufConverter.convert(f, out, null);
+        try (GgufFile g = GgufFile.open(out)) {
+            assertEquals("llama-bpe", g.getString("tokenizer.ggml.pre"));
+            assertEquals(280147, g.getList("tokenizer.ggml.merges").size());
+            assertEquals(128009, g.getLong("tokenizer.ggml.eos_token_id"));
+        }
+    }
+
+    @Test
     void badFoldersFailNamingFileAndField() throws IOException {
         Map<String, Tensor> t = tensors(50257, false, false);
         t.put("model.layers.0.mystery.weight", marked(2, 2, 0));
