@@ -167,10 +167,16 @@ public final class GgufDecoderBinding {
     private static Tensor tensor(GgufFile file, String name) throws FormatException {
         GgufTensorInfo info = file.findTensor(name).orElseThrow(() ->
                 new FormatException(file.path(), -1, name, "tensor is missing"));
-        try {
-            WeightKernels.simd(info.type());
-        } catch (IllegalArgumentException e) {
-            throw new FormatException(file.path(), info.offset(), name, "tensor type " + info.type()
+        boolean kernels = info.hasKernels();
+        if (kernels) {
+            try {
+                WeightKernels.simd(info.type());
+            } catch (IllegalArgumentException e) {
+                kernels = false;
+            }
+        }
+        if (!kernels) {
+            throw new FormatException(file.path(), info.offset(), name, "tensor type " + info.ggmlType()
                     + " has no kernels in jllm");
         }
         return file.tensor(name);
