@@ -60,20 +60,23 @@ final class BenchCommand implements Callable<Integer> {
             long bytesPerToken = DecodeBound.weightBytesPerToken(loaded.weights());
             double readGbps = boundMib > 0 ? DecodeBound.measureReadGbps(pool, boundMib << 20) : 0;
             double boundTps = readGbps * 1e9 / bytesPerToken;
+            // matrix FLOPs only: attention adds 4·context·width per token and layer, small at these lengths
+            double ppGflops = 2.0 * DecodeBound.matrixParameters(loaded.weights()) * r.ppTokensPerSecond() / 1e9;
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 out.printf(Locale.ROOT, "{\"model\": \"%s\", \"threads\": %d, \"pp\": %d, \"tg\": %d, \"pp_tps\": %.3f, "
                         + "\"pp_sd\": %.3f, \"tg_tps\": %.3f, \"tg_sd\": %.3f, \"ttft_ms\": %.3f, \"load_ms\": %.3f, "
-                        + "\"peak_rss_mb\": %.1f, \"weight_bytes_per_token\": %d, \"read_gbps\": %.2f, \"tg_bound_tps\": %.3f}%n", jsonEscape(loaded.source().getFileName().toString()), threads,
+                        + "\"peak_rss_mb\": %.1f, \"weight_bytes_per_token\": %d, \"read_gbps\": %.2f, \"tg_bound_tps\": %.3f, \"pp_gflops\": %.1f}%n", jsonEscape(loaded.source().getFileName().toString()), threads,
                         promptTokens, generateTokens, r.ppTokensPerSecond(), r.ppSd(), r.tgTokensPerSecond(),
-                        r.tgSd(), r.timeToFirstTokenMs(), loadMs, rssMb, bytesPerToken, readGbps, boundTps);
+                        r.tgSd(), r.timeToFirstTokenMs(), loadMs, rssMb, bytesPerToken, readGbps, boundTps, ppGflops);
             } else {
                 out.printf(Locale.ROOT, "model %s (%s, %s), %d thread%s, cache %s%n", loaded.source().getFileName(),
                         loaded.config().architecture(), loaded.format(), threads, threads == 1 ? "" : "s",
                         model.cacheDType());
                 if (promptTokens > 0) {
-                    out.printf(Locale.ROOT, "pp%-5d %10.2f ± %.2f tokens/s   time to first token %.1f ms%n",
-                            promptTokens, r.ppTokensPerSecond(), r.ppSd(), r.timeToFirstTokenMs());
+                    out.printf(Locale.ROOT, "pp%-5d %10.2f ± %.2f tokens/s   %.1f GFLOP/s in matrices, time to "
+                            + "first token %.1f ms%n", promptTokens, r.ppTokensPerSecond(), r.ppSd(), ppGflops,
+                            r.timeToFirstTokenMs());
                 }
                 if (generateTokens > 0) {
                     out.printf(Locale.ROOT, "tg%-5d %10.2f ± %.2f tokens/s%n", generateTokens, r.tgTokensPerSecond(),

@@ -30,6 +30,19 @@ public final class DecodeBound {
         return bytes;
     }
 
+    /** Elements of the matrices a token passes through (blocks and output): a token costs twice that in FLOPs. */
+    public static long matrixParameters(DecoderWeights w) {
+        long n = w.output().elements();
+        for (LayerWeights l : w.layers()) {
+            for (Tensor t : new Tensor[] {l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown()}) {
+                if (t != null) {
+                    n += t.elements();
+                }
+            }
+        }
+        return n;
+    }
+
     /**
      * Read bandwidth in GB/s (1e9 bytes) with the pool's threads: the median of several passes over a
      * buffer of {@code bufferBytes}, which should be far larger than the last-level cache.
