@@ -2,10 +2,8 @@ package dev.jllm.train.optim;
 
 import dev.jllm.core.parallel.WorkerPool;
 import java.util.List;
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -13,18 +11,18 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code clip_grad_norm_}: when the norm exceeds {@code maxNorm}, every gradient is multiplied by
  * {@code maxNorm / (norm + 1e-6)}.
  *
- * <p>Squares are summed in double (no overflow or loss for any F32 gradient), per fixed chunk and
- * then in chunk order, so the norm does not depend on the thread count.
+ * <p>Squares are summed in F32 vector lanes over blocks of 256 elements and the block sums in
+ * double (relative error about 1e-7); a block whose F32 sum overflows, underflows or is not
+ * finite is summed again in double, so no finite gradient gives an infinite norm. Chunks are
+ * added in chunk order, so the norm does not depend on the thread count.
  */
 public final class GradientClipping {
     /** PyTorch's guard against division by a zero norm. */
     public static final double EPSILON = 1e-6;
 
-    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-    /** Floats with as many lanes as {@link #D}, so one load widens to one double vector. */
-    private static final VectorSpecies<Float> FH =
-            VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Elements per F32 partial sum: a multiple of four vectors of up to 64 lanes. */
+    private static final int BLOCK = 256;
 
     private GradientClipping() {
     }
@@ -75,7 +73,7 @@ public final class GradientClipping {
         });
     }
 
-    /** Σ a[i]² in double: per chunk in vector lanes, chunks added in order. */
+    /** Σ a[i]²: per chunk, chunks added in order. */
     static double sumOfSquares(float[] a, WorkerPool pool) {
         int n = a.length;
         double[] partial = new double[ChunkedLoop.chunks(n)];
@@ -93,14 +91,36 @@ public final class GradientClipping {
     }
 
     private static double sumOfSquares(float[] a, int from, int to) {
-        DoubleVector acc = DoubleVector.zero(D);
+        double sum = 0;
         int i = from;
-        for (int bound = from + FH.loopBound(to - from); i < bound; i += FH.length()) {
-            DoubleVector x = (DoubleVector) FloatVector.fromArray(FH, a, i).convertShape(VectorOperators.F2D, D, 0);
-            acc = x.fma(x, acc);
+        for (; i + BLOCK <= to; i += BLOCK) {
+            float s = blockSumOfSquares(a, i);
+            // outside F32's comfortable range (overflow, underflow, NaN, ∞): redo the block in double
+            sum += s >= 1e-30f && s <= 1e30f ? s : sumOfSquaresInDouble(a, i, i + BLOCK);
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < to; i++) {
+        return sum + sumOfSquaresInDouble(a, i, to);
+    }
+
+    /** Σ a[i]² over one block in F32 lanes: few terms per lane keep the F32 error near 1e-7. */
+    private static float blockSumOfSquares(float[] a, int from) {
+        int step = F.length();
+        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+        for (int j = from; j < from + BLOCK; j += 4 * step) {
+            FloatVector x0 = FloatVector.fromArray(F, a, j);
+            FloatVector x1 = FloatVector.fromArray(F, a, j + step);
+            FloatVector x2 = FloatVector.fromArray(F, a, j + 2 * step);
+            FloatVector x3 = FloatVector.fromArray(F, a, j + 3 * step);
+            s0 = x0.fma(x0, s0);
+            s1 = x1.fma(x1, s1);
+            s2 = x2.fma(x2, s2);
+            s3 = x3.fma(x3, s3);
+        }
+        return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static double sumOfSquaresInDouble(float[] a, int from, int to) {
+        double sum = 0;
+        for (int i = from; i < to; i++) {
             double x = a[i];
             sum += x * x;
         }

@@ -37,19 +37,22 @@ class GradientClippingTest {
         List<Parameter> params = randomParams(1, 0.01f, 1, 17, 1000, 2 * ChunkedLoop.CHUNK + 9);
         double expected = doubleNorm(params);
         double serial = GradientClipping.globalNorm(params, null);
-        assertEquals(expected, serial, 1e-12 * expected);
+        assertEquals(expected, serial, 1e-6 * expected);
         try (WorkerPool pool = new WorkerPool(2)) {
             assertEquals(serial, GradientClipping.globalNorm(params, pool), 0.0, "chunk order fixes the sum");
         }
     }
 
     @Test
-    void hugeGradientsDoNotOverflow() {
-        // 1e30² overflows F32 but not double
-        List<Parameter> params = List.of(new Parameter("big", new float[3], new float[] {1e30f, -1e30f, 3e29f}, true));
-        double expected = doubleNorm(params);
-        assertTrue(Double.isFinite(expected));
-        assertEquals(expected, GradientClipping.globalNorm(params, null), 1e-12 * expected);
+    void hugeAndTinyGradientsNeitherOverflowNorVanish() {
+        for (float scale : new float[] {1e30f, 1e-30f, 1e-42f}) {
+            // 1e30² overflows F32, 1e-30² underflows it; both are fine in double
+            List<Parameter> params = randomParams(6, scale, 300, 1000);
+            params.get(1).grad()[500] = 3 * scale;
+            double expected = doubleNorm(params);
+            assertTrue(Double.isFinite(expected) && expected > 0);
+            assertEquals(expected, GradientClipping.globalNorm(params, null), 1e-6 * expected, "scale " + scale);
+        }
     }
 
     @Test
@@ -59,7 +62,7 @@ class GradientClippingTest {
         double norm = doubleNorm(params);
         double max = norm / 4;
         double reported = GradientClipping.clipByGlobalNorm(params, max, null);
-        assertEquals(norm, reported, 1e-12 * norm, "returns the norm before clipping");
+        assertEquals(norm, reported, 1e-6 * norm, "returns the norm before clipping");
         assertEquals(max, doubleNorm(params), 1e-6 * max);
         double scale = max / (norm + GradientClipping.EPSILON);
         for (int i = 0; i < params.size(); i++) {
@@ -74,7 +77,7 @@ class GradientClippingTest {
         List<Parameter> params = randomParams(3, 1f, 50);
         float[] before = params.get(0).grad().clone();
         double norm = doubleNorm(params);
-        assertEquals(norm, GradientClipping.clipByGlobalNorm(params, norm * 1.01, null), 1e-12 * norm);
+        assertEquals(norm, GradientClipping.clipByGlobalNorm(params, norm * 1.01, null), 1e-6 * norm);
         assertBits(before, params.get(0).grad(), "unclipped gradient");
     }
 
