@@ -12,9 +12,11 @@ import java.util.Map;
  * <p>The optimizer keeps updating the F32 values in {@link Parameter#value()} (small updates
  * would vanish in BF16's 8-bit mantissa); the forward and backward passes read the BF16 shadow
  * instead, and gradients stay F32. After every optimizer step the trainer calls
- * {@link #refresh}, which rounds each master array into its shadow (ties to even, as PyTorch's
- * {@code tensor.to(torch.bfloat16)}). A checkpoint saves the masters, never the shadows, which
- * are recomputed on resume.
+ * {@link #refresh}, which rounds each master array into its shadow (nearest, ties to even; see
+ * {@link Bf16Rounding}). A checkpoint saves the masters, never the shadows, which
+ * are recomputed on resume. A kernel that wants F32 inputs with BF16 values can use
+ * {@link Bf16Rounding#roundToFloat} instead, or view a shadow as a BF16 tensor through
+ * {@code MemorySegment.ofArray(short[])}.
  */
 public final class Bf16MasterWeights {
     private final List<Parameter> params;

@@ -60,7 +60,7 @@ final class ParameterBuffers {
         }
     }
 
-    /** Deep copies of all buffers, keyed {@code kind/name}, kinds in order within each name. */
+    /** All buffers (not copied: {@link OptimizerState} copies them), keyed {@code kind/name}, kinds in order within each name. */
     Map<String, float[]> snapshot() {
         Map<String, float[]> out = new LinkedHashMap<>();
         Set<String> names = new java.util.LinkedHashSet<>();
@@ -71,7 +71,7 @@ final class ParameterBuffers {
             for (int k = 0; k < kinds.length; k++) {
                 float[] b = byKind.get(k).get(name);
                 if (b != null) {
-                    out.put(OptimizerState.key(kinds[k], name), b.clone());
+                    out.put(OptimizerState.key(kinds[k], name), b);
                 }
             }
         }

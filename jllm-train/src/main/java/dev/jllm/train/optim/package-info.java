@@ -7,10 +7,10 @@
  * <pre>{@code
  * optimizer.zeroGrad(params);                        // or let the first backward overwrite
  * for (micro batches) { loss * accumulation.lossScale() -> backward (adds into grad) }
- * double norm = GradientClipping.clipByGlobalNorm(params, 1.0f, pool);
+ * double norm = GradientClipping.clipByGlobalNorm(params, 1.0, pool);
  * if (!Double.isFinite(norm)) skip the step (grads are left untouched)
  * optimizer.step(params, schedule.lr(optimizer.steps()));
- * shadows.refresh();                                 // only with BF16 weights
+ * shadows.refresh(pool);                             // only with BF16 weights
  * }</pre>
  * Every element-wise loop has a Vector API path and a scalar reference that gives the same bits;
  * large tensors are split over a {@link dev.jllm.core.parallel.WorkerPool} in fixed chunks, so
