@@ -60,7 +60,10 @@ final class ParameterBuffers {
         }
     }
 
-    /** All buffers (not copied: {@link OptimizerState} copies them), keyed {@code kind/name}, kinds in order within each name. */
+    /**
+     * All buffers, keyed {@code kind/name}, kinds in order within each name; not copied here,
+     * since {@link OptimizerState} copies them.
+     */
     Map<String, float[]> snapshot() {
         Map<String, float[]> out = new LinkedHashMap<>();
         Set<String> names = new java.util.LinkedHashSet<>();

@@ -173,7 +173,8 @@ class AdamWTest {
         OptimizerState good = opt.state();
 
         List<Parameter> resized = List.of(Parameter.of("a", new float[5], true), params.get(1));
-        var e = assertThrows(IllegalArgumentException.class, () -> new AdamW(AdamW.Settings.DEFAULT).load(good, resized));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new AdamW(AdamW.Settings.DEFAULT).load(good, resized));
         assertTrue(e.getMessage().contains("exp_avg/a"), e.getMessage());
 
         List<Parameter> extra = List.of(params.get(0), params.get(1), Parameter.of("c", new float[1], true));

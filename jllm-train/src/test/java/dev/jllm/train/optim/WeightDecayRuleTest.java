@@ -41,7 +41,8 @@ class WeightDecayRuleTest {
 
     @Test
     void parameterChecksItsArrays() {
-        var e = assertThrows(IllegalArgumentException.class, () -> new Parameter("w", new float[3], new float[2], true));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new Parameter("w", new float[3], new float[2], true));
         assertTrue(e.getMessage().contains("w"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Parameter.of("", new float[1], true));
     }
