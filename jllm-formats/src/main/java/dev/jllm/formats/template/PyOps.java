@@ -280,6 +280,7 @@ final class PyOps {
             if ((long) la.size() + lb.size() > MAX_SEQUENCE) {
                 throw TemplateException.limit("list longer than " + MAX_SEQUENCE);
             }
+            WorkBudget.charge((long) la.size() + lb.size());
             List<Object> out = new ArrayList<>(la);
             out.addAll(lb);
             return a instanceof Tuple ? Tuple.of(out) : out;
@@ -291,6 +292,7 @@ final class PyOps {
     }
 
     static String bounded(String s) {
+        WorkBudget.charge(s.length());
         if (s.length() > MAX_SEQUENCE) {
             throw TemplateException.limit("string longer than " + MAX_SEQUENCE + " characters");
         }
@@ -397,6 +399,7 @@ final class PyOps {
         if (n * s.length() > MAX_SEQUENCE) {
             throw TemplateException.limit("string longer than " + MAX_SEQUENCE + " characters");
         }
+        WorkBudget.charge(n * s.length());
         return s.repeat((int) n);
     }
 
@@ -406,6 +409,7 @@ final class PyOps {
             if (n * l.size() > MAX_SEQUENCE) {
                 throw TemplateException.limit("list longer than " + MAX_SEQUENCE);
             }
+            WorkBudget.charge(n * l.size());
             for (long i = 0; i < n; i++) {
                 out.addAll(l);
             }

@@ -136,6 +136,7 @@ final class Renderer {
 
     private int loop(Node.For f, Object iterable, Scope scope, int depth0) {
         List<Object> items = new ArrayList<>(PyOps.iterate(iterable));
+        WorkBudget.charge(items.size());
         if (f.filter() != null) {
             List<Object> kept = new ArrayList<>();
             for (Object item : items) {
