@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
             InspectCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
             InitCommand.class, QuantizeCommand.class, ConvertCommand.class,
             BenchKernelsCommand.class, BenchTokenizerCommand.class,
+            ChatTemplateCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
