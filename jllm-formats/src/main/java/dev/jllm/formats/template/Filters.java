@@ -137,7 +137,7 @@ final class Filters {
                 }
                 yield n;
             }
-            default -> throw TemplateException.assertion("No filter named '" + name + "'.", 0, 0);
+            default -> throw new TemplateException("TemplateRuntimeError", "No filter named '" + name + "' found.", 0, 0);
         };
     }
 
@@ -278,7 +278,7 @@ final class Filters {
             }
             String filter = PyText.str(a.get(0, "name", Args.REQUIRED));
             if (!exists(filter)) {
-                throw new TemplateException("TemplateRuntimeError", "No filter named '" + filter + "' found.", 0, 0);
+                throw new TemplateException("TemplateRuntimeError", "No filter named '" + filter + "'.", 0, 0);
             }
             Args rest = new Args(filter, a.positional().subList(1, a.size()), a.keywords());
             for (Object o : PyOps.iterate(v)) {
@@ -297,7 +297,7 @@ final class Filters {
         Object attr = byAttribute ? a.get(0, "attribute", Args.REQUIRED) : null;
         String test = a.size() > off ? PyText.str(a.positional().get(off)) : null;
         if (test != null && !Tests.exists(test)) {
-            throw new TemplateException("TemplateRuntimeError", "No test named '" + test + "' found.", 0, 0);
+            throw new TemplateException("TemplateRuntimeError", "No test named '" + test + "'.", 0, 0);
         }
         Args rest = new Args(test, a.size() > off + 1 ? a.positional().subList(off + 1, a.size()) : List.of(), a.keywords());
         List<Object> out = new ArrayList<>();
@@ -370,6 +370,7 @@ final class Filters {
         boolean cs = a.flag(0, "case_sensitive", false);
         String by = a.string(1, "by", "key");
         boolean reverse = a.flag(2, "reverse", false);
+        PyOps.undefinedCheck(v);
         if (!(v instanceof Map<?, ?> m)) {
             throw new TemplateException("AttributeError", "'" + PyText.typeName(v) + "' object has no attribute 'items'", 0, 0);
         }
@@ -533,6 +534,7 @@ final class Filters {
         }
         if (args.size() == 1) {
             Object src = args.get(0);
+            PyOps.undefinedCheck(src);
             if (src instanceof Map<?, ?> m) {
                 out.putAll(m);
             } else {

@@ -14,6 +14,11 @@ final class Parser {
     private int p;
     private int depth;
     private int loops;
+    /** Inside an if statement or conditional expression, where Jinja2 reports unknown filters and tests only when run. */
+    private boolean soft;
+    private Expr.Slice lastSlice;
+    /** Unknown filters and tests outside soft frames, reported once the whole template is read (a later `if` may soften them). */
+    private final List<TemplateException> unknown = new ArrayList<>();
 
     private Parser(List<Token> tokens) {
         this.tokens = tokens;
@@ -23,6 +28,9 @@ final class Parser {
     static List<Node> parse(String source) {
         Parser parser = new Parser(Lexer.tokenize(source));
         List<Node> body = parser.body(Set.of());
+        if (!parser.unknown.isEmpty()) {
+            throw parser.unknown.get(0);
+        }
         return body;
     }
 
@@ -55,6 +63,12 @@ final class Parser {
             throw error("expected " + wanted + ", got " + t.describe(), t);
         }
         return next();
+    }
+
+    // the end of a tag that opens a body; Jinja2 accepts a Python-style colon before it
+    private void bodyStart() {
+        acceptOperator(":");
+        expect(Kind.BLOCK_END, null);
     }
 
     private String expectName() {
@@ -173,18 +187,28 @@ final class Parser {
     }
 
     private Node ifStatement(int line) {
+        boolean outer = soft;
+        soft = true;
+        try {
+            return ifBody(line);
+        } finally {
+            soft = outer;
+        }
+    }
+
+    private Node ifBody(int line) {
         List<Expr> conditions = new ArrayList<>();
         List<List<Node>> bodies = new ArrayList<>();
         conditions.add(tuple(false, false));
-        expect(Kind.BLOCK_END, null);
+        bodyStart();
         while (true) {
             bodies.add(body(Set.of("elif", "else", "endif")));
             String tag = endTagHead("elif", "else", "endif");
             if (tag.equals("elif")) {
                 conditions.add(tuple(false, false));
-                expect(Kind.BLOCK_END, null);
+                bodyStart();
             } else if (tag.equals("else")) {
-                expect(Kind.BLOCK_END, null);
+                bodyStart();
                 List<Node> otherwise = body(Set.of("endif"));
                 endTag("endif");
                 return new Node.If(conditions, bodies, otherwise, line);
@@ -216,13 +240,16 @@ final class Parser {
             filter = expression(true);
         }
         boolean recursive = acceptName("recursive");
-        expect(Kind.BLOCK_END, null);
+        bodyStart();
+        boolean outer = soft;
+        soft = false;
         loops++;
         List<Node> body = body(Set.of("endfor", "else"));
         loops--;
+        soft = outer;
         List<Node> otherwise = List.of();
         if (endTagHead("endfor", "else").equals("else")) {
-            expect(Kind.BLOCK_END, null);
+            bodyStart();
             otherwise = body(Set.of("endfor"));
             endTag("endfor");
         } else {
@@ -255,34 +282,51 @@ final class Parser {
     }
 
     private Node setStatement(int line) {
-        if (peek().kind() == Kind.NAME && peek(1).isOperator(".")) {
-            String ns = expectName();
-            next();
-            String attr = expectName();
-            expect(Kind.OPERATOR, "=");
-            Expr value = tuple(true, false);
-            expect(Kind.BLOCK_END, null);
-            return new Node.Set(List.of(ns), false, attr, value, line);
-        }
         List<String> names = new ArrayList<>();
-        boolean unpack = assignTarget(names);
+        List<String> attributes = new ArrayList<>();
+        boolean paren = acceptOperator("(");
+        boolean tuple = paren;
+        while (true) {
+            Token t = peek();
+            String name = expectName();
+            if (Set.of("true", "false", "none", "True", "False", "None").contains(name)) {
+                throw error("can't assign to " + name, t);
+            }
+            String attribute = null;
+            if (peek().isOperator(".") && peek(1).kind() == Kind.NAME) {
+                next();
+                attribute = expectName();
+            }
+            names.add(name);
+            attributes.add(attribute);
+            if (!acceptOperator(",")) {
+                break;
+            }
+            tuple = true;
+            if (peek().kind() != Kind.NAME) {
+                break;
+            }
+        }
+        if (paren) {
+            expect(Kind.OPERATOR, ")");
+        }
         if (acceptOperator("=")) {
             Expr value = tuple(true, false);
             expect(Kind.BLOCK_END, null);
-            return new Node.Set(names, unpack, null, value, line);
-        }
-        if (unpack) {
-            throw error("expected '='", peek());
+            return new Node.Set(names, attributes, tuple, value, line);
         }
         Expr filter = null;
+        boolean outer = soft;
+        soft = false;
         if (peek().isOperator("|")) {
             next();
             filter = filterChain(null, true);
         }
-        expect(Kind.BLOCK_END, null);
+        bodyStart();
         List<Node> body = body(Set.of("endset"));
         endTag("endset");
-        return new Node.SetBlock(names.get(0), filter, body, line);
+        soft = outer;
+        return new Node.SetBlock(names, attributes, tuple, filter, body, line);
     }
 
     // `(a, b=1, c=x)` of a macro or call block
@@ -317,11 +361,14 @@ final class Parser {
         List<String> params = new ArrayList<>();
         List<Expr> defaults = new ArrayList<>();
         signature(params, defaults);
-        expect(Kind.BLOCK_END, null);
+        bodyStart();
         int outerLoops = loops;
+        boolean outer = soft;
         loops = 0;
+        soft = false;
         List<Node> body = body(Set.of("endmacro"));
         loops = outerLoops;
+        soft = outer;
         endTag("endmacro");
         return new Node.Macro(name, params, defaults, body, line);
     }
@@ -337,16 +384,22 @@ final class Parser {
         if (!(call instanceof Expr.Call)) {
             throw error("expected call", t);
         }
-        expect(Kind.BLOCK_END, null);
+        bodyStart();
+        boolean outer = soft;
+        soft = false;
         List<Node> body = body(Set.of("endcall"));
+        soft = outer;
         endTag("endcall");
         return new Node.CallBlock(call, params, defaults, body, line);
     }
 
     private Node filterStatement(int line) {
         Expr filter = filterChain(null, true);
-        expect(Kind.BLOCK_END, null);
+        bodyStart();
+        boolean outer = soft;
+        soft = false;
         List<Node> body = body(Set.of("endfilter"));
+        soft = outer;
         endTag("endfilter");
         return new Node.FilterBlock(filter, body, line);
     }
@@ -363,7 +416,10 @@ final class Parser {
             values.add(expression(true));
         }
         next();
+        boolean outer = soft;
+        soft = false;
         List<Node> body = body(Set.of("endwith"));
+        soft = outer;
         endTag("endwith");
         return new Node.With(names, values, body, line);
     }
@@ -406,12 +462,18 @@ final class Parser {
     }
 
     private Expr conditional() {
+        int pending = unknown.size();
+        boolean outer = soft;
         Expr e = or();
         while (peek().isName("if")) {
             int line = next().line();
+            // the whole conditional expression is a soft frame, including the part read before `if`
+            unknown.subList(pending, unknown.size()).clear();
+            soft = true;
             Expr cond = or();
             Expr otherwise = acceptName("else") ? conditional() : null;
             e = new Expr.Conditional(cond, e, otherwise, line);
+            soft = outer;
         }
         return e;
     }
@@ -635,26 +697,39 @@ final class Parser {
             throw error("expected name or number", name);
         }
         List<Expr> keys = new ArrayList<>();
+        Expr.Slice slice = null;
         while (!peek().isOperator("]")) {
-            if (!keys.isEmpty()) {
+            if (!keys.isEmpty() || slice != null) {
                 expect(Kind.OPERATOR, ",");
                 if (peek().isOperator("]")) {
                     break;
                 }
             }
-            keys.add(subscribed(target));
+            Expr key = subscribed(target);
+            if (key == null) {
+                slice = lastSlice;
+            } else {
+                keys.add(key);
+            }
         }
         next();
+        if (slice != null && keys.isEmpty()) {
+            return slice;
+        }
+        if (slice != null) {
+            throw error("slices in tuples are not supported", t);
+        }
         if (keys.isEmpty()) {
-            throw error("expected subscript expression", t);
+            // Jinja2 reads `x[]` as `x[()]`
+            return new Expr.Item(target, new Expr.TupleLiteral(List.of(), t.line()), t.line());
         }
         if (keys.size() == 1) {
-            Expr k = keys.get(0);
-            return k instanceof Expr.Slice ? k : new Expr.Item(target, k, t.line());
+            return new Expr.Item(target, keys.get(0), t.line());
         }
         return new Expr.Item(target, new Expr.TupleLiteral(keys, t.line()), t.line());
     }
 
+    // the key of a subscript; null when it is a slice, which is then left in lastSlice
     private Expr subscribed(Expr target) {
         int line = peek().line();
         Expr start = null;
@@ -675,7 +750,8 @@ final class Parser {
                 step = expression(true);
             }
         }
-        return new Expr.Slice(target, start, stop, step, line);
+        lastSlice = new Expr.Slice(target, start, stop, step, line);
+        return null;
     }
 
     private Expr.Arguments callArguments() {
@@ -726,8 +802,8 @@ final class Parser {
             first = false;
             Token t = peek();
             String name = dottedName();
-            if (!Filters.exists(name)) {
-                throw TemplateException.assertion("No filter named '" + name + "'.", t.line(), t.column());
+            if (!Filters.exists(name) && !soft) {
+                unknown.add(TemplateException.assertion("No filter named '" + name + "'.", t.line(), t.column()));
             }
             Expr.Arguments args = peek().isOperator("(") ? callArguments() : Expr.Arguments.NONE;
             e = new Expr.Filter(e, name, args, t.line());
@@ -749,8 +825,8 @@ final class Parser {
         boolean negated = acceptName("not");
         Token t = peek();
         String name = dottedName();
-        if (!Tests.exists(name)) {
-            throw TemplateException.assertion("No test named '" + name + "'.", t.line(), t.column());
+        if (!Tests.exists(name) && !soft) {
+            unknown.add(TemplateException.assertion("No test named '" + name + "'.", t.line(), t.column()));
         }
         Expr.Arguments args;
         Token n = peek();

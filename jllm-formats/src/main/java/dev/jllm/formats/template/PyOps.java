@@ -160,7 +160,6 @@ final class PyOps {
         if (text != null) {
             String n = text(needle);
             if (n == null) {
-                undefinedCheck(needle);
                 throw TemplateException.type("'in <string>' requires string as left operand, not " + PyText.typeName(needle));
             }
             return text.contains(n);

@@ -75,13 +75,13 @@ final class Renderer {
             case Node.For f -> {
                 return loop(f, eval(f.iterable(), scope), scope, 0);
             }
-            case Node.Set s -> assign(s, scope);
+            case Node.Set s -> assign(s.names(), s.attributes(), s.unpack(), eval(s.value(), scope), scope);
             case Node.SetBlock s -> {
                 Object value = capture(s.body(), new Scope(scope));
                 if (s.filter() != null) {
                     value = applyFilters(s.filter(), value, scope);
                 }
-                scope.set(s.name(), value);
+                assign(s.names(), s.attributes(), s.unpack(), value, scope);
             }
             case Node.Macro m -> scope.set(m.name(), macro(m.name(), m.params(), m.defaults(), m.body(), scope));
             case Node.CallBlock c -> {
@@ -209,17 +209,31 @@ final class Renderer {
         }
     }
 
-    private void assign(Node.Set s, Scope scope) {
-        Object value = eval(s.value(), scope);
-        if (s.attribute() != null) {
-            Object target = scope.lookup(s.names().get(0));
-            if (!(target instanceof Namespace ns)) {
-                throw new TemplateException("TemplateRuntimeError", "cannot assign attribute on non-namespace object", 0, 0);
-            }
-            ns.attributes.put(s.attribute(), value);
+    private static void assign(List<String> names, List<String> attributes, boolean unpack, Object value, Scope scope) {
+        if (!unpack) {
+            assignOne(names.get(0), attributes.get(0), value, scope);
             return;
         }
-        bind(s.names(), s.unpack(), value, scope);
+        List<Object> parts = PyOps.iterate(value);
+        if (parts.size() != names.size()) {
+            throw TemplateException.value(parts.size() < names.size()
+                    ? "not enough values to unpack (expected " + names.size() + ", got " + parts.size() + ")"
+                    : "too many values to unpack (expected " + names.size() + ")");
+        }
+        for (int i = 0; i < parts.size(); i++) {
+            assignOne(names.get(i), attributes.get(i), parts.get(i), scope);
+        }
+    }
+
+    private static void assignOne(String name, String attribute, Object value, Scope scope) {
+        if (attribute == null) {
+            scope.set(name, value);
+            return;
+        }
+        if (!(scope.lookup(name) instanceof Namespace ns)) {
+            throw new TemplateException("TemplateRuntimeError", "cannot assign attribute on non-namespace object", 0, 0);
+        }
+        ns.attributes.put(attribute, value);
     }
 
     private JinjaCallable macro(String name, List<String> params, List<Expr> defaults, List<Node> body, Scope defined) {

@@ -18,7 +18,13 @@ final class Tests {
         return NAMES.contains(name);
     }
 
+    private static final Set<String> UNARY = Set.of("defined", "undefined", "none", "boolean", "true", "false", "integer",
+            "float", "number", "string", "mapping", "iterable", "sequence", "escaped", "lower", "upper", "even", "odd");
+
     static boolean apply(Renderer renderer, String name, Object v, Args args) {
+        if (UNARY.contains(name) && (args.size() > 0 || !args.keywords().isEmpty())) {
+            throw TemplateException.type("test_" + name + "() takes 1 positional argument but " + (args.size() + 1) + " were given");
+        }
         return switch (name) {
             case "defined" -> !(v instanceof Undefined);
             case "undefined" -> v instanceof Undefined;
@@ -61,7 +67,7 @@ final class Tests {
             case "ge", ">=" -> PyOps.compare(v, args.get(0, "other", Args.REQUIRED), ">=") >= 0;
             case "filter" -> Filters.exists(PyText.str(v));
             case "test" -> exists(PyText.str(v));
-            default -> throw TemplateException.assertion("No test named '" + name + "'.", 0, 0);
+            default -> throw new TemplateException("TemplateRuntimeError", "No test named '" + name + "' found.", 0, 0);
         };
     }
 }
