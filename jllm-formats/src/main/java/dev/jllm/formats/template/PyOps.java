@@ -82,7 +82,8 @@ final class PyOps {
             return ta.equals(tb);
         }
         if (a instanceof List<?> la && b instanceof List<?> lb) {
-            if ((a instanceof Tuple) != (b instanceof Tuple) || la.size() != lb.size()) {
+            if ((a instanceof Tuple) != (b instanceof Tuple) || (a instanceof DictView) != (b instanceof DictView)
+                    || la.size() != lb.size()) {
                 return false;
             }
             for (int i = 0; i < la.size(); i++) {
@@ -165,11 +166,13 @@ final class PyOps {
             return text.contains(n);
         }
         if (haystack instanceof Map<?, ?> m) {
-            undefinedCheck(needle);
             return m.containsKey(key(needle));
         }
         if (haystack instanceof Undefined) {
             return false;
+        }
+        if (!iterable(haystack)) {
+            throw TemplateException.type("argument of type '" + PyText.typeName(haystack) + "' is not iterable");
         }
         for (Object o : iterate(haystack)) {
             if (eq(o, needle)) {
@@ -187,10 +190,7 @@ final class PyOps {
         if (k instanceof Markup m) {
             return m.text();
         }
-        if (k instanceof List<?> || k instanceof Map<?, ?> || k instanceof Undefined) {
-            if (k instanceof Undefined u) {
-                throw u.error();
-            }
+        if (k instanceof List<?> || k instanceof Map<?, ?>) {
             if (!(k instanceof Tuple)) {
                 throw TemplateException.type("unhashable type: '" + PyText.typeName(k) + "'");
             }
@@ -284,8 +284,9 @@ final class PyOps {
             out.addAll(lb);
             return a instanceof Tuple ? Tuple.of(out) : out;
         }
-        if (a instanceof List<?> && !(a instanceof Tuple)) {
-            throw TemplateException.type("can only concatenate list (not \"" + PyText.typeName(b) + "\") to list");
+        if (a instanceof List<?> && !(a instanceof DictView)) {
+            String type = a instanceof Tuple ? "tuple" : "list";
+            throw TemplateException.type("can only concatenate " + type + " (not \"" + PyText.typeName(b) + "\") to " + type);
         }
         throw unsupported("+", a, b);
     }
@@ -299,7 +300,11 @@ final class PyOps {
     }
 
     static TemplateException unsupported(String op, Object a, Object b) {
-        return TemplateException.type("unsupported operand type(s) for " + op + ": '" + PyText.typeName(a) + "' and '"
+        if (op.equals("*") && (isString(a) || a instanceof List || isString(b) || b instanceof List)) {
+            Object other = isString(a) || a instanceof List ? b : a;
+            return TemplateException.type("can't multiply sequence by non-int of type '" + PyText.typeName(other) + "'");
+        }
+        return TemplateException.type("unsupported operand type(s) for " + (op.equals("**") ? "** or pow()" : op) + ": '" + PyText.typeName(a) + "' and '"
                 + PyText.typeName(b) + "'");
     }
 
@@ -334,7 +339,7 @@ final class PyOps {
             case "/" -> {
                 double y = asDouble(b);
                 if (y == 0) {
-                    throw new TemplateException("ZeroDivisionError", "division by zero", 0, 0);
+                    throw new TemplateException("ZeroDivisionError", floats ? "float division by zero" : "division by zero", 0, 0);
                 }
                 return asDouble(a) / y;
             }
@@ -343,19 +348,41 @@ final class PyOps {
                     double x = asDouble(a);
                     double y = asDouble(b);
                     if (y == 0) {
-                        throw new TemplateException("ZeroDivisionError", "float floor division by zero", 0, 0);
+                        throw new TemplateException("ZeroDivisionError", op.equals("//") ? "float floor division by zero" : "float modulo", 0, 0);
                     }
-                    double q = Math.floor(x / y);
-                    return op.equals("//") ? q : x - Math.floor(x / y) * y;
+                    // CPython's float_divmod: the remainder takes the divisor's sign, zero included
+                    double mod = x % y;
+                    double div = (x - mod) / y;
+                    if (mod != 0) {
+                        if ((y < 0) != (mod < 0)) {
+                            mod += y;
+                            div -= 1.0;
+                        }
+                    } else {
+                        mod = Math.copySign(0.0, y);
+                    }
+                    double floordiv;
+                    if (div != 0) {
+                        floordiv = Math.floor(div);
+                        if (div - floordiv > 0.5) {
+                            floordiv += 1.0;
+                        }
+                    } else {
+                        floordiv = Math.copySign(0.0, x / y);
+                    }
+                    return op.equals("//") ? floordiv : mod;
                 }
                 long x = asLong(a);
                 long y = asLong(b);
                 if (y == 0) {
-                    throw new TemplateException("ZeroDivisionError", "integer division or modulo by zero", 0, 0);
+                    throw new TemplateException("ZeroDivisionError", op.equals("%") ? "integer modulo by zero" : "integer division or modulo by zero", 0, 0);
                 }
                 return op.equals("//") ? Math.floorDiv(x, y) : Math.floorMod(x, y);
             }
             case "**" -> {
+                if (asDouble(a) == 0 && asDouble(b) < 0) {
+                    throw new TemplateException("ZeroDivisionError", "0.0 cannot be raised to a negative power", 0, 0);
+                }
                 if (floats || asLong(b) < 0) {
                     return Math.pow(asDouble(a), asDouble(b));
                 }

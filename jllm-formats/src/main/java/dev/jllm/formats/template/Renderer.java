@@ -342,6 +342,11 @@ final class Renderer {
                 if (b.op().equals("~")) {
                     return PyOps.bounded(PyText.str(left) + PyText.str(right));
                 }
+                if (b.op().equals("**") && b.left() instanceof Expr.Unary u && u.op().equals("-")
+                        && u.operand() instanceof Expr.Literal l && PyOps.isNumber(l.value())) {
+                    // Jinja2 writes `-1 ** x` into Python source as is, where it means -(1 ** x)
+                    return PyOps.negate(PyOps.arithmetic("**", l.value(), right));
+                }
                 return PyOps.arithmetic(b.op(), left, right);
             }
             case Expr.Unary u -> {
