@@ -343,8 +343,9 @@ final class Renderer {
                     return PyOps.bounded(PyText.str(left) + PyText.str(right));
                 }
                 if (b.op().equals("**") && b.left() instanceof Expr.Unary u && u.op().equals("-")
-                        && u.operand() instanceof Expr.Literal l && PyOps.isNumber(l.value())) {
-                    // Jinja2 writes `-1 ** x` into Python source as is, where it means -(1 ** x)
+                        && u.operand() instanceof Expr.Literal l && PyOps.isNumber(l.value()) && !constant(b.right())) {
+                    // Jinja2 folds `-2` to a constant and writes `-2 ** x` into Python source, where it means -(2 ** x);
+                    // with a constant exponent the whole power is folded first and keeps its usual meaning
                     return PyOps.negate(PyOps.arithmetic("**", l.value(), right));
                 }
                 return PyOps.arithmetic(b.op(), left, right);
@@ -385,6 +386,16 @@ final class Renderer {
                         : eval(c.otherwise(), scope);
             }
         }
+    }
+
+    // what Jinja2's optimizer folds at compile time: literals and operators on them
+    private static boolean constant(Expr e) {
+        return switch (e) {
+            case Expr.Literal l -> true;
+            case Expr.Unary u -> constant(u.operand());
+            case Expr.Binary b -> constant(b.left()) && constant(b.right());
+            default -> false;
+        };
     }
 
     private Object optional(Expr e, Scope scope) {
