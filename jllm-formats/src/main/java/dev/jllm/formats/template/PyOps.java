@@ -1,7 +1,6 @@
 package dev.jllm.formats.template;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -472,9 +471,5 @@ final class PyOps {
     /** A Python list of {@code it}'s remaining items (for list() and friends). */
     static List<Object> toList(Object v) {
         return new ArrayList<>(iterate(v));
-    }
-
-    static Iterator<Object> iterator(Object v) {
-        return iterate(v).iterator();
     }
 }
