@@ -310,9 +310,12 @@ final class Parser extends ExpressionParser {
         }
         bodyStart();
         boolean outer = soft;
+        int outerLoops = loops;
         soft = false;
+        loops = 0;
         List<Node> body = body(Set.of("endcall"));
         soft = outer;
+        loops = outerLoops;
         endTag("endcall");
         return new Node.CallBlock(call, params, defaults, body, line);
     }

@@ -120,10 +120,8 @@ final class Renderer {
         StringBuilder saved = out;
         out = new StringBuilder();
         try {
-            int signal = exec(body, scope);
-            if (signal != NORMAL) {
-                throw TemplateException.syntax("break or continue outside of a loop", 0, 0);
-            }
+            // a break or continue inside a set or filter block ends the block's body; the loop sees no signal
+            exec(body, scope);
             return out.toString();
         } finally {
             int used = out.length();
