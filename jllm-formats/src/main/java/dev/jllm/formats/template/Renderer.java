@@ -191,12 +191,19 @@ final class Renderer {
         }
     }
 
+    private static List<Object> unpack(Object value) {
+        if (!PyOps.iterable(value)) {
+            throw TemplateException.type("cannot unpack non-iterable " + PyText.typeName(value) + " object");
+        }
+        return PyOps.iterate(value);
+    }
+
     private static void bind(List<String> targets, boolean unpack, Object value, Scope s) {
         if (!unpack) {
             s.set(targets.get(0), value);
             return;
         }
-        List<Object> parts = PyOps.iterate(value);
+        List<Object> parts = unpack(value);
         if (parts.size() != targets.size()) {
             throw TemplateException.value(parts.size() < targets.size()
                     ? "not enough values to unpack (expected " + targets.size() + ", got " + parts.size() + ")"
@@ -212,7 +219,7 @@ final class Renderer {
             assignOne(names.get(0), attributes.get(0), value, scope);
             return;
         }
-        List<Object> parts = PyOps.iterate(value);
+        List<Object> parts = unpack(value);
         if (parts.size() != names.size()) {
             throw TemplateException.value(parts.size() < names.size()
                     ? "not enough values to unpack (expected " + names.size() + ", got " + parts.size() + ")"
