@@ -101,6 +101,9 @@ final class Access {
             }
             return obj instanceof Tuple ? Tuple.of(out) : out;
         }
+        if (obj instanceof Map) {
+            throw TemplateException.type("unhashable type: 'slice'");
+        }
         throw TemplateException.type("'" + PyText.typeName(obj) + "' object is not subscriptable");
     }
 

@@ -39,7 +39,7 @@ final class Args {
         }
         String s = PyOps.text(v);
         if (s == null && v != null) {
-            throw TemplateException.type(function + "() argument '" + name + "' must be str, not " + PyText.typeName(v));
+            throw TemplateException.type("must be str, not " + PyText.typeName(v));
         }
         return s;
     }

@@ -44,7 +44,11 @@ public final class ChatTemplate {
      */
     public static ChatTemplate parse(String source) {
         Objects.requireNonNull(source, "source");
-        return new ChatTemplate(source, Parser.parse(source));
+        try {
+            return new ChatTemplate(source, Parser.parse(source));
+        } catch (StackOverflowError e) {
+            throw TemplateException.limit("template nested too deeply to parse");
+        }
     }
 
     /** The template's text as given to {@link #parse}. */
@@ -101,7 +105,13 @@ public final class ChatTemplate {
             }
         }
         Renderer renderer = new Renderer(new Renderer.Limits(MAX_OUTPUT_CHARS, MAX_STEPS, MAX_CALL_DEPTH));
-        return renderer.render(body, new Scope(given));
+        WorkBudget.reset();
+        try {
+            return renderer.render(body, new Scope(given));
+        } catch (StackOverflowError e) {
+            // values nested thousands deep (built by a loop) can exhaust the stack when compared
+            throw TemplateException.limit("values nested too deeply");
+        }
     }
 
     // the sandbox's range(): at most 100000 items

@@ -32,7 +32,6 @@ final class Filters {
     static Object apply(Renderer r, String name, Object v, Args a) {
         return switch (name) {
             case "abs" -> {
-                PyOps.undefinedCheck(v);
                 if (v instanceof Double d) {
                     yield Math.abs(d);
                 }
@@ -41,8 +40,14 @@ final class Filters {
                 }
                 yield PyOps.compare(v, 0L, "<") < 0 ? PyOps.negate(v) : PyOps.asLong(v);
             }
-            case "attr" -> Access.attribute(v, a.check(1).string(0, "name", ""));
-            case "batch" -> batch(v, a.check(2, "linecount", "fill_with"));
+            case "attr" -> {
+                // Python's getattr only: a dict's keys are not attributes
+                String attr = a.check(1).string(0, "name", "");
+                Object method = Methods.bind(v, attr);
+                yield method != null ? method : v instanceof Namespace || v instanceof LoopState || v instanceof Undefined
+                        ? Access.attribute(v, attr) : Undefined.member(v, attr);
+            }
+            case "batch" -> new PyIterator(() -> batch(v, a.check(2, "linecount", "fill_with")), "generator");
             case "capitalize" -> PyStrings.capitalize(PyText.str(v));
             case "center" -> PyStrings.pad(PyText.str(v), (int) Math.min(a.check(1, "width").integer(0, "width", 80), PyOps.MAX_SEQUENCE), " ", "center");
             case "count", "length" -> (long) PyOps.length(v);
@@ -58,8 +63,8 @@ final class Filters {
                 yield items.isEmpty() ? Undefined.hint("No first item, sequence was empty.") : items.get(0);
             }
             case "last" -> {
-                if (v instanceof PyIterator it) {
-                    throw TemplateException.type("'" + it.typeName + "' object is not reversible");
+                if (!(v instanceof List || v instanceof Map || PyOps.isString(v) || v instanceof Undefined)) {
+                    throw TemplateException.type("'" + PyText.typeName(v) + "' object is not reversible");
                 }
                 List<Object> items = PyOps.iterate(v);
                 yield items.isEmpty() ? Undefined.hint("No last item, sequence was empty.") : items.get(items.size() - 1);
@@ -72,28 +77,38 @@ final class Filters {
                 Object args = a.keywords().isEmpty() ? Tuple.of(a.positional()) : new LinkedHashMap<Object, Object>(a.keywords());
                 yield PyFormat.percent(PyText.str(v), args);
             }
-            case "indent" -> indent(PyText.str(v), a.check(3, "width", "first", "blank"));
+            case "indent" -> {
+                // Jinja2 appends a newline to the value with +=, which fails for anything but strings
+                PyOps.undefinedCheck(v);
+                if (v instanceof List && !(v instanceof Tuple)) {
+                    throw new TemplateException("AttributeError", "'" + PyText.typeName(v) + "' object has no attribute 'splitlines'", 0, 0);
+                }
+                if (!PyOps.isString(v)) {
+                    throw TemplateException.type("unsupported operand type(s) for +=: '" + PyText.typeName(v) + "' and 'str'");
+                }
+                yield indent(PyOps.text(v), a.check(3, "width", "first", "blank"));
+            }
             case "int" -> toInt(v, a.check(2, "default", "base"));
-            case "items" -> {
+            case "items" -> new PyIterator(() -> {
                 if (v instanceof Undefined) {
-                    yield new PyIterator(List.of(), "generator");
+                    return List.of();
                 }
                 if (!(v instanceof Map<?, ?> m)) {
                     throw TemplateException.type("Can only get item pairs from a mapping.");
                 }
                 List<Object> pairs = new ArrayList<>();
                 m.forEach((key, value) -> pairs.add(new Tuple(key, value)));
-                yield new PyIterator(pairs, "dict_itemiterator");
-            }
+                return pairs;
+            }, "generator");
             case "join" -> join(v, a.check(2, "d", "attribute"));
             case "list" -> PyOps.toList(v);
             case "lower" -> PyText.str(v).toLowerCase(Locale.ROOT);
             case "upper" -> PyText.str(v).toUpperCase(Locale.ROOT);
-            case "map" -> map(r, v, a);
+            case "map" -> new PyIterator(() -> map(r, v, a), "generator");
             case "max", "min" -> minMax(v, a.check(2, "case_sensitive", "attribute"), name.equals("max"));
             case "pprint" -> PyText.repr(v);
-            case "select", "reject" -> selectOrReject(r, v, a, false, name.equals("select"));
-            case "selectattr", "rejectattr" -> selectOrReject(r, v, a, true, name.equals("selectattr"));
+            case "select", "reject" -> new PyIterator(() -> selectOrReject(r, v, a, false, name.equals("select")), "generator");
+            case "selectattr", "rejectattr" -> new PyIterator(() -> selectOrReject(r, v, a, true, name.equals("selectattr")), "generator");
             case "replace" -> {
                 a.check(3, "old", "new", "count");
                 Object count = a.get(2, "count", null);
@@ -127,8 +142,19 @@ final class Filters {
                         a.flag(3, "sort_keys", false));
             }
             case "trim" -> PyStrings.strip(PyText.str(v), a.check(1, "chars").string(0, "chars", null), true, true);
-            case "truncate" -> truncate(PyText.str(v), a.check(4, "length", "killwords", "end", "leeway"));
-            case "unique" -> unique(v, a.check(2, "case_sensitive", "attribute"));
+            case "truncate" -> {
+                int n = PyOps.length(v);
+                if (!PyOps.isString(v)) {
+                    // Jinja2 truncates any sized value; a long list then fails on str.rsplit
+                    a.check(4, "length", "killwords", "end", "leeway");
+                    if (n <= a.integer(0, "length", 255) + (a.get(3, "leeway", null) == null ? 5 : a.integer(3, "leeway", 5))) {
+                        yield v;
+                    }
+                    throw new TemplateException("AttributeError", "'" + PyText.typeName(v) + "' object has no attribute 'rsplit'", 0, 0);
+                }
+                yield truncate(PyOps.text(v), a.check(4, "length", "killwords", "end", "leeway"));
+            }
+            case "unique" -> new PyIterator(() -> unique(v, a.check(2, "case_sensitive", "attribute")), "generator");
             case "wordcount" -> {
                 Matcher m = WORD.matcher(PyText.str(v));
                 long n = 0;
@@ -137,7 +163,7 @@ final class Filters {
                 }
                 yield n;
             }
-            default -> throw TemplateException.assertion("No filter named '" + name + "'.", 0, 0);
+            default -> throw new TemplateException("TemplateRuntimeError", "No filter named '" + name + "' found.", 0, 0);
         };
     }
 
@@ -156,6 +182,7 @@ final class Filters {
     }
 
     private static Object toFloat(Object v, Object fallback) {
+        PyOps.undefinedCheck(v);
         if (v instanceof Double) {
             return v;
         }
@@ -182,6 +209,7 @@ final class Filters {
     private static Object toInt(Object v, Args a) {
         Object fallback = a.get(0, "default", 0L);
         long base = a.integer(1, "base", 10);
+        PyOps.undefinedCheck(v);
         if (v instanceof Long) {
             return v;
         }
@@ -259,11 +287,11 @@ final class Filters {
         return sb.toString();
     }
 
-    private static Object map(Renderer r, Object v, Args a) {
+    private static List<Object> map(Renderer r, Object v, Args a) {
         List<Object> out = new ArrayList<>();
         if (!PyOps.truthy(v)) {
             // Jinja2 maps nothing over a falsy value, None included
-            return new PyIterator(out, "generator");
+            return out;
         }
         if (a.size() == 0 && a.keywords().containsKey("attribute")) {
             a.check(0, "attribute", "default");
@@ -278,26 +306,26 @@ final class Filters {
             }
             String filter = PyText.str(a.get(0, "name", Args.REQUIRED));
             if (!exists(filter)) {
-                throw new TemplateException("TemplateRuntimeError", "No filter named '" + filter + "' found.", 0, 0);
+                throw new TemplateException("TemplateRuntimeError", "No filter named '" + filter + "'.", 0, 0);
             }
             Args rest = new Args(filter, a.positional().subList(1, a.size()), a.keywords());
             for (Object o : PyOps.iterate(v)) {
                 out.add(apply(r, filter, o, rest));
             }
         }
-        return new PyIterator(out, "generator");
+        return out;
     }
 
-    private static Object selectOrReject(Renderer r, Object v, Args a, boolean byAttribute, boolean select) {
+    private static List<Object> selectOrReject(Renderer r, Object v, Args a, boolean byAttribute, boolean select) {
         if (!PyOps.truthy(v)) {
             // Jinja2 selects nothing from a falsy value, None included
-            return new PyIterator(new ArrayList<>(), "generator");
+            return new ArrayList<>();
         }
         int off = byAttribute ? 1 : 0;
         Object attr = byAttribute ? a.get(0, "attribute", Args.REQUIRED) : null;
         String test = a.size() > off ? PyText.str(a.positional().get(off)) : null;
         if (test != null && !Tests.exists(test)) {
-            throw new TemplateException("TemplateRuntimeError", "No test named '" + test + "' found.", 0, 0);
+            throw new TemplateException("TemplateRuntimeError", "No test named '" + test + "'.", 0, 0);
         }
         Args rest = new Args(test, a.size() > off + 1 ? a.positional().subList(off + 1, a.size()) : List.of(), a.keywords());
         List<Object> out = new ArrayList<>();
@@ -308,7 +336,7 @@ final class Filters {
                 out.add(o);
             }
         }
-        return new PyIterator(out, "generator");
+        return out;
     }
 
     private static Object sortKey(Object o, Object attr, boolean caseSensitive) {
@@ -334,7 +362,7 @@ final class Filters {
         return out;
     }
 
-    private static Object unique(Object v, Args a) {
+    private static List<Object> unique(Object v, Args a) {
         boolean cs = a.flag(0, "case_sensitive", false);
         Object attr = a.get(1, "attribute", null);
         List<Object> seen = new ArrayList<>();
@@ -346,7 +374,7 @@ final class Filters {
                 out.add(o);
             }
         }
-        return new PyIterator(out, "generator");
+        return out;
     }
 
     private static Object minMax(Object v, Args a, boolean max) {
@@ -370,6 +398,7 @@ final class Filters {
         boolean cs = a.flag(0, "case_sensitive", false);
         String by = a.string(1, "by", "key");
         boolean reverse = a.flag(2, "reverse", false);
+        PyOps.undefinedCheck(v);
         if (!(v instanceof Map<?, ?> m)) {
             throw new TemplateException("AttributeError", "'" + PyText.typeName(v) + "' object has no attribute 'items'", 0, 0);
         }
@@ -388,6 +417,13 @@ final class Filters {
     }
 
     private static Object reverse(Object v) {
+        if (v instanceof Undefined) {
+            // Python reverses Undefined (it has a length and items) into an empty but truthy iterator
+            return new PyIterator(List.of(), "reversed");
+        }
+        if (!PyOps.iterable(v)) {
+            throw new TemplateException("FilterArgumentError", "argument must be iterable", 0, 0);
+        }
         String s = PyOps.text(v);
         if (s != null) {
             return new StringBuilder(s).reverse().toString();
@@ -410,7 +446,6 @@ final class Filters {
     private static Object round(Object v, Args a) {
         long precision = a.integer(0, "precision", 0);
         String method = a.string(1, "method", "common");
-        PyOps.undefinedCheck(v);
         if (!PyOps.isNumber(v)) {
             throw TemplateException.type("type " + PyText.typeName(v) + " doesn't define __round__ method");
         }
@@ -428,7 +463,7 @@ final class Filters {
         return new BigDecimal(d).setScale((int) precision, mode).doubleValue();
     }
 
-    private static Object batch(Object v, Args a) {
+    private static List<Object> batch(Object v, Args a) {
         long n = a.integer(0, "linecount", 1);
         if (n <= 0) {
             throw TemplateException.value("batch size must be positive");
@@ -450,7 +485,7 @@ final class Filters {
             }
             out.add(current);
         }
-        return new PyIterator(out, "generator");
+        return out;
     }
 
     private static Object slice(Object v, Args a) {
@@ -533,6 +568,7 @@ final class Filters {
         }
         if (args.size() == 1) {
             Object src = args.get(0);
+            PyOps.undefinedCheck(src);
             if (src instanceof Map<?, ?> m) {
                 out.putAll(m);
             } else {

@@ -47,15 +47,15 @@ final class Methods {
                 new Args("items", a, k).check(0);
                 List<Object> out = new ArrayList<>(m.size());
                 m.forEach((key, value) -> out.add(new Tuple(key, value)));
-                return out;
+                return new DictView(out, "dict_items");
             };
             case "keys" -> (a, k) -> {
                 new Args("keys", a, k).check(0);
-                return new ArrayList<Object>(m.keySet());
+                return new DictView(new ArrayList<>(m.keySet()), "dict_keys");
             };
             case "values" -> (a, k) -> {
                 new Args("values", a, k).check(0);
-                return new ArrayList<Object>(m.values());
+                return new DictView(new ArrayList<>(m.values()), "dict_values");
             };
             case "copy" -> (a, k) -> new LinkedHashMap<Object, Object>(m);
             default -> null;

@@ -17,11 +17,15 @@ sealed interface Node {
     record For(List<String> targets, boolean unpack, Expr iterable, Expr filter, boolean recursive, List<Node> body,
             List<Node> otherwise, int line) implements Node { }
 
-    /** {@code set names = value}, {@code set ns.attr = value}: {@code attribute} is non-null for the latter. */
-    record Set(List<String> names, boolean unpack, String attribute, Expr value, int line) implements Node { }
+    /**
+     * {@code set a = value}, {@code set ns.attr = value}, {@code set a, ns.b = pair}: the i-th target is
+     * variable {@code names[i]}, or attribute {@code attributes[i]} of that namespace when that is non-null.
+     */
+    record Set(List<String> names, List<String> attributes, boolean unpack, Expr value, int line) implements Node { }
 
-    /** {@code set name}…{@code endset}, optionally through filters ({@code filter} then has a null innermost value). */
-    record SetBlock(String name, Expr filter, List<Node> body, int line) implements Node { }
+    /** {@code set targets}…{@code endset} (targets as in {@link Set}), optionally through filters whose innermost value is null. */
+    record SetBlock(List<String> names, List<String> attributes, boolean unpack, Expr filter, List<Node> body, int line)
+            implements Node { }
 
     record Macro(String name, List<String> params, List<Expr> defaults, List<Node> body, int line) implements Node { }
 

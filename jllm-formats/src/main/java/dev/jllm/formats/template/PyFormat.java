@@ -61,7 +61,8 @@ final class PyFormat {
             }
             sb.append(convert(spec, conv, value));
         }
-        if (named == null && next < values.size()) {
+        // like Python, leftover arguments are an error unless the argument is a list (which Python treats as a mapping)
+        if (named == null && next < values.size() && !(args instanceof List && !(args instanceof Tuple))) {
             throw TemplateException.type("not all arguments converted during string formatting");
         }
         return PyOps.bounded(sb.toString());

@@ -1,18 +1,24 @@
 package dev.jllm.formats.template;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * A one-shot Python iterator or generator (what {@code map}, {@code select}, {@code items} and
  * friends return): iterable once, truthy, without a length, and not JSON serializable.
  */
 final class PyIterator {
-    private final List<Object> items;
+    /** Computes the items when first iterated, so that errors surface then, as a Python generator's do. */
+    private final Supplier<List<Object>> items;
     /** Python's type name, for error messages: {@code generator}, {@code dict_itemiterator}, … */
     final String typeName;
     private boolean consumed;
 
     PyIterator(List<Object> items, String typeName) {
+        this(() -> items, typeName);
+    }
+
+    PyIterator(Supplier<List<Object>> items, String typeName) {
         this.items = items;
         this.typeName = typeName;
     }
@@ -23,6 +29,6 @@ final class PyIterator {
             return List.of();
         }
         consumed = true;
-        return items;
+        return items.get();
     }
 }

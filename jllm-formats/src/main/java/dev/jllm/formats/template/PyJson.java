@@ -75,7 +75,7 @@ final class PyJson {
             sb.append(Double.isNaN(d) ? "NaN" : Double.isInfinite(d) ? (d > 0 ? "Infinity" : "-Infinity") : PyText.floatRepr(d));
         } else if (PyOps.isString(v)) {
             string(PyOps.text(v));
-        } else if (v instanceof List<?> list) {
+        } else if (v instanceof List<?> list && !(v instanceof DictView)) {
             if (list.isEmpty()) {
                 sb.append("[]");
                 return;

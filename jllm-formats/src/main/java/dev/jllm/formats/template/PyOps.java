@@ -1,7 +1,6 @@
 package dev.jllm.formats.template;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -82,7 +81,8 @@ final class PyOps {
             return ta.equals(tb);
         }
         if (a instanceof List<?> la && b instanceof List<?> lb) {
-            if ((a instanceof Tuple) != (b instanceof Tuple) || la.size() != lb.size()) {
+            if ((a instanceof Tuple) != (b instanceof Tuple) || (a instanceof DictView) != (b instanceof DictView)
+                    || la.size() != lb.size()) {
                 return false;
             }
             for (int i = 0; i < la.size(); i++) {
@@ -160,17 +160,18 @@ final class PyOps {
         if (text != null) {
             String n = text(needle);
             if (n == null) {
-                undefinedCheck(needle);
                 throw TemplateException.type("'in <string>' requires string as left operand, not " + PyText.typeName(needle));
             }
             return text.contains(n);
         }
         if (haystack instanceof Map<?, ?> m) {
-            undefinedCheck(needle);
             return m.containsKey(key(needle));
         }
         if (haystack instanceof Undefined) {
             return false;
+        }
+        if (!iterable(haystack)) {
+            throw TemplateException.type("argument of type '" + PyText.typeName(haystack) + "' is not iterable");
         }
         for (Object o : iterate(haystack)) {
             if (eq(o, needle)) {
@@ -188,10 +189,7 @@ final class PyOps {
         if (k instanceof Markup m) {
             return m.text();
         }
-        if (k instanceof List<?> || k instanceof Map<?, ?> || k instanceof Undefined) {
-            if (k instanceof Undefined u) {
-                throw u.error();
-            }
+        if (k instanceof List<?> || k instanceof Map<?, ?>) {
             if (!(k instanceof Tuple)) {
                 throw TemplateException.type("unhashable type: '" + PyText.typeName(k) + "'");
             }
@@ -280,17 +278,20 @@ final class PyOps {
             if ((long) la.size() + lb.size() > MAX_SEQUENCE) {
                 throw TemplateException.limit("list longer than " + MAX_SEQUENCE);
             }
+            WorkBudget.charge((long) la.size() + lb.size());
             List<Object> out = new ArrayList<>(la);
             out.addAll(lb);
             return a instanceof Tuple ? Tuple.of(out) : out;
         }
-        if (a instanceof List<?> && !(a instanceof Tuple)) {
-            throw TemplateException.type("can only concatenate list (not \"" + PyText.typeName(b) + "\") to list");
+        if (a instanceof List<?> && !(a instanceof DictView)) {
+            String type = a instanceof Tuple ? "tuple" : "list";
+            throw TemplateException.type("can only concatenate " + type + " (not \"" + PyText.typeName(b) + "\") to " + type);
         }
         throw unsupported("+", a, b);
     }
 
     static String bounded(String s) {
+        WorkBudget.charge(s.length());
         if (s.length() > MAX_SEQUENCE) {
             throw TemplateException.limit("string longer than " + MAX_SEQUENCE + " characters");
         }
@@ -298,7 +299,11 @@ final class PyOps {
     }
 
     static TemplateException unsupported(String op, Object a, Object b) {
-        return TemplateException.type("unsupported operand type(s) for " + op + ": '" + PyText.typeName(a) + "' and '"
+        if (op.equals("*") && (isString(a) || a instanceof List || isString(b) || b instanceof List)) {
+            Object other = isString(a) || a instanceof List ? b : a;
+            return TemplateException.type("can't multiply sequence by non-int of type '" + PyText.typeName(other) + "'");
+        }
+        return TemplateException.type("unsupported operand type(s) for " + (op.equals("**") ? "** or pow()" : op) + ": '" + PyText.typeName(a) + "' and '"
                 + PyText.typeName(b) + "'");
     }
 
@@ -333,7 +338,7 @@ final class PyOps {
             case "/" -> {
                 double y = asDouble(b);
                 if (y == 0) {
-                    throw new TemplateException("ZeroDivisionError", "division by zero", 0, 0);
+                    throw new TemplateException("ZeroDivisionError", floats ? "float division by zero" : "division by zero", 0, 0);
                 }
                 return asDouble(a) / y;
             }
@@ -342,19 +347,41 @@ final class PyOps {
                     double x = asDouble(a);
                     double y = asDouble(b);
                     if (y == 0) {
-                        throw new TemplateException("ZeroDivisionError", "float floor division by zero", 0, 0);
+                        throw new TemplateException("ZeroDivisionError", op.equals("//") ? "float floor division by zero" : "float modulo", 0, 0);
                     }
-                    double q = Math.floor(x / y);
-                    return op.equals("//") ? q : x - Math.floor(x / y) * y;
+                    // CPython's float_divmod: the remainder takes the divisor's sign, zero included
+                    double mod = x % y;
+                    double div = (x - mod) / y;
+                    if (mod != 0) {
+                        if ((y < 0) != (mod < 0)) {
+                            mod += y;
+                            div -= 1.0;
+                        }
+                    } else {
+                        mod = Math.copySign(0.0, y);
+                    }
+                    double floordiv;
+                    if (div != 0) {
+                        floordiv = Math.floor(div);
+                        if (div - floordiv > 0.5) {
+                            floordiv += 1.0;
+                        }
+                    } else {
+                        floordiv = Math.copySign(0.0, x / y);
+                    }
+                    return op.equals("//") ? floordiv : mod;
                 }
                 long x = asLong(a);
                 long y = asLong(b);
                 if (y == 0) {
-                    throw new TemplateException("ZeroDivisionError", "integer division or modulo by zero", 0, 0);
+                    throw new TemplateException("ZeroDivisionError", op.equals("%") ? "integer modulo by zero" : "integer division or modulo by zero", 0, 0);
                 }
                 return op.equals("//") ? Math.floorDiv(x, y) : Math.floorMod(x, y);
             }
             case "**" -> {
+                if (asDouble(a) == 0 && asDouble(b) < 0) {
+                    throw new TemplateException("ZeroDivisionError", "0.0 cannot be raised to a negative power", 0, 0);
+                }
                 if (floats || asLong(b) < 0) {
                     return Math.pow(asDouble(a), asDouble(b));
                 }
@@ -397,6 +424,7 @@ final class PyOps {
         if (n * s.length() > MAX_SEQUENCE) {
             throw TemplateException.limit("string longer than " + MAX_SEQUENCE + " characters");
         }
+        WorkBudget.charge(n * s.length());
         return s.repeat((int) n);
     }
 
@@ -406,6 +434,7 @@ final class PyOps {
             if (n * l.size() > MAX_SEQUENCE) {
                 throw TemplateException.limit("list longer than " + MAX_SEQUENCE);
             }
+            WorkBudget.charge(n * l.size());
             for (long i = 0; i < n; i++) {
                 out.addAll(l);
             }
@@ -442,9 +471,5 @@ final class PyOps {
     /** A Python list of {@code it}'s remaining items (for list() and friends). */
     static List<Object> toList(Object v) {
         return new ArrayList<>(iterate(v));
-    }
-
-    static Iterator<Object> iterator(Object v) {
-        return iterate(v).iterator();
     }
 }

@@ -63,6 +63,10 @@ final class PyText {
                 appendRepr(sb, t.get(i), depth + 1);
             }
             sb.append(t.size() == 1 ? ",)" : ")");
+        } else if (v instanceof DictView view) {
+            sb.append(view.typeName).append('(');
+            appendRepr(sb, new java.util.ArrayList<>(view), depth + 1);
+            sb.append(')');
         } else if (v instanceof List<?> list) {
             sb.append('[');
             for (int i = 0; i < list.size(); i++) {
@@ -195,6 +199,9 @@ final class PyText {
         }
         if (v instanceof Tuple) {
             return "tuple";
+        }
+        if (v instanceof DictView view) {
+            return view.typeName;
         }
         if (v instanceof List) {
             return "list";

@@ -75,13 +75,13 @@ final class Renderer {
             case Node.For f -> {
                 return loop(f, eval(f.iterable(), scope), scope, 0);
             }
-            case Node.Set s -> assign(s, scope);
+            case Node.Set s -> assign(s.names(), s.attributes(), s.unpack(), eval(s.value(), scope), scope);
             case Node.SetBlock s -> {
                 Object value = capture(s.body(), new Scope(scope));
                 if (s.filter() != null) {
                     value = applyFilters(s.filter(), value, scope);
                 }
-                scope.set(s.name(), value);
+                assign(s.names(), s.attributes(), s.unpack(), value, scope);
             }
             case Node.Macro m -> scope.set(m.name(), macro(m.name(), m.params(), m.defaults(), m.body(), scope));
             case Node.CallBlock c -> {
@@ -120,10 +120,8 @@ final class Renderer {
         StringBuilder saved = out;
         out = new StringBuilder();
         try {
-            int signal = exec(body, scope);
-            if (signal != NORMAL) {
-                throw TemplateException.syntax("break or continue outside of a loop", 0, 0);
-            }
+            // a break or continue inside a set or filter block ends the block's body; the loop sees no signal
+            exec(body, scope);
             return out.toString();
         } finally {
             int used = out.length();
@@ -136,6 +134,7 @@ final class Renderer {
 
     private int loop(Node.For f, Object iterable, Scope scope, int depth0) {
         List<Object> items = new ArrayList<>(PyOps.iterate(iterable));
+        WorkBudget.charge(items.size());
         if (f.filter() != null) {
             List<Object> kept = new ArrayList<>();
             for (Object item : items) {
@@ -192,12 +191,19 @@ final class Renderer {
         }
     }
 
+    private static List<Object> unpack(Object value) {
+        if (!PyOps.iterable(value)) {
+            throw TemplateException.type("cannot unpack non-iterable " + PyText.typeName(value) + " object");
+        }
+        return PyOps.iterate(value);
+    }
+
     private static void bind(List<String> targets, boolean unpack, Object value, Scope s) {
         if (!unpack) {
             s.set(targets.get(0), value);
             return;
         }
-        List<Object> parts = PyOps.iterate(value);
+        List<Object> parts = unpack(value);
         if (parts.size() != targets.size()) {
             throw TemplateException.value(parts.size() < targets.size()
                     ? "not enough values to unpack (expected " + targets.size() + ", got " + parts.size() + ")"
@@ -208,17 +214,31 @@ final class Renderer {
         }
     }
 
-    private void assign(Node.Set s, Scope scope) {
-        Object value = eval(s.value(), scope);
-        if (s.attribute() != null) {
-            Object target = scope.lookup(s.names().get(0));
-            if (!(target instanceof Namespace ns)) {
-                throw new TemplateException("TemplateRuntimeError", "cannot assign attribute on non-namespace object", 0, 0);
-            }
-            ns.attributes.put(s.attribute(), value);
+    private static void assign(List<String> names, List<String> attributes, boolean unpack, Object value, Scope scope) {
+        if (!unpack) {
+            assignOne(names.get(0), attributes.get(0), value, scope);
             return;
         }
-        bind(s.names(), s.unpack(), value, scope);
+        List<Object> parts = unpack(value);
+        if (parts.size() != names.size()) {
+            throw TemplateException.value(parts.size() < names.size()
+                    ? "not enough values to unpack (expected " + names.size() + ", got " + parts.size() + ")"
+                    : "too many values to unpack (expected " + names.size() + ")");
+        }
+        for (int i = 0; i < parts.size(); i++) {
+            assignOne(names.get(i), attributes.get(i), parts.get(i), scope);
+        }
+    }
+
+    private static void assignOne(String name, String attribute, Object value, Scope scope) {
+        if (attribute == null) {
+            scope.set(name, value);
+            return;
+        }
+        if (!(scope.lookup(name) instanceof Namespace ns)) {
+            throw new TemplateException("TemplateRuntimeError", "cannot assign attribute on non-namespace object", 0, 0);
+        }
+        ns.attributes.put(attribute, value);
     }
 
     private JinjaCallable macro(String name, List<String> params, List<Expr> defaults, List<Node> body, Scope defined) {
@@ -327,6 +347,12 @@ final class Renderer {
                 if (b.op().equals("~")) {
                     return PyOps.bounded(PyText.str(left) + PyText.str(right));
                 }
+                if (b.op().equals("**") && b.left() instanceof Expr.Unary u && u.op().equals("-")
+                        && u.operand() instanceof Expr.Literal l && PyOps.isNumber(l.value()) && !constant(b.right())) {
+                    // Jinja2 folds `-2` to a constant and writes `-2 ** x` into Python source, where it means -(2 ** x);
+                    // with a constant exponent the whole power is folded first and keeps its usual meaning
+                    return PyOps.negate(PyOps.arithmetic("**", l.value(), right));
+                }
                 return PyOps.arithmetic(b.op(), left, right);
             }
             case Expr.Unary u -> {
@@ -365,6 +391,16 @@ final class Renderer {
                         : eval(c.otherwise(), scope);
             }
         }
+    }
+
+    // what Jinja2's optimizer folds at compile time: literals and operators on them
+    private static boolean constant(Expr e) {
+        return switch (e) {
+            case Expr.Literal l -> true;
+            case Expr.Unary u -> constant(u.operand());
+            case Expr.Binary b -> constant(b.left()) && constant(b.right());
+            default -> false;
+        };
     }
 
     private Object optional(Expr e, Scope scope) {

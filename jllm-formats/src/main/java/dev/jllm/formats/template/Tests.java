@@ -18,7 +18,13 @@ final class Tests {
         return NAMES.contains(name);
     }
 
+    private static final Set<String> UNARY = Set.of("defined", "undefined", "none", "boolean", "true", "false", "integer",
+            "float", "number", "string", "mapping", "iterable", "sequence", "escaped", "lower", "upper", "even", "odd");
+
     static boolean apply(Renderer renderer, String name, Object v, Args args) {
+        if (UNARY.contains(name) && (args.size() > 0 || !args.keywords().isEmpty())) {
+            throw TemplateException.type("test_" + name + "() takes 1 positional argument but " + (args.size() + 1) + " were given");
+        }
         return switch (name) {
             case "defined" -> !(v instanceof Undefined);
             case "undefined" -> v instanceof Undefined;
@@ -32,8 +38,8 @@ final class Tests {
             case "string" -> PyOps.isString(v);
             case "mapping" -> v instanceof Map;
             case "iterable" -> PyOps.iterable(v);
-            case "sequence" -> v instanceof List || v instanceof Map || PyOps.isString(v) || v instanceof Undefined;
-            case "callable" -> v instanceof JinjaCallable;
+            case "sequence" -> (v instanceof List && !(v instanceof DictView)) || v instanceof Map || PyOps.isString(v) || v instanceof Undefined;
+            case "callable" -> v instanceof JinjaCallable || v instanceof Undefined;
             case "sameas" -> {
                 Object other = args.get(0, "other", Args.REQUIRED);
                 yield v == other || (v == null && other == null) || (v instanceof Boolean && v.equals(other));
@@ -48,10 +54,7 @@ final class Tests {
                 String s = PyText.str(v);
                 yield s.codePoints().anyMatch(Character::isUpperCase) && s.codePoints().noneMatch(Character::isLowerCase);
             }
-            case "even", "odd" -> {
-                Object r = PyOps.arithmetic("%", v, 2L);
-                yield PyOps.eq(r, 0L) == name.equals("even");
-            }
+            case "even", "odd" -> PyOps.eq(PyOps.arithmetic("%", v, 2L), name.equals("even") ? 0L : 1L);
             case "divisibleby" -> PyOps.eq(PyOps.arithmetic("%", v, args.get(0, "num", Args.REQUIRED)), 0L);
             case "equalto", "eq", "==" -> PyOps.eq(v, args.get(0, "other", Args.REQUIRED));
             case "ne", "!=" -> !PyOps.eq(v, args.get(0, "other", Args.REQUIRED));
@@ -61,7 +64,7 @@ final class Tests {
             case "ge", ">=" -> PyOps.compare(v, args.get(0, "other", Args.REQUIRED), ">=") >= 0;
             case "filter" -> Filters.exists(PyText.str(v));
             case "test" -> exists(PyText.str(v));
-            default -> throw TemplateException.assertion("No test named '" + name + "'.", 0, 0);
+            default -> throw new TemplateException("TemplateRuntimeError", "No test named '" + name + "' found.", 0, 0);
         };
     }
 }

@@ -104,7 +104,21 @@ class LanguageFeaturesTest {
             new Case("unicode_len", "{{ 'h\u00e9llo\ud83d\ude00' | length }} {{ '\ud83d\ude00x'[1] }}", "{}", "6 x"),
             new Case("int_float_compare", "{{ 1 == true }} {{ 2 > 1.5 }} {{ [1, 2] < [1, 3] }}", "{}", "True True True"),
             new Case("compare_type_error", "{{ 1 < 'a' }}", "{}", "ERR TypeError '<' not supported between instances of 'int' and 'str'"),
-            new Case("generation_block", "{% generation %}x{% endgeneration %}", "{}", "x"));
+            new Case("generation_block", "{% generation %}x{% endgeneration %}", "{}", "x"),
+            new Case("neg_literal_pow", "{{ -2 ** 2 }} {{ -2 ** x }} {{ -x ** 2 }} {{ 2 ** -x }}", "{\"x\": 2}", "4 -4 4 0.25"),
+            new Case("float_mod_sign", "{{ 0 % -3.0 }} {{ 7.5 % -2 }} {{ -7.5 // 2 }} {{ 2.5 is odd }} {{ 3.0 is odd }}", "{}", "-0.0 -0.5 -4.0 False True"),
+            new Case("empty_subscript", "{{ d[] is defined }}", "{\"d\": {\"a\": 1}}", "False"),
+            new Case("set_tuple_namespace", "{% set ns = namespace(a=0) %}{% set x, ns.a = 1, 2 %}{{ x }}{{ ns.a }}", "{}", "12"),
+            new Case("colon_before_body", "{% if true: %}yes{% else: %}no{% endif %}{% for x in [1]: %}{{ x }}{% endfor %}", "{}", "yes1"),
+            new Case("attr_filter_is_getattr", "[{{ d | attr('role') }}] {{ d | attr('items') is callable }}", "{\"d\": {\"role\": \"user\"}}", "[] True"),
+            new Case("dict_views", "{{ d.keys() }} {{ d.items() }} {{ d.values() is sequence }}", "{\"d\": {\"a\": 1}}", "dict_keys(['a']) dict_items([('a', 1)]) False"),
+            new Case("undefined_is_callable", "{{ nope is callable }} {{ nope is iterable }} {{ nope is sequence }}", "{}", "True True True"),
+            new Case("lazy_generator_errors", "{% set g = 5 | map('upper') %}ok", "{}", "ok"),
+            new Case("float_int_filters_undefined", "{{ nope | int }}", "{}", "ERR UndefinedError 'nope' is undefined"),
+            new Case("indent_non_string", "{{ 5 | indent }}", "{}", "ERR TypeError unsupported operand type(s) for +=: 'int' and 'str'"),
+            new Case("unknown_test_in_if_is_runtime", "{% if false %}{{ x is frob }}{% endif %}fine", "{}", "fine"),
+            new Case("percent_list_arg", "[{{ '' % [1, 2] }}]", "{}", "[]"),
+            new Case("in_non_iterable", "{{ 1 in 5 }}", "{}", "ERR TypeError argument of type 'int' is not iterable"));
 
     @TestFactory
     Stream<DynamicTest> eachFeatureRendersAsJinja2() {
