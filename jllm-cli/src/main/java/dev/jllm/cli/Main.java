@@ -20,12 +20,8 @@ import picocli.CommandLine.Option;
         subcommands = {
             InspectCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
             InitCommand.class, QuantizeCommand.class, ConvertCommand.class,
-<<<<<<< HEAD
-            BenchKernelsCommand.class, BenchTokenizerCommand.class, BenchCommand.class, GenerateCommand.class, ChatCommand.class,
-=======
+            GenerateCommand.class, ChatCommand.class, ChatTemplateCommand.class, BenchCommand.class,
             BenchKernelsCommand.class, BenchTokenizerCommand.class,
-            ChatTemplateCommand.class,
->>>>>>> h-jinja
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
