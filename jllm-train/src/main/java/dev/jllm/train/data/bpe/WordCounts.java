@@ -1,0 +1,122 @@
+package dev.jllm.train.data.bpe;
+
+import dev.jllm.formats.tokenizer.bpe.ByteLevelAlphabet;
+import dev.jllm.formats.tokenizer.bpe.PreTokenizer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * How often each pre-tokenized word occurs in a corpus, the input of {@link BpeTrainer}: special
+ * tokens written in the text are cut out first (they are never merged into), the rest is split by
+ * the {@link PreTokenizer} and each word is kept as its GPT-2 byte-level string.
+ */
+public final class WordCounts {
+    private final PreTokenizer splitter;
+    private final Pattern specials;
+    private final Map<String, long[]> counts = new HashMap<>();
+    private long bytes;
+
+    /**
+     * @param regex the pre-tokenizer's split pattern (e.g. {@link PreTokenizer#LLAMA3})
+     * @param specialTokens special tokens to cut out of the text before splitting
+     */
+    public WordCounts(String regex, List<String> specialTokens) {
+        this.splitter = new PreTokenizer(List.of(regex), false);
+        List<String> sorted = new ArrayList<>(specialTokens);
+        // longest first, so that a special token that contains another one wins
+        sorted.sort(Comparator.comparingInt(String::length).reversed());
+        StringBuilder alternatives = new StringBuilder();
+        for (String s : sorted) {
+            if (!s.isEmpty()) {
+                alternatives.append(alternatives.isEmpty() ? "" : "|").append(Pattern.quote(s));
+            }
+        }
+        this.specials = alternatives.isEmpty() ? null : Pattern.compile(alternatives.toString());
+    }
+
+    /** Counts the words of a text. */
+    public void addText(String text) {
+        if (specials == null) {
+            addPlain(text);
+            return;
+        }
+        Matcher m = specials.matcher(text);
+        int last = 0;
+        while (m.find()) {
+            addPlain(text.substring(last, m.start()));
+            last = m.end();
+        }
+        addPlain(text.substring(last));
+    }
+
+    /**
+     * Counts the words of a UTF-8 text file.
+     *
+     * @throws IOException when it cannot be read or is not valid UTF-8 (the message names the file)
+     */
+    public void addFile(Path file) throws IOException {
+        addText(readUtf8(file));
+    }
+
+    /**
+     * Reads a whole file as strict UTF-8.
+     *
+     * @throws IOException naming the file and the byte offset when it is not valid UTF-8
+     */
+    public static String readUtf8(Path file) throws IOException {
+        byte[] raw = Files.readAllBytes(file);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IOException(file + ": not valid UTF-8 text", e);
+        }
+    }
+
+    private void addPlain(String text) {
+        if (text.isEmpty()) {
+            return;
+        }
+        bytes += text.getBytes(StandardCharsets.UTF_8).length;
+        for (String word : splitter.split(text)) {
+            String key = ByteLevelAlphabet.encode(word.getBytes(StandardCharsets.UTF_8));
+            counts.computeIfAbsent(key, k -> new long[1])[0]++;
+        }
+    }
+
+    /** Number of distinct words. */
+    public int distinct() {
+        return counts.size();
+    }
+
+    /** Bytes of text counted (special tokens excluded). */
+    public long bytes() {
+        return bytes;
+    }
+
+    /** The count of a word given as its byte-level string, 0 if never seen. */
+    public long count(String byteLevelWord) {
+        long[] c = counts.get(byteLevelWord);
+        return c == null ? 0 : c[0];
+    }
+
+    /** The distinct byte-level words in a fixed (sorted) order, so that training does not depend on hashing. */
+    List<String> sortedWords() {
+        List<String> words = new ArrayList<>(counts.keySet());
+        Collections.sort(words);
+        return words;
+    }
+}
