@@ -21,6 +21,8 @@ import picocli.CommandLine.Option;
             InspectCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
             InitCommand.class, QuantizeCommand.class, ConvertCommand.class,
             BenchKernelsCommand.class, BenchTokenizerCommand.class, BenchCommand.class, GenerateCommand.class, ChatCommand.class,
+            TokenizerCommand.class,
+            DataCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
