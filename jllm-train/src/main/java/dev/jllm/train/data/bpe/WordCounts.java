@@ -24,9 +24,10 @@ import java.util.regex.Pattern;
  * the {@link PreTokenizer} and each word is kept as its GPT-2 byte-level string.
  */
 public final class WordCounts {
-    private final PreTokenizer splitter;
+    private final Pattern split;
     private final Pattern specials;
-    private final Map<String, long[]> counts = new HashMap<>();
+    private final Map<String, long[]> raw = new HashMap<>();
+    private Map<String, Long> byteLevel;
     private long bytes;
 
     /**
@@ -34,7 +35,8 @@ public final class WordCounts {
      * @param specialTokens special tokens to cut out of the text before splitting
      */
     public WordCounts(String regex, List<String> specialTokens) {
-        this.splitter = new PreTokenizer(List.of(regex), false);
+        // the flags PreTokenizer compiles with, so that training splits as the loaded tokenizer will
+        this.split = Pattern.compile(regex, Pattern.UNICODE_CHARACTER_CLASS);
         List<String> sorted = new ArrayList<>(specialTokens);
         // longest first, so that a special token that contains another one wins
         sorted.sort(Comparator.comparingInt(String::length).reversed());
@@ -86,20 +88,71 @@ public final class WordCounts {
         }
     }
 
+    // PreTokenizer.split's "isolated" behaviour for one pattern (matches and the gaps between them are words),
+    // counted as it goes instead of building a list, and keyed by the text: byte-level strings are made per distinct word
     private void addPlain(String text) {
         if (text.isEmpty()) {
             return;
         }
-        bytes += text.getBytes(StandardCharsets.UTF_8).length;
-        for (String word : splitter.split(text)) {
-            String key = ByteLevelAlphabet.encode(word.getBytes(StandardCharsets.UTF_8));
-            counts.computeIfAbsent(key, k -> new long[1])[0]++;
+        byteLevel = null;
+        bytes += utf8Length(text);
+        Matcher m = split.matcher(text);
+        int last = 0;
+        while (m.find()) {
+            if (m.end() == m.start()) {
+                continue;
+            }
+            if (m.start() > last) {
+                countWord(text.substring(last, m.start()));
+            }
+            countWord(text.substring(m.start(), m.end()));
+            last = m.end();
         }
+        if (last < text.length()) {
+            countWord(text.substring(last));
+        }
+    }
+
+    private void countWord(String word) {
+        long[] c = raw.get(word);
+        if (c == null) {
+            raw.put(word, new long[] {1});
+        } else {
+            c[0]++;
+        }
+    }
+
+    private static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += Character.isSurrogate(c) ? 1 : 3; // a lone surrogate is written as '?'
+            }
+        }
+        return n;
+    }
+
+    private Map<String, Long> byteLevelCounts() {
+        if (byteLevel == null) {
+            byteLevel = new HashMap<>(raw.size() * 2);
+            for (var e : raw.entrySet()) {
+                byteLevel.put(ByteLevelAlphabet.encode(e.getKey().getBytes(StandardCharsets.UTF_8)), e.getValue()[0]);
+            }
+        }
+        return byteLevel;
     }
 
     /** Number of distinct words. */
     public int distinct() {
-        return counts.size();
+        return raw.size();
     }
 
     /** Bytes of text counted (special tokens excluded). */
@@ -109,13 +162,12 @@ public final class WordCounts {
 
     /** The count of a word given as its byte-level string, 0 if never seen. */
     public long count(String byteLevelWord) {
-        long[] c = counts.get(byteLevelWord);
-        return c == null ? 0 : c[0];
+        return byteLevelCounts().getOrDefault(byteLevelWord, 0L);
     }
 
     /** The distinct byte-level words in a fixed (sorted) order, so that training does not depend on hashing. */
     List<String> sortedWords() {
-        List<String> words = new ArrayList<>(counts.keySet());
+        List<String> words = new ArrayList<>(byteLevelCounts().keySet());
         Collections.sort(words);
         return words;
     }
