@@ -79,8 +79,8 @@ final class DataCommand implements Callable<Integer> {
         }
         String sep = wholeFiles ? null : separator != null ? unescape(separator) : tok.token(eot);
         ShardBuilder.Summary s = new ShardBuilder(tok, eot, sep).build(inputs, validationFraction, seed, output);
-        out.printf(Locale.ROOT, "%d documents: %s %,d tokens, %s %,d tokens (%s), %d-byte ids, end-of-text %d%n",
-                s.documents(), output.resolve(TokenShards.TRAIN), s.trainTokens(), output.resolve(TokenShards.VALIDATION),
+        out.printf(Locale.ROOT, "%d document%s: %s %,d tokens, %s %,d tokens (%s), %d-byte ids, end-of-text %d%n",
+                s.documents(), s.documents() == 1 ? "" : "s", output.resolve(TokenShards.TRAIN), s.trainTokens(), output.resolve(TokenShards.VALIDATION),
                 s.validationTokens(), s.tailSplit() ? "the tail" : s.validationDocuments() + " documents",
                 TokenShard.bytesPerToken(tok.vocabSize()), eot);
         out.flush();

@@ -1,7 +1,6 @@
 package dev.jllm.train.data;
 
 import dev.jllm.formats.tokenizer.Tokenizer;
-import dev.jllm.train.data.bpe.WordCounts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,7 +88,7 @@ public final class ShardBuilder {
         }
         List<int[]> docs = new ArrayList<>();
         for (Path in : inputs) {
-            for (String doc : documents(WordCounts.readUtf8(in))) {
+            for (String doc : documents(TextFile.read(in))) {
                 int[] ids = tokenizer.encode(doc, false, false);
                 int[] withEnd = Arrays.copyOf(ids, ids.length + 1);
                 withEnd[ids.length] = endOfTextId;

@@ -151,7 +151,7 @@ class ShardBuilderTest {
         Files.write(dir.resolve("bin.txt"), new byte[] {'a', (byte) 0xC3, 'b'});
         var io = assertThrows(IOException.class, () -> new ShardBuilder(tok, eot, null)
                 .build(List.of(dir.resolve("bin.txt")), 0.1, 1, dir.resolve("out")));
-        assertTrue(io.getMessage().contains("bin.txt") && io.getMessage().contains("UTF-8"), io.getMessage());
+        assertTrue(io.getMessage().contains("bin.txt at offset 1") && io.getMessage().contains("UTF-8"), io.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new ShardBuilder(tok, eot, null)
                 .build(List.of(dir.resolve("a.txt")), 1.0, 1, dir.resolve("out")));
         var missing = assertThrows(IOException.class, () -> TokenShards.open(dir.resolve("nothing")));

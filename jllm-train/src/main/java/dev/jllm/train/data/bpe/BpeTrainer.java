@@ -16,6 +16,8 @@ import java.util.PriorityQueue;
  * {@code aaa} count at every position); ties go to the pair with the smaller left id, then the smaller
  * right id (Hugging Face's rule). Training stops when the vocabulary, specials included, has the
  * requested size, when no pair is left, or when the best count falls below the minimum frequency.
+ * On the same words this gives Hugging Face's BpeTrainer's merges in the same order (checked in the tests;
+ * note that HF's {@code train(files)} splits each line on its own, jllm the whole text).
  *
  * <p>Counts are kept incrementally: each pair knows the words it occurs in, a merge visits only
  * those words, and a priority queue with lazy deletion finds the best pair (stale entries are

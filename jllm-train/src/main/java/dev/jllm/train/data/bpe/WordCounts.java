@@ -2,12 +2,9 @@ package dev.jllm.train.data.bpe;
 
 import dev.jllm.formats.tokenizer.bpe.ByteLevelAlphabet;
 import dev.jllm.formats.tokenizer.bpe.PreTokenizer;
+import dev.jllm.train.data.TextFile;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -70,22 +67,7 @@ public final class WordCounts {
      * @throws IOException when it cannot be read or is not valid UTF-8 (the message names the file)
      */
     public void addFile(Path file) throws IOException {
-        addText(readUtf8(file));
-    }
-
-    /**
-     * Reads a whole file as strict UTF-8.
-     *
-     * @throws IOException naming the file and the byte offset when it is not valid UTF-8
-     */
-    public static String readUtf8(Path file) throws IOException {
-        byte[] raw = Files.readAllBytes(file);
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
-        } catch (CharacterCodingException e) {
-            throw new IOException(file + ": not valid UTF-8 text", e);
-        }
+        addText(TextFile.read(file));
     }
 
     // PreTokenizer.split's "isolated" behaviour for one pattern (matches and the gaps between them are words),
