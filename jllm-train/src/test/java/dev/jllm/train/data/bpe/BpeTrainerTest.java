@@ -140,6 +140,28 @@ class BpeTrainerTest {
         assertEquals(1, counts.count(ByteLevelAlphabet.encode(" hé".getBytes(StandardCharsets.UTF_8))));
         assertEquals(0, counts.count("<|"));
         assertEquals(2, counts.distinct());
+        assertEquals("hihi hé".getBytes(StandardCharsets.UTF_8).length, counts.bytes());
+    }
+
+    @Test
+    void wordsAreThoseOfTheLoaderPreTokenizer() {
+        SplittableRandom r = new SplittableRandom(9);
+        for (String regex : new String[] {PreTokenizer.LLAMA3, PreTokenizer.GPT2}) {
+            for (int trial = 0; trial < 20; trial++) {
+                String text = randomText(r, 300, "ab Z9'\n\r\t.,é日🙂 ");
+                WordCounts counts = new WordCounts(regex, List.of());
+                counts.addText(text);
+                Map<String, Long> want = new HashMap<>();
+                for (String w : new PreTokenizer(List.of(regex), false).split(text)) {
+                    want.merge(ByteLevelAlphabet.encode(w.getBytes(StandardCharsets.UTF_8)), 1L, Long::sum);
+                }
+                assertEquals(want.size(), counts.distinct());
+                for (var e : want.entrySet()) {
+                    assertEquals(e.getValue(), counts.count(e.getKey()), e.getKey());
+                }
+                assertEquals(text.getBytes(StandardCharsets.UTF_8).length, counts.bytes());
+            }
+        }
     }
 
     @Test
