@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
             InitCommand.class, QuantizeCommand.class, ConvertCommand.class,
             GenerateCommand.class, ChatCommand.class, ChatTemplateCommand.class, BenchCommand.class,
             BenchKernelsCommand.class, BenchTokenizerCommand.class,
+            TokenizerCommand.class, DataCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
