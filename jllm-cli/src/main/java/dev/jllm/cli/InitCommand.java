@@ -47,7 +47,7 @@ final class InitCommand implements Callable<Integer> {
 
     @Option(names = "--vocab-from", paramLabel = "FILE|DIR",
             description = "The tokenizer to write, converted as llama.cpp converts it: a GGUF file, tokenizer.json, "
-                    + "tokenizer.model (SentencePiece or tiktoken), tiktoken.model, vocab.json (+ merges.txt), vocab.txt, "
+                    + "tokenizer.model (SentencePiece or tiktoken), tiktoken.model, vocab.json (+ merges.txt), vocab.txt, llama2.c tokenizer.bin, "
                     + "or a Hugging Face folder; a tokenizer_config.json beside it is read too. The vocabulary size "
                     + "follows it.")
     Path vocabFrom;

@@ -2,6 +2,7 @@ package dev.jllm.formats.convert;
 
 import dev.jllm.formats.FormatException;
 import dev.jllm.formats.gguf.GgufFile;
+import dev.jllm.formats.tokenizer.load.Llama2cTokenizerFile;
 import dev.jllm.formats.gguf.GgufValue;
 import dev.jllm.formats.gguf.GgufValueType;
 import dev.jllm.formats.tokenizer.TokenType;
@@ -127,8 +128,14 @@ public final class TokenizerToGguf {
         if (name.endsWith(".txt")) {
             return WordPieceToGguf.fromVocabTxt(file, TokenizerJsonToGguf.readConfig(config));
         }
+        if (name.endsWith(".bin")) {
+            // llama2.c's tokenizer.bin does not say how many tokens it holds: all of them, to the end of the file
+            int count = Llama2cTokenizerFile.readEntries(file, Integer.MAX_VALUE).pieces().size();
+            return Llama2cToGgufConverter.readTokenizer(file, count);
+        }
         throw new FormatException(file, -1, "", "not a tokenizer file jllm converts to GGUF (a .gguf file, "
-                + "tokenizer.json, tokenizer.model, tiktoken.model, vocab.json with merges.txt, or vocab.txt)");
+                + "tokenizer.json, tokenizer.model, tiktoken.model, vocab.json with merges.txt, vocab.txt, or "
+                + "llama2.c's tokenizer.bin)");
     }
 
     private static Map<String, GgufValue> fromGguf(Path file) throws IOException {

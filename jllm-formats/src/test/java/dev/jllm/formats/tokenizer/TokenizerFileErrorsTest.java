@@ -73,6 +73,24 @@ class TokenizerFileErrorsTest {
         report.assertAllPassed();
     }
 
+    /** A tokenizer.bin converted to GGUF metadata (what init --vocab-from does) encodes as the file itself. */
+    @Test
+    void llama2cTokenizerBinAsGgufMetadata() throws IOException {
+        Path bin = llama2cBin();
+        java.util.Map<String, Object> metadata = new java.util.LinkedHashMap<>();
+        dev.jllm.formats.convert.TokenizerToGguf.metadata(bin).forEach((k, v) -> metadata.put(k, v.value()));
+        Tokenizer fromGguf = dev.jllm.formats.tokenizer.load.GgufTokenizerMetadata.fromGgufMetadata(metadata, bin);
+        Tokenizer direct = Llama2cTokenizerFile.load(bin);
+        org.junit.jupiter.api.Assertions.assertEquals(direct.vocabSize(), fromGguf.vocabSize());
+        JsonNode d = new ObjectMapper().readTree(Fixtures.tokenizers("sentencepiece/llama2c-expected-encodings.json").toFile());
+        SuiteReport report = new SuiteReport("llama2.c tokenizer.bin as GGUF metadata");
+        for (JsonNode c : d.path("cases")) {
+            String text = c.path("text").asText();
+            report.check("encode", text, direct.encode(text, true), fromGguf.encode(text, true));
+        }
+        report.assertAllPassed();
+    }
+
     @Test
     void truncatedTokenizerBin() throws IOException {
         byte[] full = Files.readAllBytes(llama2cBin());
