@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.core.tensor.DType;
-import dev.jllm.formats.io.SharedFixtures;
 import dev.jllm.model.decoder.Decoder;
-import dev.jllm.model.load.LoadedModel;
 import dev.jllm.runtime.sampling.SamplingParams;
 import dev.jllm.runtime.stop.StopConditions;
 import dev.jllm.runtime.stop.StopReason;
@@ -28,21 +25,18 @@ import org.junit.jupiter.api.Test;
 class CompletionTest {
     private static final int[] PROMPT = {1, 403, 260, 378, 455};
     private static final int[] GREEDY = {462, 453, 362, 448, 391, 465, 465, 466, 466, 407, 200, 466};
-    private static LoadedModel model;
-    private static WorkerPool pool;
+    private static Stories260K stories;
     private static Decoder decoder;
 
     @BeforeAll
     static void open() throws Exception {
-        model = LoadedModel.open(SharedFixtures.resolve("models/stories260K.bin"));
-        pool = new WorkerPool(2);
-        decoder = new Decoder(model.config(), model.weights(), pool);
+        stories = new Stories260K();
+        decoder = stories.decoder;
     }
 
     @AfterAll
     static void close() {
-        pool.close();
-        model.close();
+        stories.close();
     }
 
     private static Completion.Result run(int context, SamplingParams params, StopConditions stop, List<Integer> seen,

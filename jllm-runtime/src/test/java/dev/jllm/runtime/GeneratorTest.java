@@ -4,32 +4,26 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.core.tensor.DType;
-import dev.jllm.formats.io.SharedFixtures;
 import dev.jllm.model.decoder.Decoder;
-import dev.jllm.model.load.LoadedModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Prefix reuse and chunked prefill give the same logits as a fresh, unchunked run (stories260K). */
 class GeneratorTest {
-    private static LoadedModel model;
-    private static WorkerPool pool;
+    private static Stories260K stories;
     private static Decoder decoder;
 
     @BeforeAll
     static void open() throws Exception {
-        model = LoadedModel.open(SharedFixtures.resolve("models/stories260K.bin"));
-        pool = new WorkerPool(2);
-        decoder = new Decoder(model.config(), model.weights(), pool);
+        stories = new Stories260K();
+        decoder = stories.decoder;
     }
 
     @AfterAll
     static void close() {
-        pool.close();
-        model.close();
+        stories.close();
     }
 
     private static float[] fresh(int[] prompt) {
