@@ -51,7 +51,12 @@ class HfTokenizersOracleTest {
         String env = System.getenv("JLLM_HF_TOKENIZERS_MODULES");
         Path p = env != null ? Path.of(env)
                 : Path.of("..", "tools", "hf-tokenizers-check", "node_modules").toAbsolutePath().normalize();
-        return Files.isDirectory(p.resolve("@anush008/tokenizers")) ? p : null;
+        boolean installed = Files.isDirectory(p.resolve("@anush008/tokenizers"));
+        if (System.getenv("JLLM_REQUIRE_HF_TOKENIZERS") != null && !installed) {
+            throw new AssertionError("tools/hf-tokenizers-check/install.sh reported success but " + p
+                    + " holds no @anush008/tokenizers");
+        }
+        return installed ? p : null;
     }
 
     private void node(Path modules, String... args) throws Exception {
