@@ -151,9 +151,7 @@ public final class MatVec {
                 y[yOffset + r] = kernel.dotQuantized(data, at, qx, 0, cols);
             }
         } else {
-            for (int r = from; r < to; r++, at += rowBytes) {
-                y[yOffset + r] = kernel.dot(data, at, x, xOffset, cols);
-            }
+            kernel.dotRows(data, at, rowBytes, to - from, x, xOffset, cols, y, yOffset + from);
         }
     }
 

@@ -28,6 +28,18 @@ public interface WeightKernel {
     float dot(MemorySegment w, long offset, float[] x, int xOffset, int count);
 
     /**
+     * Several rows against one x: {@code y[yOffset + r] = dot(w, offset + r·rowBytes, x, xOffset, count)}
+     * for r in [0, rows). Kernels override it to share each activation load across rows (a GEMV's
+     * hot loop); the default calls {@link #dot} row by row.
+     */
+    default void dotRows(MemorySegment w, long offset, long rowBytes, int rows,
+                         float[] x, int xOffset, int count, float[] y, int yOffset) {
+        for (int r = 0; r < rows; r++) {
+            y[yOffset + r] = dot(w, offset + r * rowBytes, x, xOffset, count);
+        }
+    }
+
+    /**
      * The activation type {@link #dotQuantized} takes ({@link DType#Q8_0}, {@link DType#Q8_1} or
      * {@link DType#Q8_K}), or null when {@link #dot} on F32 activations is this type's fast path.
      */
