@@ -15,7 +15,9 @@ import java.lang.foreign.MemorySegment;
  * <p>Rows are split into contiguous chunks, {@link #CHUNKS_PER_THREAD} per worker, that workers
  * claim as they go (so a thread slowed by other load on the machine does not hold up the rest),
  * with chunk boundaries on 64-byte cache-line boundaries of the weights where the row size
- * allows, so no line is read by two threads. A type whose kernel takes quantized activations
+ * allows, so no line is read by two threads. Each chunk goes to the kernel's
+ * {@link WeightKernel#dotRows} in one call, so kernels can work on several rows per pass. A type
+ * whose kernel takes quantized activations
  * ({@link WeightKernel#activationType()}) gets x quantized once per call into a per-thread buffer
  * that is reused across calls.
  */

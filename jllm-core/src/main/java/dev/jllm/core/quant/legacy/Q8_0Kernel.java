@@ -17,7 +17,14 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
-/** SIMD kernels of Q8_0 (34-byte blocks: F16 d, 32 × int8 q; value q·d). */
+/**
+ * SIMD kernels of Q8_0 (34-byte blocks: F16 d, 32 × int8 q; value q·d).
+ *
+ * <p>A GEMV goes through {@link #dotRows}, four rows per pass: the per-weight work (widen, convert,
+ * FMA) is the same as one row at a time, but four weight streams are read at once, which overlaps
+ * the memory reads with the arithmetic better (measured 20-40% more GB/s from memory at one
+ * thread; no change in cache).
+ */
 final class Q8_0Kernel implements WeightKernel {
     private static final DType TYPE = DType.Q8_0;
     private static final int BLOCK_BYTES = 34;
