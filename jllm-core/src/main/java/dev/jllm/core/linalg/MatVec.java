@@ -15,8 +15,8 @@ import java.lang.foreign.MemorySegment;
  * <p>Rows are split into contiguous chunks, {@link #CHUNKS_PER_THREAD} per worker, that workers
  * claim as they go (so a thread slowed by other load on the machine does not hold up the rest),
  * with chunk boundaries on 64-byte cache-line boundaries of the weights where the row size
- * allows, so no line is read by two threads. Each chunk goes to the kernel's
- * {@link WeightKernel#dotRows} in one call, so kernels can work on several rows per pass. A type
+ * allows, so no line is read by two threads. A kernel that computes several rows per pass
+ * ({@link WeightKernel#rowsPerPass()}) gets each chunk in one {@link WeightKernel#dotRows} call. A type
  * whose kernel takes quantized activations
  * ({@link WeightKernel#activationType()}) gets x quantized once per call into a per-thread buffer
  * that is reused across calls.
@@ -152,8 +152,12 @@ public final class MatVec {
             for (int r = from; r < to; r++, at += rowBytes) {
                 y[yOffset + r] = kernel.dotQuantized(data, at, qx, 0, cols);
             }
-        } else {
+        } else if (kernel.rowsPerPass() > 1) {
             kernel.dotRows(data, at, rowBytes, to - from, x, xOffset, cols, y, yOffset + from);
+        } else {
+            for (int r = from; r < to; r++, at += rowBytes) {
+                y[yOffset + r] = kernel.dot(data, at, x, xOffset, cols);
+            }
         }
     }
 

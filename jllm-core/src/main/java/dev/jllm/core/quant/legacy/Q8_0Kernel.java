@@ -124,6 +124,11 @@ final class Q8_0Kernel implements WeightKernel {
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
+    @Override
+    public int rowsPerPass() {
+        return FLOAT_LANES == 16 ? 4 : 1;
+    }
+
     /**
      * Four rows per pass on 16 float lanes: each block's two activation vectors are loaded once for
      * the four rows, and the four rows' accumulators are independent chains.
