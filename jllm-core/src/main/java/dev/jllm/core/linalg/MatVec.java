@@ -53,9 +53,15 @@ public final class MatVec {
         int groups = (rows + group - 1) / group;
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
-        pool.parallelForDynamic(groups, grain(groups, pool), (from, to) ->
-                rows(kernel, data, rowBytes, from * group, Math.min(rows, to * group),
-                        x, xOffset, qx, cols, y, yOffset));
+        if (qx == null && kernel.rowsPerPass() > 1) {
+            pool.parallelForDynamic(groups, grain(groups, pool), (from, to) ->
+                    kernel.dotRows(data, from * group * rowBytes, rowBytes, Math.min(rows, to * group) - from * group,
+                            x, xOffset, cols, y, yOffset + from * group));
+        } else {
+            pool.parallelForDynamic(groups, grain(groups, pool), (from, to) ->
+                    rows(kernel, data, rowBytes, from * group, Math.min(rows, to * group),
+                            x, xOffset, qx, cols, y, yOffset));
+        }
     }
 
     /**
@@ -117,8 +123,14 @@ public final class MatVec {
                 if (lo < hi) {
                     int g = groupRows[i];
                     int rows = (int) ws[i].rows();
-                    rows(kernels[i], ws[i].data(), ws[i].rowBytes(), (lo - firstGroup[i]) * g,
-                            Math.min(rows, (hi - firstGroup[i]) * g), x, 0, qxs[i], cols, ys[i], 0);
+                    int first = (lo - firstGroup[i]) * g;
+                    int last = Math.min(rows, (hi - firstGroup[i]) * g);
+                    if (qxs[i] == null && kernels[i].rowsPerPass() > 1) {
+                        kernels[i].dotRows(ws[i].data(), first * ws[i].rowBytes(), ws[i].rowBytes(), last - first,
+                                x, 0, cols, ys[i], first);
+                    } else {
+                        rows(kernels[i], ws[i].data(), ws[i].rowBytes(), first, last, x, 0, qxs[i], cols, ys[i], 0);
+                    }
                 }
             }
         });
@@ -152,8 +164,6 @@ public final class MatVec {
             for (int r = from; r < to; r++, at += rowBytes) {
                 y[yOffset + r] = kernel.dotQuantized(data, at, qx, 0, cols);
             }
-        } else if (kernel.rowsPerPass() > 1) {
-            kernel.dotRows(data, at, rowBytes, to - from, x, xOffset, cols, y, yOffset + from);
         } else {
             for (int r = from; r < to; r++, at += rowBytes) {
                 y[yOffset + r] = kernel.dot(data, at, x, xOffset, cols);
