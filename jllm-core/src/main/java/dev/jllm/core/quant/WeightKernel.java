@@ -41,9 +41,9 @@ public interface WeightKernel {
 
     /**
      * How many rows {@link #dotRows} computes per pass; 1 (the default) when it is the row-by-row
-     * loop. GEMV drivers call {@link #dot} themselves for such kernels: a loop shared by every
-     * kernel would see several kernel classes at its call to {@link #dot}, and C2 would then
-     * compile it with two kernels' dot products inlined, measured 10% slower than a call per row.
+     * loop. GEMV drivers call {@link #dot} themselves for such kernels: the default loop, shared by
+     * every kernel, sees several kernel classes at its call to {@link #dot}, and C2 may compile it
+     * with two kernels' dot products inlined.
      */
     default int rowsPerPass() {
         return 1;

@@ -22,8 +22,8 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>A GEMV goes through {@link #dotRows}, four rows per pass: the per-weight work (widen, convert,
  * FMA) is the same as one row at a time, but four weight streams are read at once, which overlaps
- * the memory reads with the arithmetic better (measured 20-40% more GB/s from memory at one
- * thread; no change in cache).
+ * the memory reads with the arithmetic better (a median 19% more GB/s from memory at one thread,
+ * docs/BENCHMARKS.md; no change in cache).
  */
 final class Q8_0Kernel implements WeightKernel {
     private static final DType TYPE = DType.Q8_0;
