@@ -15,7 +15,9 @@ import java.lang.foreign.MemorySegment;
  * <p>Rows are split into contiguous chunks, {@link #CHUNKS_PER_THREAD} per worker, that workers
  * claim as they go (so a thread slowed by other load on the machine does not hold up the rest),
  * with chunk boundaries on 64-byte cache-line boundaries of the weights where the row size
- * allows, so no line is read by two threads. A type whose kernel takes quantized activations
+ * allows, so no line is read by two threads. A kernel that computes several rows per pass
+ * ({@link WeightKernel#rowsPerPass()}) gets each chunk in one {@link WeightKernel#dotRows} call. A type
+ * whose kernel takes quantized activations
  * ({@link WeightKernel#activationType()}) gets x quantized once per call into a per-thread buffer
  * that is reused across calls.
  */
@@ -51,9 +53,15 @@ public final class MatVec {
         int groups = (rows + group - 1) / group;
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
-        pool.parallelForDynamic(groups, grain(groups, pool), (from, to) ->
-                rows(kernel, data, rowBytes, from * group, Math.min(rows, to * group),
-                        x, xOffset, qx, cols, y, yOffset));
+        if (qx == null && kernel.rowsPerPass() > 1) {
+            pool.parallelForDynamic(groups, grain(groups, pool), (from, to) ->
+                    kernel.dotRows(data, from * group * rowBytes, rowBytes, Math.min(rows, to * group) - from * group,
+                            x, xOffset, cols, y, yOffset + from * group));
+        } else {
+            pool.parallelForDynamic(groups, grain(groups, pool), (from, to) ->
+                    rows(kernel, data, rowBytes, from * group, Math.min(rows, to * group),
+                            x, xOffset, qx, cols, y, yOffset));
+        }
     }
 
     /**
@@ -115,8 +123,14 @@ public final class MatVec {
                 if (lo < hi) {
                     int g = groupRows[i];
                     int rows = (int) ws[i].rows();
-                    rows(kernels[i], ws[i].data(), ws[i].rowBytes(), (lo - firstGroup[i]) * g,
-                            Math.min(rows, (hi - firstGroup[i]) * g), x, 0, qxs[i], cols, ys[i], 0);
+                    int first = (lo - firstGroup[i]) * g;
+                    int last = Math.min(rows, (hi - firstGroup[i]) * g);
+                    if (qxs[i] == null && kernels[i].rowsPerPass() > 1) {
+                        kernels[i].dotRows(ws[i].data(), first * ws[i].rowBytes(), ws[i].rowBytes(), last - first,
+                                x, 0, cols, ys[i], first);
+                    } else {
+                        rows(kernels[i], ws[i].data(), ws[i].rowBytes(), first, last, x, 0, qxs[i], cols, ys[i], 0);
+                    }
                 }
             }
         });

@@ -28,6 +28,28 @@ public interface WeightKernel {
     float dot(MemorySegment w, long offset, float[] x, int xOffset, int count);
 
     /**
+     * Several rows against one x: {@code y[yOffset + r] = dot(w, offset + r·rowBytes, x, xOffset, count)}
+     * for r in [0, rows). Kernels override it to share each activation load across rows (a GEMV's
+     * hot loop) and say so through {@link #rowsPerPass}; the default calls {@link #dot} row by row.
+     */
+    default void dotRows(MemorySegment w, long offset, long rowBytes, int rows,
+                         float[] x, int xOffset, int count, float[] y, int yOffset) {
+        for (int r = 0; r < rows; r++) {
+            y[yOffset + r] = dot(w, offset + r * rowBytes, x, xOffset, count);
+        }
+    }
+
+    /**
+     * How many rows {@link #dotRows} computes per pass; 1 (the default) when it is the row-by-row
+     * loop. GEMV drivers call {@link #dot} themselves for such kernels: the default loop, shared by
+     * every kernel, sees several kernel classes at its call to {@link #dot}, and C2 may compile it
+     * with two kernels' dot products inlined.
+     */
+    default int rowsPerPass() {
+        return 1;
+    }
+
+    /**
      * The activation type {@link #dotQuantized} takes ({@link DType#Q8_0}, {@link DType#Q8_1} or
      * {@link DType#Q8_K}), or null when {@link #dot} on F32 activations is this type's fast path.
      */

@@ -92,4 +92,42 @@ class EveryWeightTypeTest {
             }
         }
     }
+
+    @Test
+    void matVecOfSeveralMatricesMatchesReferenceKernels() {
+        Random rnd = new Random(14);
+        int[] rowCounts = {5, 41, 9};
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
+            for (DType type : typesWithKernels()) {
+                int cols = columns(type);
+                Tensor[] ws = new Tensor[rowCounts.length];
+                float[][] ys = new float[rowCounts.length][];
+                for (int i = 0; i < ws.length; i++) {
+                    ws[i] = RandomWeights.gaussian(arena, type, rowCounts[i], cols, 20 + i);
+                    ys[i] = new float[rowCounts[i]];
+                }
+                float[] x = TestKernels.gaussian(rnd, cols);
+                MatVec.multiply(pool, ws, x, ys);
+                WeightKernel simd = WeightKernels.simd(type);
+                DType format = simd.activationType();
+                QuantizedActivations qx =
+                        format == null ? null : new QuantizedActivations(format, cols).quantize(x, 0, cols);
+                WeightKernel ref = WeightKernels.reference(type);
+                float[] row = new float[cols];
+                for (int i = 0; i < ws.length; i++) {
+                    for (int r = 0; r < rowCounts[i]; r++) {
+                        long at = r * ws[i].rowBytes();
+                        float expected = qx == null ? ref.dot(ws[i].data(), at, x, 0, cols)
+                                : ref.dotQuantized(ws[i].data(), at, qx, 0, cols);
+                        ref.dequantize(ws[i].data(), at, row, 0, cols);
+                        double scale = 0;
+                        for (int c = 0; c < cols; c++) {
+                            scale += Math.abs(row[c] * x[c]);
+                        }
+                        assertEquals(expected, ys[i][r], 1e-4 * scale + 1e-6, type + " matrix " + i + " row " + r);
+                    }
+                }
+            }
+        }
+    }
 }

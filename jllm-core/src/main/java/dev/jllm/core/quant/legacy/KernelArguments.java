@@ -27,6 +27,18 @@ final class KernelArguments {
         }
     }
 
+    /** Checks that {@code rows} rows of {@code blocks} blocks, {@code rowBytes} apart from {@code offset}, lie inside {@code seg}. */
+    static void checkRows(DType type, MemorySegment seg, long offset, long rowBytes, int rows, int blocks) {
+        if (rows < 0 || rowBytes < (long) blocks * type.blockBytes()) {
+            throw new IllegalArgumentException(type + ": " + rows + " rows of " + blocks + " blocks cannot lie "
+                    + rowBytes + " bytes apart");
+        }
+        if (rows > 0) {
+            checkBlocks(type, seg, offset, blocks);
+            checkBlocks(type, seg, offset + (rows - 1) * rowBytes, blocks);
+        }
+    }
+
     /** Checks that {@code array[offset .. offset + count)} exists. */
     static void checkFloats(String name, float[] array, int offset, int count) {
         if (offset < 0 || offset > array.length - count) {
