@@ -10,6 +10,9 @@ import java.util.SplittableRandom;
  * after an untimed warm-up run that lets the JIT compile the kernels.
  */
 public final class ThroughputBenchmark {
+    /** How long the decode warm-up runs at least (at most 50 rounds of 8 tokens). */
+    static final long WARM_UP_NANOS = 2_000_000_000L;
+
     private ThroughputBenchmark() {
     }
 
@@ -46,11 +49,16 @@ public final class ThroughputBenchmark {
         }
         int vocab = generator.decoder().config().vocabSize();
         SplittableRandom rng = new SplittableRandom(seed);
-        // warm-up: short versions of both tests
+        // warm-up: short versions of both tests, the decode one repeated for a while, so that C2 has
+        // compiled the GEMV kernels (multi-row ones take a second or so) before anything is timed
         if (promptTokens > 0) {
             prompt(generator, rng, vocab, Math.min(promptTokens, 64));
         }
-        generate(generator, rng, vocab, Math.min(generateTokens, 8));
+        long warmUntil = System.nanoTime() + WARM_UP_NANOS;
+        int rounds = 0;
+        do {
+            generate(generator, rng, vocab, Math.min(generateTokens, 8));
+        } while (generateTokens > 0 && ++rounds < 50 && System.nanoTime() < warmUntil);
         double[] pp = new double[repetitions];
         double[] ttft = new double[repetitions];
         double[] tg = new double[repetitions];
