@@ -60,6 +60,15 @@ public final class Decoder {
         this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
     }
 
+    /**
+     * Checks that bound weights have the shapes {@code config} implies.
+     *
+     * @throws IllegalArgumentException naming the first weight that is missing or misshapen
+     */
+    public static void checkShapes(ModelConfig config, DecoderWeights weights) {
+        DecoderShapes.check(config, weights);
+    }
+
     /** The model's shape and options. */
     public ModelConfig config() {
         return config;

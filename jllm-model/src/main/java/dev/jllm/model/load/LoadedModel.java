@@ -7,6 +7,7 @@ import dev.jllm.formats.tokenizer.Tokenizer;
 import dev.jllm.formats.tokenizer.load.GgufTokenizerMetadata;
 import dev.jllm.formats.tokenizer.load.TokenizerLoader;
 import dev.jllm.model.ModelConfig;
+import dev.jllm.model.decoder.Decoder;
 import dev.jllm.model.decoder.DecoderWeights;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,7 +41,12 @@ public final class LoadedModel implements AutoCloseable {
     private final AutoCloseable resource;
 
     LoadedModel(Path source, String format, ModelConfig config, DecoderWeights weights, Tokenizer tokenizer,
-            String chatTemplate, int[] extraEndIds, long fileBytes, AutoCloseable resource) {
+            String chatTemplate, int[] extraEndIds, long fileBytes, AutoCloseable resource) throws FormatException {
+        try {
+            Decoder.checkShapes(config, weights);
+        } catch (IllegalArgumentException e) {
+            throw new FormatException(source, -1, "", e.getMessage());
+        }
         this.source = source;
         this.format = format;
         this.config = config;
