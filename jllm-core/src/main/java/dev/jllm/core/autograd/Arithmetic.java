@@ -97,7 +97,10 @@ public final class Arithmetic {
                 if (gy == null) {
                     return;
                 }
-                if (a.requiresGrad()) {
+                // a sum passes its gradient on unchanged: the first input without one takes the array itself
+                boolean aDone = !product && a.requiresGrad() && tape.handOverGrad(a, gy);
+                boolean bDone = !aDone && !product && !broadcast && b.requiresGrad() && tape.handOverGrad(b, gy);
+                if (a.requiresGrad() && !aDone) {
                     float[] ga = tape.gradOf(a);
                     if (!product) {
                         chunks(tape, n, (from, to) -> VectorMath.addInto(gy, from, ga, from, to - from));
@@ -111,7 +114,7 @@ public final class Arithmetic {
                         chunks(tape, n, (from, to) -> VectorMath.mulAddInto(gy, from, bv, from, ga, from, to - from));
                     }
                 }
-                if (b.requiresGrad()) {
+                if (b.requiresGrad() && !bDone) {
                     float[] gb = tape.gradOf(b);
                     if (broadcast) {
                         columnSums(tape, gy, product ? av : null, rows, cols, gb);

@@ -65,6 +65,9 @@ public final class RotaryEmbedding {
                 flipSecondMembers(g, n, heads, headDim, table.rotaryDim(), layout);
                 rotate(tape, g, n, heads, headDim, table, pos, layout);
                 flipSecondMembers(g, n, heads, headDim, table.rotaryDim(), layout);
+                if (tape.handOverGrad(x, g)) {
+                    return;
+                }
                 float[] gx = tape.gradOf(x);
                 Arithmetic.chunks(tape, n * width, (from, to) -> VectorMath.addInto(g, from, gx, from, to - from));
             });

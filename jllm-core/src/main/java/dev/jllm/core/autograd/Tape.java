@@ -188,6 +188,18 @@ public final class Tape {
         return v.gradForAccumulation(workspace);
     }
 
+    /**
+     * Hands {@code g} to {@code v} as its gradient when v is an op output that has none yet,
+     * instead of adding it into a zeroed array; the caller must not touch {@code g} afterwards.
+     * Safe for the gradient of an op's output once that op's backward step runs, since nothing
+     * reads it again.
+     *
+     * @return whether v took the array (else the caller adds into {@link #gradOf})
+     */
+    boolean handOverGrad(Variable v, float[] g) {
+        return v.adoptGrad(g);
+    }
+
     /** Scratch or saved state of {@code size} floats, uninitialised, valid until {@link #clear()}. */
     public float[] scratch(int size) {
         return workspace.take(size);

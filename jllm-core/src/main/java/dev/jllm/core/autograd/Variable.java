@@ -11,7 +11,9 @@ import java.util.Arrays;
  * is how gradient accumulation over micro-batches works. A {@linkplain #constant constant} never
  * has a gradient. An op's output is made by a {@link Tape}: it requires a gradient when the tape
  * records and any input does, and its arrays belong to the tape, valid until {@link Tape#clear()}
- * (which hands them to the next step and detaches them from this variable).
+ * (which hands them to the next step and detaches them from this variable). An op output's
+ * gradient is working memory of the backward pass (ops may hand it on to their inputs), so
+ * only parameters' gradients are meaningful once backward has finished.
  *
  * <p>Ops treat the last dimension as the row and all others as rows: a [B, T, D] activation is
  * B·T rows of D.
@@ -151,8 +153,13 @@ public final class Variable {
         return grad;
     }
 
-    boolean temporary() {
-        return temporary;
+    /** Takes {@code g} as the gradient if this is an op output that requires one and has none yet. */
+    boolean adoptGrad(float[] g) {
+        if (!temporary || !requiresGrad || grad != null || g.length != size) {
+            return false;
+        }
+        grad = g;
+        return true;
     }
 
     /** Cuts an op output off its arrays once the tape reuses them. */
