@@ -1,7 +1,11 @@
 package dev.jllm.core.autograd;
 
+import static dev.jllm.core.autograd.VectorMath.F;
+import static dev.jllm.core.autograd.VectorMath.L;
+
 import dev.jllm.core.ops.LayerNorm;
 import dev.jllm.core.ops.RmsNorm;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Per-row normalisations with a learned gain: RMSNorm (LLaMA) and LayerNorm (GPT-2). The
@@ -10,7 +14,22 @@ import dev.jllm.core.ops.RmsNorm;
  * are the same at any thread count.
  */
 public final class Norms {
+    /** Columns per task of the gain's gradient. */
+    private static final int COLUMN_BLOCK = 64;
+
     private Norms() {
+    }
+
+    /** dst[d + i] += s·a[o + i]·b[o + i]. */
+    private static void scaledProductInto(float s, float[] a, float[] b, int o, float[] dst, int d, int len) {
+        int i = 0;
+        for (int bound = F.loopBound(len); i < bound; i += L) {
+            FloatVector.fromArray(F, a, o + i).mul(s).fma(FloatVector.fromArray(F, b, o + i),
+                    FloatVector.fromArray(F, dst, d + i)).intoArray(dst, d + i);
+        }
+        for (; i < len; i++) {
+            dst[d + i] = Math.fma(a[o + i] * s, b[o + i], dst[d + i]);
+        }
     }
 
     /**
@@ -44,31 +63,28 @@ public final class Norms {
             boolean needX = x.requiresGrad();
             float[] gx = needX ? tape.gradOf(x) : null;
             tape.parallel(n, 2 * d, (from, to) -> {
-                float[] wg = new float[d];
                 for (int r = from; r < to; r++) {
                     int o = r * d;
                     float ms = VectorMath.dot(xv, o, xv, o, d) / d;
                     float s = (float) (1.0 / Math.sqrt(ms + eps));
                     rstd[r] = s;
                     if (needX) {
-                        java.util.Arrays.fill(wg, 0f);
-                        VectorMath.mulAddInto(w, 0, gy, o, wg, 0, d);
-                        float proj = VectorMath.dot(wg, 0, xv, o, d);
-                        VectorMath.scaleAddInto(s, wg, 0, gx, o, d);
-                        VectorMath.scaleAddInto(-s * s * s * proj / d, xv, o, gx, o, d);
+                        float proj = weightedDot(w, gy, xv, o, d);
+                        rmsRowBackward(w, gy, xv, gx, o, d, s, -s * s * s * proj / d);
                     }
                 }
             });
             if (weight.requiresGrad()) {
                 float[] gw = tape.gradOf(weight);
-                // normalised x, rebuilt into scratch so the gain's gradient is one column sum
-                float[] xhat = tape.scratch(n * d);
-                tape.parallel(n, d, (from, to) -> {
-                    for (int r = from; r < to; r++) {
-                        dev.jllm.core.ops.Elementwise.scale(xhat, r * d, xv, r * d, rstd[r], d);
+                // dw[c] += Σ_r g[r][c]·x[r][c]·rstd[r], in order of rows by tasks owning column blocks
+                int blocks = (d + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+                tape.parallel(blocks, n * COLUMN_BLOCK, (from, to) -> {
+                    int c0 = from * COLUMN_BLOCK;
+                    int len = Math.min(d, to * COLUMN_BLOCK) - c0;
+                    for (int r = 0; r < n; r++) {
+                        scaledProductInto(rstd[r], gy, xv, r * d + c0, gw, c0, len);
                     }
                 });
-                Arithmetic.columnSums(tape, gy, xhat, n, d, gw);
             }
         });
         return y;
@@ -144,6 +160,34 @@ public final class Norms {
             }
         });
         return y;
+    }
+
+    /** Σ w[i]·g[o + i]·x[o + i]. */
+    private static float weightedDot(float[] w, float[] g, float[] x, int o, int d) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(d); i < bound; i += L) {
+            acc = FloatVector.fromArray(F, w, i).mul(FloatVector.fromArray(F, g, o + i))
+                    .fma(FloatVector.fromArray(F, x, o + i), acc);
+        }
+        float sum = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        for (; i < d; i++) {
+            sum += w[i] * g[o + i] * x[o + i];
+        }
+        return sum;
+    }
+
+    /** gx[o + i] += s·w[i]·g[o + i] + c·x[o + i]. */
+    private static void rmsRowBackward(float[] w, float[] g, float[] x, float[] gx, int o, int d, float s, float c) {
+        int i = 0;
+        for (int bound = F.loopBound(d); i < bound; i += L) {
+            FloatVector t = FloatVector.fromArray(F, w, i).mul(FloatVector.fromArray(F, g, o + i)).mul(s);
+            FloatVector.fromArray(F, x, o + i).fma(FloatVector.broadcast(F, c), t)
+                    .add(FloatVector.fromArray(F, gx, o + i)).intoArray(gx, o + i);
+        }
+        for (; i < d; i++) {
+            gx[o + i] += s * w[i] * g[o + i] + c * x[o + i];
+        }
     }
 
     private static int checkRow(String op, Variable x, Variable v) {
