@@ -169,6 +169,36 @@ class LinearGradientTest {
     }
 
     @Test
+    void columnSlicesAndConcatenation() {
+        Random rnd = new Random(24);
+        Variable qkv = param(rnd, 1, 5, 21);
+        check(pool, "slice", new Variable[] {qkv}, (t, in) -> Columns.slice(t, in[0], 7, 16),
+                in -> {
+                    double[] y = new double[5 * 9];
+                    for (int r = 0; r < 5; r++) {
+                        System.arraycopy(in[0], r * 21 + 7, y, r * 9, 9);
+                    }
+                    return y;
+                }, 1000, 25);
+        Variable a = param(rnd, 1, 5, 3);
+        Variable b = param(rnd, 1, 5, 8);
+        // b twice: its two gradients add up
+        check(pool, "concat", new Variable[] {a, b}, (t, in) -> Columns.concat(t, in[1], in[0], in[1]),
+                in -> {
+                    double[] y = new double[5 * 19];
+                    for (int r = 0; r < 5; r++) {
+                        System.arraycopy(in[1], r * 8, y, r * 19, 8);
+                        System.arraycopy(in[0], r * 3, y, r * 19 + 8, 3);
+                        System.arraycopy(in[1], r * 8, y, r * 19 + 11, 8);
+                    }
+                    return y;
+                }, 1000, 26);
+        Tape tape = new Tape(pool);
+        assertThrows(IllegalArgumentException.class, () -> Columns.slice(tape, qkv, 5, 22));
+        assertThrows(IllegalArgumentException.class, () -> Columns.concat(tape, a, Variable.zeros(4, 3)));
+    }
+
+    @Test
     void constantsGetNoGradient() {
         Random rnd = new Random(23);
         Variable x = Variable.constant(GradientCheck.gaussian(rnd, 12, 1), 3, 4);
