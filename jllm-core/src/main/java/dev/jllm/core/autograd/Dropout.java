@@ -55,6 +55,19 @@ public final class Dropout {
         return y;
     }
 
+    /**
+     * Drops elements of x with probability {@code p}, the mask's seed drawn from {@code rng} (one
+     * draw per call, in training only, so a seeded generator gives the same masks every run).
+     *
+     * @throws IllegalArgumentException if p is not in [0, 1)
+     */
+    public static Variable apply(Tape tape, Variable x, float p, java.util.random.RandomGenerator rng) {
+        if (p == 0f || !tape.recording()) {
+            return apply(tape, x, p, 0L);
+        }
+        return apply(tape, x, p, rng.nextLong());
+    }
+
     /** Whether element {@code i} survives under {@code seed}. */
     static boolean kept(long seed, int i, int threshold) {
         long z = seed + (i + 1L) * 0x9E3779B97F4A7C15L;

@@ -139,6 +139,8 @@ class TapeTest {
         assertEquals(25_000, dropped, 700);
         assertTrue(differ > 30_000, "another seed drops other elements: " + differ);
         assertSame(x, Dropout.apply(tape, x, 0f, 1));
+        float[] fromRng = Dropout.apply(tape, x, 0.25f, new java.util.SplittableRandom(5)).value();
+        assertArrayEquals(fromRng, Dropout.apply(tape, x, 0.25f, new java.util.SplittableRandom(5)).value());
         assertThrows(IllegalArgumentException.class, () -> Dropout.apply(tape, x, 1f, 1));
     }
 
