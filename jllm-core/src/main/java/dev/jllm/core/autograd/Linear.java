@@ -18,7 +18,10 @@ import java.util.Arrays;
  * in place (no copies) and adds gradients with beta = 1.
  */
 public final class Linear {
-    /** Weight rows dequantized at a time for the backward of a frozen weight: Sgemm's panel depth. */
+    /**
+     * Weight rows dequantized at a time for the backward of a frozen weight: Sgemm's panel depth
+     * (Sgemm.KC), so dX sums in the same order as the dense product with the dequantized weight.
+     */
     private static final int FROZEN_PANEL_ROWS = 256;
 
     private Linear() {

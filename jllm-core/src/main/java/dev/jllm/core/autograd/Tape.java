@@ -157,7 +157,7 @@ public final class Tape {
 
     /**
      * A new op output of {@code shape} with uninitialised values (the op fills them), lent by
-     * this tape until {@link #clear()}.
+     * this tape until {@link #clear()}. It requires a gradient only if asked to and the tape records.
      */
     public Variable output(boolean requiresGrad, int... shape) {
         long n = 1;
@@ -167,7 +167,7 @@ public final class Tape {
         if (n > Integer.MAX_VALUE || n < 0) {
             throw new IllegalArgumentException("op output of shape " + Arrays.toString(shape) + " exceeds a float[]");
         }
-        Variable v = new Variable(workspace.take((int) n), shape, requiresGrad, true);
+        Variable v = new Variable(workspace.take((int) n), shape, requiresGrad && recording(), true);
         outputs.add(v);
         return v;
     }
