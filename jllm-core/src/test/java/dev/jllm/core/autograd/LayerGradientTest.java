@@ -5,6 +5,11 @@ import static dev.jllm.core.autograd.GradientCheck.param;
 
 import dev.jllm.core.ops.RopeTable;
 import dev.jllm.core.parallel.WorkerPool;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -145,5 +150,40 @@ class LayerGradientTest {
                     }
                     return y;
                 }, 1000, 54);
+    }
+
+    @Test
+    void crossEntropyWithEveryTargetIgnoredIsZeroWithoutGradient() {
+        Variable logits = param(new Random(55), 1, 2, 5);
+        Tape tape = new Tape(pool);
+        Variable loss = CrossEntropy.loss(tape, logits, new int[] {-1, -1}, -1);
+        assertEquals(0f, loss.item());
+        assertEquals(0, tape.recordedSteps());
+        assertNull(logits.grad());
+    }
+
+    @Test
+    void badShapesAndIndicesAreRejectedByName() {
+        Random rnd = new Random(56);
+        Tape tape = new Tape(pool);
+        Variable x = param(rnd, 1, 6, 8);
+        RopeTable table = new RopeTable(4, 10, 10000);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CrossEntropy.loss(tape, x, new int[] {0, 1, 2, 8, 0, 0}, -100));
+        assertTrue(e.getMessage().contains("target 8 of row 3"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> CrossEntropy.loss(tape, x, new int[3], -100));
+        e = assertThrows(IllegalArgumentException.class, () -> RotaryEmbedding.rope(tape, x, 2, 4, table,
+                new int[] {0, 1, 2, 3, 4, 10}, RotaryEmbedding.Layout.HALVES));
+        assertTrue(e.getMessage().contains("position 10 of row 5"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> RotaryEmbedding.rope(tape, x, 3, 4, table,
+                new int[6], RotaryEmbedding.Layout.HALVES));
+        e = assertThrows(IllegalArgumentException.class, () -> Attention.causal(tape, x, x, x, 3, 2, 4, 6, 0));
+        assertTrue(e.getMessage().contains("kvHeads dividing heads"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Attention.causal(tape, x, x, x, 2, 2, 4, 4, 0));
+        assertThrows(IllegalArgumentException.class, () -> Attention.causal(tape, x, x, x, 2, 2, 4, 6, -1));
+        assertThrows(IllegalArgumentException.class, () -> Norms.rmsNorm(tape, x, param(rnd, 1, 7), 1e-5f));
+        assertThrows(IllegalArgumentException.class,
+                () -> Norms.layerNorm(tape, x, param(rnd, 1, 8), param(rnd, 1, 2, 8), 1e-5f));
+        assertThrows(IllegalArgumentException.class, () -> Activation.swiglu(tape, x, param(rnd, 1, 8, 6)));
     }
 }
