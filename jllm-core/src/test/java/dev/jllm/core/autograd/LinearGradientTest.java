@@ -194,6 +194,33 @@ class LinearGradientTest {
     }
 
     @Test
+    void sumsThatHandOnTheirGradientInEitherOrder() {
+        Random rnd = new Random(27);
+        Variable x = param(rnd, 1, 4, 9);
+        Variable b = param(rnd, 1, 4, 9);
+        Variable c = param(rnd, 1, 9);
+        // a (an op output) feeds a sum and a product; the sum may hand its gradient array to a
+        for (boolean sumFirst : new boolean[] {true, false}) {
+            check(pool, "shared input, sum first " + sumFirst, new Variable[] {x, b, c}, (t, in) -> {
+                Variable a = Arithmetic.scale(t, in[0], 2f);
+                Variable s = sumFirst ? Arithmetic.add(t, a, in[1]) : null;
+                Variable p = Arithmetic.mul(t, a, in[2]);
+                if (!sumFirst) {
+                    s = Arithmetic.add(t, in[1], a);
+                }
+                Variable twice = Arithmetic.add(t, s, s);
+                return Arithmetic.add(t, Arithmetic.mul(t, twice, p), Arithmetic.add(t, a, in[2]));
+            }, in -> {
+                double[] a = DoubleReference.scale(in[0], 2);
+                double[] s = DoubleReference.add(a, in[1]);
+                double[] p = DoubleReference.mul(a, in[2]);
+                return DoubleReference.add(DoubleReference.mul(DoubleReference.add(s, s), p),
+                        DoubleReference.add(a, in[2]));
+            }, 1000, 28);
+        }
+    }
+
+    @Test
     void constantsGetNoGradient() {
         Random rnd = new Random(23);
         Variable x = Variable.constant(GradientCheck.gaussian(rnd, 12, 1), 3, 4);
