@@ -7,7 +7,8 @@ import java.util.SplittableRandom;
  * Prompt processing and token generation speed, measured as llama-bench does: {@code pp} runs a prompt
  * of random tokens through an empty cache in one go; {@code tg} generates tokens one at a time from a
  * one-token context. Each is repeated and reported as mean and sample standard deviation of tokens/s,
- * after an untimed warm-up run that lets the JIT compile the kernels.
+ * after an untimed warm-up (one full prompt, and decode for at least two seconds) that lets the JIT
+ * compile the kernels.
  */
 public final class ThroughputBenchmark {
     /** How long the decode warm-up runs at least (at most 50 rounds of 8 tokens). */
@@ -52,7 +53,8 @@ public final class ThroughputBenchmark {
         // warm-up: short versions of both tests, the decode one repeated for a while, so that C2 has
         // compiled the GEMV kernels (multi-row ones take a second or so) before anything is timed
         if (promptTokens > 0) {
-            prompt(generator, rng, vocab, Math.min(promptTokens, 64));
+            // the whole prompt once, as llama-bench's warm-up run: GEMM tiles of this size compile too
+            prompt(generator, rng, vocab, promptTokens);
         }
         long warmUntil = System.nanoTime() + WARM_UP_NANOS;
         int rounds = 0;
