@@ -16,6 +16,8 @@ import dev.jllm.core.quant.WeightKernels;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.model.ModelConfig;
 import dev.jllm.model.cache.KvCache;
+import dev.jllm.model.decoder.DecoderMath.NormSite;
+import dev.jllm.model.decoder.DecoderMath.Projection;
 
 /**
  * The decoder-only Transformer, read top to bottom: embed, then per block pre-norm attention and
@@ -114,19 +116,174 @@ public final class Decoder {
             throw new IllegalArgumentException("logits buffer holds " + logits.length + " values, needs "
                     + (long) outputs * vocab);
         }
-        Buffers b = buffers(count);
-        embed(tokens, from, count, start, b.x);
         ensureRope(start + count);
-        for (int layer = 0; layer < config.layers(); layer++) {
-            attentionBlock(layer, weights.layers().get(layer), count, start, cache, b);
-            mlpBlock(weights.layers().get(layer), count, b);
+        DecoderDefinition.forward(config, new Eager(tokens, from, count, start, cache, logits, allLogits,
+                buffers(count)));
+    }
+
+    /**
+     * The definition's operations on this decoder's float buffers, for one call: each op writes into the
+     * buffer its role owns (q, k, v, attention, out, gate, up; norms into h) or in place, and attention
+     * stores keys and values in the cache before reading them back. With one token, q/k/v and gate/up
+     * are computed by one GEMV dispatch each (the first of them computes the others).
+     */
+    private final class Eager implements DecoderMath<float[]> {
+        private final int[] tokens;
+        private final int from;
+        private final int count;
+        private final int start;
+        private final KvCache cache;
+        private final float[] logits;
+        private final boolean allLogits;
+        private final Buffers b;
+        private int fusedQkvLayer = -1;
+        private int fusedMlpLayer = -1;
+
+        Eager(int[] tokens, int from, int count, int start, KvCache cache, float[] logits, boolean allLogits,
+                Buffers b) {
+            this.tokens = tokens;
+            this.from = from;
+            this.count = count;
+            this.start = start;
+            this.cache = cache;
+            this.logits = logits;
+            this.allLogits = allLogits;
+            this.b = b;
         }
-        int first = allLogits ? 0 : count - 1;
-        int dim = config.dim();
-        for (int t = first; t < count; t++) {
-            norm(b.h, (t - first) * dim, b.x, t * dim, weights.outputNorm(), weights.outputNormBias());
+
+        @Override
+        public float[] embed() {
+            Decoder.this.embed(tokens, from, count, start, b.x);
+            return b.x;
         }
-        linear(weights.output(), null, b.h, outputs, logits);
+
+        @Override
+        public float[] norm(float[] x, int layer, NormSite site) {
+            int dim = config.dim();
+            if (site == NormSite.FINAL) {
+                int first = allLogits ? 0 : count - 1;
+                for (int t = first; t < count; t++) {
+                    Decoder.this.norm(b.h, (t - first) * dim, x, t * dim, weights.outputNorm(),
+                            weights.outputNormBias());
+                }
+                return b.h;
+            }
+            LayerWeights w = weights.layers().get(layer);
+            for (int t = 0; t < count; t++) {
+                if (site == NormSite.ATTENTION) {
+                    Decoder.this.norm(b.h, t * dim, x, t * dim, w.attnNorm(), w.attnNormBias());
+                } else {
+                    Decoder.this.norm(b.h, t * dim, x, t * dim, w.ffnNorm(), w.ffnNormBias());
+                }
+            }
+            return b.h;
+        }
+
+        @Override
+        public float[] linear(float[] x, int layer, Projection p) {
+            LayerWeights w = weights.layers().get(layer);
+            switch (p) {
+                case Q, K, V -> {
+                    if (count == 1 && fusedQkvLayer != layer) {
+                        MatVec.multiply(pool, new Tensor[] {w.wq(), w.wk(), w.wv()}, x,
+                                new float[][] {b.q, b.k, b.v});
+                        addBias(b.q, w.bq(), 1);
+                        addBias(b.k, w.bk(), 1);
+                        addBias(b.v, w.bv(), 1);
+                        fusedQkvLayer = layer;
+                    } else if (count > 1) {
+                        Decoder.this.linear(p == Projection.Q ? w.wq() : p == Projection.K ? w.wk() : w.wv(),
+                                p == Projection.Q ? w.bq() : p == Projection.K ? w.bk() : w.bv(), x, count,
+                                p == Projection.Q ? b.q : p == Projection.K ? b.k : b.v);
+                    }
+                    return p == Projection.Q ? b.q : p == Projection.K ? b.k : b.v;
+                }
+                case GATE, UP -> {
+                    if (count == 1 && w.wGate() != null && fusedMlpLayer != layer) {
+                        MatVec.multiply(pool, new Tensor[] {w.wGate(), w.wUp()}, x, new float[][] {b.gate, b.up});
+                        addBias(b.up, w.bUp(), 1);
+                        fusedMlpLayer = layer;
+                    } else if (count > 1 || w.wGate() == null) {
+                        Decoder.this.linear(p == Projection.GATE ? w.wGate() : w.wUp(),
+                                p == Projection.GATE ? null : w.bUp(), x, count, p == Projection.GATE ? b.gate : b.up);
+                    }
+                    return p == Projection.GATE ? b.gate : b.up;
+                }
+                case OUTPUT -> {
+                    Decoder.this.linear(w.wo(), w.bo(), x, count, b.out);
+                    return b.out;
+                }
+                case DOWN -> {
+                    Decoder.this.linear(w.wDown(), w.bDown(), x, count, b.out);
+                    return b.out;
+                }
+                default -> throw new IllegalStateException(p.toString());
+            }
+        }
+
+        @Override
+        public float[] headNorm(float[] x, int layer, Projection p) {
+            LayerWeights w = weights.layers().get(layer);
+            int heads = p == Projection.Q ? config.heads() : config.kvHeads();
+            float[] weight = p == Projection.Q ? w.qNorm() : w.kNorm();
+            int headDim = config.headDim();
+            for (int r = 0; r < count * heads; r++) {
+                RmsNorm.apply(x, r * headDim, x, r * headDim, weight, 0, headDim, config.normEps());
+            }
+            return x;
+        }
+
+        @Override
+        public float[] rope(float[] x, Projection p) {
+            int heads = p == Projection.Q ? config.heads() : config.kvHeads();
+            int width = heads * config.headDim();
+            for (int t = 0; t < count; t++) {
+                if (config.positions() == ModelConfig.Positions.ROPE_ADJACENT) {
+                    Rope.applyAdjacent(x, t * width, heads, config.headDim(), rope, start + t);
+                } else {
+                    Rope.applyHalves(x, t * width, heads, config.headDim(), rope, start + t);
+                }
+            }
+            return x;
+        }
+
+        @Override
+        public float[] attention(int layer, float[] q, float[] k, float[] v) {
+            int kvDim = config.kvDim();
+            for (int t = 0; t < count; t++) {
+                cache.store(layer, start + t, k, t * kvDim, v, t * kvDim);
+            }
+            if (count >= BATCHED_ATTENTION_TOKENS) {
+                attendBatched(layer, count, start, cache, b);
+            } else {
+                attend(layer, count, start, cache, b);
+            }
+            return b.attention;
+        }
+
+        @Override
+        public float[] add(float[] x, float[] y) {
+            Elementwise.add(x, 0, x, 0, y, 0, count * config.dim());
+            return x;
+        }
+
+        @Override
+        public float[] swiglu(float[] gate, float[] up) {
+            Activations.swiglu(gate, 0, gate, 0, up, 0, count * config.ffnDim());
+            return gate;
+        }
+
+        @Override
+        public float[] gelu(float[] x) {
+            Activations.geluTanh(x, 0, x, 0, count * config.ffnDim());
+            return x;
+        }
+
+        @Override
+        public float[] logits(float[] x) {
+            Decoder.this.linear(weights.output(), null, x, allLogits ? count : 1, logits);
+            return logits;
+        }
     }
 
     private void embed(int[] tokens, int from, int count, int start, float[] x) {
@@ -148,59 +305,6 @@ public final class Decoder {
                 Elementwise.add(x, t * dim, x, t * dim, row, 0, dim);
             }
         }
-    }
-
-    private void attentionBlock(int layer, LayerWeights w, int count, int start, KvCache cache, Buffers b) {
-        int dim = config.dim();
-        int qDim = config.queryDim();
-        int kvDim = config.kvDim();
-        int headDim = config.headDim();
-        for (int t = 0; t < count; t++) {
-            norm(b.h, t * dim, b.x, t * dim, w.attnNorm(), w.attnNormBias());
-        }
-        if (count == 1) {
-            MatVec.multiply(pool, new Tensor[] {w.wq(), w.wk(), w.wv()}, b.h, new float[][] {b.q, b.k, b.v});
-            addBias(b.q, w.bq(), 1);
-            addBias(b.k, w.bk(), 1);
-            addBias(b.v, w.bv(), 1);
-        } else {
-            linear(w.wq(), w.bq(), b.h, count, b.q);
-            linear(w.wk(), w.bk(), b.h, count, b.k);
-            linear(w.wv(), w.bv(), b.h, count, b.v);
-        }
-        for (int t = 0; t < count; t++) {
-            if (w.qNorm() != null) {
-                for (int h = 0; h < config.heads(); h++) {
-                    int at = t * qDim + h * headDim;
-                    RmsNorm.apply(b.q, at, b.q, at, w.qNorm(), 0, headDim, config.normEps());
-                }
-                for (int h = 0; h < config.kvHeads(); h++) {
-                    int at = t * kvDim + h * headDim;
-                    RmsNorm.apply(b.k, at, b.k, at, w.kNorm(), 0, headDim, config.normEps());
-                }
-            }
-            int position = start + t;
-            switch (config.positions()) {
-                case ROPE_ADJACENT -> {
-                    Rope.applyAdjacent(b.q, t * qDim, config.heads(), headDim, rope, position);
-                    Rope.applyAdjacent(b.k, t * kvDim, config.kvHeads(), headDim, rope, position);
-                }
-                case ROPE_HALVES -> {
-                    Rope.applyHalves(b.q, t * qDim, config.heads(), headDim, rope, position);
-                    Rope.applyHalves(b.k, t * kvDim, config.kvHeads(), headDim, rope, position);
-                }
-                case LEARNED -> {
-                }
-            }
-            cache.store(layer, position, b.k, t * kvDim, b.v, t * kvDim);
-        }
-        if (count >= BATCHED_ATTENTION_TOKENS) {
-            attendBatched(layer, count, start, cache, b);
-        } else {
-            attend(layer, count, start, cache, b);
-        }
-        linear(w.wo(), w.bo(), b.attention, count, b.out);
-        Elementwise.add(b.x, 0, b.x, 0, b.out, 0, count * dim);
     }
 
     /** Causal (optionally windowed) attention of every token and head, in parallel over both. */
@@ -263,28 +367,6 @@ public final class Decoder {
                         headDim, 0f, b.attention, h * headDim, qDim);
             }
         }
-    }
-
-    private void mlpBlock(LayerWeights w, int count, Buffers b) {
-        int dim = config.dim();
-        int ffn = config.ffnDim();
-        for (int t = 0; t < count; t++) {
-            norm(b.h, t * dim, b.x, t * dim, w.ffnNorm(), w.ffnNormBias());
-        }
-        if (config.mlp() == ModelConfig.Mlp.GATED_SILU) {
-            if (count == 1) {
-                MatVec.multiply(pool, new Tensor[] {w.wGate(), w.wUp()}, b.h, new float[][] {b.gate, b.up});
-            } else {
-                linear(w.wGate(), null, b.h, count, b.gate);
-                linear(w.wUp(), null, b.h, count, b.up);
-            }
-            Activations.swiglu(b.gate, 0, b.gate, 0, b.up, 0, count * ffn);
-        } else {
-            linear(w.wUp(), w.bUp(), b.h, count, b.gate);
-            Activations.geluTanh(b.gate, 0, b.gate, 0, count * ffn);
-        }
-        linear(w.wDown(), w.bDown(), b.gate, count, b.out);
-        Elementwise.add(b.x, 0, b.x, 0, b.out, 0, count * dim);
     }
 
     private void norm(float[] out, int outOffset, float[] x, int xOffset, float[] weight, float[] bias) {
