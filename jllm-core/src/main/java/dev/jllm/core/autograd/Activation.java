@@ -1,5 +1,6 @@
 package dev.jllm.core.autograd;
 
+import dev.jllm.core.ops.VectorExp;
 import static dev.jllm.core.autograd.VectorMath.F;
 import static dev.jllm.core.autograd.VectorMath.L;
 
@@ -137,7 +138,7 @@ public final class Activation {
         int i = from;
         for (int bound = from + F.loopBound(to - from); i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(F, x, i);
-            FloatVector s = one().div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector s = one().div(VectorExp.exp(v.neg()).add(1f));
             // silu'(x) = s·(1 + x·(1 − s))
             FloatVector ds = s.mul(v.mul(s.neg().add(1f)).add(1f));
             FloatVector.fromArray(F, gy, i).fma(ds, FloatVector.fromArray(F, gx, i)).intoArray(gx, i);
@@ -154,7 +155,7 @@ public final class Activation {
             FloatVector v2 = v.mul(v);
             // y = x·σ(2u), u = c·(x + a·x³): y' = σ + x·σ·(1 − σ)·2c·(1 + 3a·x²)
             FloatVector twoU = v2.mul(GELU_CUBIC).add(1f).mul(v).mul(2 * SQRT_2_OVER_PI);
-            FloatVector s = one().div(twoU.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector s = one().div(VectorExp.exp(twoU.neg()).add(1f));
             FloatVector du = v2.mul(3 * GELU_CUBIC).add(1f).mul(2 * SQRT_2_OVER_PI);
             FloatVector d = v.mul(s).mul(s.neg().add(1f)).mul(du).add(s);
             FloatVector.fromArray(F, gy, i).fma(d, FloatVector.fromArray(F, gx, i)).intoArray(gx, i);
@@ -168,7 +169,7 @@ public final class Activation {
         int i = from;
         for (int bound = from + F.loopBound(to - from); i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(F, g, i);
-            FloatVector s = one().div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector s = one().div(VectorExp.exp(v.neg()).add(1f));
             FloatVector dy = FloatVector.fromArray(F, gy, i);
             if (gg != null) {
                 FloatVector ds = s.mul(v.mul(s.neg().add(1f)).add(1f));
@@ -194,7 +195,7 @@ public final class Activation {
     }
 
     private static float sigmoid(float x) {
-        return 1f / (1f + (float) Math.exp(-x));
+        return 1f / (1f + VectorExp.exp(-x));
     }
 
     private static float siluDerivative(float x) {

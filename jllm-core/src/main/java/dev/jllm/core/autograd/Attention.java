@@ -1,5 +1,6 @@
 package dev.jllm.core.autograd;
 
+import dev.jllm.core.ops.VectorExp;
 import static dev.jllm.core.autograd.VectorMath.F;
 import static dev.jllm.core.autograd.VectorMath.L;
 
@@ -191,13 +192,13 @@ public final class Attention {
         FloatVector sumV = FloatVector.zero(F);
         int j = lo;
         for (int bound = lo + F.loopBound(hi - lo); j < bound; j += L) {
-            FloatVector e = FloatVector.fromArray(F, x, o + j).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorExp.exp(FloatVector.fromArray(F, x, o + j).sub(max));
             e.intoArray(x, o + j);
             sumV = sumV.add(e);
         }
         float sum = sumV.reduceLanes(VectorOperators.ADD);
         for (; j < hi; j++) {
-            float e = (float) Math.exp(x[o + j] - max);
+            float e = VectorExp.exp(x[o + j] - max);
             x[o + j] = e;
             sum += e;
         }
@@ -213,10 +214,10 @@ public final class Attention {
         java.util.Arrays.fill(x, o, o + lo, 0f);
         int j = lo;
         for (int bound = lo + F.loopBound(hi - lo); j < bound; j += L) {
-            FloatVector.fromArray(F, x, o + j).sub(lse).lanewise(VectorOperators.EXP).intoArray(x, o + j);
+            VectorExp.exp(FloatVector.fromArray(F, x, o + j).sub(lse)).intoArray(x, o + j);
         }
         for (; j < hi; j++) {
-            x[o + j] = (float) Math.exp(x[o + j] - lse);
+            x[o + j] = VectorExp.exp(x[o + j] - lse);
         }
         java.util.Arrays.fill(x, o + hi, o + cols, 0f);
     }

@@ -1,5 +1,6 @@
 package dev.jllm.core.autograd;
 
+import dev.jllm.core.ops.VectorExp;
 import static dev.jllm.core.autograd.VectorMath.F;
 import static dev.jllm.core.autograd.VectorMath.L;
 
@@ -100,11 +101,11 @@ public final class CrossEntropy {
         }
         FloatVector sumV = FloatVector.zero(F);
         for (i = 0; i < bound; i += L) {
-            sumV = sumV.add(FloatVector.fromArray(F, x, o + i).sub(max).lanewise(VectorOperators.EXP));
+            sumV = sumV.add(VectorExp.exp(FloatVector.fromArray(F, x, o + i).sub(max)));
         }
         float sum = sumV.reduceLanes(VectorOperators.ADD);
         for (; i < len; i++) {
-            sum += (float) Math.exp(x[o + i] - max);
+            sum += VectorExp.exp(x[o + i] - max);
         }
         return max + (float) Math.log(sum);
     }
@@ -113,11 +114,11 @@ public final class CrossEntropy {
     private static void softmaxInto(float[] x, float[] gx, int o, int len, float lse, float g) {
         int i = 0;
         for (int bound = F.loopBound(len); i < bound; i += L) {
-            FloatVector.fromArray(F, x, o + i).sub(lse).lanewise(VectorOperators.EXP)
+            VectorExp.exp(FloatVector.fromArray(F, x, o + i).sub(lse))
                     .fma(FloatVector.broadcast(F, g), FloatVector.fromArray(F, gx, o + i)).intoArray(gx, o + i);
         }
         for (; i < len; i++) {
-            gx[o + i] = Math.fma((float) Math.exp(x[o + i] - lse), g, gx[o + i]);
+            gx[o + i] = Math.fma(VectorExp.exp(x[o + i] - lse), g, gx[o + i]);
         }
     }
 }

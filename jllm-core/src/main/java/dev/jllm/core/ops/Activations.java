@@ -69,7 +69,7 @@ public final class Activations {
             FloatVector v = FloatVector.fromArray(F, x, xOffset + i);
             // 0.5·(1 + tanh(y)) = 1 / (1 + e^(−2y)): one exponential, no cancellation
             FloatVector y2 = v.mul(v).mul(GELU_CUBIC).add(1f).mul(v).mul(-2 * SQRT_2_OVER_PI);
-            v.div(y2.lanewise(VectorOperators.EXP).add(1f)).intoArray(out, outOffset + i);
+            v.div(VectorExp.exp(y2).add(1f)).intoArray(out, outOffset + i);
         }
         for (; i < length; i++) {
             out[outOffset + i] = geluTanh(x[xOffset + i]);
@@ -127,7 +127,7 @@ public final class Activations {
     }
 
     private static FloatVector silu(FloatVector x) {
-        return x.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+        return x.div(VectorExp.exp(x.neg()).add(1f));
     }
 
     private static void checkTwo(String op, float[] out, int outOffset, float[] x, int xOffset, int length) {

@@ -31,13 +31,13 @@ public final class Softmax {
         }
         FloatVector sumV = FloatVector.zero(F);
         for (i = 0; i < bound; i += lanes) {
-            FloatVector e = FloatVector.fromArray(F, x, offset + i).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorExp.exp(FloatVector.fromArray(F, x, offset + i).sub(max));
             e.intoArray(x, offset + i);
             sumV = sumV.add(e);
         }
         float sum = sumV.reduceLanes(VectorOperators.ADD);
         for (; i < length; i++) {
-            float e = (float) Math.exp(x[offset + i] - max);
+            float e = VectorExp.exp(x[offset + i] - max);
             x[offset + i] = e;
             sum += e;
         }

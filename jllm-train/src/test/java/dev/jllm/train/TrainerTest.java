@@ -1,0 +1,114 @@
+package dev.jllm.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.formats.FormatException;
+import dev.jllm.formats.init.Architecture;
+import dev.jllm.formats.init.ModelDims;
+import dev.jllm.formats.init.ModelPreset;
+import dev.jllm.formats.init.PlaceholderVocabulary;
+import dev.jllm.formats.init.RandomModelWriter;
+import dev.jllm.formats.quantize.LlamaFileType;
+import dev.jllm.model.decoder.DecoderParameters;
+import dev.jllm.model.load.LoadedModel;
+import dev.jllm.train.data.TokenShard;
+import dev.jllm.train.data.TokenShards;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Training through the shared decoder definition: the loss falls, and a resumed run repeats the uninterrupted one. */
+class TrainerTest {
+    @TempDir
+    static Path dir;
+    static Path modelFile;
+    static Path data;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        modelFile = dir.resolve("tiny.gguf");
+        ModelDims tiny = ModelPreset.tiny(Architecture.LLAMA);
+        RandomModelWriter.write(Architecture.LLAMA, new ModelDims(64, 2, 4, 2, 128, tiny.vocab(), 16, 64,
+                tiny.ropeTheta(), tiny.normEps(), false), "t", PlaceholderVocabulary.metadata(512), 3,
+                LlamaFileType.ALL_F32, modelFile, null);
+        data = Files.createDirectory(dir.resolve("data"));
+        // a learnable stream: each token follows from the one before
+        int[] tokens = new int[20_000];
+        for (int i = 1; i < tokens.length; i++) {
+            tokens[i] = (tokens[i - 1] * 5 + 7) % 97 + 3;
+        }
+        TokenShard.write(data.resolve(TokenShards.TRAIN), tokens, tokens.length, 512, 2);
+        TokenShard.write(data.resolve(TokenShards.VALIDATION), tokens, 2_000, 512, 2);
+    }
+
+    private static Trainer.Settings settings(int steps) {
+        return new Trainer.Settings(steps, 4, 16, 2, 3e-3, 3e-4, 2, 0.01, 1.0, 0, 2, 11);
+    }
+
+    private static double[] losses(Trainer t, int steps) {
+        double[] out = new double[steps];
+        for (int i = 0; i < steps; i++) {
+            out[i] = t.step(false).loss();
+        }
+        return out;
+    }
+
+    @Test
+    void lossFalls() throws Exception {
+        try (LoadedModel m = LoadedModel.open(modelFile); WorkerPool pool = new WorkerPool(2);
+                TokenShards shards = TokenShards.open(data)) {
+            Trainer t = new Trainer(m.config(), DecoderParameters.of(m.weights()), shards, settings(30), pool);
+            double before = t.validationLoss();
+            losses(t, 30);
+            double after = t.validationLoss();
+            assertTrue(after < before - 1.0, "validation loss " + before + " -> " + after);
+        }
+    }
+
+    @Test
+    void resumedRunRepeatsTheUninterruptedOne() throws Exception {
+        try (LoadedModel m = LoadedModel.open(modelFile); WorkerPool pool = new WorkerPool(2);
+                TokenShards shards = TokenShards.open(data)) {
+            double[] straight = losses(new Trainer(m.config(), DecoderParameters.of(m.weights()), shards,
+                    settings(6), pool), 6);
+            Trainer first = new Trainer(m.config(), DecoderParameters.of(m.weights()), shards, settings(6), pool);
+            double[] head = losses(first, 3);
+            Path file = dir.resolve("ckpt.safetensors");
+            first.checkpoint().write(file);
+            Trainer second = new Trainer(m.config(), DecoderParameters.of(m.weights()), shards, settings(6), pool);
+            second.resume(Checkpoint.read(file), file);
+            double[] tail = losses(second, 3);
+            double[] resumed = {head[0], head[1], head[2], tail[0], tail[1], tail[2]};
+            assertArrayEquals(straight, resumed, 0.0, "losses after a resume must equal the uninterrupted run's");
+        }
+    }
+
+    @Test
+    void damagedOrMismatchedCheckpointsAreRefused() throws Exception {
+        Path garbage = dir.resolve("garbage.safetensors");
+        Files.writeString(garbage, "not a checkpoint at all");
+        assertThrows(FormatException.class, () -> Checkpoint.read(garbage));
+        try (LoadedModel m = LoadedModel.open(modelFile); WorkerPool pool = new WorkerPool(2);
+                TokenShards shards = TokenShards.open(data)) {
+            Trainer t = new Trainer(m.config(), DecoderParameters.of(m.weights()), shards, settings(2), pool);
+            t.step(false);
+            Path file = dir.resolve("good.safetensors");
+            t.checkpoint().write(file);
+            byte[] bytes = Files.readAllBytes(file);
+            Path cut = dir.resolve("cut.safetensors");
+            Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+            assertThrows(FormatException.class, () -> Checkpoint.read(cut));
+            Checkpoint c = Checkpoint.read(file);
+            c.parameters().remove("output.weight");
+            FormatException e = assertThrows(FormatException.class,
+                    () -> new Trainer(m.config(), DecoderParameters.of(m.weights()), shards, settings(2), pool)
+                            .resume(c, file));
+            assertTrue(e.getMessage().contains("good.safetensors"), e.getMessage());
+        }
+    }
+}
