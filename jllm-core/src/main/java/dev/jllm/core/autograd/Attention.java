@@ -1,5 +1,6 @@
 package dev.jllm.core.autograd;
 
+import dev.jllm.core.ops.LaneSum;
 import dev.jllm.core.ops.VectorExp;
 import static dev.jllm.core.autograd.VectorMath.F;
 import static dev.jllm.core.autograd.VectorMath.L;
@@ -196,7 +197,7 @@ public final class Attention {
             e.intoArray(x, o + j);
             sumV = sumV.add(e);
         }
-        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        float sum = LaneSum.of(sumV);
         for (; j < hi; j++) {
             float e = VectorExp.exp(x[o + j] - max);
             x[o + j] = e;

@@ -1,5 +1,6 @@
 package dev.jllm.core.autograd;
 
+import dev.jllm.core.ops.LaneSum;
 import dev.jllm.core.ops.VectorExp;
 import static dev.jllm.core.autograd.VectorMath.F;
 import static dev.jllm.core.autograd.VectorMath.L;
@@ -103,7 +104,7 @@ public final class CrossEntropy {
         for (i = 0; i < bound; i += L) {
             sumV = sumV.add(VectorExp.exp(FloatVector.fromArray(F, x, o + i).sub(max)));
         }
-        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        float sum = LaneSum.of(sumV);
         for (; i < len; i++) {
             sum += VectorExp.exp(x[o + i] - max);
         }

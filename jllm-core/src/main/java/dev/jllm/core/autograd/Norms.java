@@ -170,7 +170,7 @@ public final class Norms {
             acc = FloatVector.fromArray(F, w, i).mul(FloatVector.fromArray(F, g, o + i))
                     .fma(FloatVector.fromArray(F, x, o + i), acc);
         }
-        float sum = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        float sum = dev.jllm.core.ops.LaneSum.of(acc);
         for (; i < d; i++) {
             sum += w[i] * g[o + i] * x[o + i];
         }

@@ -1,5 +1,6 @@
 package dev.jllm.core.autograd;
 
+import dev.jllm.core.ops.LaneSum;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -59,7 +60,7 @@ final class VectorMath {
         for (; i <= len - L; i += L) {
             acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = LaneSum.of(acc0.add(acc1));
         for (; i < len; i++) {
             sum += a[ao + i] * b[bo + i];
         }
@@ -73,7 +74,7 @@ final class VectorMath {
         for (int bound = F.loopBound(len); i < bound; i += L) {
             acc = acc.add(FloatVector.fromArray(F, a, ao + i));
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = LaneSum.of(acc);
         for (; i < len; i++) {
             sum += a[ao + i];
         }

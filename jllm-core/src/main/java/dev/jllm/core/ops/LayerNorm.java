@@ -30,7 +30,7 @@ public final class LayerNorm {
         for (; i < bound; i += lanes) {
             acc = acc.add(FloatVector.fromArray(F, x, xOffset + i));
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = LaneSum.of(acc);
         for (; i < length; i++) {
             sum += x[xOffset + i];
         }
@@ -41,7 +41,7 @@ public final class LayerNorm {
             FloatVector d = FloatVector.fromArray(F, x, xOffset + i).sub(mean);
             acc = d.fma(d, acc);
         }
-        float squares = acc.reduceLanes(VectorOperators.ADD);
+        float squares = LaneSum.of(acc);
         for (; i < length; i++) {
             float d = x[xOffset + i] - mean;
             squares += d * d;

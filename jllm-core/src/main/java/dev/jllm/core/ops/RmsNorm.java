@@ -28,7 +28,7 @@ public final class RmsNorm {
             acc0 = a.fma(a, acc0);
             acc1 = b.fma(b, acc1);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = LaneSum.of(acc0.add(acc1));
         for (; i < length; i++) {
             sum += x[xOffset + i] * x[xOffset + i];
         }

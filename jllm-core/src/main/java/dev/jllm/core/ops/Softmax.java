@@ -35,7 +35,7 @@ public final class Softmax {
             e.intoArray(x, offset + i);
             sumV = sumV.add(e);
         }
-        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        float sum = LaneSum.of(sumV);
         for (; i < length; i++) {
             float e = VectorExp.exp(x[offset + i] - max);
             x[offset + i] = e;

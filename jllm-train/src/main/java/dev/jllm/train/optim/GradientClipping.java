@@ -115,7 +115,7 @@ public final class GradientClipping {
             s2 = x2.fma(x2, s2);
             s3 = x3.fma(x3, s3);
         }
-        return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        return dev.jllm.core.ops.LaneSum.of(s0.add(s1).add(s2.add(s3)));
     }
 
     private static double sumOfSquaresInDouble(float[] a, int from, int to) {
