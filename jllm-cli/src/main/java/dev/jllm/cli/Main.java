@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
             InitCommand.class, QuantizeCommand.class, ConvertCommand.class,
             GenerateCommand.class, ChatCommand.class, ChatTemplateCommand.class, BenchCommand.class,
             BenchKernelsCommand.class, BenchTokenizerCommand.class,
-            TokenizerCommand.class, DataCommand.class,
+            TokenizerCommand.class, DataCommand.class, TrainCommand.class, ExportCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -1,0 +1,145 @@
+package dev.jllm.cli;
+
+import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.model.decoder.DecoderParameters;
+import dev.jllm.model.load.LoadedModel;
+import dev.jllm.train.Trainer;
+import dev.jllm.train.TrainingRun;
+import dev.jllm.train.data.TokenShards;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jllm train}: pretrains a decoder from a starting model (e.g. one {@code jllm init} wrote with the
+ * tokenizer of the data) on token shards ({@code jllm data}), in a run folder that holds the starting
+ * model, {@code metrics.csv} and the checkpoint; {@code --resume} continues it exactly.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Pretrain a decoder on token shards; writes metrics.csv and checkpoints into --out, "
+                + "and continues exactly with --resume.")
+final class TrainCommand implements Callable<Integer> {
+    /** The starting model's copy in the run folder (its metadata and tokenizer are what export writes). */
+    static final String MODEL = "model.gguf";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--init", paramLabel = "MODEL.gguf",
+            description = "The model to start from, e.g. made by 'jllm init --vocab-from tokenizer.json' "
+                    + "(not needed with --resume).")
+    Path init;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "Token shards made by 'jllm data'.")
+    Path data;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "The run folder.")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue the run in --out from its checkpoint.")
+    boolean resume;
+
+    @Option(names = "--steps", required = true, paramLabel = "N", description = "Optimizer steps in all.")
+    int steps;
+
+    @Option(names = "--batch", defaultValue = "8", paramLabel = "B", description = "Sequences per micro-batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--seq", defaultValue = "128", paramLabel = "T", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
+    int seq;
+
+    @Option(names = "--accumulate", defaultValue = "1", paramLabel = "N", description = "Micro-batches per step (default: ${DEFAULT-VALUE}).")
+    int accumulate;
+
+    @Option(names = "--lr", defaultValue = "1e-3", paramLabel = "LR", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--min-lr", defaultValue = "1e-4", paramLabel = "LR", description = "Final learning rate of the cosine decay (default: ${DEFAULT-VALUE}).")
+    double minLr;
+
+    @Option(names = "--warmup", defaultValue = "100", paramLabel = "N", description = "Warmup steps (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--weight-decay", defaultValue = "0.1", paramLabel = "WD", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--clip", defaultValue = "1.0", paramLabel = "NORM", description = "Global gradient norm limit, 0 for none (default: ${DEFAULT-VALUE}).")
+    double clip;
+
+    @Option(names = "--eval-every", defaultValue = "100", paramLabel = "N", description = "Steps between validation losses, 0 for none (default: ${DEFAULT-VALUE}).")
+    int evalEvery;
+
+    @Option(names = "--eval-batches", defaultValue = "8", paramLabel = "N", description = "Validation batches averaged (default: ${DEFAULT-VALUE}).")
+    int evalBatches;
+
+    @Option(names = "--checkpoint-every", defaultValue = "100", paramLabel = "N", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Data shuffling seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Worker threads (default: the number of processors).")
+    Integer threads;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter err = spec.commandLine().getErr();
+        Path model = out.resolve(MODEL);
+        if (resume) {
+            if (!Files.isRegularFile(model)) {
+                throw new NoSuchFileException(model.toString(), null, "--resume needs a run folder made by jllm train");
+            }
+        } else {
+            if (init == null) {
+                throw new IllegalArgumentException("give --init MODEL.gguf to start a run (or --resume to continue one)");
+            }
+            if (Files.exists(out.resolve(TrainingRun.CHECKPOINT))) {
+                throw new IllegalArgumentException(out + " already holds a run; use --resume or another --out");
+            }
+            Files.createDirectories(out);
+            Files.copy(init, model, StandardCopyOption.REPLACE_EXISTING);
+        }
+        Trainer.Settings settings = new Trainer.Settings(steps, batch, seq, accumulate, lr, minLr, warmup,
+                weightDecay, clip, evalEvery, evalBatches, seed);
+        int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        try (LoadedModel loaded = LoadedModel.open(model); WorkerPool pool = new WorkerPool(n);
+                TokenShards shards = TokenShards.open(data)) {
+            Trainer trainer = new Trainer(loaded.config(), DecoderParameters.of(loaded.weights()), shards, settings, pool);
+            TrainingRun run = new TrainingRun(trainer, out, steps, checkpointEvery, evalEvery);
+            if (resume) {
+                run.resume();
+                err.printf(Locale.ROOT, "jllm: resuming at step %d of %d%n", trainer.step(), steps);
+            }
+            long start = System.nanoTime();
+            long first = trainer.step();
+            run.run(r -> {
+                if (r.skipped()) {
+                    err.printf(Locale.ROOT, "jllm: step %d skipped: loss %s, gradient norm %s%n", r.step(), r.loss(),
+                            r.gradNorm());
+                }
+                boolean report = r.step() == steps || !Double.isNaN(r.valLoss()) || r.step() % 10 == 0;
+                if (report) {
+                    double elapsed = (System.nanoTime() - start) / 1e9;
+                    double eta = elapsed / (r.step() - first) * (steps - r.step());
+                    err.printf(Locale.ROOT, "step %d/%d  loss %.4f%s  lr %.2e  grad norm %.3f  %.0f tokens/s  ETA %.0f s%n",
+                            r.step(), steps, r.loss(), Double.isNaN(r.valLoss()) ? ""
+                                    : String.format(Locale.ROOT, "  val %.4f", r.valLoss()), r.lr(), r.gradNorm(),
+                            r.tokensPerSecond(), eta);
+                    err.flush();
+                }
+            });
+        }
+        spec.commandLine().getOut().printf(Locale.ROOT, "trained %s to step %d; checkpoint %s, metrics %s%n", out,
+                steps, out.resolve(TrainingRun.CHECKPOINT), out.resolve(TrainingRun.METRICS));
+        return 0;
+    }
+}

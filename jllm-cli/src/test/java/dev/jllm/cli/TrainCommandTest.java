@@ -1,0 +1,65 @@
+package dev.jllm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** tokenizer train → data → init → train → resume → export → generate, as a user chains them. */
+class TrainCommandTest {
+    @Test
+    void wholePipeline(@TempDir Path dir) throws Exception {
+        Path text = dir.resolve("text.txt");
+        StringBuilder sb = new StringBuilder();
+        for (String f : new String[] {"ggml-vocab-llama-spm.gguf.inp", "ggml-vocab-gpt-2.gguf.inp"}) {
+            sb.append(Files.readString(SharedFixturePaths.resolve("tokenizers/llamacpp-vocab/" + f)));
+        }
+        Files.writeString(text, sb.toString().repeat(4));
+        Path tok = dir.resolve("tokenizer.json");
+        run("tokenizer", "train", "--vocab", "400", "--input", text.toString(), "-o", tok.toString(), "--special",
+                "<|endoftext|>");
+        Path shards = dir.resolve("shards");
+        run("data", "--tokenizer", tok.toString(), "--input", text.toString(), "-o", shards.toString(), "--whole-files");
+        Path init = dir.resolve("init.gguf");
+        run("init", "--arch", "llama", "--dims", "64,2,4,2,128", "--vocab-from", tok.toString(), "-o", init.toString());
+        Path out = dir.resolve("run");
+        String[] common = {"--data", shards.toString(), "--out", out.toString(), "--batch", "4", "--seq", "32",
+            "--lr", "3e-3", "--warmup", "2", "--eval-every", "10", "--eval-batches", "2", "--checkpoint-every", "10",
+            "-t", "2"};
+        CommandRun first = run(concat(new String[] {"train", "--init", init.toString(), "--steps", "20"}, common));
+        assertTrue(first.err().contains("step 20/20"), first.err());
+        CommandRun again = CommandRun.of(concat(new String[] {"train", "--init", init.toString(), "--steps", "20"},
+                common));
+        assertEquals(1, again.exit(), "a second run into the same folder is refused");
+        CommandRun resumed = run(concat(new String[] {"train", "--resume", "--steps", "30"}, common));
+        assertTrue(resumed.err().contains("resuming at step 20 of 30"), resumed.err());
+
+        List<String> metrics = Files.readAllLines(out.resolve("metrics.csv"));
+        assertEquals("step,loss,val_loss,lr,grad_norm,tokens_per_s", metrics.get(0));
+        assertEquals(31, metrics.size(), "one line per step, none repeated across the resume");
+        double firstVal = Double.parseDouble(metrics.get(10).split(",")[2]);
+        double lastVal = Double.parseDouble(metrics.get(30).split(",")[2]);
+        assertTrue(lastVal < firstVal, "validation loss " + firstVal + " -> " + lastVal);
+
+        Path model = dir.resolve("model.gguf");
+        run("export", out.toString(), "-o", model.toString());
+        CommandRun gen = run("generate", "-m", model.toString(), "-p", "Hello", "-n", "8", "--seed", "1", "--quiet");
+        assertTrue(!gen.out().isBlank(), "generate printed nothing");
+    }
+
+    private static CommandRun run(String... args) {
+        CommandRun r = CommandRun.of(args);
+        assertEquals(0, r.exit(), String.join(" ", args) + ": " + r.err());
+        return r;
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
