@@ -13,8 +13,12 @@ import picocli.CommandLine.Option;
 
 /** The options every command that runs a model shares: which model, threads, context and cache type. */
 final class ModelOptions {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
-            description = "A GGUF file, an HF model folder, or a llama2.c checkpoint (.bin).")
+    /** The bundled default model, relative to the jllm folder. */
+    static final String BUNDLED = "models/jllm-kjv-q8_0.gguf";
+
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
+            description = "A GGUF file, an HF model folder, or a llama2.c checkpoint (.bin); default: the bundled "
+                    + "model, " + BUNDLED + ".")
     Path model;
 
     @Option(names = {"-t", "--threads"}, paramLabel = "N",
@@ -56,9 +60,20 @@ final class ModelOptions {
         return type;
     }
 
-    /** Opens the model. */
+    /** Opens the model: the one given, else the bundled one. */
     LoadedModel open() throws IOException {
-        return LoadedModel.open(model);
+        return LoadedModel.open(model != null ? model : bundled());
+    }
+
+    /** Where the bundled model is: under {@code jllm.home} (the launcher sets it), else the working folder. */
+    static Path bundled() throws IOException {
+        String home = System.getProperty("jllm.home");
+        Path p = (home != null ? Path.of(home) : Path.of("")).resolve(BUNDLED);
+        if (!java.nio.file.Files.isRegularFile(p)) {
+            throw new java.nio.file.NoSuchFileException(p.toString(), null,
+                    "no -m given and the bundled model is missing (models/recipe.sh makes it)");
+        }
+        return p;
     }
 
     /** A generator over an opened model. */

@@ -11,7 +11,7 @@ final class UserErrors {
     /** A one-line description of {@code ex} for the user. */
     static String describe(Throwable ex) {
         if (ex instanceof NoSuchFileException nf) {
-            return "no such file: " + nf.getFile();
+            return "no such file: " + nf.getFile() + (nf.getReason() == null ? "" : " (" + nf.getReason() + ")");
         }
         if (ex instanceof IOException
                 || ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
