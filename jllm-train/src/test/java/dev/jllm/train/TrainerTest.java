@@ -89,6 +89,24 @@ class TrainerTest {
     }
 
     @Test
+    void nonFiniteStepsAreSkippedThenStopTheRun() throws Exception {
+        try (LoadedModel m = LoadedModel.open(modelFile); WorkerPool pool = new WorkerPool(2);
+                TokenShards shards = TokenShards.open(data)) {
+            DecoderParameters params = DecoderParameters.of(m.weights());
+            Trainer t = new Trainer(m.config(), params, shards, settings(20), pool);
+            float[] norm = params.outputNorm().value();
+            float[] before = params.layers().get(0).wq().value().clone();
+            norm[0] = Float.NaN;
+            for (int i = 0; i < Trainer.MAX_BAD_STEPS - 1; i++) {
+                assertTrue(t.step(false).skipped());
+            }
+            assertArrayEquals(before, params.layers().get(0).wq().value(), "a skipped step changes nothing");
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.step(false));
+            assertTrue(e.getMessage().contains("non-finite"), e.getMessage());
+        }
+    }
+
+    @Test
     void damagedOrMismatchedCheckpointsAreRefused() throws Exception {
         Path garbage = dir.resolve("garbage.safetensors");
         Files.writeString(garbage, "not a checkpoint at all");
