@@ -18,7 +18,8 @@ done
 mkdir -p "$WORK"
 cd "$WORK"
 if [[ ! -s kjv.txt ]]; then
-    apt-get download bible-kjv bible-kjv-text >/dev/null
+    # package lists may be empty on a fresh machine: refresh them once if the download finds nothing
+    apt-get download bible-kjv bible-kjv-text >/dev/null 2>&1 || { apt-get update -qq && apt-get download bible-kjv bible-kjv-text >/dev/null; }
     mkdir -p pkg && for deb in bible-kjv_*.deb bible-kjv-text_*.deb; do dpkg -x "$deb" pkg; done
     # the whole Bible as plain text: drop the book/chapter headings and verse numbers, join the lines of a verse
     pkg/usr/bin/bible -p pkg/usr/lib "Gen1:1-Rev22:21" 2>/dev/null \
