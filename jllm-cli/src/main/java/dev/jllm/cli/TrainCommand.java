@@ -39,6 +39,24 @@ final class TrainCommand implements Callable<Integer> {
                     + "(not needed with --resume).")
     Path init;
 
+    @Option(names = "--arch", paramLabel = "ARCH",
+            description = "Start from a random model of this architecture (as 'jllm init'), instead of --init.")
+    String arch;
+
+    @Option(names = "--preset", paramLabel = "NAME", description = "With --arch or alone: the shape, as 'jllm init --preset'.")
+    String preset;
+
+    @Option(names = "--dims", paramLabel = "d,l,h,kv,ff", description = "With --arch: the shape, as 'jllm init --dims'.")
+    String dims;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE",
+            description = "With --arch/--preset: the tokenizer the data was encoded with (e.g. tokenizer.json).")
+    Path tokenizer;
+
+    @Option(names = "--init-seed", defaultValue = "1", paramLabel = "S",
+            description = "With --arch/--preset: the random initialisation's seed (default: ${DEFAULT-VALUE}).")
+    long initSeed;
+
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "Token shards made by 'jllm data'.")
     Path data;
 
@@ -66,8 +84,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--min-lr", defaultValue = "1e-4", paramLabel = "LR", description = "Final learning rate of the cosine decay (default: ${DEFAULT-VALUE}).")
     double minLr;
 
-    @Option(names = "--warmup", defaultValue = "100", paramLabel = "N", description = "Warmup steps (default: ${DEFAULT-VALUE}).")
-    int warmup;
+    @Option(names = "--warmup", paramLabel = "N", description = "Warmup steps (default: a tenth of the steps, at most 100).")
+    Integer warmup;
 
     @Option(names = "--weight-decay", defaultValue = "0.1", paramLabel = "WD", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
     double weightDecay;
@@ -90,6 +108,32 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Worker threads (default: the number of processors).")
     Integer threads;
 
+    /** Writes a random starting model with 'jllm init' itself, so both make the same file. */
+    private void initialise(Path model, PrintWriter err) {
+        if (tokenizer == null) {
+            throw new IllegalArgumentException("--tokenizer is needed with --arch/--preset/--dims: the model's vocabulary "
+                    + "must be the data's");
+        }
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("init", "--vocab-from",
+                tokenizer.toString(), "--seed", Long.toString(initSeed), "-o", model.toString()));
+        if (arch != null) {
+            args.addAll(java.util.List.of("--arch", arch));
+        }
+        if (preset != null) {
+            args.addAll(java.util.List.of("--preset", preset));
+        }
+        if (dims != null) {
+            args.addAll(java.util.List.of("--dims", dims));
+        }
+        java.io.StringWriter initErr = new java.io.StringWriter();
+        int code = Main.execute(args.toArray(String[]::new), new PrintWriter(new java.io.StringWriter()),
+                new PrintWriter(initErr));
+        if (code != 0) {
+            throw new IllegalArgumentException(initErr.toString().strip().replaceFirst("^jllm: ", ""));
+        }
+        err.println("jllm: initialised " + model);
+    }
+
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
@@ -99,16 +143,23 @@ final class TrainCommand implements Callable<Integer> {
                 throw new NoSuchFileException(model.toString(), null, "--resume needs a run folder made by jllm train");
             }
         } else {
-            if (init == null) {
-                throw new IllegalArgumentException("give --init MODEL.gguf to start a run (or --resume to continue one)");
+            boolean fresh = arch != null || preset != null || dims != null;
+            if ((init == null) == !fresh) {
+                throw new IllegalArgumentException("start a run from --init MODEL.gguf or from --arch/--preset/--dims "
+                        + "with --tokenizer (one of them), or continue one with --resume");
             }
             if (Files.exists(out.resolve(TrainingRun.CHECKPOINT))) {
                 throw new IllegalArgumentException(out + " already holds a run; use --resume or another --out");
             }
             Files.createDirectories(out);
-            Files.copy(init, model, StandardCopyOption.REPLACE_EXISTING);
+            if (init != null) {
+                Files.copy(init, model, StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                initialise(model, err);
+            }
         }
-        Trainer.Settings settings = new Trainer.Settings(steps, batch, seq, accumulate, lr, minLr, warmup,
+        int warmupSteps = warmup != null ? warmup : Math.min(100, steps / 10);
+        Trainer.Settings settings = new Trainer.Settings(steps, batch, seq, accumulate, lr, minLr, warmupSteps,
                 weightDecay, clip, evalEvery, evalBatches, seed);
         int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         try (LoadedModel loaded = LoadedModel.open(model); WorkerPool pool = new WorkerPool(n);

@@ -45,6 +45,16 @@ class TrainCommandTest {
         double lastVal = Double.parseDouble(metrics.get(30).split(",")[2]);
         assertTrue(lastVal < firstVal, "validation loss " + firstVal + " -> " + lastVal);
 
+        Path fromArch = dir.resolve("run2");
+        CommandRun second = run("train", "--arch", "llama", "--dims", "64,2,4,2,128", "--tokenizer", tok.toString(),
+                "--data", shards.toString(), "--out", fromArch.toString(), "--steps", "2", "--batch", "2", "--seq",
+                "16", "--eval-every", "0", "-t", "2");
+        assertTrue(Files.isRegularFile(fromArch.resolve("checkpoint.safetensors")), second.err());
+        CommandRun noTokenizer = CommandRun.of("train", "--arch", "llama", "--dims", "64,2,4,2,128", "--data",
+                shards.toString(), "--out", dir.resolve("run3").toString(), "--steps", "2");
+        assertEquals(1, noTokenizer.exit());
+        assertTrue(noTokenizer.err().contains("--tokenizer"), noTokenizer.err());
+
         Path model = dir.resolve("model.gguf");
         run("export", out.toString(), "-o", model.toString());
         CommandRun gen = run("generate", "-m", model.toString(), "-p", "Hello", "-n", "8", "--seed", "1", "--quiet");
