@@ -125,6 +125,23 @@ public record HfTokenizerConfig(Path file, Boolean addBosToken, Boolean addEosTo
         return s.length() > 60 ? s.substring(0, 57) + "..." : s;
     }
 
+    /**
+     * The default chat template of an HF model folder: its {@code tokenizer_config.json}'s, else a
+     * {@code chat_template.jinja} beside it (the file newer transformers versions save), else none.
+     */
+    public static Optional<String> defaultChatTemplateOf(Path folder) throws IOException {
+        Path config = folder.resolve("tokenizer_config.json");
+        if (java.nio.file.Files.isRegularFile(config)) {
+            Optional<String> t = read(config).defaultChatTemplate();
+            if (t.isPresent()) {
+                return t;
+            }
+        }
+        Path jinja = folder.resolve("chat_template.jinja");
+        return java.nio.file.Files.isRegularFile(jinja) ? Optional.of(java.nio.file.Files.readString(jinja))
+                : Optional.empty();
+    }
+
     /** The template called {@code name}. */
     public Optional<String> chatTemplate(String name) {
         return Optional.ofNullable(chatTemplates.get(name));

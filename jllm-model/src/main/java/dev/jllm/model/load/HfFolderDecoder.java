@@ -48,7 +48,7 @@ final class HfFolderDecoder {
             DecoderWeights bound = family == DecoderFamily.GPT2 ? bindGpt2(weights, config, hf)
                     : bindLlamaLike(weights, config, hf);
             Tokenizer tokenizer = hasTokenizer(folder) ? TokenizerLoader.load(folder) : null;
-            String template = chatTemplate(folder);
+            String template = HfTokenizerConfig.defaultChatTemplateOf(folder).orElse(null);
             int[] extra = new int[0];
             Path generation = folder.resolve("generation_config.json");
             if (Files.isRegularFile(generation)) {
@@ -73,18 +73,6 @@ final class HfFolderDecoder {
             }
         }
         return false;
-    }
-
-    private static String chatTemplate(Path folder) throws IOException {
-        Path jinja = folder.resolve("chat_template.jinja");
-        if (Files.isRegularFile(jinja)) {
-            return Files.readString(jinja);
-        }
-        Path config = folder.resolve("tokenizer_config.json");
-        if (Files.isRegularFile(config)) {
-            return HfTokenizerConfig.read(config).defaultChatTemplate().orElse(null);
-        }
-        return null;
     }
 
     private static ModelConfig config(HfModelConfig hf, DecoderFamily family, SafetensorsModel weights, Path file)
