@@ -82,22 +82,6 @@ public final class KvCache implements AutoCloseable {
         return capacity;
     }
 
-    /** Bytes allocated so far (keys and values of all layers). */
-    public long allocatedBytes() {
-        long pages = 0;
-        for (MemorySegment[] layer : keyPages) {
-            for (MemorySegment page : layer) {
-                pages += page == null ? 0 : 2;
-            }
-        }
-        return pages * PAGE_POSITIONS * positionBytes;
-    }
-
-    /** Bytes a cache of this shape takes when full. */
-    public static long bytesWhenFull(DType type, int layers, int kvHeads, int headDim, int capacity) {
-        return 2L * layers * capacity * kvHeads * type.bytesFor(headDim);
-    }
-
     /**
      * Stores the keys and values of one position: {@code kvHeads·headDim} values each, from
      * {@code k[kOffset ..]} and {@code v[vOffset ..]}.
