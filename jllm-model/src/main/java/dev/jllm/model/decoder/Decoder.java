@@ -40,6 +40,7 @@ public final class Decoder {
     private final WeightKernel positionKernel;
     private final double[] ropeFrequencies;
     private final float attentionScale;
+    private final DecoderBatch single = new DecoderBatch();
     private RopeTable rope;
     private Buffers buffers;
 
@@ -106,19 +107,51 @@ public final class Decoder {
         if (count <= 0) {
             throw new IllegalArgumentException("forward needs at least one token, got " + count);
         }
-        if (start < 0 || start + count > cache.capacity()) {
-            throw new IllegalArgumentException("positions " + start + ".." + (start + count - 1)
-                    + " do not fit the context of " + cache.capacity() + " tokens");
+        run(single.clear().add(cache, tokens, from, count, start, true), logits, allLogits);
+    }
+
+    /**
+     * Runs every segment of {@code batch} in one pass (each projection one GEMM over all its tokens) and
+     * writes the logits of each segment that asks for them into consecutive rows of {@code logits}, in
+     * the order the segments were added.
+     *
+     * @throws IllegalArgumentException if the batch is empty, a token id is outside the vocabulary or
+     *     the logits buffer is too short
+     */
+    public void forward(DecoderBatch batch, float[] logits) {
+        if (batch.segments() == 0) {
+            throw new IllegalArgumentException("the batch is empty");
         }
+        run(batch, logits, false);
+    }
+
+    private void run(DecoderBatch batch, float[] logits, boolean allLogits) {
         int vocab = config.vocabSize();
-        int outputs = allLogits ? count : 1;
+        int count = batch.tokenCount();
+        int outputs = allLogits ? count : batch.logitRows();
         if (logits.length < (long) outputs * vocab) {
             throw new IllegalArgumentException("logits buffer holds " + logits.length + " values, needs "
                     + (long) outputs * vocab);
         }
-        ensureRope(start + count);
-        DecoderDefinition.forward(config, new Eager(tokens, from, count, start, cache, logits, allLogits,
-                buffers(count)));
+        Buffers b = buffers(count);
+        int rows = 0;
+        int end = 0;
+        for (int s = 0; s < batch.segments(); s++) {
+            int offset = batch.offset(s);
+            for (int t = 0; t < batch.count(s); t++) {
+                b.positions[offset + t] = batch.start(s) + t;
+                b.segmentOf[offset + t] = s;
+                if (allLogits) {
+                    b.outputRows[rows++] = offset + t;
+                }
+            }
+            if (!allLogits && batch.wantsLogits(s)) {
+                b.outputRows[rows++] = offset + batch.count(s) - 1;
+            }
+            end = Math.max(end, batch.start(s) + batch.count(s));
+        }
+        ensureRope(end);
+        DecoderDefinition.forward(config, new Eager(batch, rows, logits, b));
     }
 
     /**
@@ -128,32 +161,25 @@ public final class Decoder {
      * are computed by one GEMV dispatch each (the first of them computes the others).
      */
     private final class Eager implements DecoderMath<float[]> {
-        private final int[] tokens;
-        private final int from;
+        private final DecoderBatch batch;
         private final int count;
-        private final int start;
-        private final KvCache cache;
+        private final int outputs;
         private final float[] logits;
-        private final boolean allLogits;
         private final Buffers b;
         private int fusedQkvLayer = -1;
         private int fusedMlpLayer = -1;
 
-        Eager(int[] tokens, int from, int count, int start, KvCache cache, float[] logits, boolean allLogits,
-                Buffers b) {
-            this.tokens = tokens;
-            this.from = from;
-            this.count = count;
-            this.start = start;
-            this.cache = cache;
+        Eager(DecoderBatch batch, int outputs, float[] logits, Buffers b) {
+            this.batch = batch;
+            this.count = batch.tokenCount();
+            this.outputs = outputs;
             this.logits = logits;
-            this.allLogits = allLogits;
             this.b = b;
         }
 
         @Override
         public float[] embed() {
-            Decoder.this.embed(tokens, from, count, start, b.x);
+            Decoder.this.embed(batch.tokens(), count, b.positions, b.x);
             return b.x;
         }
 
@@ -161,9 +187,8 @@ public final class Decoder {
         public float[] norm(float[] x, int layer, NormSite site) {
             int dim = config.dim();
             if (site == NormSite.FINAL) {
-                int first = allLogits ? 0 : count - 1;
-                for (int t = first; t < count; t++) {
-                    Decoder.this.norm(b.h, (t - first) * dim, x, t * dim, weights.outputNorm(),
+                for (int r = 0; r < outputs; r++) {
+                    Decoder.this.norm(b.h, r * dim, x, b.outputRows[r] * dim, weights.outputNorm(),
                             weights.outputNormBias());
                 }
                 return b.h;
@@ -239,9 +264,9 @@ public final class Decoder {
             int width = heads * config.headDim();
             for (int t = 0; t < count; t++) {
                 if (config.positions() == ModelConfig.Positions.ROPE_ADJACENT) {
-                    Rope.applyAdjacent(x, t * width, heads, config.headDim(), rope, start + t);
+                    Rope.applyAdjacent(x, t * width, heads, config.headDim(), rope, b.positions[t]);
                 } else {
-                    Rope.applyHalves(x, t * width, heads, config.headDim(), rope, start + t);
+                    Rope.applyHalves(x, t * width, heads, config.headDim(), rope, b.positions[t]);
                 }
             }
             return x;
@@ -250,13 +275,23 @@ public final class Decoder {
         @Override
         public float[] attention(int layer, float[] q, float[] k, float[] v) {
             int kvDim = config.kvDim();
-            for (int t = 0; t < count; t++) {
-                cache.store(layer, start + t, k, t * kvDim, v, t * kvDim);
+            int loose = 0;
+            for (int s = 0; s < batch.segments(); s++) {
+                KvCache cache = batch.cache(s);
+                int offset = batch.offset(s);
+                for (int t = 0; t < batch.count(s); t++) {
+                    cache.store(layer, batch.start(s) + t, k, (offset + t) * kvDim, v, (offset + t) * kvDim);
+                }
+                if (batch.count(s) >= BATCHED_ATTENTION_TOKENS) {
+                    attendBatched(layer, offset, batch.count(s), batch.start(s), cache, b);
+                } else {
+                    for (int t = 0; t < batch.count(s); t++) {
+                        b.looseTokens[loose++] = offset + t;
+                    }
+                }
             }
-            if (count >= BATCHED_ATTENTION_TOKENS) {
-                attendBatched(layer, count, start, cache, b);
-            } else {
-                attend(layer, count, start, cache, b);
+            if (loose > 0) {
+                attend(layer, loose, batch, b);
             }
             return b.attention;
         }
@@ -281,16 +316,16 @@ public final class Decoder {
 
         @Override
         public float[] logits(float[] x) {
-            Decoder.this.linear(weights.output(), null, x, allLogits ? count : 1, logits);
+            Decoder.this.linear(weights.output(), null, x, outputs, logits);
             return logits;
         }
     }
 
-    private void embed(int[] tokens, int from, int count, int start, float[] x) {
+    private void embed(int[] tokens, int count, int[] positions, float[] x) {
         int dim = config.dim();
         Tensor table = weights.tokenEmbedding();
         for (int t = 0; t < count; t++) {
-            int id = tokens[from + t];
+            int id = tokens[t];
             if (id < 0 || id >= config.vocabSize()) {
                 throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of "
                         + config.vocabSize());
@@ -298,28 +333,37 @@ public final class Decoder {
             embeddingKernel.dequantize(table.data(), id * table.rowBytes(), x, t * dim, dim);
         }
         if (weights.positionEmbedding() != null) {
-            Tensor positions = weights.positionEmbedding();
+            Tensor positionTable = weights.positionEmbedding();
             float[] row = new float[dim];
             for (int t = 0; t < count; t++) {
-                positionKernel.dequantize(positions.data(), (start + t) * positions.rowBytes(), row, 0, dim);
+                positionKernel.dequantize(positionTable.data(), positions[t] * positionTable.rowBytes(), row, 0, dim);
                 Elementwise.add(x, t * dim, x, t * dim, row, 0, dim);
             }
         }
     }
 
-    /** Causal (optionally windowed) attention of every token and head, in parallel over both. */
-    private void attend(int layer, int count, int start, KvCache cache, Buffers b) {
+    /**
+     * Causal (optionally windowed) attention of the listed tokens, each against its own sequence's
+     * cache up to its position, in parallel over tokens and heads.
+     */
+    private void attend(int layer, int tokens, DecoderBatch batch, Buffers b) {
         int heads = config.heads();
         int headDim = config.headDim();
         int qDim = config.queryDim();
         int group = heads / config.kvHeads();
         int window = config.slidingWindow();
-        pool.parallelFor(count * heads, (lo, hi) -> {
-            float[] scores = new float[start + count];
+        int longest = 0;
+        for (int i = 0; i < tokens; i++) {
+            longest = Math.max(longest, b.positions[b.looseTokens[i]] + 1);
+        }
+        int span0 = longest;
+        pool.parallelFor(tokens * heads, (lo, hi) -> {
+            float[] scores = new float[span0];
             for (int i = lo; i < hi; i++) {
-                int t = i / heads;
+                int t = b.looseTokens[i / heads];
                 int h = i % heads;
-                int last = start + t;
+                KvCache cache = batch.cache(b.segmentOf[t]);
+                int last = b.positions[t];
                 int first = window > 0 ? Math.max(0, last - window + 1) : 0;
                 int span = last + 1 - first;
                 int q = t * qDim + h * headDim;
@@ -337,7 +381,7 @@ public final class Decoder {
      * causal (and window) mask, row softmax, then scores·V (GEMM). Quadratic in the prompt like the
      * per-position loop, but at GEMM speed.
      */
-    private void attendBatched(int layer, int count, int start, KvCache cache, Buffers b) {
+    private void attendBatched(int layer, int offset, int count, int start, KvCache cache, Buffers b) {
         int heads = config.heads();
         int headDim = config.headDim();
         int qDim = config.queryDim();
@@ -351,7 +395,8 @@ public final class Decoder {
             cache.readKeys(layer, g, 0, positions, keys, 0);
             cache.readValues(layer, g, 0, positions, values, 0);
             for (int h = g * group; h < (g + 1) * group; h++) {
-                Sgemm.multiply(pool, false, true, count, positions, headDim, attentionScale, b.q, h * headDim, qDim,
+                Sgemm.multiply(pool, false, true, count, positions, headDim, attentionScale, b.q,
+                        offset * qDim + h * headDim, qDim,
                         keys, 0, headDim, 0f, scores, 0, positions);
                 pool.parallelFor(count, (lo, hi) -> {
                     for (int t = lo; t < hi; t++) {
@@ -364,7 +409,7 @@ public final class Decoder {
                     }
                 });
                 Sgemm.multiply(pool, false, false, count, headDim, positions, 1f, scores, 0, positions, values, 0,
-                        headDim, 0f, b.attention, h * headDim, qDim);
+                        headDim, 0f, b.attention, offset * qDim + h * headDim, qDim);
             }
         }
     }
@@ -426,6 +471,10 @@ public final class Decoder {
         final float[] out;
         final float[] gate;
         final float[] up;
+        final int[] positions;
+        final int[] segmentOf;
+        final int[] outputRows;
+        final int[] looseTokens;
         private float[] keys = new float[0];
         private float[] values = new float[0];
         private float[] scores = new float[0];
@@ -453,6 +502,10 @@ public final class Decoder {
             out = new float[tokens * c.dim()];
             gate = new float[tokens * c.ffnDim()];
             up = new float[tokens * c.ffnDim()];
+            positions = new int[tokens];
+            segmentOf = new int[tokens];
+            outputRows = new int[tokens];
+            looseTokens = new int[tokens];
         }
     }
 }

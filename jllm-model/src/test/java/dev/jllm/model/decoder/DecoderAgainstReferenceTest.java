@@ -176,7 +176,7 @@ class DecoderAgainstReferenceTest {
         return out;
     }
 
-    private static void assertClose(double[] want, float[] got, int offset, double bound, String what) {
+    static void assertClose(double[] want, float[] got, int offset, double bound, String what) {
         double maxAbs = 0;
         double maxErr = 0;
         for (int i = 0; i < want.length; i++) {
