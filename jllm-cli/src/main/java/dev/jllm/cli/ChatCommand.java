@@ -5,9 +5,10 @@ import dev.jllm.formats.template.ChatTemplate;
 import dev.jllm.formats.template.TemplateException;
 import dev.jllm.formats.tokenizer.Tokenizer;
 import dev.jllm.model.load.LoadedModel;
-import dev.jllm.runtime.Completion;
 import dev.jllm.runtime.ContextOverflowException;
 import dev.jllm.runtime.Generator;
+import dev.jllm.runtime.schedule.Scheduler;
+import dev.jllm.runtime.schedule.SequenceResult;
 import dev.jllm.runtime.chat.ChatSession;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -55,19 +56,18 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (LoadedModel loaded = model.open(); WorkerPool pool = new WorkerPool(model.threadCount());
-                Generator generator = model.generator(loaded, pool)) {
+                Scheduler scheduler = model.scheduler(loaded, pool, 1, 1)) {
             Tokenizer tokenizer = loaded.tokenizer().orElseThrow(() -> new IllegalArgumentException(
                     loaded.source() + " has no tokenizer, so it cannot chat"));
             ChatTemplate template = template(loaded, err);
             long seed = sampling.seedValue();
-            ChatSession session = new ChatSession(generator, tokenizer, template, loaded.endIds(), system);
+            ChatSession session = new ChatSession(scheduler, tokenizer, template, loaded.endIds(), system);
             boolean interactive = System.console() != null && System.console().isTerminal();
-            AtomicBoolean cancel = new AtomicBoolean();
             AtomicBoolean answering = new AtomicBoolean();
             if (interactive) {
                 InterruptHandler.install(() -> {
                     if (answering.get()) {
-                        cancel.set(true);
+                        session.cancel();
                     } else {
                         out.println();
                         out.flush();
@@ -91,21 +91,22 @@ final class ChatCommand implements Callable<Integer> {
                 }
                 if (line.strip().equals("/reset")) {
                     session.reset();
-                    generator.reset();
                     continue;
                 }
                 if (line.isBlank()) {
                     continue;
                 }
-                cancel.set(false);
                 answering.set(true);
-                Completion.Result r;
+                SequenceResult r;
                 try {
                     r = session.send(line, sampling.params(seed + turn++), sampling.stops, sampling.maxTokens,
                             piece -> {
                                 out.print(piece);
                                 out.flush();
-                            }, cancel::get);
+                            });
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
                 } catch (ContextOverflowException e) {
                     throw new IllegalArgumentException("the conversation no longer fits the context of "
                             + e.context() + " tokens; /reset it or raise --ctx");

@@ -3,9 +3,13 @@ package dev.jllm.cli;
 import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.formats.tokenizer.Tokenizer;
 import dev.jllm.model.load.LoadedModel;
-import dev.jllm.runtime.Completion;
 import dev.jllm.runtime.Generator;
-import dev.jllm.runtime.stop.StopConditions;
+import dev.jllm.runtime.sampling.TokenLogprobs;
+import dev.jllm.runtime.schedule.Scheduler;
+import dev.jllm.runtime.schedule.SequenceListener;
+import dev.jllm.runtime.schedule.SequenceRequest;
+import dev.jllm.runtime.schedule.SequenceResult;
+import dev.jllm.runtime.schedule.Ticket;
 import dev.jllm.runtime.stop.StopTokens;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -61,7 +65,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (LoadedModel loaded = model.open(); WorkerPool pool = new WorkerPool(model.threadCount());
-                Generator generator = model.generator(loaded, pool)) {
+                Scheduler scheduler = model.scheduler(loaded, pool, 1, 1)) {
             Tokenizer tokenizer = loaded.tokenizer().orElse(null);
             if (tokenizer == null && (prompt.text != null || !printIds)) {
                 throw new IllegalArgumentException(loaded.source() + " has no tokenizer: give the prompt with "
@@ -71,28 +75,29 @@ final class GenerateCommand implements Callable<Integer> {
             if (ids.length == 0) {
                 throw new IllegalArgumentException("the prompt is empty");
             }
-            ids = fit(ids, generator.contextLength());
+            ids = fit(ids, scheduler.options().contextLength());
             long seed = sampling.seedValue();
-            StopConditions stop = new StopConditions(StopTokens.of(loaded.endIds()), sampling.stops,
-                    sampling.maxTokens);
             boolean[] first = {true};
-            Completion.Result r = Completion.run(generator, printIds ? null : tokenizer, ids, sampling.params(seed),
-                    stop, new Completion.Listener() {
+            SequenceResult r = await(scheduler.submit(new SequenceRequest(ids, sampling.params(seed),
+                    StopTokens.of(loaded.endIds()), sampling.stops, sampling.maxTokens),
+                    new SequenceListener() {
                         @Override
                         public void text(String piece) {
-                            out.print(piece);
-                            out.flush();
+                            if (!printIds) {
+                                out.print(piece);
+                                out.flush();
+                            }
                         }
 
                         @Override
-                        public void token(int id) {
+                        public void token(int id, TokenLogprobs logprobs) {
                             if (printIds) {
                                 out.print(first[0] ? Integer.toString(id) : " " + id);
                                 first[0] = false;
                                 out.flush();
                             }
                         }
-                    }, () -> false);
+                    }));
             out.println();
             out.flush();
             if (!quiet) {
@@ -106,6 +111,16 @@ final class GenerateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static SequenceResult await(Ticket ticket) {
+        try {
+            return ticket.await();
+        } catch (InterruptedException e) {
+            ticket.cancel();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
     }
 
     /** The prompt, or its end when it is too long and --truncate was given. */

@@ -6,6 +6,7 @@ import dev.jllm.model.cache.KvCache;
 import dev.jllm.model.decoder.Decoder;
 import dev.jllm.model.load.LoadedModel;
 import dev.jllm.runtime.Generator;
+import dev.jllm.runtime.schedule.Scheduler;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -77,7 +78,19 @@ final class ModelOptions {
     }
 
     /** A generator over an opened model. */
+    /** A scheduler of {@code parallel} slots over the model, with this command's cache type, context and chunk. */
+    Scheduler scheduler(LoadedModel loaded, WorkerPool pool, int parallel, int queue) {
+        int ctx = contextLength(loaded);
+        return new Scheduler(new Decoder(loaded.config(), loaded.weights(), pool), loaded.tokenizer().orElse(null),
+                new Scheduler.Options(cacheDType(), ctx, parallel, queue, prefillChunk));
+    }
+
     Generator generator(LoadedModel loaded, WorkerPool pool) {
+        return new Generator(new Decoder(loaded.config(), loaded.weights(), pool), cacheDType(), contextLength(loaded),
+                prefillChunk);
+    }
+
+    private int contextLength(LoadedModel loaded) {
         int max = loaded.config().contextLength();
         int ctx = context == null ? max : context;
         if (ctx < 1 || ctx > max) {
@@ -87,6 +100,6 @@ final class ModelOptions {
         if (prefillChunk < 1) {
             throw new IllegalArgumentException("--prefill-chunk must be positive, got " + prefillChunk);
         }
-        return new Generator(new Decoder(loaded.config(), loaded.weights(), pool), cacheDType(), ctx, prefillChunk);
+        return ctx;
     }
 }

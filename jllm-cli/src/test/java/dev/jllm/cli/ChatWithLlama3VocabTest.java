@@ -10,8 +10,9 @@ import dev.jllm.formats.template.ChatTemplate;
 import dev.jllm.formats.tokenizer.Tokenizer;
 import dev.jllm.model.decoder.Decoder;
 import dev.jllm.model.load.LoadedModel;
-import dev.jllm.runtime.Completion;
-import dev.jllm.runtime.Generator;
+import dev.jllm.runtime.schedule.Scheduler;
+import dev.jllm.runtime.schedule.SequenceListener;
+import dev.jllm.runtime.schedule.SequenceResult;
 import dev.jllm.runtime.chat.ChatSession;
 import dev.jllm.runtime.sampling.SamplingParams;
 import java.nio.file.Path;
@@ -34,8 +35,8 @@ class ChatWithLlama3VocabTest {
                 SharedFixturePaths.resolve("tokenizers/hf/llama-3").toString(), "-o", model.toString());
         assertEquals(0, init.exit(), init.err());
         try (LoadedModel loaded = LoadedModel.open(model); WorkerPool pool = new WorkerPool(2);
-                Generator g = new Generator(new Decoder(loaded.config(), loaded.weights(), pool), DType.F16, 512,
-                        256)) {
+                Scheduler g = new Scheduler(new Decoder(loaded.config(), loaded.weights(), pool),
+                        loaded.tokenizer().orElseThrow(), Scheduler.Options.single(DType.F16, 512))) {
             Tokenizer tok = loaded.tokenizer().orElseThrow();
             int[] ends = loaded.endIds();
             Arrays.sort(ends);
@@ -51,10 +52,12 @@ class ChatWithLlama3VocabTest {
             assertEquals(11, ids.length);
 
             SamplingParams greedy = SamplingParams.greedy();
-            Completion.Listener quiet = piece -> { };
-            Completion.Result first = chat.send("Hi", greedy, List.of(), 4, quiet, () -> false);
+            SequenceListener quiet = piece -> { };
+            SequenceResult first = chat.send("Hi", greedy, List.of(), 4, quiet);
             assertEquals(11, first.promptTokens());
-            Completion.Result second = chat.send("And?", greedy, List.of(), 4, quiet, () -> false);
+            SequenceResult second = chat.send("And?", greedy, List.of(), 4, quiet);
+            assertTrue(second.cachedTokens() > first.promptTokens(), "the first turn's prompt and answer are reused: "
+                    + second.cachedTokens());
             assertTrue(second.timings().prefillTokens() < second.promptTokens() - 10,
                     "the second turn recomputes only what follows the cached first turn: "
                             + second.timings().prefillTokens() + " of " + second.promptTokens());

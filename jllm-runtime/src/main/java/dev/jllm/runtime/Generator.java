@@ -3,6 +3,7 @@ package dev.jllm.runtime;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.model.cache.KvCache;
 import dev.jllm.model.decoder.Decoder;
+import dev.jllm.model.decoder.DecoderBatch;
 import java.util.Arrays;
 
 /**
@@ -21,6 +22,8 @@ public final class Generator implements AutoCloseable {
     private final KvCache cache;
     private final int prefillChunk;
     private final float[] logits;
+    private final DecoderBatch batch = new DecoderBatch();
+    private final int[] single = new int[1];
     private int[] tokens = new int[64];
     private int length;
     private long prefillNanos;
@@ -83,23 +86,12 @@ public final class Generator implements AutoCloseable {
      * @throws IllegalArgumentException if the prompt is empty or longer than the context
      */
     public float[] ingest(int[] prompt) {
-        if (prompt.length == 0) {
-            throw new IllegalArgumentException("the prompt is empty");
-        }
-        checkFits(prompt.length);
-        int keep = 0;
-        int limit = Math.min(length, prompt.length - 1);
-        while (keep < limit && tokens[keep] == prompt[keep]) {
-            keep++;
-        }
-        length = keep;
-        ensureCapacity(prompt.length);
+        int keep = keepPrefix(prompt);
         long start = System.nanoTime();
         for (int from = keep; from < prompt.length; from += prefillChunk) {
             int count = Math.min(prefillChunk, prompt.length - from);
-            decoder.forward(prompt, from, count, from, cache, logits);
-            System.arraycopy(prompt, from, tokens, from, count);
-            length = from + count;
+            add(batch.clear(), prompt, from, count, true);
+            decoder.forward(batch, logits);
         }
         prefillNanos += System.nanoTime() - start;
         prefillTokens += prompt.length - keep;
@@ -113,15 +105,78 @@ public final class Generator implements AutoCloseable {
      * @throws IllegalArgumentException if the context is full
      */
     public float[] append(int token) {
-        checkFits(length + 1);
-        ensureCapacity(length + 1);
         long start = System.nanoTime();
-        tokens[length] = token;
-        decoder.forward(tokens, length, 1, length, cache, logits);
-        length++;
+        single[0] = token;
+        add(batch.clear(), single, 0, 1, true);
+        decoder.forward(batch, logits);
         decodeNanos += System.nanoTime() - start;
         decodeTokens++;
         return logits;
+    }
+
+    /** How many leading tokens of {@code prompt} the cache holds already. */
+    public int sharedPrefix(int[] prompt) {
+        int n = 0;
+        int limit = Math.min(length, prompt.length);
+        while (n < limit && tokens[n] == prompt[n]) {
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * Starts a new prompt without running it: keeps the longest prefix the cache shares with
+     * {@code prompt} (but never the whole prompt, so its last token gets logits) and forgets the rest.
+     * The caller then feeds {@code prompt[length() ..]} through {@link #add}.
+     *
+     * @return how many tokens were kept
+     * @throws IllegalArgumentException if the prompt is empty or longer than the context
+     */
+    public int keepPrefix(int[] prompt) {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt is empty");
+        }
+        checkFits(prompt.length);
+        length = Math.min(sharedPrefix(prompt), prompt.length - 1);
+        return length;
+    }
+
+    /**
+     * Adds {@code source[from .. from+count)} as this sequence's segment of {@code b}, at the positions
+     * after the tokens it holds, and counts them as held. The batch must then be run by
+     * {@link #forward}, before this generator is used again.
+     *
+     * @param wantLogits whether the batch computes the logits after the segment
+     * @throws ContextOverflowException if the tokens do not fit the context
+     */
+    public void add(DecoderBatch b, int[] source, int from, int count, boolean wantLogits) {
+        checkFits(length + count);
+        ensureCapacity(length + count);
+        b.add(cache, source, from, count, length, wantLogits);
+        System.arraycopy(source, from, tokens, length, count);
+        length += count;
+    }
+
+    /**
+     * Runs a batch built by {@link #add} on several generators of one decoder, and hands each generator
+     * that asked for logits its row ({@code wanting} in the order their segments were added).
+     *
+     * @param scratch at least {@code wanting.length × vocab} floats
+     */
+    public static void forward(Decoder decoder, DecoderBatch b, Generator[] wanting, int count, float[] scratch) {
+        decoder.forward(b, scratch);
+        int vocab = decoder.config().vocabSize();
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(scratch, i * vocab, wanting[i].logits, 0, vocab);
+        }
+    }
+
+    /** Adds time spent on this sequence's prompt or generated tokens inside a shared batch. */
+    public void addTimings(long prefillTokens, long prefillNanos, long decodeTokens, long decodeNanos) {
+        this.prefillTokens += prefillTokens;
+        this.prefillNanos += prefillNanos;
+        this.decodeTokens += decodeTokens;
+        this.decodeNanos += decodeNanos;
     }
 
     /** Forgets the sequence (the cache's pages are kept for reuse). */

@@ -2,20 +2,21 @@ package dev.jllm.runtime.chat;
 
 import dev.jllm.formats.template.ChatTemplate;
 import dev.jllm.formats.tokenizer.Tokenizer;
-import dev.jllm.runtime.Completion;
-import dev.jllm.runtime.Generator;
 import dev.jllm.runtime.sampling.SamplingParams;
-import dev.jllm.runtime.stop.StopConditions;
+import dev.jllm.runtime.schedule.Scheduler;
+import dev.jllm.runtime.schedule.SequenceListener;
+import dev.jllm.runtime.schedule.SequenceRequest;
+import dev.jllm.runtime.schedule.SequenceResult;
+import dev.jllm.runtime.schedule.Ticket;
 import dev.jllm.runtime.stop.StopTokens;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 
 /**
  * A conversation with a model through its chat template: the history is rendered whole for every
- * turn, and the generator reuses the cached prefix, so each turn computes only the new text.
+ * turn, and the scheduler reuses the cached prefix, so each turn computes only the new text.
  */
 public final class ChatSession {
     /** ChatML, for models that carry no template of their own (llama.cpp falls back to it too). */
@@ -23,7 +24,8 @@ public final class ChatSession {
             + " + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}"
             + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-    private final Generator generator;
+    private final Scheduler scheduler;
+    private volatile Ticket current;
     private final Tokenizer tokenizer;
     private final ChatTemplate template;
     private final int[] endIds;
@@ -36,9 +38,9 @@ public final class ChatSession {
      * @param endIds the ids that end an answer (the model's EOS and end-of-turn ids)
      * @param systemPrompt the system message, or null for none
      */
-    public ChatSession(Generator generator, Tokenizer tokenizer, ChatTemplate template, int[] endIds,
+    public ChatSession(Scheduler scheduler, Tokenizer tokenizer, ChatTemplate template, int[] endIds,
             String systemPrompt) {
-        this.generator = generator;
+        this.scheduler = scheduler;
         this.tokenizer = tokenizer;
         this.template = template;
         this.endIds = endIds.clone();
@@ -77,24 +79,44 @@ public final class ChatSession {
     }
 
     /**
-     * Adds a user turn and generates the answer, which joins the history unless the answer was
-     * cancelled before any text.
+     * Adds a user turn and generates the answer, which joins the history (also when {@link #cancel}
+     * cut it short).
      *
      * @param maxTokens most tokens of the answer, -1 for no limit
+     * @throws dev.jllm.runtime.ContextOverflowException if the conversation no longer fits the context
+     * @throws InterruptedException if the waiting thread is interrupted (the answer is then cancelled)
      */
-    public Completion.Result send(String userText, SamplingParams params, List<String> stops, int maxTokens,
-            Completion.Listener listener, BooleanSupplier cancelled) {
+    public SequenceResult send(String userText, SamplingParams params, List<String> stops, int maxTokens,
+            SequenceListener listener) throws InterruptedException {
         List<Map<String, Object>> next = new ArrayList<>(messages);
         next.add(message("user", userText));
         String prompt = render(next);
         // the template writes BOS itself where the model wants one (HF does not add special tokens here)
         int[] ids = tokenizer.encode(prompt, false, true);
-        StopConditions stop = new StopConditions(StopTokens.of(endIds), stops, maxTokens);
-        Completion.Result r = Completion.run(generator, tokenizer, ids, params, stop, listener, cancelled);
+        Ticket ticket = scheduler.submit(new SequenceRequest(ids, params, StopTokens.of(endIds), stops, maxTokens),
+                listener);
+        current = ticket;
+        SequenceResult r;
+        try {
+            r = ticket.await();
+        } catch (InterruptedException e) {
+            ticket.cancel();
+            throw e;
+        } finally {
+            current = null;
+        }
         messages.clear();
         messages.addAll(next);
         messages.add(message("assistant", r.text()));
         return r;
+    }
+
+    /** Stops the answer being generated, if any; safe from any thread (a Ctrl-C handler). */
+    public void cancel() {
+        Ticket t = current;
+        if (t != null) {
+            t.cancel();
+        }
     }
 
     private static Map<String, Object> message(String role, String content) {
