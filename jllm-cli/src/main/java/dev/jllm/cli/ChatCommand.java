@@ -59,7 +59,7 @@ final class ChatCommand implements Callable<Integer> {
                 Scheduler scheduler = model.scheduler(loaded, pool, 1, 1)) {
             Tokenizer tokenizer = loaded.tokenizer().orElseThrow(() -> new IllegalArgumentException(
                     loaded.source() + " has no tokenizer, so it cannot chat"));
-            ChatTemplate template = template(loaded, err);
+            ChatTemplate template = template(loaded, templateFile, err);
             long seed = sampling.seedValue();
             ChatSession session = new ChatSession(scheduler, tokenizer, template, loaded.endIds(), system);
             boolean interactive = System.console() != null && System.console().isTerminal();
@@ -129,7 +129,11 @@ final class ChatCommand implements Callable<Integer> {
         return 0;
     }
 
-    private ChatTemplate template(LoadedModel loaded, PrintWriter err) throws IOException {
+    /**
+     * The template chat and serve use: {@code templateFile} when given, else the model's own, else ChatML
+     * (with a note on stderr).
+     */
+    static ChatTemplate template(LoadedModel loaded, Path templateFile, PrintWriter err) throws IOException {
         String source;
         if (templateFile != null) {
             source = Files.readString(templateFile);

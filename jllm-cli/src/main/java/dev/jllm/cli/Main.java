@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
         subcommands = {
             InspectCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
             InitCommand.class, QuantizeCommand.class, ConvertCommand.class,
-            GenerateCommand.class, ChatCommand.class, ChatTemplateCommand.class, BenchCommand.class,
+            GenerateCommand.class, ChatCommand.class, ServeCommand.class, ChatTemplateCommand.class, BenchCommand.class,
             BenchKernelsCommand.class, BenchTokenizerCommand.class,
             TokenizerCommand.class, DataCommand.class, TrainCommand.class, ExportCommand.class,
             CommandLine.HelpCommand.class

@@ -67,15 +67,7 @@ public final class ChatSession {
      * @throws dev.jllm.formats.template.TemplateException when the template refuses the conversation
      */
     public String render(List<Map<String, Object>> history) {
-        Map<String, Object> vars = new LinkedHashMap<>();
-        vars.put("messages", history);
-        vars.put("add_generation_prompt", true);
-        // HF passes tools=None, which templates test with "is not none" (an undefined value would pass)
-        vars.put("tools", null);
-        vars.put("bos_token", tokenizer.bosId() >= 0 ? tokenizer.token(tokenizer.bosId()) : "");
-        int[] eos = tokenizer.eosIds();
-        vars.put("eos_token", eos.length > 0 ? tokenizer.token(eos[0]) : "");
-        return template.render(vars);
+        return ChatPrompt.render(template, tokenizer, history);
     }
 
     /**

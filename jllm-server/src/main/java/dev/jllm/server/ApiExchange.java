@@ -1,0 +1,147 @@
+package dev.jllm.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One HTTP exchange as the API sees it: a JSON body read under a size limit, and a reply that is
+ * either one JSON document or a stream of Server-Sent Events.
+ */
+final class ApiExchange {
+    static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpExchange exchange;
+    private final long maxBodyBytes;
+    private OutputStream events;
+    private boolean replied;
+
+    ApiExchange(HttpExchange exchange, long maxBodyBytes) {
+        this.exchange = exchange;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    String method() {
+        return exchange.getRequestMethod();
+    }
+
+    String path() {
+        return exchange.getRequestURI().getPath();
+    }
+
+    String header(String name) {
+        return exchange.getRequestHeaders().getFirst(name);
+    }
+
+    boolean replied() {
+        return replied;
+    }
+
+    /**
+     * The body as a JSON object.
+     *
+     * @throws ApiException 413 when it exceeds the limit, 400 when it is not a JSON object
+     */
+    JsonNode readJson() throws IOException {
+        String length = header("Content-Length");
+        if (length != null) {
+            try {
+                if (Long.parseLong(length.strip()) > maxBodyBytes) {
+                    throw tooLarge();
+                }
+            } catch (NumberFormatException e) {
+                throw ApiException.invalid(null, "the Content-Length header is not a number");
+            }
+        }
+        byte[] body = readLimited(exchange.getRequestBody());
+        JsonNode node;
+        try {
+            node = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw ApiException.invalid(null, "the body is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw ApiException.invalid(null, "the body must be a JSON object");
+        }
+        return node;
+    }
+
+    private byte[] readLimited(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[16384];
+        long total = 0;
+        int n;
+        while ((n = in.read(buffer)) > 0) {
+            total += n;
+            if (total > maxBodyBytes) {
+                throw tooLarge();
+            }
+            out.write(buffer, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    private ApiException tooLarge() {
+        return new ApiException(413, "invalid_request_error", null, "request_too_large",
+                "the request body exceeds the limit of " + maxBodyBytes + " bytes");
+    }
+
+    /** Replies with one JSON document. */
+    void sendJson(int status, JsonNode body) throws IOException {
+        send(status, "application/json", JSON.writeValueAsBytes(body));
+    }
+
+    /** Replies with plain text (the metrics). */
+    void sendText(int status, String contentType, String body) throws IOException {
+        send(status, contentType, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void send(int status, String contentType, byte[] bytes) throws IOException {
+        replied = true;
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        if (bytes.length > 0) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    /** Starts a Server-Sent Events reply (status 200, chunked). */
+    void startEvents() throws IOException {
+        replied = true;
+        exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+        exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+        exchange.sendResponseHeaders(200, 0);
+        events = exchange.getResponseBody();
+    }
+
+    /**
+     * Sends one event {@code data: ...} and flushes it to the client.
+     *
+     * @throws IOException when the client has gone away
+     */
+    void sendEvent(String data) throws IOException {
+        events.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+        events.flush();
+    }
+
+    /** Sends one event holding a JSON document. */
+    void sendEvent(JsonNode data) throws IOException {
+        sendEvent(JSON.writeValueAsString(data));
+    }
+
+    void addHeader(String name, String value) {
+        exchange.getResponseHeaders().add(name, value);
+    }
+
+    /** Ends the exchange (also after an event stream). */
+    void close() {
+        exchange.close();
+    }
+}
