@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
             InspectCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
             InitCommand.class, QuantizeCommand.class, ConvertCommand.class,
             GenerateCommand.class, ChatCommand.class, ServeCommand.class, ChatTemplateCommand.class, BenchCommand.class,
+            BenchServeCommand.class,
             BenchKernelsCommand.class, BenchTokenizerCommand.class,
             TokenizerCommand.class, DataCommand.class, TrainCommand.class, ExportCommand.class,
             CommandLine.HelpCommand.class
