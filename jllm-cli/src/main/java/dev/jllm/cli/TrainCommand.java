@@ -231,24 +231,9 @@ final class TrainCommand implements Callable<Integer> {
                 run.resume();
                 err.printf(Locale.ROOT, "jllm: resuming at step %d of %d%n", trainer.step(), steps);
             }
-            long start = System.nanoTime();
-            long first = trainer.step();
-            run.run(r -> {
-                if (r.skipped()) {
-                    err.printf(Locale.ROOT, "jllm: step %d skipped: loss %s, gradient norm %s%n", r.step(), r.loss(),
-                            r.gradNorm());
-                }
-                boolean report = r.step() == steps || !Double.isNaN(r.valLoss()) || r.step() % 10 == 0;
-                if (report) {
-                    double elapsed = (System.nanoTime() - start) / 1e9;
-                    double eta = elapsed / (r.step() - first) * (steps - r.step());
-                    err.printf(Locale.ROOT, "step %d/%d  loss %.4f%s  lr %.2e  grad norm %.3f  %.0f tokens/s  ETA %.0f s%n",
-                            r.step(), steps, r.loss(), Double.isNaN(r.valLoss()) ? ""
-                                    : String.format(Locale.ROOT, "  val %.4f", r.valLoss()), r.lr(), r.gradNorm(),
-                            r.tokensPerSecond(), eta);
-                    err.flush();
-                }
-            });
+            try (TrainingProgress progress = TrainingProgress.create(steps, trainer.step(), err)) {
+                run.run(progress);
+            }
         }
         spec.commandLine().getOut().printf(Locale.ROOT, "trained %s to step %d; checkpoint %s, metrics %s%n", out,
                 steps, out.resolve(TrainingRun.CHECKPOINT), out.resolve(TrainingRun.METRICS));
