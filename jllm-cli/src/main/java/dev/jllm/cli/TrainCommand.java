@@ -234,9 +234,13 @@ final class TrainCommand implements Callable<Integer> {
             try (TrainingProgress progress = TrainingProgress.create(steps, trainer.step(), err)) {
                 run.run(progress);
             }
+            if (run.lossCurveProblem() != null) {
+                err.println("jllm: warning: no " + TrainingRun.LOSS_CURVE + ": " + run.lossCurveProblem());
+            }
         }
-        spec.commandLine().getOut().printf(Locale.ROOT, "trained %s to step %d; checkpoint %s, metrics %s%n", out,
-                steps, out.resolve(TrainingRun.CHECKPOINT), out.resolve(TrainingRun.METRICS));
+        spec.commandLine().getOut().printf(Locale.ROOT, "trained %s to step %d; checkpoint %s, metrics %s, loss curve %s%n",
+                out, steps, out.resolve(TrainingRun.CHECKPOINT), out.resolve(TrainingRun.METRICS),
+                out.resolve(TrainingRun.LOSS_CURVE));
         return 0;
     }
 }

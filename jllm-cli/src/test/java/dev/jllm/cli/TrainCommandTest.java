@@ -45,6 +45,8 @@ class TrainCommandTest {
         double firstVal = Double.parseDouble(metrics.get(10).split(",")[2]);
         double lastVal = Double.parseDouble(metrics.get(30).split(",")[2]);
         assertTrue(lastVal < firstVal, "validation loss " + firstVal + " -> " + lastVal);
+        java.awt.image.BufferedImage curve = javax.imageio.ImageIO.read(out.resolve("loss.png").toFile());
+        assertTrue(curve != null && curve.getWidth() == 800 && curve.getHeight() == 500, "loss.png");
 
         Path fromArch = dir.resolve("run2");
         CommandRun second = run("train", "--arch", "llama", "--dims", "64,2,4,2,128", "--tokenizer", tok.toString(),
