@@ -4,6 +4,8 @@ import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.formats.tokenizer.Tokenizer;
 import dev.jllm.model.decoder.DecoderParameters;
 import dev.jllm.model.load.LoadedModel;
+import dev.jllm.train.Checkpoint;
+import dev.jllm.train.Precision;
 import dev.jllm.train.Trainer;
 import dev.jllm.train.TrainingRun;
 import dev.jllm.train.data.ShardBuilder;
@@ -123,6 +125,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Data shuffling seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--precision", paramLabel = "f32|bf16",
+            description = "Weights the passes read: f32, or bf16 roundings of F32 master weights that AdamW updates "
+                    + "(default: f32; with --resume, the run's).")
+    String precision;
+
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Worker threads (default: the number of processors).")
     Integer threads;
 
@@ -220,8 +227,11 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         int warmupSteps = warmup != null ? warmup : Math.min(100, steps / 10);
+        Precision p = precision != null ? Precision.parse(precision)
+                : resume && Files.isRegularFile(out.resolve(TrainingRun.CHECKPOINT))
+                        ? Checkpoint.precisionOf(out.resolve(TrainingRun.CHECKPOINT)) : Precision.F32;
         Trainer.Settings settings = new Trainer.Settings(steps, batch, seq, accumulate, lr, minLr, warmupSteps,
-                weightDecay, clip, evalEvery, evalBatches, seed);
+                weightDecay, clip, evalEvery, evalBatches, seed, p);
         int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         try (LoadedModel loaded = LoadedModel.open(model); WorkerPool pool = new WorkerPool(n);
                 TokenShards shards = TokenShards.open(shardFolder(model, err))) {
@@ -229,7 +239,7 @@ final class TrainCommand implements Callable<Integer> {
             TrainingRun run = new TrainingRun(trainer, out, steps, checkpointEvery, evalEvery);
             if (resume) {
                 run.resume();
-                err.printf(Locale.ROOT, "jllm: resuming at step %d of %d%n", trainer.step(), steps);
+                err.printf(Locale.ROOT, "jllm: resuming at step %d of %d (%s)%n", trainer.step(), steps, p.label());
             }
             try (TrainingProgress progress = TrainingProgress.create(steps, trainer.step(), err)) {
                 run.run(progress);

@@ -78,7 +78,7 @@ class TrainCommandTest {
         String[] common = {"--data", text.toString(), "--out", out.toString(), "--batch", "2", "--seq", "16",
             "--eval-every", "0", "-t", "2"};
         CommandRun first = run(concat(new String[] {"train", "--arch", "llama", "--dims", "32,1,2,1,64",
-            "--tokenizer", tok.toString(), "--steps", "2"}, common));
+            "--tokenizer", tok.toString(), "--steps", "2", "--precision", "bf16"}, common));
         assertTrue(first.err().contains("encoded"), first.err());
         for (String shard : new String[] {"train.bin", "val.bin"}) {
             assertArrayEquals(Files.readAllBytes(reference.resolve(shard)),
@@ -86,6 +86,15 @@ class TrainCommandTest {
         }
         CommandRun resumed = run(concat(new String[] {"train", "--resume", "--steps", "3"}, common));
         assertTrue(resumed.err().contains("reusing the shards"), resumed.err());
+        assertTrue(resumed.err().contains("resuming at step 2 of 3 (bf16)"), "the run's precision: " + resumed.err());
+        CommandRun wrongPrecision = CommandRun.of(concat(new String[] {"train", "--resume", "--steps", "4",
+            "--precision", "f32"}, common));
+        assertEquals(1, wrongPrecision.exit());
+        assertTrue(wrongPrecision.err().contains("--precision bf16"), wrongPrecision.err());
+        CommandRun badPrecision = CommandRun.of(concat(new String[] {"train", "--resume", "--steps", "4",
+            "--precision", "fp8"}, common));
+        assertEquals(1, badPrecision.exit());
+        assertTrue(badPrecision.err().contains("fp8"), badPrecision.err());
 
         Files.writeString(text, "one more line\n", java.nio.file.StandardOpenOption.APPEND);
         CommandRun changed = CommandRun.of(concat(new String[] {"train", "--resume", "--steps", "4"}, common));
