@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
  * file (F32) when OUT ends in {@code .gguf}, else a Hugging Face folder ({@code config.json},
  * {@code model.safetensors}, {@code tokenizer.json}, {@code tokenizer_config.json}, and {@code generation_config.json} when the tokenizer has BOS or EOS ids);
  * {@code --format} decides otherwise. The run's starting model gives the metadata and tokenizer, the checkpoint the
- * weights; the folder is made from the GGUF file by {@code jllm convert}'s converter, so both hold the same model.
+ * weights (a BF16 run's F32 master weights); the folder is made from the GGUF file by {@code jllm convert}'s
+ * converter, so both hold the same model.
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = "Write a training run's checkpoint as a GGUF model (F32; 'jllm quantize' shrinks it) or as a "

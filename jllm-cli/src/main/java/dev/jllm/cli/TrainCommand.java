@@ -32,8 +32,8 @@ import picocli.CommandLine.Spec;
  * continues it exactly.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Pretrain a decoder on token shards or text files; writes metrics.csv and checkpoints into --out, "
-                + "and continues exactly with --resume.")
+        description = "Pretrain a decoder on token shards or text files; writes metrics.csv, loss.png and checkpoints "
+                + "into --out, and continues exactly with --resume.")
 final class TrainCommand implements Callable<Integer> {
     /** The starting model's copy in the run folder (its metadata and tokenizer are what export writes). */
     static final String MODEL = "model.gguf";
