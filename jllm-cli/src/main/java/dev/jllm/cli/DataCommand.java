@@ -69,14 +69,7 @@ final class DataCommand implements Callable<Integer> {
             }
         }
         Tokenizer tok = TokenizeCommand.load(tokenizer);
-        int eot = tok.id(eotToken);
-        if (eot < 0 && tok.eosIds().length > 0) {
-            eot = tok.eosIds()[0];
-        }
-        if (eot < 0) {
-            throw new IllegalArgumentException(tokenizer + " has no token " + eotToken + " and no EOS token; name the"
-                    + " end-of-text token with --eot");
-        }
+        int eot = endOfTextId(tok, eotToken, tokenizer);
         String sep = wholeFiles ? null : separator != null ? unescape(separator) : tok.token(eot);
         ShardBuilder.Summary s = new ShardBuilder(tok, eot, sep).build(inputs, validationFraction, seed, output);
         out.printf(Locale.ROOT, "%d document%s: %s %,d tokens, %s %,d tokens (%s), %d-byte ids, end-of-text %d%n",
@@ -85,6 +78,23 @@ final class DataCommand implements Callable<Integer> {
                 TokenShard.bytesPerToken(tok.vocabSize()), eot);
         out.flush();
         return 0;
+    }
+
+    /**
+     * The id put after each document: {@code eotToken}'s, else the tokenizer's first EOS.
+     *
+     * @throws IllegalArgumentException naming the tokenizer file when it has neither
+     */
+    static int endOfTextId(Tokenizer tok, String eotToken, Path tokenizerFile) {
+        int eot = tok.id(eotToken);
+        if (eot < 0 && tok.eosIds().length > 0) {
+            eot = tok.eosIds()[0];
+        }
+        if (eot < 0) {
+            throw new IllegalArgumentException(tokenizerFile + " has no token " + eotToken + " and no EOS token; name"
+                    + " the end-of-text token with --eot");
+        }
+        return eot;
     }
 
     private static String unescape(String s) {

@@ -1,10 +1,15 @@
 package dev.jllm.cli;
 
 import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.formats.tokenizer.Tokenizer;
 import dev.jllm.model.decoder.DecoderParameters;
 import dev.jllm.model.load.LoadedModel;
+import dev.jllm.train.Checkpoint;
+import dev.jllm.train.Precision;
 import dev.jllm.train.Trainer;
 import dev.jllm.train.TrainingRun;
+import dev.jllm.train.data.ShardBuilder;
+import dev.jllm.train.data.ShardOrigin;
 import dev.jllm.train.data.TokenShards;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -12,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,15 +27,22 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code jllm train}: pretrains a decoder from a starting model (e.g. one {@code jllm init} wrote with the
- * tokenizer of the data) on token shards ({@code jllm data}), in a run folder that holds the starting
- * model, {@code metrics.csv} and the checkpoint; {@code --resume} continues it exactly.
+ * tokenizer of the data) on token shards ({@code jllm data}) or on text files it encodes itself, in a run folder
+ * that holds the starting model, the encoded shards, {@code metrics.csv} and the checkpoint; {@code --resume}
+ * continues it exactly.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Pretrain a decoder on token shards; writes metrics.csv and checkpoints into --out, "
-                + "and continues exactly with --resume.")
+        description = "Pretrain a decoder on token shards or text files; writes metrics.csv, loss.png and checkpoints "
+                + "into --out, and continues exactly with --resume.")
 final class TrainCommand implements Callable<Integer> {
     /** The starting model's copy in the run folder (its metadata and tokenizer are what export writes). */
     static final String MODEL = "model.gguf";
+    /** The folder of the shards a run encodes from text --data. */
+    static final String DATA = "data";
+    /** The record of what those shards were made from, inside {@link #DATA}. */
+    static final String ORIGIN = "origin.txt";
+    /** The end-of-text token put after each document of text --data (as 'jllm data' by default). */
+    private static final String END_OF_TEXT = "<|endoftext|>";
 
     @Spec
     CommandSpec spec;
@@ -57,8 +70,15 @@ final class TrainCommand implements Callable<Integer> {
             description = "With --arch/--preset: the random initialisation's seed (default: ${DEFAULT-VALUE}).")
     long initSeed;
 
-    @Option(names = "--data", required = true, paramLabel = "DIR", description = "Token shards made by 'jllm data'.")
-    Path data;
+    @Option(names = "--data", required = true, arity = "1..*", paramLabel = "DIR|FILE",
+            description = "A folder of token shards made by 'jllm data', or UTF-8 text files: these are encoded "
+                    + "with --tokenizer (else the starting model's tokenizer) into OUT/data, split as 'jllm data' "
+                    + "does, and checked against their recorded SHA-256 on --resume.")
+    List<Path> data;
+
+    @Option(names = "--val-fraction", defaultValue = "0.05", paramLabel = "F",
+            description = "With text --data: the fraction for validation, as 'jllm data' (default: ${DEFAULT-VALUE}).")
+    double validationFraction;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "The run folder.")
     Path out;
@@ -105,6 +125,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Data shuffling seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--precision", paramLabel = "f32|bf16",
+            description = "Weights the passes read: f32, or bf16 roundings of F32 master weights that AdamW updates "
+                    + "(default: f32; with --resume, the run's).")
+    String precision;
+
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Worker threads (default: the number of processors).")
     Integer threads;
 
@@ -134,6 +159,49 @@ final class TrainCommand implements Callable<Integer> {
         err.println("jllm: initialised " + model);
     }
 
+    /**
+     * The shard folder to train on: --data itself when it is one, else OUT/data, encoded from the text files on a
+     * fresh run and, on --resume, reused once the files are found to be the ones it was made from.
+     */
+    private Path shardFolder(Path model, PrintWriter err) throws IOException {
+        for (Path p : data) {
+            if (!Files.exists(p)) {
+                throw new NoSuchFileException(p.toString());
+            }
+        }
+        if (data.size() == 1 && Files.isDirectory(data.get(0))) {
+            return data.get(0);
+        }
+        for (Path p : data) {
+            if (!Files.isRegularFile(p)) {
+                throw new IllegalArgumentException("--data takes one folder of token shards or text files, not both: "
+                        + p + " is a folder");
+            }
+        }
+        Path folder = out.resolve(DATA);
+        Path originFile = folder.resolve(ORIGIN);
+        Path tokenizerFile = tokenizer != null ? tokenizer : model;
+        if (resume) {
+            if (!Files.isRegularFile(originFile)) {
+                throw new IllegalArgumentException(out + " was not trained on text files (it has no " + originFile
+                        + "); give the shard folder it was trained on");
+            }
+            ShardOrigin.read(originFile).requireSame(ShardOrigin.of(data, tokenizerFile, validationFraction, 0),
+                    tokenizer != null);
+            err.println("jllm: reusing the shards in " + folder + " (the text files are unchanged)");
+            return folder;
+        }
+        ShardOrigin origin = ShardOrigin.of(data, tokenizerFile, validationFraction, 0);
+        Tokenizer tok = TokenizeCommand.load(tokenizerFile);
+        int eot = DataCommand.endOfTextId(tok, END_OF_TEXT, tokenizerFile);
+        Files.deleteIfExists(originFile);
+        ShardBuilder.Summary s = new ShardBuilder(tok, eot, tok.token(eot)).build(data, validationFraction, 0, folder);
+        origin.write(originFile);
+        err.printf(Locale.ROOT, "jllm: encoded %d document%s into %s: %,d training and %,d validation tokens%n",
+                s.documents(), s.documents() == 1 ? "" : "s", folder, s.trainTokens(), s.validationTokens());
+        return folder;
+    }
+
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
@@ -159,38 +227,30 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         int warmupSteps = warmup != null ? warmup : Math.min(100, steps / 10);
+        Precision p = precision != null ? Precision.parse(precision)
+                : resume && Files.isRegularFile(out.resolve(TrainingRun.CHECKPOINT))
+                        ? Checkpoint.precisionOf(out.resolve(TrainingRun.CHECKPOINT)) : Precision.F32;
         Trainer.Settings settings = new Trainer.Settings(steps, batch, seq, accumulate, lr, minLr, warmupSteps,
-                weightDecay, clip, evalEvery, evalBatches, seed);
+                weightDecay, clip, evalEvery, evalBatches, seed, p);
         int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         try (LoadedModel loaded = LoadedModel.open(model); WorkerPool pool = new WorkerPool(n);
-                TokenShards shards = TokenShards.open(data)) {
+                TokenShards shards = TokenShards.open(shardFolder(model, err))) {
             Trainer trainer = new Trainer(loaded.config(), DecoderParameters.of(loaded.weights()), shards, settings, pool);
             TrainingRun run = new TrainingRun(trainer, out, steps, checkpointEvery, evalEvery);
             if (resume) {
                 run.resume();
-                err.printf(Locale.ROOT, "jllm: resuming at step %d of %d%n", trainer.step(), steps);
+                err.printf(Locale.ROOT, "jllm: resuming at step %d of %d (%s)%n", trainer.step(), steps, p.label());
             }
-            long start = System.nanoTime();
-            long first = trainer.step();
-            run.run(r -> {
-                if (r.skipped()) {
-                    err.printf(Locale.ROOT, "jllm: step %d skipped: loss %s, gradient norm %s%n", r.step(), r.loss(),
-                            r.gradNorm());
-                }
-                boolean report = r.step() == steps || !Double.isNaN(r.valLoss()) || r.step() % 10 == 0;
-                if (report) {
-                    double elapsed = (System.nanoTime() - start) / 1e9;
-                    double eta = elapsed / (r.step() - first) * (steps - r.step());
-                    err.printf(Locale.ROOT, "step %d/%d  loss %.4f%s  lr %.2e  grad norm %.3f  %.0f tokens/s  ETA %.0f s%n",
-                            r.step(), steps, r.loss(), Double.isNaN(r.valLoss()) ? ""
-                                    : String.format(Locale.ROOT, "  val %.4f", r.valLoss()), r.lr(), r.gradNorm(),
-                            r.tokensPerSecond(), eta);
-                    err.flush();
-                }
-            });
+            try (TrainingProgress progress = TrainingProgress.create(steps, trainer.step(), err)) {
+                run.run(progress);
+            }
+            if (run.lossCurveProblem() != null) {
+                err.println("jllm: warning: no " + TrainingRun.LOSS_CURVE + ": " + run.lossCurveProblem());
+            }
         }
-        spec.commandLine().getOut().printf(Locale.ROOT, "trained %s to step %d; checkpoint %s, metrics %s%n", out,
-                steps, out.resolve(TrainingRun.CHECKPOINT), out.resolve(TrainingRun.METRICS));
+        spec.commandLine().getOut().printf(Locale.ROOT, "trained %s to step %d; checkpoint %s, metrics %s, loss curve %s%n",
+                out, steps, out.resolve(TrainingRun.CHECKPOINT), out.resolve(TrainingRun.METRICS),
+                out.resolve(TrainingRun.LOSS_CURVE));
         return 0;
     }
 }

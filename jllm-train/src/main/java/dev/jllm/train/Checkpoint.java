@@ -26,11 +26,18 @@ import java.util.Map;
  * @param parameters values by name
  * @param optimizer the optimizer's state
  * @param data the training batches' position
+ * @param precision the precision the passes read the weights in (the parameters are F32 either way: under
+ *     BF16 they are the masters); metadata {@code precision}, F32 when absent
  */
 public record Checkpoint(long step, Map<String, float[]> parameters, OptimizerState optimizer,
-        BatchIterator.State data) {
+        BatchIterator.State data, Precision precision) {
     private static final String OPTIMIZER = "optimizer/";
     private static final String DATA = "data/train_iterator";
+
+    /** An F32 run's checkpoint. */
+    public Checkpoint(long step, Map<String, float[]> parameters, OptimizerState optimizer, BatchIterator.State data) {
+        this(step, parameters, optimizer, data, Precision.F32);
+    }
 
     /** Writes the checkpoint to {@code file} atomically (a crash leaves the previous file intact). */
     public void write(Path file) throws IOException {
@@ -39,6 +46,7 @@ public record Checkpoint(long step, Map<String, float[]> parameters, OptimizerSt
         w.putMetadata("step", Long.toString(step));
         w.putMetadata("optimizer", optimizer.algorithm());
         w.putMetadata("optimizer_steps", Long.toString(optimizer.steps()));
+        w.putMetadata("precision", precision.label());
         parameters.forEach((name, v) -> w.addTensor(name, SafetensorsDType.F32, new long[] {v.length}, floats(v)));
         optimizer.buffers().forEach((key, v) ->
                 w.addTensor(OPTIMIZER + key, SafetensorsDType.F32, new long[] {v.length}, floats(v)));
@@ -65,6 +73,12 @@ public record Checkpoint(long step, Map<String, float[]> parameters, OptimizerSt
             long step = number(file, meta, "step");
             long optimizerSteps = number(file, meta, "optimizer_steps");
             String algorithm = meta.get("optimizer");
+            Precision precision;
+            try {
+                precision = Precision.parse(meta.getOrDefault("precision", "f32"));
+            } catch (IllegalArgumentException e) {
+                throw new FormatException(file, -1, "__metadata__.precision", e.getMessage());
+            }
             Map<String, float[]> params = new LinkedHashMap<>();
             Map<String, float[]> buffers = new LinkedHashMap<>();
             long[] position = null;
@@ -93,9 +107,28 @@ public record Checkpoint(long step, Map<String, float[]> parameters, OptimizerSt
             }
             try {
                 return new Checkpoint(step, params, new OptimizerState(algorithm, optimizerSteps, buffers),
-                        BatchIterator.State.fromLongs(position));
+                        BatchIterator.State.fromLongs(position), precision);
             } catch (IllegalArgumentException e) {
                 throw new FormatException(file, -1, "", e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The precision a checkpoint file was trained in, from its metadata alone.
+     *
+     * @throws FormatException naming the file when it is not a jllm checkpoint or names no known precision
+     */
+    public static Precision precisionOf(Path file) throws IOException {
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            Map<String, String> meta = f.metadata();
+            if (!"jllm-checkpoint".equals(meta.get("format"))) {
+                throw new FormatException(file, -1, "__metadata__.format", "not a jllm checkpoint");
+            }
+            try {
+                return Precision.parse(meta.getOrDefault("precision", "f32"));
+            } catch (IllegalArgumentException e) {
+                throw new FormatException(file, -1, "__metadata__.precision", e.getMessage());
             }
         }
     }
@@ -133,7 +166,7 @@ public record Checkpoint(long step, Map<String, float[]> parameters, OptimizerSt
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Checkpoint c && c.step == step && c.data.equals(data)
+        return o instanceof Checkpoint c && c.step == step && c.data.equals(data) && c.precision == precision
                 && c.parameters.keySet().equals(parameters.keySet())
                 && parameters.keySet().stream().allMatch(k -> Arrays.equals(parameters.get(k), c.parameters.get(k)));
     }

@@ -9,7 +9,9 @@ import dev.jllm.model.decoder.DecoderParameters;
 import dev.jllm.model.decoder.TapeDecoderMath;
 import dev.jllm.train.data.BatchIterator;
 import dev.jllm.train.data.TokenShards;
+import dev.jllm.formats.FormatException;
 import dev.jllm.train.optim.AdamW;
+import dev.jllm.train.optim.Bf16Rounding;
 import dev.jllm.train.optim.GradientClipping;
 import dev.jllm.train.optim.LearningRateSchedule;
 import dev.jllm.train.optim.Parameter;
@@ -25,6 +27,9 @@ import java.util.Map;
  * cross-entropy over every position, gradient accumulation, clipping by global norm, AdamW with
  * warmup and cosine decay, validation loss every few steps, and checkpoints that resume exactly (the
  * same seed and thread count give the same losses with or without an interruption).
+ *
+ * <p>With {@link Precision#BF16} the model's values hold the BF16 roundings of F32 master copies: the passes read
+ * the rounded weights, AdamW updates the masters, and each step rounds them into the model again.
  *
  * <p>A step whose loss or gradient norm is not finite is skipped (the optimizer does not move) and
  * reported; {@link #MAX_BAD_STEPS} in a row stop the run.
@@ -48,9 +53,10 @@ public final class Trainer {
      * @param evalEvery steps between validation losses, 0 for none
      * @param evalBatches batches averaged for a validation loss
      * @param seed shuffling seed
+     * @param precision the weights the passes read: F32, or BF16 roundings of F32 masters
      */
     public record Settings(int steps, int batch, int seq, int accumulation, double lr, double minLr, int warmup,
-            double weightDecay, double clip, int evalEvery, int evalBatches, long seed) {
+            double weightDecay, double clip, int evalEvery, int evalBatches, long seed, Precision precision) {
         /** Checks the values, naming the first that is out of range. */
         public Settings {
             if (steps <= 0 || batch <= 0 || seq <= 0 || accumulation <= 0 || warmup < 0 || evalEvery < 0
@@ -61,6 +67,20 @@ public final class Trainer {
             if (!(lr > 0) || !(minLr >= 0) || minLr > lr || !(weightDecay >= 0) || !(clip >= 0)) {
                 throw new IllegalArgumentException("need lr > 0, 0 ≤ min lr ≤ lr, weight decay ≥ 0, clip ≥ 0");
             }
+            java.util.Objects.requireNonNull(precision, "precision");
+        }
+
+        /** F32 settings. */
+        public Settings(int steps, int batch, int seq, int accumulation, double lr, double minLr, int warmup,
+                double weightDecay, double clip, int evalEvery, int evalBatches, long seed) {
+            this(steps, batch, seq, accumulation, lr, minLr, warmup, weightDecay, clip, evalEvery, evalBatches, seed,
+                    Precision.F32);
+        }
+
+        /** These settings with another precision. */
+        public Settings withPrecision(Precision p) {
+            return new Settings(steps, batch, seq, accumulation, lr, minLr, warmup, weightDecay, clip, evalEvery,
+                    evalBatches, seed, p);
         }
     }
 
@@ -91,6 +111,8 @@ public final class Trainer {
     private final Tape tape;
     private final int[] inputs;
     private final int[] targets;
+    /** F32 master weights by name under BF16 (the model's values are their roundings); null under F32. */
+    private final Map<String, float[]> masters;
     private List<Parameter> parameters;
     private long step;
     private int badSteps;
@@ -118,6 +140,27 @@ public final class Trainer {
         this.tape = new Tape(pool);
         this.inputs = new int[settings.batch() * settings.seq()];
         this.targets = new int[inputs.length];
+        if (settings.precision() == Precision.BF16) {
+            masters = new java.util.LinkedHashMap<>();
+            named.forEach((k, v) -> masters.put(k, v.value().clone()));
+            roundIntoModel();
+        } else {
+            masters = null;
+        }
+    }
+
+    /** Under BF16: each parameter's value becomes its master's BF16 rounding (kept as F32). */
+    private void roundIntoModel() {
+        for (Map.Entry<String, float[]> e : masters.entrySet()) {
+            float[] master = e.getValue();
+            float[] value = named.get(e.getKey()).value();
+            int chunk = 1 << 16;
+            pool.parallelForDynamic((master.length + chunk - 1) / chunk, 1, (a, b) -> {
+                int from = a * chunk;
+                int to = (int) Math.min(master.length, (long) b * chunk);
+                Bf16Rounding.roundToFloat(master, from, value, from, to - from);
+            });
+        }
     }
 
     /** Steps completed. */
@@ -158,6 +201,9 @@ public final class Trainer {
         } else {
             badSteps = 0;
             optimizer.step(params, lr);
+            if (masters != null) {
+                roundIntoModel();
+            }
         }
         double tps = (double) settings.accumulation() * inputs.length * 1e9 / (System.nanoTime() - start);
         double val = evaluate ? validationLoss() : Double.NaN;
@@ -185,8 +231,8 @@ public final class Trainer {
     /** The state to resume from. */
     public Checkpoint checkpoint() {
         Map<String, float[]> values = new java.util.LinkedHashMap<>();
-        named.forEach((k, v) -> values.put(k, v.value().clone()));
-        return new Checkpoint(step, values, optimizer.state(), train.state());
+        named.forEach((k, v) -> values.put(k, (masters != null ? masters.get(k) : v.value()).clone()));
+        return new Checkpoint(step, values, optimizer.state(), train.state(), settings.precision());
     }
 
     /**
@@ -196,7 +242,16 @@ public final class Trainer {
      * @throws IOException naming the file when the checkpoint does not match the model
      */
     public void resume(Checkpoint c, Path file) throws IOException {
+        if (c.precision() != settings.precision()) {
+            throw new FormatException(file, -1, "__metadata__.precision", "the run trained in "
+                    + c.precision().label() + ", not " + settings.precision().label() + "; resume it with --precision "
+                    + c.precision().label());
+        }
         c.restoreInto(named, file);
+        if (masters != null) {
+            named.forEach((k, v) -> System.arraycopy(v.value(), 0, masters.get(k), 0, v.value().length));
+            roundIntoModel();
+        }
         optimizer.load(c.optimizer(), parametersForLoad());
         train.restore(c.data());
         step = c.step();
@@ -208,7 +263,8 @@ public final class Trainer {
             WeightDecayRule rule = WeightDecayRule.DEFAULT;
             for (Map.Entry<String, Variable> e : named.entrySet()) {
                 Variable v = e.getValue();
-                parameters.add(new Parameter(e.getKey(), v.value(), v.grad(), rule.decays(e.getKey(), v.rank())));
+                float[] value = masters != null ? masters.get(e.getKey()) : v.value();
+                parameters.add(new Parameter(e.getKey(), value, v.grad(), rule.decays(e.getKey(), v.rank())));
             }
         }
         return parameters;
@@ -222,7 +278,8 @@ public final class Trainer {
         List<Parameter> list = new ArrayList<>();
         WeightDecayRule rule = WeightDecayRule.DEFAULT;
         for (Map.Entry<String, Variable> e : named.entrySet()) {
-            list.add(rule.parameter(e.getKey(), e.getValue().value(), e.getValue().rank()));
+            float[] value = masters != null ? masters.get(e.getKey()) : e.getValue().value();
+            list.add(rule.parameter(e.getKey(), value, e.getValue().rank()));
         }
         return list;
     }

@@ -13,13 +13,16 @@ import java.util.function.Consumer;
  * A training run in a folder: steps a {@link Trainer} to its last step, appends one line per step to
  * {@code metrics.csv} ({@code step,loss,val_loss,lr,grad_norm,tokens_per_s}), and writes
  * {@code checkpoint.safetensors} every few steps and at the end (atomically, so the last good checkpoint
- * survives a crash). {@link #resume} continues a folder's run where its checkpoint left it.
+ * survives a crash), and redraws {@code loss.png} at each validation loss and at the end. {@link #resume}
+ * continues a folder's run where its checkpoint left it.
  */
 public final class TrainingRun {
     /** The checkpoint's file name in the run folder. */
     public static final String CHECKPOINT = "checkpoint.safetensors";
     /** The metrics file's name. */
     public static final String METRICS = "metrics.csv";
+    /** The loss-curve picture's name ({@link LossCurve}). */
+    public static final String LOSS_CURVE = "loss.png";
     private static final String HEADER = "step,loss,val_loss,lr,grad_norm,tokens_per_s\n";
 
     private final Trainer trainer;
@@ -27,6 +30,7 @@ public final class TrainingRun {
     private final int checkpointEvery;
     private final int evalEvery;
     private final long steps;
+    private String lossCurveProblem;
 
     /**
      * A run of {@code steps} steps writing into {@code folder}.
@@ -79,10 +83,30 @@ public final class TrainingRun {
             Files.writeString(metrics, String.format(Locale.ROOT, "%d,%.6f,%s,%.8g,%.6f,%.1f%n", r.step(), r.loss(),
                     Double.isNaN(r.valLoss()) ? "" : String.format(Locale.ROOT, "%.6f", r.valLoss()), r.lr(),
                     r.gradNorm(), r.tokensPerSecond()), StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+            if (!Double.isNaN(r.valLoss()) || r.step() == steps) {
+                drawLossCurve();
+            }
             listener.accept(r);
             if (r.step() % checkpointEvery == 0 || r.step() == steps) {
                 trainer.checkpoint().write(folder.resolve(CHECKPOINT));
             }
+        }
+    }
+
+    /** Why the loss curve could not be drawn (training went on without it), or null when it was. */
+    public String lossCurveProblem() {
+        return lossCurveProblem;
+    }
+
+    // a picture that cannot be drawn (say, a JVM without fonts) must not stop the training
+    private void drawLossCurve() {
+        if (lossCurveProblem != null) {
+            return;
+        }
+        try {
+            LossCurve.write(folder.resolve(METRICS), folder.resolve(LOSS_CURVE));
+        } catch (IOException | RuntimeException e) {
+            lossCurveProblem = e.getMessage();
         }
     }
 }

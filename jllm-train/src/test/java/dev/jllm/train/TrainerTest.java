@@ -1,6 +1,7 @@
 package dev.jllm.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,7 @@ import dev.jllm.formats.quantize.LlamaFileType;
 import dev.jllm.model.decoder.DecoderParameters;
 import dev.jllm.model.load.LoadedModel;
 import dev.jllm.train.data.TokenShard;
+import dev.jllm.train.optim.Bf16Rounding;
 import dev.jllm.train.data.TokenShards;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,6 +87,59 @@ class TrainerTest {
             double[] tail = losses(second, 3);
             double[] resumed = {head[0], head[1], head[2], tail[0], tail[1], tail[2]};
             assertArrayEquals(straight, resumed, 0.0, "losses after a resume must equal the uninterrupted run's");
+        }
+    }
+
+    @Test
+    void bf16PassesReadRoundedMastersAndResumeExactly() throws Exception {
+        try (LoadedModel m = LoadedModel.open(modelFile); WorkerPool pool = new WorkerPool(2);
+                TokenShards shards = TokenShards.open(data)) {
+            Trainer.Settings bf16 = settings(6).withPrecision(Precision.BF16);
+            DecoderParameters params = DecoderParameters.of(m.weights());
+            Trainer t = new Trainer(m.config(), params, shards, bf16, pool);
+            // the first loss is the F32 loss of the model rounded to BF16 beforehand (scalar rounding)
+            DecoderParameters rounded = DecoderParameters.of(m.weights());
+            for (var v : rounded.named().values()) {
+                float[] x = v.value();
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = Bf16Rounding.widen(Bf16Rounding.round(x[i]));
+                }
+            }
+            double f32OnRounded = new Trainer(m.config(), rounded, shards, settings(6), pool).step(false).loss();
+            double[] straight = losses(t, 6);
+            assertEquals(f32OnRounded, straight[0], 0.0, "the first BF16 loss reads the rounded initial weights");
+            // after updates, every value the passes read is its master's rounding, and the masters are finer
+            Checkpoint c = t.checkpoint();
+            assertEquals(Precision.BF16, c.precision());
+            boolean finer = false;
+            for (var e : params.named().entrySet()) {
+                float[] master = c.parameters().get(e.getKey());
+                float[] value = e.getValue().value();
+                for (int i = 0; i < master.length; i++) {
+                    assertEquals(Bf16Rounding.widen(Bf16Rounding.round(master[i])), value[i], 0f, e.getKey());
+                    finer |= master[i] != value[i];
+                }
+            }
+            assertTrue(finer, "the masters keep bits BF16 drops");
+            double[] f32 = losses(new Trainer(m.config(), DecoderParameters.of(m.weights()), shards, settings(6),
+                    pool), 6);
+            assertTrue(straight[5] != f32[5] && Math.abs(straight[5] - f32[5]) < 0.1,
+                    "BF16 " + straight[5] + " against F32 " + f32[5]);
+
+            Trainer first = new Trainer(m.config(), DecoderParameters.of(m.weights()), shards, bf16, pool);
+            double[] head = losses(first, 3);
+            Path file = dir.resolve("bf16.safetensors");
+            first.checkpoint().write(file);
+            assertEquals(Precision.BF16, Checkpoint.precisionOf(file));
+            Trainer second = new Trainer(m.config(), DecoderParameters.of(m.weights()), shards, bf16, pool);
+            second.resume(Checkpoint.read(file), file);
+            double[] tail = losses(second, 3);
+            assertArrayEquals(straight, new double[] {head[0], head[1], head[2], tail[0], tail[1], tail[2]}, 0.0,
+                    "a resumed BF16 run repeats the uninterrupted one");
+
+            Trainer asF32 = new Trainer(m.config(), DecoderParameters.of(m.weights()), shards, settings(6), pool);
+            FormatException e = assertThrows(FormatException.class, () -> asF32.resume(Checkpoint.read(file), file));
+            assertTrue(e.getMessage().contains("bf16"), e.getMessage());
         }
     }
 

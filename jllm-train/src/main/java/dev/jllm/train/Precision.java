@@ -1,0 +1,36 @@
+package dev.jllm.train;
+
+import java.util.Locale;
+
+/**
+ * The precision of the weights the forward and backward passes read during training. Gradients, optimizer
+ * state and the optimizer's weights stay F32 in both.
+ */
+public enum Precision {
+    /** The passes read the F32 weights the optimizer updates. */
+    F32,
+    /**
+     * The passes read the weights rounded to BF16 (nearest, ties to even) after every update, while AdamW
+     * updates F32 master weights, which checkpoints keep (updates smaller than BF16's spacing are not lost).
+     */
+    BF16;
+
+    /**
+     * The precision named {@code name} (f32 or bf16, any case).
+     *
+     * @throws IllegalArgumentException naming the value otherwise
+     */
+    public static Precision parse(String name) {
+        for (Precision p : values()) {
+            if (p.name().equalsIgnoreCase(name.strip())) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException("precision \"" + name + "\" is not f32 or bf16");
+    }
+
+    /** The lower-case name, as options and checkpoints spell it. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}
