@@ -3,15 +3,17 @@ package dev.jllm.train;
 import java.util.Locale;
 
 /**
- * The precision of the weights the forward and backward passes read during training. Gradients, optimizer
- * state and the optimizer's weights stay F32 in both.
+ * The precision of the weights and activations of the forward and backward passes during training.
+ * Gradients of the weights, optimizer state and the optimizer's weights stay F32 in both.
  */
 public enum Precision {
     /** The passes read the F32 weights the optimizer updates. */
     F32,
     /**
      * The passes read the weights rounded to BF16 (nearest, ties to even) after every update, while AdamW
-     * updates F32 master weights, which checkpoints keep (updates smaller than BF16's spacing are not lost).
+     * updates F32 master weights, which checkpoints keep (updates smaller than BF16's spacing are not lost);
+     * every activation, and the gradient flowing back through it, is rounded to BF16 too. The kernels
+     * still compute in F32, so this models BF16's numerics, not its speed.
      */
     BF16;
 

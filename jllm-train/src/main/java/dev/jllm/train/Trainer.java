@@ -11,7 +11,7 @@ import dev.jllm.train.data.BatchIterator;
 import dev.jllm.train.data.TokenShards;
 import dev.jllm.formats.FormatException;
 import dev.jllm.train.optim.AdamW;
-import dev.jllm.train.optim.Bf16Rounding;
+import dev.jllm.core.ops.Bf16Rounding;
 import dev.jllm.train.optim.GradientClipping;
 import dev.jllm.train.optim.LearningRateSchedule;
 import dev.jllm.train.optim.Parameter;
@@ -178,7 +178,8 @@ public final class Trainer {
         for (int micro = 0; micro < settings.accumulation(); micro++) {
             train.next(inputs, targets);
             tape.clear();
-            Variable logits = new TapeDecoderMath(tape, config, model, inputs, settings.seq()).forward();
+            Variable logits = new TapeDecoderMath(tape, config, model, inputs, settings.seq(),
+                    settings.precision() == Precision.BF16).forward();
             Variable loss = CrossEntropy.loss(tape, logits, targets, -1);
             lossSum += loss.item();
             // each micro-batch's mean loss weighted 1/accumulation: the gradient of the mean over all of them
@@ -220,7 +221,8 @@ public final class Trainer {
             for (int i = 0; i < settings.evalBatches(); i++) {
                 val.next(in, out);
                 tape.clear();
-                sum += CrossEntropy.loss(tape, new TapeDecoderMath(tape, config, model, in, settings.seq()).forward(),
+                sum += CrossEntropy.loss(tape, new TapeDecoderMath(tape, config, model, in, settings.seq(),
+                        settings.precision() == Precision.BF16).forward(),
                         out, -1).item();
             }
         }

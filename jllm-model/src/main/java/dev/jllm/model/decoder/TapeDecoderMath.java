@@ -3,6 +3,7 @@ package dev.jllm.model.decoder;
 import dev.jllm.core.autograd.Activation;
 import dev.jllm.core.autograd.Arithmetic;
 import dev.jllm.core.autograd.Attention;
+import dev.jllm.core.autograd.Bf16Cast;
 import dev.jllm.core.autograd.Embedding;
 import dev.jllm.core.autograd.Linear;
 import dev.jllm.core.autograd.Norms;
@@ -27,6 +28,7 @@ public final class TapeDecoderMath implements DecoderMath<Variable> {
     private final int seqLen;
     private final int[] positions;
     private final RopeTable rope;
+    private final boolean bf16Activations;
 
     /**
      * Operations over {@code ids.length / seqLen} sequences of {@code seqLen} tokens.
@@ -35,6 +37,17 @@ public final class TapeDecoderMath implements DecoderMath<Variable> {
      *     model's context
      */
     public TapeDecoderMath(Tape tape, ModelConfig config, DecoderParameters parameters, int[] ids, int seqLen) {
+        this(tape, config, parameters, ids, seqLen, false);
+    }
+
+    /**
+     * As {@link #TapeDecoderMath(Tape, ModelConfig, DecoderParameters, int[], int)}; with
+     * {@code bf16Activations} every op's output (and the gradient flowing back into it) is rounded to
+     * BF16, as when activations are stored in BF16, while the ops themselves compute in F32.
+     */
+    public TapeDecoderMath(Tape tape, ModelConfig config, DecoderParameters parameters, int[] ids, int seqLen,
+            boolean bf16Activations) {
+        this.bf16Activations = bf16Activations;
         if (seqLen <= 0 || ids.length == 0 || ids.length % seqLen != 0 || seqLen > config.contextLength()) {
             throw new IllegalArgumentException(ids.length + " tokens are not whole sequences of " + seqLen
                     + " (at most the context of " + config.contextLength() + ")");
@@ -64,7 +77,7 @@ public final class TapeDecoderMath implements DecoderMath<Variable> {
         if (p.positionEmbedding() != null) {
             x = Arithmetic.add(tape, x, Embedding.lookup(tape, p.positionEmbedding(), positions));
         }
-        return x;
+        return cast(x);
     }
 
     @Override
@@ -79,8 +92,8 @@ public final class TapeDecoderMath implements DecoderMath<Variable> {
             w = site == NormSite.ATTENTION ? l.attnNorm() : l.ffnNorm();
             b = site == NormSite.ATTENTION ? l.attnNormBias() : l.ffnNormBias();
         }
-        return config.norm() == ModelConfig.Norm.RMS ? Norms.rmsNorm(tape, x, w, config.normEps())
-                : Norms.layerNorm(tape, x, w, b, config.normEps());
+        return cast(config.norm() == ModelConfig.Norm.RMS ? Norms.rmsNorm(tape, x, w, config.normEps())
+                : Norms.layerNorm(tape, x, w, b, config.normEps()));
     }
 
     @Override
@@ -96,7 +109,7 @@ public final class TapeDecoderMath implements DecoderMath<Variable> {
             case DOWN -> new Variable[] {l.wDown(), l.bDown()};
         };
         Variable y = Linear.linear(tape, x, wb[0]);
-        return wb[1] == null ? y : Arithmetic.add(tape, y, wb[1]);
+        return cast(wb[1] == null ? y : Arithmetic.add(tape, y, wb[1]));
     }
 
     @Override
@@ -106,40 +119,44 @@ public final class TapeDecoderMath implements DecoderMath<Variable> {
         Variable perHead = Reshape.of(tape, x, x.rows() * heads, config.headDim());
         Variable normed = Norms.rmsNorm(tape, perHead, projection == Projection.Q ? l.qNorm() : l.kNorm(),
                 config.normEps());
-        return Reshape.of(tape, normed, x.rows(), heads * config.headDim());
+        return cast(Reshape.of(tape, normed, x.rows(), heads * config.headDim()));
     }
 
     @Override
     public Variable rope(Variable x, Projection projection) {
         int heads = projection == Projection.Q ? config.heads() : config.kvHeads();
-        return RotaryEmbedding.rope(tape, x, heads, config.headDim(), rope, positions,
+        return cast(RotaryEmbedding.rope(tape, x, heads, config.headDim(), rope, positions,
                 config.positions() == ModelConfig.Positions.ROPE_ADJACENT ? RotaryEmbedding.Layout.ADJACENT
-                        : RotaryEmbedding.Layout.HALVES);
+                        : RotaryEmbedding.Layout.HALVES));
     }
 
     @Override
     public Variable attention(int layer, Variable q, Variable k, Variable v) {
-        return Attention.causal(tape, q, k, v, config.heads(), config.kvHeads(), config.headDim(), seqLen,
-                config.slidingWindow());
+        return cast(Attention.causal(tape, q, k, v, config.heads(), config.kvHeads(), config.headDim(), seqLen,
+                config.slidingWindow()));
     }
 
     @Override
     public Variable add(Variable x, Variable y) {
-        return Arithmetic.add(tape, x, y);
+        return cast(Arithmetic.add(tape, x, y));
     }
 
     @Override
     public Variable swiglu(Variable gate, Variable up) {
-        return Activation.swiglu(tape, gate, up);
+        return cast(Activation.swiglu(tape, gate, up));
     }
 
     @Override
     public Variable gelu(Variable x) {
-        return Activation.gelu(tape, x);
+        return cast(Activation.gelu(tape, x));
     }
 
     @Override
     public Variable logits(Variable x) {
-        return Linear.linear(tape, x, p.output());
+        return cast(Linear.linear(tape, x, p.output()));
+    }
+
+    private Variable cast(Variable x) {
+        return bf16Activations ? Bf16Cast.round(tape, x) : x;
     }
 }

@@ -1,4 +1,4 @@
-package dev.jllm.train.optim;
+package dev.jllm.core.ops;
 
 import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
