@@ -4,7 +4,6 @@ import dev.jllm.runtime.sampling.TokenLogprobs;
 import dev.jllm.runtime.schedule.SequenceListener;
 import dev.jllm.runtime.schedule.SequenceResult;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The events of a request's choices, handed from the scheduler's thread to the request's own thread
@@ -55,8 +54,8 @@ final class ChoiceEvents {
         };
     }
 
-    /** The next event, or null after {@code millis} without one. */
-    Event next(long millis) throws InterruptedException {
-        return queue.poll(millis, TimeUnit.MILLISECONDS);
+    /** The next event, waiting for it (the scheduler ends every sequence, also when it closes). */
+    Event next() throws InterruptedException {
+        return queue.take();
     }
 }

@@ -102,10 +102,7 @@ final class CompletionRun {
     private void collect(ChoiceEvents events) throws InterruptedException {
         int open = choices.length;
         while (open > 0) {
-            ChoiceEvents.Event e = events.next(1000);
-            if (e == null) {
-                continue;
-            }
+            ChoiceEvents.Event e = events.next();
             Choice c = choices[e.index()];
             switch (e) {
                 case ChoiceEvents.Text t -> c.text.append(t.piece());
@@ -131,10 +128,7 @@ final class CompletionRun {
             }
             int open = choices.length;
             while (open > 0) {
-                ChoiceEvents.Event e = events.next(1000);
-                if (e == null) {
-                    continue;
-                }
+                ChoiceEvents.Event e = events.next();
                 Choice c = choices[e.index()];
                 switch (e) {
                     case ChoiceEvents.Text t -> {
