@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.NotFoundException;
@@ -302,6 +303,27 @@ class OpenAiJavaSdkTest {
                 .stopOfStrings(List.of("\u0000never", chatStop)).build());
         assertEquals(answer.substring(0, answer.indexOf(chatStop)), contents(stopped).get(0));
         assertEquals(ChatCompletion.Choice.FinishReason.STOP, stopped.choices().get(0).finishReason());
+    }
+
+    @Test
+    void closingAStreamEarlyFreesTheSlot() throws Exception {
+        // the end token is banned, so only cancellation can stop the sequence before 400 tokens
+        ChatCompletionCreateParams.LogitBias.Builder bias = ChatCompletionCreateParams.LogitBias.builder();
+        for (int end : kjv.loaded.endIds()) {
+            bias.putAdditionalProperty(Integer.toString(end), JsonValue.from(-100));
+        }
+        ChatCompletionCreateParams params = chat(400).temperature(1.0).seed(3).logitBias(bias.build()).build();
+        long before = kjv.stats().generatedTokens();
+        try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(params)) {
+            assertEquals(4, s.stream().limit(4).count());
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (kjv.stats().active() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, kjv.stats().active(), "the abandoned sequence was cancelled");
+        assertTrue(kjv.stats().generatedTokens() - before < 400, "it stopped before its limit");
+        assertEquals(1, client.chat().completions().create(chat(2).build()).choices().size());
     }
 
     @Test
