@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * Greedy text completions through the server equal the model's greedy continuation computed directly
  * with one {@link dev.jllm.runtime.Generator} and argmax, which is what {@code jllm generate --temp 0}
  * does: one request at a time, four at once (continuous batching mixes their prefill and decode
- * steps), and several sequences in one request (an array of prompts, {@code n}).
+ * steps), and several sequences in one request (an array of prompts, {@code n}); and a seeded sampled
+ * request gives the same text alone and batched with others.
  */
 class GreedyEquivalenceTest {
     private static final int MAX_TOKENS = 24;
@@ -122,6 +123,33 @@ class GreedyEquivalenceTest {
         long generated = after.generatedTokens() - before.generatedTokens();
         long steps = after.steps() - before.steps();
         assertTrue(steps < generated, "sequences shared steps: " + generated + " tokens in " + steps + " steps");
+    }
+
+    @Test
+    void seededSamplingIsUnchangedByBatching() throws Exception {
+        CompletionCreateParams sampled = CompletionCreateParams.builder().model(KjvServer.MODEL_ID)
+                .prompt(PROMPTS.get(0)).maxTokens(MAX_TOKENS).temperature(0.9).topP(0.95).seed(11).build();
+        String alone = client.completions().create(sampled).choices().get(0).text();
+        ExecutorService pool = Executors.newFixedThreadPool(PROMPTS.size());
+        try {
+            CyclicBarrier together = new CyclicBarrier(PROMPTS.size());
+            List<Future<String>> answers = new ArrayList<>();
+            for (int i = 0; i < PROMPTS.size(); i++) {
+                // the others are sampled too, with their own seeds, so they share the steps
+                CompletionCreateParams request = i == 0 ? sampled : sampled.toBuilder().prompt(PROMPTS.get(i))
+                        .seed(100 + i).build();
+                answers.add(pool.submit(() -> {
+                    together.await(60, TimeUnit.SECONDS);
+                    return client.completions().create(request).choices().get(0).text();
+                }));
+            }
+            assertEquals(alone, answers.get(0).get(120, TimeUnit.SECONDS));
+            for (Future<String> f : answers) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
