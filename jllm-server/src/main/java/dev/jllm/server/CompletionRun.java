@@ -40,6 +40,7 @@ final class CompletionRun {
         final StringBuilder text = new StringBuilder();
         final List<TokenLogprobs> logprobs = new ArrayList<>();
         int logprobsSent;
+        int textOffset;
         Ticket ticket;
         SequenceResult result;
     }
@@ -202,7 +203,7 @@ final class CompletionRun {
         }
         Choice c = choices[index];
         if (params.topLogprobs() >= 0 && (text != null && !text.isEmpty() || finishReason != null)) {
-            choice.set("logprobs", logprobs(c.logprobs.subList(c.logprobsSent, c.logprobs.size())));
+            choice.set("logprobs", logprobs(c, c.logprobs.subList(c.logprobsSent, c.logprobs.size())));
             c.logprobsSent = c.logprobs.size();
         } else {
             choice.putNull("logprobs");
@@ -230,7 +231,7 @@ final class CompletionRun {
                 choice.put("text", c.text.toString());
             }
             if (params.topLogprobs() >= 0) {
-                choice.set("logprobs", logprobs(c.logprobs));
+                choice.set("logprobs", logprobs(c, c.logprobs));
             } else {
                 choice.putNull("logprobs");
             }
@@ -271,7 +272,7 @@ final class CompletionRun {
     }
 
     /** Log-probabilities in the endpoint's shape: chat's {@code content} list, or the legacy parallel arrays. */
-    private ObjectNode logprobs(List<TokenLogprobs> tokens) {
+    private ObjectNode logprobs(Choice c, List<TokenLogprobs> tokens) {
         ObjectNode o = F.objectNode();
         if (chat) {
             ArrayNode content = o.putArray("content");
@@ -288,8 +289,13 @@ final class CompletionRun {
         ArrayNode text = o.putArray("tokens");
         ArrayNode values = o.putArray("token_logprobs");
         ArrayNode top = o.putArray("top_logprobs");
+        ArrayNode offsets = o.putArray("text_offset");
         for (TokenLogprobs t : tokens) {
-            text.add(tokenText(t.token()));
+            String piece = tokenText(t.token());
+            text.add(piece);
+            // offsets into the completion's text, as vLLM reports them without echo
+            offsets.add(c.textOffset);
+            c.textOffset += piece.length();
             values.add(finite(t.logprob()));
             ObjectNode alternatives = top.addObject();
             for (int k = 0; k < t.topTokens().length; k++) {

@@ -195,8 +195,12 @@ class OpenAiJavaSdkTest {
         assertEquals(expected.generated(), tokens.size());
         assertEquals(tokens.size(), values.size());
         assertEquals(tokens.size(), top.size());
+        List<Long> offsets = lp.textOffset().orElseThrow();
+        long offset = 0;
         for (int i = 0; i < expected.ids().length; i++) {
             assertEquals(kjv.piece(expected.ids()[i]), tokens.get(i), "token " + i);
+            assertEquals(offset, offsets.get(i), "text offset of token " + i);
+            offset += tokens.get(i).length();
         }
         for (int i = 0; i < tokens.size(); i++) {
             Map<String, Double> alternatives = top.get(i)._additionalProperties().entrySet().stream()
