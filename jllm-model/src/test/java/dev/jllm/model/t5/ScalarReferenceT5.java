@@ -1,13 +1,15 @@
 package dev.jllm.model.t5;
 
+import dev.jllm.core.quant.WeightKernels;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.formats.gguf.GgufFile;
-import java.lang.foreign.ValueLayout;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * A plain, double-precision T5 forward over an F32 GGUF file, written from the T5 paper and HF's
+ * A plain, double-precision T5 forward over a GGUF file, written from the T5 paper and HF's
  * {@code modeling_t5} semantics and reading tensors by their llama.cpp names: the oracle for {@link T5Model}.
- * It shares nothing with the code under test but the GGUF reader. Every step is spelled out on nested
+ * It shares nothing with the code under test but the GGUF reader and the scalar reference dequantizers. Every step is spelled out on nested
  * arrays: RMS norm without mean or bias, attention without 1/√d, the bucketed relative position bias of
  * each stack's first block added in every block, ReLU or gated tanh-GELU networks, and a tied head that
  * sees the decoder output times {@code d_model^-0.5}.
@@ -22,6 +24,7 @@ final class ScalarReferenceT5 {
     private final double eps;
     private final boolean gated;
     private final boolean tied;
+    private final Map<String, double[][]> matrices = new HashMap<>();
 
     ScalarReferenceT5(GgufFile file) throws Exception {
         this.file = file;
@@ -227,18 +230,22 @@ final class ScalarReferenceT5 {
         return y;
     }
 
-    /** An F32 tensor as rows (a vector is one row). */
+    /** A tensor as rows (a vector is one row), dequantized by the scalar reference kernels. */
     private double[][] matrix(String name) {
-        Tensor t = file.tensor(name);
-        long[] shape = t.shape();
-        int cols = (int) shape[shape.length - 1];
-        int rows = (int) (t.elements() / cols);
-        double[][] m = new double[rows][cols];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                m[r][c] = t.data().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, (long) r * cols + c);
+        return matrices.computeIfAbsent(name, n -> {
+            Tensor t = file.tensor(n);
+            long[] shape = t.shape();
+            int cols = (int) shape[shape.length - 1];
+            int rows = (int) (t.elements() / cols);
+            double[][] m = new double[rows][cols];
+            float[] row = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                WeightKernels.reference(t.type()).dequantize(t.data(), r * t.rowBytes(), row, 0, cols);
+                for (int c = 0; c < cols; c++) {
+                    m[r][c] = row[c];
+                }
             }
-        }
-        return m;
+            return m;
+        });
     }
 }

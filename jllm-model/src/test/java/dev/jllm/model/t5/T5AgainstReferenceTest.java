@@ -15,6 +15,7 @@ import dev.jllm.formats.init.Architecture;
 import dev.jllm.formats.init.ModelPreset;
 import dev.jllm.formats.init.PlaceholderVocabulary;
 import dev.jllm.formats.init.RandomModelWriter;
+import dev.jllm.formats.quantize.GgufQuantizer;
 import dev.jllm.formats.quantize.LlamaFileType;
 import dev.jllm.model.cache.KvCache;
 import java.nio.file.Files;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * T5 models made by {@code jllm init --arch t5} and then given random values in every tensor (norms and the
@@ -131,6 +133,28 @@ class T5AgainstReferenceTest {
             assertArrayEquals(recomputed, cached);
             assertTrue(Arrays.stream(cached).distinct().count() > 2, "the random model does not just repeat a token: "
                     + Arrays.toString(cached));
+        }
+    }
+
+    /** Weights are used in their quantized types with F32 activations, so the reference on their dequantized values holds. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"Q8_0", "Q4_0"})
+    void quantizedFilesFollowTheirDequantizedForward(String type) throws Exception {
+        Path q = dir.resolve("t5-" + type + ".gguf");
+        GgufQuantizer.quantize(randomT5(dir, "gated", false), q, LlamaFileType.parse(type), false, null);
+        try (GgufFile gguf = GgufFile.open(q); LoadedT5 loaded = LoadedT5.open(q); WorkerPool pool = new WorkerPool(2)) {
+            assertTrue(loaded.weights().decoder().get(0).cq().type().isQuantized(), "the file holds quantized matrices");
+            double[][] want = new ScalarReferenceT5(gguf).logits(INPUT, DECODER);
+            T5Model model = new T5Model(loaded.config(), loaded.weights(), pool);
+            int vocab = loaded.config().vocabSize();
+            float[] all = new float[DECODER.length * vocab];
+            try (EncodedInput input = model.encodeForDecoding(INPUT, DType.F32);
+                    KvCache cache = model.newDecoderCache(DType.F32, DECODER.length)) {
+                model.decode(DECODER, 0, DECODER.length, 0, cache, input, all, true);
+            }
+            for (int t = 0; t < DECODER.length; t++) {
+                assertClose(want[t], all, t * vocab, 1e-4, type + " position " + t);
+            }
         }
     }
 
