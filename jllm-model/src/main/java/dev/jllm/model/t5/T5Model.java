@@ -158,9 +158,14 @@ public final class T5Model {
         for (int l = 0; l < config.decoderLayers(); l++) {
             T5Block b = weights.decoder().get(l);
             norm(x, count, b.attnNorm(), s.h);
-            linear(b.wq(), s.h, count, s.q);
-            linear(b.wk(), s.h, count, s.k);
-            linear(b.wv(), s.h, count, s.v);
+            if (count == 1) {
+                // one GEMV dispatch for the three projections of a decoding step
+                MatVec.multiply(pool, new Tensor[] {b.wq(), b.wk(), b.wv()}, s.h, new float[][] {s.q, s.k, s.v});
+            } else {
+                linear(b.wq(), s.h, count, s.q);
+                linear(b.wk(), s.h, count, s.k);
+                linear(b.wv(), s.h, count, s.v);
+            }
             for (int t = 0; t < count; t++) {
                 cache.store(l, start + t, s.k, t * kvDim, s.v, t * kvDim);
             }
@@ -190,9 +195,15 @@ public final class T5Model {
     private void feedForward(T5Block b, float[] x, int n, Scratch s) {
         norm(x, n, b.ffnNorm(), s.h);
         int ff = config.ffnDim();
-        linear(b.up(), s.h, n, s.up);
+        if (b.gate() != null && n == 1) {
+            MatVec.multiply(pool, new Tensor[] {b.gate(), b.up()}, s.h, new float[][] {s.gate, s.up});
+        } else {
+            linear(b.up(), s.h, n, s.up);
+            if (b.gate() != null) {
+                linear(b.gate(), s.h, n, s.gate);
+            }
+        }
         if (b.gate() != null) {
-            linear(b.gate(), s.h, n, s.gate);
             Activations.geluTanh(s.gate, 0, s.gate, 0, n * ff);
             Elementwise.mul(s.up, 0, s.up, 0, s.gate, 0, n * ff);
         } else {
