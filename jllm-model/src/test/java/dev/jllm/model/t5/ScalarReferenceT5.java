@@ -20,6 +20,7 @@ final class ScalarReferenceT5 {
     private final int heads;
     private final int headDim;
     private final int layers;
+    private final int decoderLayers;
     private final int buckets;
     private final double eps;
     private final boolean gated;
@@ -32,6 +33,7 @@ final class ScalarReferenceT5 {
         this.heads = (int) file.getLong("t5.attention.head_count");
         this.headDim = (int) file.getLong("t5.attention.key_length", dim / heads);
         this.layers = (int) file.getLong("t5.block_count");
+        this.decoderLayers = (int) file.getLong("t5.decoder_block_count", layers);
         this.buckets = (int) file.getLong("t5.attention.relative_buckets_count");
         this.eps = file.getDouble("t5.attention.layer_norm_rms_epsilon");
         this.gated = file.findTensor("enc.blk.0.ffn_gate.weight").isPresent();
@@ -77,7 +79,7 @@ final class ScalarReferenceT5 {
             x[t] = matrix("token_embd.weight")[decoderTokens[t]].clone();
         }
         double[][] bias = matrix("dec.blk.0.attn_rel_b.weight");
-        for (int l = 0; l < layers; l++) {
+        for (int l = 0; l < decoderLayers; l++) {
             String b = "dec.blk." + l + ".";
             double[][] h = normAll(x, b + "attn_norm.weight");
             double[][] q = project(b + "attn_q.weight", h);

@@ -12,6 +12,7 @@ import dev.jllm.formats.gguf.GgufTensorInfo;
 import dev.jllm.formats.gguf.GgufValue;
 import dev.jllm.formats.gguf.GgufWriter;
 import dev.jllm.formats.init.Architecture;
+import dev.jllm.formats.init.ModelDims;
 import dev.jllm.formats.init.ModelPreset;
 import dev.jllm.formats.init.PlaceholderVocabulary;
 import dev.jllm.formats.init.RandomModelWriter;
@@ -54,7 +55,7 @@ class T5AgainstReferenceTest {
 
     static Stream<Arguments> variants() {
         return Stream.of(Arguments.of("gated", true), Arguments.of("gated", false), Arguments.of("relu", true),
-                Arguments.of("relu", false));
+                Arguments.of("relu", false), Arguments.of("gated-wide", false));
     }
 
     @ParameterizedTest(name = "{0}, tied {1}")
@@ -63,7 +64,7 @@ class T5AgainstReferenceTest {
         Path file = randomT5(dir, ffn, tied);
         try (GgufFile gguf = GgufFile.open(file); LoadedT5 loaded = LoadedT5.open(file);
                 WorkerPool pool = new WorkerPool(2)) {
-            assertEquals(ffn.equals("gated") ? T5Config.Mlp.GATED_GELU : T5Config.Mlp.RELU, loaded.config().mlp());
+            assertEquals(ffn.startsWith("gated") ? T5Config.Mlp.GATED_GELU : T5Config.Mlp.RELU, loaded.config().mlp());
             assertEquals(tied, loaded.config().tiedHead());
             double[][] want = new ScalarReferenceT5(gguf).encode(INPUT);
             float[] got = new T5Model(loaded.config(), loaded.weights(), pool).encode(INPUT);
@@ -179,19 +180,25 @@ class T5AgainstReferenceTest {
         if (Files.exists(out)) {
             return out;
         }
-        Path init = dir.resolve("t5-init.gguf");
+        // "-wide": heads of 40 (so the attention width 160 is not the model width 128) and one decoder block for two
+        boolean wide = ffn.endsWith("-wide");
+        Path init = dir.resolve(wide ? "t5-wide-init.gguf" : "t5-init.gguf");
         if (!Files.exists(init)) {
-            RandomModelWriter.write(Architecture.T5, ModelPreset.tiny(Architecture.T5), "test",
-                    PlaceholderVocabulary.metadata(512), 7, LlamaFileType.ALL_F32, init, null);
+            RandomModelWriter.write(Architecture.T5, wide ? new ModelDims(128, 2, 4, 4, 256, 512, 40, 256, 10000f, 1e-6f,
+                    true) : ModelPreset.tiny(Architecture.T5), "test", PlaceholderVocabulary.metadata(512), 7,
+                    LlamaFileType.ALL_F32, init, null);
         }
         try (GgufFile src = GgufFile.open(init)) {
             Map<String, GgufValue> values = new LinkedHashMap<>(src.values());
             values.remove(GgufFile.ALIGNMENT_KEY);
+            if (wide) {
+                values.put("t5.decoder_block_count", GgufValue.uint32(1));
+            }
             GgufWriter w = new GgufWriter();
             w.putAll(values);
             SplittableRandom rng = new SplittableRandom(ffn.hashCode() * 31L + (tied ? 1 : 2));
             for (GgufTensorInfo info : src.tensors()) {
-                if (ffn.equals("relu") && info.name().contains("ffn_gate")) {
+                if ((ffn.equals("relu") && info.name().contains("ffn_gate")) || (wide && info.name().startsWith("dec.blk.1."))) {
                     continue;
                 }
                 w.addTensor(info.name(), Tensor.ofFloats(random(rng, info.name(), (int) info.elements()), info.shape()));
