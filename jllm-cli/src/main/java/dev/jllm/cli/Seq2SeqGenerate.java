@@ -15,7 +15,9 @@ import java.util.Locale;
 /**
  * {@code jllm generate} on an encoder-decoder (T5) model: the prompt is the encoder's input, the output is
  * what the decoder generates from it, streamed like a decoder model's completion. {@code --ctx} bounds the
- * decoder's length; {@code --no-bos} leaves out the special tokens the tokenizer adds (T5's EOS).
+ * decoder's length; {@code --no-bos} leaves out the special tokens the tokenizer adds (T5's EOS). The input
+ * is encoded in one pass whatever its length (T5's positions are relative), so {@code --truncate} and
+ * {@code --prefill-chunk} do not apply.
  */
 final class Seq2SeqGenerate {
     private Seq2SeqGenerate() {

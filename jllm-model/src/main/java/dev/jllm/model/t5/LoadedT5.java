@@ -66,10 +66,8 @@ public final class LoadedT5 implements AutoCloseable {
                 Path config = path.resolve("config.json");
                 return Files.isRegularFile(config) && "t5".equals(HfModelConfig.read(config).modelType());
             }
-            if (Files.isRegularFile(path) && GgufFile.hasMagic(path)) {
-                try (GgufFile file = GgufFile.open(path)) {
-                    return file.findString("general.architecture").map("t5"::equals).orElse(false);
-                }
+            if (Files.isRegularFile(path)) {
+                return GgufArchitecturePeek.of(path).map("t5"::equals).orElse(false);
             }
         } catch (IOException | RuntimeException e) {
             return false; // the caller's own loader reports what is wrong with it

@@ -18,6 +18,7 @@ import dev.jllm.formats.init.Architecture;
 import dev.jllm.formats.init.ModelPreset;
 import dev.jllm.formats.init.PlaceholderVocabulary;
 import dev.jllm.formats.init.RandomModelWriter;
+import dev.jllm.formats.io.SharedFixtures;
 import dev.jllm.formats.quantize.LlamaFileType;
 import dev.jllm.model.cache.KvCache;
 import java.nio.file.Files;
@@ -94,6 +95,31 @@ class LoadedT5Test {
         Path text = Files.writeString(dir.resolve("notes.txt"), "hello");
         assertFalse(LoadedT5.isT5(text));
         assertThrows(FormatException.class, () -> LoadedT5.open(text));
+    }
+
+    /** The quick header read agrees with the full parse, also when the architecture comes after an array. */
+    @Test
+    void theArchitecturePeekAgreesWithTheFullHeader() throws Exception {
+        java.util.List<Path> files = new java.util.ArrayList<>();
+        try (var vocabs = Files.list(SharedFixtures.resolve("tokenizers/llamacpp-vocab"))) {
+            vocabs.filter(p -> p.toString().endsWith(".gguf")).forEach(files::add);
+        }
+        files.add(T5AgainstReferenceTest.randomT5(dir, "gated", true));
+        Path late = dir.resolve("architecture-last.gguf");
+        GgufWriter w = new GgufWriter();
+        w.putAll(PlaceholderVocabulary.metadata(300));
+        w.putString("general.architecture", "t5");
+        w.write(late);
+        files.add(late);
+        for (Path f : files) {
+            try (GgufFile g = GgufFile.open(f)) {
+                assertEquals(g.findString("general.architecture"), GgufArchitecturePeek.of(f), f.toString());
+            }
+        }
+        assertTrue(LoadedT5.isT5(late));
+        Path cut = dir.resolve("cut.gguf");
+        Files.write(cut, java.util.Arrays.copyOf(Files.readAllBytes(late), 40));
+        assertFalse(LoadedT5.isT5(cut));
     }
 
     @Test
