@@ -64,6 +64,9 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (Seq2SeqGenerate.handles(model.model)) {
+            return Seq2SeqGenerate.run(this, out, err); // encoder-decoder (T5): its own loop, not the scheduler
+        }
         try (LoadedModel loaded = model.open(); WorkerPool pool = new WorkerPool(model.threadCount());
                 Scheduler scheduler = model.scheduler(loaded, pool, 1, 1)) {
             Tokenizer tokenizer = loaded.tokenizer().orElse(null);
