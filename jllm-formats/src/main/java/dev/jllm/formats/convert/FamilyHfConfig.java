@@ -46,7 +46,8 @@ final class FamilyHfConfig {
                 c.put("hidden_act", "gelu");
             }
             case "t5" -> {
-                c.put("d_model", width).put("d_ff", ff).put("num_layers", layers).put("num_decoder_layers", layers);
+                c.put("d_model", width).put("d_ff", ff).put("num_layers", layers)
+                        .put("num_decoder_layers", g.findLong(arch + ".decoder_block_count").orElse(layers));
                 c.put("num_heads", heads).put("d_kv", g.findLong(arch + ".attention.key_length").orElse(width / heads));
                 c.put("n_positions", context);
                 c.put("relative_attention_num_buckets", g.getLong(arch + ".attention.relative_buckets_count"));
