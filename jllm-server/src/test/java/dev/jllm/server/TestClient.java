@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -133,5 +136,37 @@ final class TestClient {
         } catch (IOException e) {
             throw new AssertionError("not JSON: " + json, e);
         }
+    }
+
+    /**
+     * Opens a raw connection and sends one POST with a JSON body (as a client that may then read a
+     * little and hang up would).
+     */
+    static Socket rawPost(int port, String path, String key, String body) throws IOException {
+        Socket socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(30_000);
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + (key == null ? "" : "Authorization: Bearer " + key + "\r\n") + "Content-Length: " + bytes.length
+                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(bytes);
+        out.flush();
+        return socket;
+    }
+
+    /** Reads from a raw connection until {@code marker} has been seen; returns what was read. */
+    static String readUntil(Socket socket, String marker) throws IOException {
+        InputStream in = socket.getInputStream();
+        StringBuilder seen = new StringBuilder();
+        byte[] buffer = new byte[512];
+        while (seen.indexOf(marker) < 0) {
+            int n = in.read(buffer);
+            if (n < 0) {
+                throw new AssertionError("the server closed before '" + marker + "': " + seen);
+            }
+            seen.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+        }
+        return seen.toString();
     }
 }
