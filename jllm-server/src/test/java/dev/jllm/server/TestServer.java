@@ -74,6 +74,11 @@ final class TestServer implements AutoCloseable {
         return loaded;
     }
 
+    /** The bundled model's tokenizer. */
+    static Tokenizer tokenizer() {
+        return model().tokenizer().orElseThrow();
+    }
+
     /** The bundled model's end-of-sequence ids. */
     static int[] endIds() {
         return model().endIds();
