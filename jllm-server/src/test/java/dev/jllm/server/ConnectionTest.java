@@ -1,0 +1,98 @@
+package dev.jllm.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** HTTP/1.1 on a raw socket: kept-alive connections after refusals, HEAD. */
+class ConnectionTest {
+    private static final int LIMIT = 4096;
+    private static TestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start(128, 1, 4, "k", LIMIT);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    /** One reply: its status line and headers, then its body by Content-Length. */
+    static String[] readReply(InputStream in) throws IOException {
+        String head = OpenAiServerRoutesTest.readHead(in);
+        int length = 0;
+        for (String line : head.split("\r\n")) {
+            if (line.toLowerCase().startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).strip());
+            }
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (int i = 0; i < length; i++) {
+            int c = in.read();
+            assertTrue(c >= 0, "the body ended early: " + head + body);
+            body.write(c);
+        }
+        return new String[] {head, body.toString(StandardCharsets.UTF_8)};
+    }
+
+    private static String request(String method, String path, String key, String body) {
+        return method + " " + path + " HTTP/1.1\r\nHost: x\r\n" + (key == null ? "" : "Authorization: Bearer " + key
+                + "\r\n") + (body == null ? "" : "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length
+                + "\r\n\r\n" + body) + (body == null ? "\r\n" : "");
+    }
+
+    @Test
+    void connectionServesOnAfterRefusals() throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(20_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            String big = "{\"content\":\"" + "a".repeat(2 * LIMIT) + "\"}";
+            String[] steps = {
+                request("POST", "/tokenize", "k", big), "413",
+                request("POST", "/tokenize", "k", "{\"content\":\"And\"}"), "200",
+                request("POST", "/tokenize", "wrong", "{\"content\":\"" + "b".repeat(LIMIT / 2) + "\"}"), "401",
+                request("POST", "/tokenize", "k", "{\"content\":"), "400",
+                request("GET", "/tokenize", "k", null), "405",
+                request("POST", "/v1/completions", "k", "{\"prompt\":\"And\",\"max_tokens\":2}"), "200",
+                request("GET", "/health", null, null), "200"};
+            for (int i = 0; i < steps.length; i += 2) {
+                out.write(steps[i].getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                String[] reply = readReply(in);
+                assertTrue(reply[0].startsWith("HTTP/1.1 " + steps[i + 1] + " "), "step " + i / 2 + ": " + reply[0]
+                        + reply[1]);
+                if (!steps[i + 1].equals("200")) {
+                    TestClient.assertErrorShape(TestClient.parse(reply[1]));
+                }
+            }
+        }
+    }
+
+    @Test
+    void headIsRefusedWithoutABody() throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(request("HEAD", "/health", null, null).getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().write(request("GET", "/health", null, null).getBytes(StandardCharsets.UTF_8));
+            InputStream in = socket.getInputStream();
+            String head = OpenAiServerRoutesTest.readHead(in);
+            // HEAD is not GET here: refused, with the allowed method, and no body
+            assertTrue(head.startsWith("HTTP/1.1 405 ") && head.contains("\r\nAllow: GET\r\n"), head);
+            String[] next = readReply(in);
+            assertTrue(next[0].startsWith("HTTP/1.1 200 "), head + "|" + next[0] + next[1]);
+            assertEquals("{\"status\":\"ok\"}", next[1]);
+        }
+    }
+}
