@@ -235,22 +235,26 @@ class OpenAiServerRoutesTest {
         String big = "{\"prompt\":\"" + "a".repeat(LIMIT) + "\"}";
         JsonNode error = assertError(client.post("/v1/completions", big), 413, null);
         assertEquals("request_too_large", error.get("code").asText());
-        // one byte under the limit is read (and then refused for what it says, not for its size)
-        String fits = "{\"content\":\"" + "a".repeat(LIMIT - 20) + "\"}";
-        assertTrue(fits.length() < LIMIT);
+        // exactly the limit is read; one byte more is not
+        String fits = "{\"content\":\"" + "a".repeat(LIMIT - 14) + "\"}";
+        assertEquals(LIMIT, fits.length());
         assertEquals(200, client.post("/tokenize", fits).status());
+        assertError(client.post("/tokenize", fits + " "), 413, null);
+        assertEquals(200, chunked("/tokenize", fits).status());
+        assertError(chunked("/tokenize", fits + " "), 413, null);
+    }
+
+    /** Posts a body from a stream: HttpClient does not know its length, so it sends it chunked. */
+    private static Reply chunked(String path, String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return client.send(HttpRequest.newBuilder(URI.create(server.base() + path)).POST(
+                HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes))), KEY);
     }
 
     @Test
     void chunkedBodyOverTheLimitIs413() {
-        byte[] big = ("{\"prompt\":\"" + "a".repeat(4 * LIMIT) + "\"}").getBytes(StandardCharsets.UTF_8);
-        // a body from an InputStream has no known length: HttpClient sends it chunked
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.base() + "/v1/completions")).POST(
-                HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big)));
-        assertError(client.send(request, KEY), 413, null);
-        byte[] small = "{\"content\":\"in the beginning\"}".getBytes(StandardCharsets.UTF_8);
-        Reply ok = client.send(HttpRequest.newBuilder(URI.create(server.base() + "/tokenize")).POST(
-                HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(small))), KEY);
+        assertError(chunked("/v1/completions", "{\"prompt\":\"" + "a".repeat(4 * LIMIT) + "\"}"), 413, null);
+        Reply ok = chunked("/tokenize", "{\"content\":\"in the beginning\"}");
         assertEquals(200, ok.status(), ok.body());
     }
 

@@ -62,10 +62,14 @@ class QueueAndDisconnectTest {
             JsonNode error = assertError(busy, 503, null);
             assertEquals("server_busy", error.get("code").asText());
             assertEquals("1", busy.header("Retry-After"));
+            Reply busyStream = client.post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\","
+                    + "\"content\":\"a\"}],\"stream\":true}");
+            assertError(busyStream, 503, null);
+            assertEquals("1", busyStream.header("Retry-After"));
             // several choices that do not all fit are refused whole
             assertError(client.post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],"
                     + "\"n\":3}"), 503, null);
-            assertEquals(2, server.scheduler.stats().rejected());
+            assertEquals(3, server.scheduler.stats().rejected());
             running.close();
             Reply later = queued.get();
             assertEquals(200, later.status(), later.body());
@@ -76,7 +80,7 @@ class QueueAndDisconnectTest {
         assertTrue(s.generatedTokens() - generatedBefore < 120, "generated " + (s.generatedTokens() - generatedBefore));
         Map<String, Double> metrics = OpenAiServerGenerationTest.metrics(client);
         assertEquals(0.0, metrics.get("jllm_sequences_active"));
-        assertEquals(2.0, metrics.get("jllm_requests_rejected_total"));
+        assertEquals(3.0, metrics.get("jllm_requests_rejected_total"));
         assertEquals(1.0, metrics.get("jllm_requests_total{route=\"/v1/completions\",status=\"503\"}"));
     }
 
