@@ -58,7 +58,13 @@ final class ApiExchange {
                 throw ApiException.invalid(null, "the Content-Length header is not a number");
             }
         }
-        byte[] body = readLimited(exchange.getRequestBody());
+        byte[] body;
+        try {
+            body = readLimited(exchange.getRequestBody());
+        } catch (IOException e) {
+            // broken chunked framing or a body cut short: say so (if the client is gone, nobody hears it)
+            throw ApiException.invalid(null, "the request body could not be read: " + e.getMessage());
+        }
         JsonNode node;
         try {
             node = JSON.readTree(body);
