@@ -95,4 +95,51 @@ class ConnectionTest {
             assertEquals("{\"status\":\"ok\"}", next[1]);
         }
     }
+
+    @Test
+    void badChunkedFramingIs400() throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(("POST /tokenize HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String[] reply = readReply(socket.getInputStream());
+            assertTrue(reply[0].startsWith("HTTP/1.1 400 "), reply[0]);
+            TestClient.assertErrorShape(TestClient.parse(reply[1]));
+        }
+    }
+
+    @Test
+    void brokenFramingIsRefusedAndTheServerServesOn() throws IOException {
+        String post = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n";
+        String[] broken = {
+            "GARBAGE\r\n\r\n",
+            "GET /health HTTP/9.9\r\n\r\n",
+            "GET\r\n\r\n",
+            post + "Content-Length: abc\r\n\r\n{}",
+            post + "Content-Length: -5\r\n\r\n{}",
+            post + "Content-Length: 99999999999999999999\r\n\r\n{}",
+
+            post + "Transfer-Encoding: chunked\r\n\r\n10\r\n{}",
+            post + "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+            "GET /health HTTP/1.1\r\nX-Long: " + "h".repeat(100_000) + "\r\n\r\n",
+            post + "Content-Length: 100\r\n\r\n{\"prompt\":"};
+        for (String request : broken) {
+            try (Socket socket = new Socket("127.0.0.1", server.port())) {
+                socket.setSoTimeout(3_000);
+                socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+                socket.shutdownOutput();
+                String head = OpenAiServerRoutesTest.readHead(socket.getInputStream());
+                // the JDK's own framing errors close the connection or answer 4xx; never a 5xx
+                assertTrue(head.isEmpty() || head.startsWith("HTTP/1.1 4") || head.startsWith("HTTP/1.1 200 "),
+                        request.substring(0, Math.min(80, request.length())) + " -> " + head);
+            } catch (java.net.SocketTimeoutException | java.net.SocketException e) {
+                // a connection the server gave up on is fine; a hang of the server is not (checked below)
+            }
+        }
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(request("GET", "/health", null, null).getBytes(StandardCharsets.UTF_8));
+            assertTrue(readReply(socket.getInputStream())[0].startsWith("HTTP/1.1 200 "));
+        }
+    }
 }
