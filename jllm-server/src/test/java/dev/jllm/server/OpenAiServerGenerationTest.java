@@ -289,6 +289,33 @@ class OpenAiServerGenerationTest {
     }
 
     @Test
+    void textCompletionLogprobsUseTheLegacyArrays() {
+        ObjectNode body = completion(PROMPT, 5);
+        body.put("logprobs", 2);
+        JsonNode json = client.post("/v1/completions", body).json();
+        JsonNode choice = json.get("choices").get(0);
+        JsonNode logprobs = choice.get("logprobs");
+        int n = json.get("usage").get("completion_tokens").asInt();
+        assertEquals(n, logprobs.get("tokens").size());
+        assertEquals(n, logprobs.get("token_logprobs").size());
+        assertEquals(n, logprobs.get("top_logprobs").size());
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            text.append(logprobs.get("tokens").get(i).asText());
+            JsonNode top = logprobs.get("top_logprobs").get(i);
+            assertEquals(2, top.size(), top::toString);
+            // greedy: the chosen token is the most likely one
+            double best = Double.NEGATIVE_INFINITY;
+            for (JsonNode v : top) {
+                best = Math.max(best, v.asDouble());
+            }
+            assertEquals(best, logprobs.get("token_logprobs").get(i).asDouble(), 1e-6);
+            assertTrue(top.has(logprobs.get("tokens").get(i).asText()), top::toString);
+        }
+        assertEquals(choice.get("text").asText(), text.toString());
+    }
+
+    @Test
     void tokenizeAndDetokenizeRoundTrip() {
         String text = "In the beginning God created the heaven and the earth. ✝ — ünïcode";
         ObjectNode body = TestClient.JSON.createObjectNode().put("content", text);

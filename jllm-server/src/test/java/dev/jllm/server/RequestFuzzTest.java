@@ -246,14 +246,23 @@ class RequestFuzzTest {
             TestClient client = new TestClient(server);
             Random r = new Random(6);
             List<String[]> requests = new ArrayList<>();
-            int cases = 200;
+            int cases = 300;
             for (int i = 0; i < cases; i++) {
-                boolean chat = i % 2 == 0;
-                ObjectNode base = chat ? chatBody() : completionBody();
-                byte[] bytes = i % 4 == 3 ? damage(base.toString().getBytes(StandardCharsets.UTF_8), r)
+                String path = switch (i % 4) {
+                    case 0 -> "/v1/chat/completions";
+                    case 1 -> "/v1/completions";
+                    case 2 -> "/tokenize";
+                    default -> "/detokenize";
+                };
+                ObjectNode base = switch (i % 4) {
+                    case 0 -> chatBody();
+                    case 1 -> completionBody();
+                    case 2 -> F.objectNode().put("content", SPEECH).put("add_special", true).put("with_pieces", true);
+                    default -> F.objectNode().set("tokens", F.arrayNode().add(1).add(200).add(4095));
+                };
+                byte[] bytes = i % 3 == 2 ? damage(base.toString().getBytes(StandardCharsets.UTF_8), r)
                         : mutate(base, r).toString().getBytes(StandardCharsets.UTF_8);
-                requests.add(new String[] {chat ? "/v1/chat/completions" : "/v1/completions",
-                    new String(bytes, StandardCharsets.UTF_8)});
+                requests.add(new String[] {path, new String(bytes, StandardCharsets.UTF_8)});
             }
             int ok = 0;
             try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
@@ -270,8 +279,10 @@ class RequestFuzzTest {
                         if (reply.header("Content-Type").startsWith("text/event-stream")) {
                             List<String> events = TestClient.events(reply.body());
                             assertTrue(events.getLast().equals("[DONE]"), what);
-                        } else {
+                        } else if (requests.get(i)[0].startsWith("/v1/")) {
                             assertTrue(reply.json().get("choices").size() >= 1, what);
+                        } else {
+                            assertTrue(reply.json().has("tokens") || reply.json().has("content"), what);
                         }
                     } else if (reply.status() >= 400 && reply.status() < 500) {
                         TestClient.assertErrorShape(reply.json());
