@@ -102,6 +102,25 @@ class QueueAndDisconnectTest {
     }
 
     @Test
+    void closingTheServerEndsStreamsAndTheirGenerations() throws Exception {
+        long before = server.scheduler.stats().generatedTokens();
+        try (Socket socket = TestClient.rawPost(server.port(), "/v1/chat/completions", null, LONG_STREAM)) {
+            TestClient.readUntil(socket, "\"content\":\"");
+            await(server, s -> s.active() == 1);
+            server.server.close();
+            // the stream ends (the connection closes) rather than running on
+            byte[] buffer = new byte[4096];
+            while (socket.getInputStream().read(buffer) >= 0) {
+                continue;
+            }
+        } catch (java.net.SocketException reset) {
+            // a reset is an end too
+        }
+        SchedulerStats s = await(server, st -> st.active() == 0);
+        assertTrue(s.generatedTokens() - before < 120, "generated " + (s.generatedTokens() - before));
+    }
+
+    @Test
     void promptFillingTheWholeContextStillAnswers() {
         StringBuilder ids = new StringBuilder("[");
         for (int i = 0; i < CONTEXT; i++) {
