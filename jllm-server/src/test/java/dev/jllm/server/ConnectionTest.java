@@ -81,6 +81,33 @@ class ConnectionTest {
     }
 
     @Test
+    void refusalLeavingALargeBodyUnreadClosesTheConnection() throws Exception {
+        byte[] body = ("{\"prompt\":\"" + "x".repeat(1 << 20) + "\"}").getBytes(StandardCharsets.UTF_8);
+        for (String key : new String[] {"k", "wrong"}) {
+            try (Socket socket = new Socket("127.0.0.1", server.port())) {
+                socket.setSoTimeout(20_000);
+                OutputStream out = socket.getOutputStream();
+                out.write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key
+                        + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                // the server answers before reading the body; send it from the side, it may be cut off
+                Thread writer = Thread.ofVirtual().start(() -> {
+                    try {
+                        out.write(body);
+                    } catch (IOException expected) {
+                        // the server closed the connection: what this test wants
+                    }
+                });
+                String[] reply = readReply(socket.getInputStream());
+                assertTrue(reply[0].startsWith(key.equals("k") ? "HTTP/1.1 413 " : "HTTP/1.1 401 "), reply[0]);
+                // the JDK's server will drop this connection: the reply must say so, or a client reuses it
+                assertTrue(reply[0].toLowerCase().contains("\r\nconnection: close\r\n"), reply[0]);
+                socket.close();
+                writer.join();
+            }
+        }
+    }
+
+    @Test
     void headIsRefusedWithoutABody() throws IOException {
         try (Socket socket = new Socket("127.0.0.1", server.port())) {
             socket.setSoTimeout(20_000);

@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -368,15 +369,30 @@ class OpenAiServerGenerationTest {
         return out;
     }
 
+    /**
+     * The metrics once {@code ready} holds (at most 10 s): a request is counted just after its reply
+     * has gone out, so a client may scrape before its own request shows.
+     */
+    static Map<String, Double> metricsWhen(TestClient client, Predicate<Map<String, Double>> ready)
+            throws InterruptedException {
+        Map<String, Double> m = metrics(client);
+        for (int i = 0; i < 1000 && !ready.test(m); i++) {
+            Thread.sleep(10);
+            m = metrics(client);
+        }
+        return m;
+    }
+
     @Test
-    void metricsCountRequestsAndTokens() {
+    void metricsCountRequestsAndTokens() throws InterruptedException {
         Map<String, Double> before = metrics(client);
         String key = "jllm_requests_total{route=\"/v1/completions\",status=\"200\"}";
+        String bad = "jllm_requests_total{route=\"/v1/completions\",status=\"400\"}";
         JsonNode json = client.post("/v1/completions", completion(PROMPT, 7)).json();
         client.post("/v1/completions", "{\"prompt\":5}");
-        Map<String, Double> after = metrics(client);
+        Map<String, Double> after = metricsWhen(client, m -> m.getOrDefault(key, 0.0) > before.getOrDefault(key, 0.0)
+                && m.getOrDefault(bad, 0.0) > before.getOrDefault(bad, 0.0));
         assertEquals(before.getOrDefault(key, 0.0) + 1, after.get(key));
-        String bad = "jllm_requests_total{route=\"/v1/completions\",status=\"400\"}";
         assertEquals(before.getOrDefault(bad, 0.0) + 1, after.get(bad));
         assertEquals(before.get("jllm_completion_tokens_total") + json.get("usage").get("completion_tokens").asInt(),
                 after.get("jllm_completion_tokens_total"));

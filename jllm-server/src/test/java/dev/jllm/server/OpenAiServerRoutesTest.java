@@ -275,6 +275,8 @@ class OpenAiServerRoutesTest {
             out.flush();
             String reply = readHead(socket.getInputStream());
             assertTrue(reply.startsWith("HTTP/1.1 413 "), reply);
+            // the rest of the body is never read: the connection cannot serve another request
+            assertTrue(reply.toLowerCase().contains("\r\nconnection: close\r\n"), reply);
         }
     }
 

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
  */
 class QueueAndDisconnectTest {
     private static final int CONTEXT = 512;
-    private static final String LONG_STREAM = "{\"messages\":[{\"role\":\"user\",\"content\":\"Sing\"}],"
-            + "\"max_tokens\":480,\"temperature\":0,\"stream\":true}";
+    /** A greedy stream that cannot end before 480 tokens: its end tokens are banned. */
+    static final String LONG_STREAM = "{\"messages\":[{\"role\":\"user\",\"content\":\"Sing\"}],"
+            + "\"max_tokens\":480,\"temperature\":0,\"stream\":true,\"logit_bias\":" + banEndTokens() + "}";
     private TestServer server;
     private TestClient client;
 
@@ -35,6 +36,14 @@ class QueueAndDisconnectTest {
     @AfterEach
     void stop() {
         server.close();
+    }
+
+    static String banEndTokens() {
+        StringBuilder bias = new StringBuilder("{");
+        for (int id : TestServer.endIds()) {
+            bias.append(bias.length() > 1 ? "," : "").append('"').append(id).append("\":-100");
+        }
+        return bias.append('}').toString();
     }
 
     /** Polls the scheduler's stats until {@code done} holds (at most 20 s). */
@@ -78,10 +87,11 @@ class QueueAndDisconnectTest {
         SchedulerStats s = await(server, st -> st.active() == 0 && st.queued() == 0);
         // the hung-up stream stopped long before its 480 tokens
         assertTrue(s.generatedTokens() - generatedBefore < 120, "generated " + (s.generatedTokens() - generatedBefore));
-        Map<String, Double> metrics = OpenAiServerGenerationTest.metrics(client);
+        String refused = "jllm_requests_total{route=\"/v1/completions\",status=\"503\"}";
+        Map<String, Double> metrics = OpenAiServerGenerationTest.metricsWhen(client, m -> m.containsKey(refused));
         assertEquals(0.0, metrics.get("jllm_sequences_active"));
         assertEquals(3.0, metrics.get("jllm_requests_rejected_total"));
-        assertEquals(1.0, metrics.get("jllm_requests_total{route=\"/v1/completions\",status=\"503\"}"));
+        assertEquals(1.0, metrics.get(refused));
     }
 
     @Test
