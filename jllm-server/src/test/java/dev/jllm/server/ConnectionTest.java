@@ -108,6 +108,17 @@ class ConnectionTest {
     }
 
     @Test
+    void pooledConnectionsLoseNoRequestAfterLargeRefusals() {
+        // HttpClient reuses connections: one the server dropped after a 413 would fail the next request
+        TestClient client = new TestClient(server);
+        String big = "{\"prompt\":\"" + "x".repeat(2_000_000) + "\"}";
+        for (int i = 0; i < 15; i++) {
+            TestClient.assertError(client.post("/v1/completions", big), 413, null);
+            assertEquals(200, client.post("/tokenize", "{\"content\":\"a\"}").status());
+        }
+    }
+
+    @Test
     void headIsRefusedWithoutABody() throws IOException {
         try (Socket socket = new Socket("127.0.0.1", server.port())) {
             socket.setSoTimeout(20_000);
