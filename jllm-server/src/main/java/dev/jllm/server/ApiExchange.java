@@ -16,10 +16,13 @@ import java.nio.charset.StandardCharsets;
  */
 final class ApiExchange {
     static final ObjectMapper JSON = new ObjectMapper();
+    /** How much of an unread body the JDK's server reads away before it gives up on the connection. */
+    private static final long DRAINED_BYTES = Long.getLong("sun.net.httpserver.drainAmount", 64 * 1024);
     private final HttpExchange exchange;
     private final long maxBodyBytes;
     private OutputStream events;
     private boolean replied;
+    private boolean bodyRead;
 
     ApiExchange(HttpExchange exchange, long maxBodyBytes) {
         this.exchange = exchange;
@@ -58,7 +61,13 @@ final class ApiExchange {
                 throw ApiException.invalid(null, "the Content-Length header is not a number");
             }
         }
-        byte[] body = readLimited(exchange.getRequestBody());
+        byte[] body;
+        try {
+            body = readLimited(exchange.getRequestBody());
+        } catch (IOException e) {
+            // broken chunked framing or a body cut short: say so (if the client is gone, nobody hears it)
+            throw ApiException.invalid(null, "the request body could not be read: " + e.getMessage());
+        }
         JsonNode node;
         try {
             node = JSON.readTree(body);
@@ -83,6 +92,7 @@ final class ApiExchange {
             }
             out.write(buffer, 0, n);
         }
+        bodyRead = true;
         return out.toByteArray();
     }
 
@@ -103,12 +113,35 @@ final class ApiExchange {
 
     private void send(int status, String contentType, byte[] bytes) throws IOException {
         replied = true;
+        closeIfBodyUnread();
         exchange.getResponseHeaders().set("Content-Type", contentType);
         exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
         if (bytes.length > 0) {
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);
             }
+        }
+    }
+
+    /**
+     * Asks for the connection to close after a reply that left more of the request body unread than
+     * the JDK's server drains (64 KiB, or a chunked body of unknown size): it then drops the connection
+     * without a word, and a client that reused it would lose its next request.
+     */
+    private void closeIfBodyUnread() {
+        if (bodyRead) {
+            return;
+        }
+        boolean drained;
+        try {
+            String length = header("Content-Length");
+            drained = header("Transfer-Encoding") == null && (length == null || Long.parseLong(length.strip())
+                    <= DRAINED_BYTES);
+        } catch (NumberFormatException e) {
+            drained = false;
+        }
+        if (!drained) {
+            exchange.getResponseHeaders().set("Connection", "close");
         }
     }
 

@@ -172,6 +172,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     private static void method(ApiExchange ex, String expected) {
         if (!ex.method().equals(expected)) {
+            ex.addHeader("Allow", expected); // a 405 must say which method the route takes (RFC 9110)
             throw new ApiException(405, "invalid_request_error", null, "method_not_allowed", ex.path() + " takes "
                     + expected + ", not " + ex.method());
         }
