@@ -109,6 +109,10 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     private static OpenAiServer bind(ServedModel served, ServerOptions options) {
+        // a client that stalls while sending its request is dropped after a minute (the JDK's default is never)
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", "60");
+        }
         try {
             return new OpenAiServer(served, options);
         } catch (IOException e) {

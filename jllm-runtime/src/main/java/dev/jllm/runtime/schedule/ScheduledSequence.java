@@ -8,6 +8,7 @@ import dev.jllm.runtime.sampling.TokenLogprobs;
 import dev.jllm.runtime.stop.StopConditions;
 import dev.jllm.runtime.stop.StopReason;
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * One request inside the scheduler: its prompt is prefilled in chunks, then each step's logits are
@@ -17,7 +18,7 @@ import java.util.Arrays;
 final class ScheduledSequence {
     final SequenceRequest request;
     final SequenceListener listener;
-    final Ticket ticket = new Ticket();
+    final Ticket ticket;
     private final int[] prompt;
     private final StopConditions stop;
     private Generator generator;
@@ -30,7 +31,9 @@ final class ScheduledSequence {
     private int prefilled;
     private int pending = -1;
 
-    ScheduledSequence(SequenceRequest request, SequenceListener listener) {
+    /** @param dequeue what the ticket's cancel runs to take the sequence out of the queue */
+    ScheduledSequence(SequenceRequest request, SequenceListener listener, Consumer<ScheduledSequence> dequeue) {
+        this.ticket = new Ticket(() -> dequeue.accept(this));
         this.request = request;
         this.listener = listener;
         this.prompt = request.prompt();

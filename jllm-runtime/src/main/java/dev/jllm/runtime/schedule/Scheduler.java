@@ -134,7 +134,7 @@ public final class Scheduler implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the scheduler is closed");
         }
-        ScheduledSequence s = new ScheduledSequence(request, listener);
+        ScheduledSequence s = new ScheduledSequence(request, listener, this::dequeue);
         if (!queue.offer(s)) {
             rejected.incrementAndGet();
             throw new QueueFullException(options.queueCapacity());
@@ -144,6 +144,13 @@ public final class Scheduler implements AutoCloseable {
             signal.notifyAll();
         }
         return s.ticket;
+    }
+
+    /** Ends a cancelled sequence that still waits in the queue (a running one ends at its next step). */
+    private void dequeue(ScheduledSequence s) {
+        if (queue.remove(s)) {
+            finish(s, s.result(null));
+        }
     }
 
     /** A snapshot of the work done so far. */

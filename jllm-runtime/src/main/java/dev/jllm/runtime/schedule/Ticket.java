@@ -7,17 +7,24 @@ import java.util.concurrent.ExecutionException;
 /** A submitted sequence: cancel it, or wait for its result. */
 public final class Ticket {
     private final CompletableFuture<SequenceResult> result = new CompletableFuture<>();
+    private final Runnable dequeue;
     private volatile boolean cancelled;
 
-    Ticket() {
+    /** @param dequeue takes the sequence out of the queue and ends it, if it is still waiting there */
+    Ticket(Runnable dequeue) {
+        this.dequeue = dequeue;
     }
 
     /**
-     * Asks the scheduler to stop the sequence before its next token (or to drop it from the queue). The
-     * result then carries no finish reason. Safe from any thread; idempotent.
+     * Stops the sequence before its next token; a sequence still waiting in the queue leaves it at once
+     * (so it holds no place there), its listener told on the calling thread. The result then carries no
+     * finish reason. Safe from any thread; idempotent.
      */
     public void cancel() {
-        cancelled = true;
+        if (!cancelled) {
+            cancelled = true;
+            dequeue.run();
+        }
     }
 
     /** Whether {@link #cancel()} was called. */
