@@ -147,11 +147,33 @@ final class ApiExchange {
 
     /** Starts a Server-Sent Events reply (status 200, chunked). */
     void startEvents() throws IOException {
-        replied = true;
-        exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
         exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+        startChunked("text/event-stream");
+    }
+
+    /**
+     * Starts a JSON reply (status 200, chunked) whose document follows later: until then
+     * {@link #write} can send whitespace, which JSON ignores, to learn whether the client is still there.
+     */
+    void startJsonLater() throws IOException {
+        startChunked("application/json");
+    }
+
+    private void startChunked(String contentType) throws IOException {
+        replied = true;
+        exchange.getResponseHeaders().set("Content-Type", contentType);
         exchange.sendResponseHeaders(200, 0);
         events = exchange.getResponseBody();
+    }
+
+    /**
+     * Sends text on a started reply and flushes it.
+     *
+     * @throws IOException when the client has gone away
+     */
+    void write(String text) throws IOException {
+        events.write(text.getBytes(StandardCharsets.UTF_8));
+        events.flush();
     }
 
     /**
@@ -160,8 +182,7 @@ final class ApiExchange {
      * @throws IOException when the client has gone away
      */
     void sendEvent(String data) throws IOException {
-        events.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
-        events.flush();
+        write("data: " + data + "\n\n");
     }
 
     /** Sends one event holding a JSON document. */

@@ -58,4 +58,9 @@ final class ChoiceEvents {
     Event next() throws InterruptedException {
         return queue.take();
     }
+
+    /** The next event, or null after {@code millis} without one. */
+    Event next(long millis) throws InterruptedException {
+        return queue.poll(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
 }

@@ -24,6 +24,8 @@ final class CompletionRun {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
     /** OpenAI's stand-in for the log-probability of an impossible token (JSON has no −∞). */
     private static final double NO_CHANCE = -9999.0;
+    /** How often a non-streamed answer checks, by writing a space, that its client is still there. */
+    static final long HEARTBEAT_MILLIS = 250;
 
     private final ApiExchange exchange;
     private final ServedModel model;
@@ -65,7 +67,6 @@ final class CompletionRun {
                 stream(events);
             } else {
                 collect(events);
-                exchange.sendJson(200, whole());
             }
         } finally {
             for (Choice c : choices) {
@@ -99,23 +100,46 @@ final class CompletionRun {
         }
     }
 
-    /** Waits for every choice to finish, gathering their text and log-probabilities. */
-    private void collect(ChoiceEvents events) throws InterruptedException {
-        int open = choices.length;
-        while (open > 0) {
-            ChoiceEvents.Event e = events.next();
-            Choice c = choices[e.index()];
-            switch (e) {
-                case ChoiceEvents.Text t -> c.text.append(t.piece());
-                case ChoiceEvents.Token t -> addLogprobs(c, t);
-                case ChoiceEvents.Finished f -> {
-                    c.result = f.result();
-                    open--;
+    /**
+     * Waits for every choice to finish, gathering their text and log-probabilities, then sends the whole
+     * answer. The 200 goes out at once and a space (which JSON ignores) every {@link #HEARTBEAT_MILLIS}
+     * while the choices run: the JDK's server says nothing of a client that hangs up, but a write to it
+     * fails, and that cancels the generation instead of running it to its end for nobody.
+     */
+    private void collect(ChoiceEvents events) throws IOException, InterruptedException {
+        exchange.startJsonLater();
+        try {
+            long lastWrite = System.nanoTime();
+            int open = choices.length;
+            while (open > 0) {
+                ChoiceEvents.Event e = events.next(HEARTBEAT_MILLIS);
+                if (System.nanoTime() - lastWrite >= HEARTBEAT_MILLIS * 1_000_000L) {
+                    exchange.write(" ");
+                    lastWrite = System.nanoTime();
                 }
-                case ChoiceEvents.Failed f -> throw failure(f.error());
+                if (e == null) {
+                    continue;
+                }
+                Choice c = choices[e.index()];
+                switch (e) {
+                    case ChoiceEvents.Text t -> c.text.append(t.piece());
+                    case ChoiceEvents.Token t -> addLogprobs(c, t);
+                    case ChoiceEvents.Finished f -> {
+                        c.result = f.result();
+                        open--;
+                    }
+                    case ChoiceEvents.Failed f -> {
+                        // the status is sent already: the body carries the error
+                        exchange.write(ApiExchange.JSON.writeValueAsString(failure(f.error()).body()));
+                        return;
+                    }
+                }
             }
+            record();
+            exchange.write(ApiExchange.JSON.writeValueAsString(whole()));
+        } finally {
+            exchange.close();
         }
-        record();
     }
 
     private void stream(ChoiceEvents events) throws IOException, InterruptedException {

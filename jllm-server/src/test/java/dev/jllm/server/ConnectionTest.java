@@ -28,22 +28,47 @@ class ConnectionTest {
         server.close();
     }
 
-    /** One reply: its status line and headers, then its body by Content-Length. */
+    /** One reply: its status line and headers, then its body by Content-Length or chunked framing. */
     static String[] readReply(InputStream in) throws IOException {
         String head = OpenAiServerRoutesTest.readHead(in);
         int length = 0;
+        boolean chunked = false;
         for (String line : head.split("\r\n")) {
             if (line.toLowerCase().startsWith("content-length:")) {
                 length = Integer.parseInt(line.substring(15).strip());
             }
+            chunked |= line.toLowerCase().startsWith("transfer-encoding:") && line.toLowerCase().contains("chunked");
         }
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        for (int i = 0; i < length; i++) {
+        if (!chunked) {
+            readBytes(in, length, body, head);
+            return new String[] {head, body.toString(StandardCharsets.UTF_8)};
+        }
+        while (true) {
+            int size = Integer.parseInt(readLine(in).strip(), 16);
+            readBytes(in, size, body, head);
+            readLine(in);
+            if (size == 0) {
+                return new String[] {head, body.toString(StandardCharsets.UTF_8)};
+            }
+        }
+    }
+
+    private static void readBytes(InputStream in, int n, ByteArrayOutputStream body, String head) throws IOException {
+        for (int i = 0; i < n; i++) {
             int c = in.read();
             assertTrue(c >= 0, "the body ended early: " + head + body);
             body.write(c);
         }
-        return new String[] {head, body.toString(StandardCharsets.UTF_8)};
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0 && c != '\n') {
+            line.append((char) c);
+        }
+        return line.toString();
     }
 
     private static String request(String method, String path, String key, String body) {

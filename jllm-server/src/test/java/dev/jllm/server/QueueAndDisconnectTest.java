@@ -111,6 +111,24 @@ class QueueAndDisconnectTest {
         assertEquals(4, r.json().get("usage").get("completion_tokens").asInt());
     }
 
+    /** A whole (non-streamed) answer writes a space every quarter second while it runs, so a hang-up is noticed too. */
+    @Test
+    void hangingUpOnAWholeAnswerCancelsTheGeneration() throws Exception {
+        try (TestServer big = TestServer.start(2048, 1, 1, null, 1 << 16)) {
+            long before = big.scheduler.stats().generatedTokens();
+            String whole = "{\"prompt\":\"And\",\"max_tokens\":2000,\"temperature\":0,\"logit_bias\":"
+                    + banEndTokens() + "}";
+            try (Socket socket = TestClient.rawPost(big.port(), "/v1/completions", null, whole)) {
+                String head = TestClient.readUntil(socket, "\r\n\r\n");
+                assertTrue(head.startsWith("HTTP/1.1 200 "), head);
+                await(big, s -> s.active() == 1 && s.generatedTokens() > before);
+            }
+            SchedulerStats s = await(big, st -> st.active() == 0);
+            long generated = s.generatedTokens() - before;
+            assertTrue(generated < 1500, "a hung-up request kept generating: " + generated + " of 2000 tokens");
+        }
+    }
+
     @Test
     void closingTheServerEndsStreamsAndTheirGenerations() throws Exception {
         long before = server.scheduler.stats().generatedTokens();
