@@ -14,6 +14,10 @@ final class FloatList {
         values[size++] = v;
     }
 
+    int size() {
+        return size;
+    }
+
     float[] toArray() {
         return Arrays.copyOf(values, size);
     }

@@ -176,9 +176,9 @@ final class GraphIndex {
         placed[n.index()] = true;
     }
 
-    /** An error about {@code n}, naming its operator and name. */
+    /** An error about {@code n}, naming its operator and name (about the graph when {@code n} is null). */
     FormatException error(OnnxNode n, String problem) {
-        return new FormatException(file, n.offset(), n.describe(), problem);
+        return n == null ? error(problem) : new FormatException(file, n.offset(), n.describe(), problem);
     }
 
     /** An error about the graph as a whole. */

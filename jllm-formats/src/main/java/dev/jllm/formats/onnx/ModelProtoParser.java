@@ -15,6 +15,8 @@ import java.util.Map;
  * readers do; doc strings, value_info and metadata are skipped too.
  */
 final class ModelProtoParser {
+    // attribute lists are shapes, axes and small constants; the cap bounds what a corrupt length can make us decode
+    private static final int MAX_LIST = 1 << 20;
     private final MemorySegment data;
     private final Path file;
     private final TensorProtoParser tensors;
@@ -168,7 +170,7 @@ final class ModelProtoParser {
                     r.skip();
                 }
                 case 7 -> floats(r, floats);
-                case 8 -> TensorProtoParser.varints(r, "ints", ints);
+                case 8 -> TensorProtoParser.varints(r, "ints", ints, MAX_LIST);
                 case 9 -> strings.add(r.lenientString("strings"));
                 case 20 -> {
                     r.expect(ProtoReader.VARINT, "type");
@@ -187,6 +189,9 @@ final class ModelProtoParser {
         if (r.wire() == ProtoReader.LEN) {
             ProtoReader p = r.packed("floats");
             while (p.hasNext()) {
+                if (out.size() == MAX_LIST) {
+                    throw r.error("floats", "has more than " + MAX_LIST + " values");
+                }
                 out.add(Float.intBitsToFloat(p.fixed32()));
             }
         } else {

@@ -179,6 +179,14 @@ final class ProtoReader {
             throw errorAt(start, path + "." + name, "string of " + len + " bytes is longer than " + MAX_STRING_BYTES);
         }
         byte[] b = data.asSlice(start, len).toArray(ValueLayout.JAVA_BYTE);
+        boolean ascii = true;
+        for (byte x : b) {
+            ascii &= x >= 0;
+        }
+        if (ascii) {
+            // names are nearly always ASCII: skip the strict decoder's setup
+            return new String(b, StandardCharsets.US_ASCII);
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(b)).toString();

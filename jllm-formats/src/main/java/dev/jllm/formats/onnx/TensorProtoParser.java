@@ -15,6 +15,8 @@ import java.util.Map;
 final class TensorProtoParser {
     // typed fields are copied to the heap; larger tensors are always stored as raw_data by exporters
     private static final long MAX_COPY_BYTES = Integer.MAX_VALUE - 16;
+    // ONNX sets no limit, but no real tensor comes near it; it bounds the work a corrupt dims field causes
+    private static final int MAX_RANK = 64;
     private final ExternalTensorFiles external;
 
     /** @param external resolves external data; null when the model is not a file on disk */
@@ -30,22 +32,24 @@ final class TensorProtoParser {
         MemorySegment raw = null;
         List<MemorySegment> floats = new ArrayList<>();
         List<MemorySegment> doubles = new ArrayList<>();
-        LongList int32s = new LongList();
-        LongList int64s = new LongList();
-        LongList uint64s = new LongList();
+        VarintRuns int32s = new VarintRuns();
+        VarintRuns int64s = new VarintRuns();
+        VarintRuns uint64s = new VarintRuns();
         Map<String, String> ext = new LinkedHashMap<>();
         long location = 0;
         while (r.hasNext()) {
             switch (r.next()) {
-                case 1 -> varints(r, "dims", dims);
+                case 1 -> {
+                    varints(r, "dims", dims, MAX_RANK);
+                }
                 case 2 -> {
                     r.expect(ProtoReader.VARINT, "data_type");
                     dataType = r.varint();
                 }
                 case 3 -> throw r.error("segment", "segmented tensors are not supported");
                 case 4 -> fixed(r, "float_data", 4, floats);
-                case 5 -> varints(r, "int32_data", int32s);
-                case 7 -> varints(r, "int64_data", int64s);
+                case 5 -> runs(r, "int32_data", int32s);
+                case 7 -> runs(r, "int64_data", int64s);
                 case 8 -> name = r.string("name");
                 case 9 -> {
                     if (raw != null) {
@@ -54,7 +58,7 @@ final class TensorProtoParser {
                     raw = r.bytes("raw_data");
                 }
                 case 10 -> fixed(r, "double_data", 8, doubles);
-                case 11 -> varints(r, "uint64_data", uint64s);
+                case 11 -> runs(r, "uint64_data", uint64s);
                 case 13 -> entry(r.message("external_data"), ext);
                 case 14 -> {
                     r.expect(ProtoReader.VARINT, "data_location");
@@ -109,7 +113,8 @@ final class TensorProtoParser {
     }
 
     private static MemorySegment typed(ProtoReader r, long at, String path, OnnxDataType type, long count, long bytes,
-            List<MemorySegment> floats, List<MemorySegment> doubles, LongList int32s, LongList int64s, LongList uint64s)
+            List<MemorySegment> floats, List<MemorySegment> doubles, VarintRuns int32s, VarintRuns int64s,
+            VarintRuns uint64s)
             throws FormatException {
         return switch (type) {
             case FLOAT, COMPLEX64 -> joined(r, at, path + ".float_data", floats, bytes);
@@ -146,38 +151,49 @@ final class TensorProtoParser {
         return out;
     }
 
-    private static MemorySegment widened(ProtoReader r, long at, String path, LongList values, long count, int size)
+    private static MemorySegment widened(ProtoReader r, long at, String path, VarintRuns values, long count, int size)
             throws FormatException {
-        if (values.size() != count) {
-            throw r.errorAt(at, path, "holds " + values.size() + " values but the dims need " + count);
+        long have = values.count();
+        if (have != count) {
+            throw r.errorAt(at, path, have < 0 ? "a packed run ends inside a varint"
+                    : "holds " + have + " values but the dims need " + count);
         }
         if (count * size > MAX_COPY_BYTES) {
             throw r.errorAt(at, path, count * size + " bytes stored as varints are more than this reader copies");
         }
         MemorySegment out = MemorySegment.ofArray(new byte[(int) (count * size)]);
-        for (int i = 0; i < values.size(); i++) {
-            long v = values.get(i);
-            switch (size) {
-                case 1 -> out.set(ValueLayout.JAVA_BYTE, i, (byte) v);
-                case 2 -> out.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * i, (short) v);
-                case 4 -> out.set(ValueLayout.JAVA_INT_UNALIGNED, 4L * i, (int) v);
-                default -> out.set(ValueLayout.JAVA_LONG_UNALIGNED, 8L * i, v);
-            }
-        }
+        values.decodeInto(out, size);
         return out;
     }
 
-    /** Reads a repeated varint field, packed or one value per tag, into {@code out}. */
-    static void varints(ProtoReader r, String name, LongList out) throws FormatException {
+    // a repeated varint field of values: packed runs stay views until the element count is known
+    private static void runs(ProtoReader r, String name, VarintRuns out) throws FormatException {
+        if (r.wire() == ProtoReader.LEN) {
+            out.addRun(r.bytes(name));
+        } else {
+            r.expect(ProtoReader.VARINT, name);
+            out.addValue(r.varint());
+        }
+    }
+
+    /** Reads a repeated varint field, packed or one value per tag, into {@code out}, refusing more than {@code max}. */
+    static void varints(ProtoReader r, String name, LongList out, int max) throws FormatException {
         if (r.wire() == ProtoReader.LEN) {
             ProtoReader p = r.packed(name);
             while (p.hasNext()) {
-                out.add(p.varint());
+                add(r, name, out, p.varint(), max);
             }
         } else {
             r.expect(ProtoReader.VARINT, name);
-            out.add(r.varint());
+            add(r, name, out, r.varint(), max);
         }
+    }
+
+    private static void add(ProtoReader r, String name, LongList out, long v, int max) throws FormatException {
+        if (out.size() == max) {
+            throw r.error(name, "has more than " + max + " values");
+        }
+        out.add(v);
     }
 
     // a repeated fixed-width field: a packed run is one view, a single value a view of its bytes
