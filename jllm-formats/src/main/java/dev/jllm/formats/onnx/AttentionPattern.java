@@ -212,7 +212,7 @@ final class AttentionPattern {
             }
             long a = s[s.length - 2];
             long b = s[s.length - 1];
-            if (a > 0 && b > 0 && a * b == width) {
+            if (a > 0 && b > 0 && a <= width && b <= width && a * b == width) {
                 return (int) a;
             }
             if (a == -1 && b > 0 && width % b == 0) {

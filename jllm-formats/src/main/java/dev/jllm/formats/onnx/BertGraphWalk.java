@@ -166,9 +166,9 @@ final class BertGraphWalk {
             rest.clear();
         }
         if (!ok || !rest.isEmpty()) {
-            OnnxNode at = sum.adds().isEmpty() ? g.dataConsumers(lin.output()).stream().findFirst().orElse(lin.node())
-                    : sum.adds().get(0);
-            throw g.error(at, "cannot place it: expected the residual sum of " + where + " and the block's input");
+            OnnxNode fallback = g.dataConsumers(lin.output()).stream().findFirst().orElse(lin.node());
+            throw g.error(SumPattern.culprit(g, sum, Set.of(lin.output(), skip), fallback),
+                    "cannot place it: expected the residual sum of " + where + " and the block's input");
         }
         SumPattern.place(g, sum);
         addDense(name, withBias);

@@ -44,7 +44,17 @@ final class EmbeddingPattern {
             (graphInput(g, n.input(1)) != null ? byInput : computed).add(n);
         }
         if (byInput.isEmpty()) {
-            throw g.error("no embedding table is indexed by a graph input (input_ids): not a BERT-family encoder");
+            // name the node that reads the largest table instead, as fused exports (EmbedLayerNormalization) do
+            OnnxTensor largest = null;
+            for (OnnxTensor t : g.graph().initializers().values()) {
+                if (t.type().isWeightFloat() && (largest == null || t.elementCount() > largest.elementCount())) {
+                    largest = t;
+                }
+            }
+            OnnxNode reader = largest == null ? null : g.consumers(largest.name()).stream().findFirst().orElse(null);
+            throw g.error(reader, (reader == null ? "" : "cannot place it: ") + "expected the word embeddings, a Gather "
+                    + "of a constant table by a graph input (input_ids)"
+                    + (largest == null ? "" : "; the largest table is " + largest.describe()));
         }
         if (byInput.size() > 2) {
             throw g.error(byInput.get(2), "cannot place it: a third embedding table indexed by a graph input");
@@ -77,9 +87,8 @@ final class EmbeddingPattern {
         }
         SumPattern.Match sum = SumPattern.from(g, words.output(), leaves);
         if (sum.terms().size() != leaves.size() || !leaves.containsAll(sum.terms())) {
-            OnnxNode at = sum.adds().isEmpty() ? words : sum.adds().get(0);
-            throw g.error(at, "cannot place it: expected the sum of the word, position"
-                    + (types == null ? "" : " and token-type") + " embeddings");
+            throw g.error(SumPattern.culprit(g, sum, leaves, words), "cannot place it: expected the sum of the word, position"
+                    + (types == null ? "" : " and token-type") + " embeddings (Gathers of constant tables)");
         }
         g.place(words);
         g.place(positions);

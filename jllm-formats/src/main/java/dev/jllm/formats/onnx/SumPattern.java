@@ -59,6 +59,19 @@ final class SumPattern {
         expand(g, p.input(1), expected, terms, adds, depth + 1);
     }
 
+    /**
+     * The node to blame when the terms are not the expected ones: the producer of the first unexpected term (or the
+     * first Add when that term is a graph input or constant).
+     */
+    static OnnxNode culprit(GraphIndex g, Match m, Set<String> expected, OnnxNode fallback) {
+        for (String t : m.terms()) {
+            if (!expected.contains(t) && g.producer(t) != null && g.constant(t) == null) {
+                return g.producer(t);
+            }
+        }
+        return m.adds().isEmpty() ? fallback : m.adds().get(0);
+    }
+
     /** Places the sum's Add nodes. */
     static void place(GraphIndex g, Match m) throws FormatException {
         for (OnnxNode n : m.adds()) {

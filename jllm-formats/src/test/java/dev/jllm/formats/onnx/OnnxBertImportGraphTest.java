@@ -115,6 +115,15 @@ class OnnxBertImportGraphTest {
     }
 
     @Test
+    void aFusedEmbeddingOperatorIsNamed(@TempDir Path dir) throws IOException {
+        TinyBertGraph tiny = new TinyBertGraph();
+        tiny.wordLookupOp = "EmbedLayerNormalization";
+        Path onnx = write(dir, tiny.build());
+        FormatException e = assertThrows(FormatException.class, () -> OnnxBertImport.convert(onnx, null, dir.resolve("x")));
+        assertTrue(e.getMessage().contains("EmbedLayerNormalization node \"word_lookup\": cannot place it"), e.getMessage());
+    }
+
+    @Test
     void badFilesAndFoldersGetClearErrors(@TempDir Path dir) throws IOException {
         Path text = dir.resolve("notes.onnx");
         Files.writeString(text, "this is not a protobuf", StandardCharsets.UTF_8);

@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
  * Builds a small BERT encoder as an ONNX model (opset 17) with {@link ProtoWriter}, in a different style from the
  * PyTorch export: opaque initializer names, fused {@code LayerNormalization}, constant Reshape shapes, GELU with
  * the 0.5 applied first, and fixed input shapes {@code [1, SEQ]}. Options replace the activation, add a stray node,
- * or drop the token types. {@link #hfNames} tells which Hugging Face tensor each initializer is.
+ * replace the word lookup, or drop the token types. {@link #hfNames} tells which Hugging Face tensor each initializer is.
  */
 final class TinyBertGraph {
     static final int HIDDEN = 8;
@@ -24,6 +24,7 @@ final class TinyBertGraph {
     String activation = "erf";
     boolean tokenTypes = true;
     String strayOp;
+    String wordLookupOp = "Gather";
     int layers = 2;
 
     /** Initializer name → values, in the order written. */
@@ -48,7 +49,7 @@ final class TinyBertGraph {
         inits.add(ProtoWriter.longTensor("pos_ids", ids, 1, SEQ));
         inits.add(ProtoWriter.longTensor("heads_shape", new long[] {0, 0, HEADS, HIDDEN / HEADS}, 4));
         inits.add(ProtoWriter.longTensor("merge_shape", new long[] {0, 0, HIDDEN}, 3));
-        String sum = node("Add", node("Gather", words, "input_ids"), node("Gather", pos, "pos_ids"));
+        String sum = node("Add", named("word_lookup", wordLookupOp, words, "input_ids"), node("Gather", pos, "pos_ids"));
         if (tokenTypes) {
             String types = weight("embeddings.token_type_embeddings.weight", false, 2, HIDDEN);
             sum = node("Add", node("Gather", types, "token_type_ids"), sum);
