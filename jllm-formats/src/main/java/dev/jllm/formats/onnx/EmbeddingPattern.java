@@ -41,7 +41,9 @@ final class EmbeddingPattern {
             if (table == null || !table.type().isWeightFloat() || table.rank() != 2) {
                 continue;
             }
-            (graphInput(g, n.input(1)) != null ? byInput : computed).add(n);
+            String input = graphInput(g, n.input(1));
+            // position ids given as an input (some exports take them) index the position table
+            (input != null && !input.contains("position") ? byInput : computed).add(n);
         }
         if (byInput.isEmpty()) {
             // name the node that reads the largest table instead, as fused exports (EmbedLayerNormalization) do

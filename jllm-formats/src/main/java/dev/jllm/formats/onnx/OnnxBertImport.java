@@ -163,7 +163,13 @@ public final class OnnxBertImport {
      */
     static void transposed(MemorySegment src, long rows, long cols, int size, WritableByteChannel out)
             throws IOException {
-        long block = Math.max(1, Math.min(rows, TRANSPOSE_BLOCK_BYTES / Math.max(1, cols * size)));
+        transposed(src, rows, cols, size, out, TRANSPOSE_BLOCK_BYTES);
+    }
+
+    /** {@link #transposed(MemorySegment, long, long, int, WritableByteChannel)} with blocks of at most {@code blockBytes}. */
+    static void transposed(MemorySegment src, long rows, long cols, int size, WritableByteChannel out, long blockBytes)
+            throws IOException {
+        long block = Math.max(1, Math.min(rows, blockBytes / Math.max(1, cols * size)));
         byte[] buf = new byte[Math.toIntExact(block * cols * size)];
         MemorySegment b = MemorySegment.ofArray(buf);
         for (long r0 = 0; r0 < rows; r0 += block) {

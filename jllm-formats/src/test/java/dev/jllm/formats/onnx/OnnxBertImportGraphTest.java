@@ -89,6 +89,17 @@ class OnnxBertImportGraphTest {
     }
 
     @Test
+    void positionIdsGivenAsAnInputIndexThePositionTable(@TempDir Path dir) throws IOException {
+        TinyBertGraph tiny = new TinyBertGraph();
+        tiny.positionInput = true;
+        tiny.layers = 1;
+        BertImportPlan plan = OnnxBertImport.convert(write(dir, tiny.build()), null, dir.resolve("hf"));
+        assertEquals(TinyBertGraph.POSITIONS, plan.maxPositions());
+        assertEquals(TinyBertGraph.VOCAB, plan.vocabSize());
+        assertEquals(2, plan.typeVocabSize());
+    }
+
+    @Test
     void otherActivationsAreNamedOrRefused(@TempDir Path dir) throws IOException {
         TinyBertGraph relu = new TinyBertGraph();
         relu.activation = "Relu";

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * Seeded mutations of real ONNX bytes either parse and map (or are refused by the graph walk) or fail with a
  * FormatException; nothing else escapes. The all-MiniLM-L6-v2 export is mutated in place (and restored) only outside
  * its large weight payloads, where a change cannot alter the structure; the hand-made tiny encoder is mutated
- * anywhere. Cases: {@code -Djllm.fuzz.cases} (default 400 of the real file, ten times as many of the small one).
+ * anywhere. Cases: {@code -Djllm.fuzz.cases} (default 300 of the real file, ten times as many of the small one).
  */
 class OnnxFuzzTest {
     private static final int[] INTERESTING = {0, 1, 2, 0x7F, 0x80, 0xFF, 0x08, 0x0A, 0x12, 0x1A, 0x22, 0x3A, 0x4A};
@@ -29,7 +29,7 @@ class OnnxFuzzTest {
     @Test
     void mutatedRealExportParsesOrFailsWithFormatException() throws IOException {
         long seed = Long.getLong("jllm.fuzz.seed", 20261128L);
-        int cases = Integer.getInteger("jllm.fuzz.cases", 400);
+        int cases = Integer.getInteger("jllm.fuzz.cases", 300);
         try (Arena arena = Arena.ofShared()) {
             MemorySegment original;
             try (FileChannel ch = FileChannel.open(MiniLmExport.onnx(), StandardOpenOption.READ)) {
@@ -45,7 +45,7 @@ class OnnxFuzzTest {
     @Test
     void mutatedTinyEncoderParsesOrFailsWithFormatException() {
         long seed = Long.getLong("jllm.fuzz.seed", 20261128L) + 1;
-        int cases = 10 * Integer.getInteger("jllm.fuzz.cases", 400);
+        int cases = 10 * Integer.getInteger("jllm.fuzz.cases", 300);
         byte[] b = new TinyBertGraph().build();
         MemorySegment bytes = MemorySegment.ofArray(b);
         run("tiny", bytes, new long[] {0, b.length}, cases, seed);

@@ -25,6 +25,7 @@ final class TinyBertGraph {
     boolean tokenTypes = true;
     String strayOp;
     String wordLookupOp = "Gather";
+    boolean positionInput;
     int layers = 2;
 
     /** Initializer name → values, in the order written. */
@@ -49,7 +50,7 @@ final class TinyBertGraph {
         inits.add(ProtoWriter.longTensor("pos_ids", ids, 1, SEQ));
         inits.add(ProtoWriter.longTensor("heads_shape", new long[] {0, 0, HEADS, HIDDEN / HEADS}, 4));
         inits.add(ProtoWriter.longTensor("merge_shape", new long[] {0, 0, HIDDEN}, 3));
-        String sum = node("Add", named("word_lookup", wordLookupOp, words, "input_ids"), node("Gather", pos, "pos_ids"));
+        String sum = node("Add", named("word_lookup", wordLookupOp, words, "input_ids"), node("Gather", pos, positionInput ? "position_ids" : "pos_ids"));
         if (tokenTypes) {
             String types = weight("embeddings.token_type_embeddings.weight", false, 2, HIDDEN);
             sum = node("Add", node("Gather", types, "token_type_ids"), sum);
@@ -84,6 +85,9 @@ final class TinyBertGraph {
         graph.message(11, valueInfo("input_ids", 7, 1, SEQ));
         if (tokenTypes) {
             graph.message(11, valueInfo("token_type_ids", 7, 1, SEQ));
+        }
+        if (positionInput) {
+            graph.message(11, valueInfo("position_ids", 7, 1, SEQ));
         }
         graph.message(12, valueInfo(h, 1, 1, SEQ, HIDDEN));
         return new ProtoWriter().varint(1, 8).string(2, "jllm-test").message(7, graph)
