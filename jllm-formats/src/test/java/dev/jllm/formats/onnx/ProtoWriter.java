@@ -24,6 +24,21 @@ final class ProtoWriter {
         return this;
     }
 
+    ProtoWriter fixed64(int field, double v) {
+        tag(field, 1);
+        long bits = Double.doubleToRawLongBits(v);
+        for (int i = 0; i < 8; i++) {
+            out.write((int) (bits >>> (8 * i)));
+        }
+        return this;
+    }
+
+    /** Appends bytes as they are, for hand-made malformed input. */
+    ProtoWriter raw(byte... b) {
+        out.writeBytes(b);
+        return this;
+    }
+
     ProtoWriter string(int field, String s) {
         return bytes(field, s.getBytes(StandardCharsets.UTF_8));
     }
