@@ -22,7 +22,6 @@ final class GraphIndex {
     private final Map<String, OnnxNode> producers = new HashMap<>();
     private final Map<String, List<OnnxNode>> consumers = new HashMap<>();
     private final Set<String> inputs = new HashSet<>();
-    private final Set<String> outputs = new HashSet<>();
     private final boolean[] placed;
 
     GraphIndex(OnnxModel model) throws FormatException {
@@ -54,17 +53,10 @@ final class GraphIndex {
                 inputs.add(v.name());
             }
         }
-        for (OnnxValueInfo v : graph.outputs()) {
-            outputs.add(v.name());
-        }
     }
 
     OnnxGraph graph() {
         return graph;
-    }
-
-    Path file() {
-        return file;
     }
 
     /** The node producing {@code value}, or null (graph inputs, initializers, unknown names). */
@@ -91,11 +83,6 @@ final class GraphIndex {
     /** Whether {@code value} is a graph input (not an initializer). */
     boolean isGraphInput(String value) {
         return inputs.contains(value);
-    }
-
-    /** Whether {@code value} is a graph output. */
-    boolean isGraphOutput(String value) {
-        return outputs.contains(value);
     }
 
     /** The initializer called {@code value}, or null. */

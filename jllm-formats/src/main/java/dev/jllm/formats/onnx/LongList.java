@@ -14,10 +14,6 @@ final class LongList {
         values[size++] = v;
     }
 
-    long get(int i) {
-        return values[i];
-    }
-
     int size() {
         return size;
     }

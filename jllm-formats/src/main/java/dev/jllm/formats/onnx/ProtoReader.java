@@ -57,11 +57,6 @@ final class ProtoReader {
         return start;
     }
 
-    /** The file named in errors (may be null). */
-    Path file() {
-        return file;
-    }
-
     /** Whether another field follows. */
     boolean hasNext() {
         return pos < end;
@@ -146,39 +141,34 @@ final class ProtoReader {
             throw errorAt(at, path + "." + name, "length " + Long.toUnsignedString(len) + " runs past the end of the message ("
                     + (end - pos) + " bytes left)");
         }
-        long start = pos;
+        long from = pos;
         pos += len;
-        return start;
-    }
-
-    /** The end of the payload just read by {@link #payload}. */
-    long position() {
-        return pos;
+        return from;
     }
 
     /** A reader over the sub-message that is the current field's payload. */
     ProtoReader message(String childPath) throws FormatException {
         expect(LEN, childPath);
-        long start = payload(childPath);
-        return new ProtoReader(data, file, path + "." + childPath, start, pos);
+        long from = payload(childPath);
+        return new ProtoReader(data, file, path + "." + childPath, from, pos);
     }
 
     /** The current field's payload as a view of the file. */
     MemorySegment bytes(String name) throws FormatException {
         expect(LEN, name);
-        long start = payload(name);
-        return data.asSlice(start, pos - start);
+        long from = payload(name);
+        return data.asSlice(from, pos - from);
     }
 
     /** The current field's payload decoded as UTF-8. */
     String string(String name) throws FormatException {
         expect(LEN, name);
-        long start = payload(name);
-        long len = pos - start;
+        long from = payload(name);
+        long len = pos - from;
         if (len > MAX_STRING_BYTES) {
-            throw errorAt(start, path + "." + name, "string of " + len + " bytes is longer than " + MAX_STRING_BYTES);
+            throw errorAt(from, path + "." + name, "string of " + len + " bytes is longer than " + MAX_STRING_BYTES);
         }
-        byte[] b = data.asSlice(start, len).toArray(ValueLayout.JAVA_BYTE);
+        byte[] b = data.asSlice(from, len).toArray(ValueLayout.JAVA_BYTE);
         boolean ascii = true;
         for (byte x : b) {
             ascii &= x >= 0;
@@ -191,7 +181,7 @@ final class ProtoReader {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(b)).toString();
         } catch (CharacterCodingException e) {
-            throw errorAt(start, path + "." + name, "is not valid UTF-8");
+            throw errorAt(from, path + "." + name, "is not valid UTF-8");
         }
     }
 
