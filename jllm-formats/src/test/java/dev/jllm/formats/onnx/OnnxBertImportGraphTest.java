@@ -72,6 +72,30 @@ class OnnxBertImportGraphTest {
     }
 
     @Test
+    void writtenOutLayerNormAndTanhGeluMatchOnnxRuntime(@TempDir Path dir) throws IOException, OrtException {
+        TinyBertGraph tiny = new TinyBertGraph();
+        tiny.opset20 = true;
+        tiny.activation = "gelu-tanh";
+        Path onnx = write(dir, tiny.build());
+        BertImportPlan plan = OnnxBertImport.convert(onnx, null, dir.resolve("hf"));
+        assertEquals("gelu_new", plan.hiddenAct());
+        assertEquals(TinyBertGraph.EPS, (float) plan.layerNormEps());
+        assertEquals(TinyBertGraph.HEADS, plan.heads());
+        try (SafetensorsModel st = SafetensorsModel.open(dir.resolve("hf/model.safetensors"))) {
+            long[] ids = {7, 0, 19, 2, 2};
+            long[] types = {0, 1, 0, 1, 0};
+            float[][] ours = new ScalarBert(st, 2, TinyBertGraph.HEADS, TinyBertGraph.EPS, true).forward(ids, types,
+                    new long[] {1, 1, 1, 1, 1});
+            float[][][] ort = runOrt(onnx, ids, types);
+            for (int t = 0; t < TinyBertGraph.SEQ; t++) {
+                for (int i = 0; i < TinyBertGraph.HIDDEN; i++) {
+                    assertEquals(ort[0][t][i], ours[t][i], 1e-5, "token " + t + " element " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void aGraphWithoutTokenTypesGetsOneZeroTokenType(@TempDir Path dir) throws IOException {
         TinyBertGraph tiny = new TinyBertGraph();
         tiny.tokenTypes = false;

@@ -13,12 +13,19 @@ final class ScalarBert {
     private final int layers;
     private final int heads;
     private final double eps;
+    private final boolean tanhGelu;
 
     ScalarBert(SafetensorsModel st, int layers, int heads, double eps) {
+        this(st, layers, heads, eps, false);
+    }
+
+    /** @param tanhGelu whether the activation is GELU's tanh approximation (gelu_new) rather than the erf one */
+    ScalarBert(SafetensorsModel st, int layers, int heads, double eps, boolean tanhGelu) {
         this.st = st;
         this.layers = layers;
         this.heads = heads;
         this.eps = eps;
+        this.tanhGelu = tanhGelu;
     }
 
     /** The last hidden state, one row per token. */
@@ -72,7 +79,9 @@ final class ScalarBert {
             double[][] f = dense(x, p + "intermediate.dense");
             for (double[] row : f) {
                 for (int i = 0; i < row.length; i++) {
-                    row[i] = 0.5 * row[i] * (1 + erf(row[i] / Math.sqrt(2)));
+                    double x0 = row[i];
+                    row[i] = tanhGelu ? 0.5 * x0 * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x0 + 0.044715 * x0 * x0 * x0)))
+                            : 0.5 * x0 * (1 + erf(x0 / Math.sqrt(2)));
                 }
             }
             x = norm(add(dense(f, p + "output.dense"), x), p + "output.LayerNorm");

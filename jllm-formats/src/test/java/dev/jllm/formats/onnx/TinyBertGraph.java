@@ -26,6 +26,8 @@ final class TinyBertGraph {
     String strayOp;
     String wordLookupOp = "Gather";
     boolean positionInput;
+    /** Opset 20 with LayerNorm written out (ReduceMean axes as an input, Mul(d, d), Reciprocal) and Gelu nodes. */
+    boolean opset20;
     int layers = 2;
 
     /** Initializer name → values, in the order written. */
@@ -39,6 +41,7 @@ final class TinyBertGraph {
     private final List<ProtoWriter> nodes = new ArrayList<>();
     private final List<ProtoWriter> inits = new ArrayList<>();
     private int counter;
+    private boolean axesWritten;
 
     byte[] build() {
         String words = weight("embeddings.word_embeddings.weight", false, VOCAB, HIDDEN);
@@ -70,6 +73,8 @@ final class TinyBertGraph {
             String act = switch (activation) {
                 case "erf" -> node("Mul", node("Mul", up, scalar(0.5f)),
                         node("Add", scalar(1f), node("Erf", node("Div", up, scalar((float) Math.sqrt(2))))));
+                case "gelu-tanh" -> named("act_l" + l, "Gelu", new ProtoWriter().string(1, "approximate").varint(20, 3)
+                        .string(4, "tanh"), up);
                 default -> named("act_l" + l, activation, up);
             };
             String down = dense(act, p + "output.dense", INNER, HIDDEN, true);
@@ -91,7 +96,7 @@ final class TinyBertGraph {
         }
         graph.message(12, valueInfo(h, 1, 1, SEQ, HIDDEN));
         return new ProtoWriter().varint(1, 8).string(2, "jllm-test").message(7, graph)
-                .message(8, new ProtoWriter().varint(2, 17)).toBytes();
+                .message(8, new ProtoWriter().varint(2, opset20 ? 20 : 17)).toBytes();
     }
 
     /** The graph's output value name is the last LayerNorm's; ONNX Runtime reports it as output 0. */
@@ -132,6 +137,16 @@ final class TinyBertGraph {
     private String layerNorm(String x, String hf) {
         String g = weight(hf + ".weight", false, HIDDEN);
         String b = weight(hf + ".bias", false, HIDDEN);
+        if (opset20) {
+            if (!axesWritten) {
+                inits.add(ProtoWriter.longTensor("last_axis", new long[] {-1}, 1));
+                axesWritten = true;
+            }
+            String d = node("Sub", x, node("ReduceMean", x, "last_axis"));
+            String var = node("ReduceMean", node("Mul", d, d), "last_axis");
+            String inv = node("Reciprocal", node("Sqrt", node("Add", var, scalar(EPS))));
+            return node("Add", b, node("Mul", g, node("Mul", inv, d)));
+        }
         ProtoWriter eps = new ProtoWriter().string(1, "epsilon").varint(20, 1).fixed32(2, EPS);
         return node("LayerNormalization", eps, x, g, b);
     }
