@@ -45,7 +45,8 @@ public final class OnnxBertImport {
      * @param onnxFile the ONNX model
      * @param tokenizerJson a {@code tokenizer.json} copied into the folder, or null
      * @param outDir the folder to create
-     * @return the mapping that was written
+     * @return the mapping that was written; the model is closed by then, so its tensors' names, types and shapes can
+     *     be read but not their data (use {@link #plan} on an open model for that)
      * @throws FormatException naming the file, field and offset when the model cannot be read, or the operator
      *     (op_type and node name) that does not fit a BERT-family encoder
      * @throws IOException if reading or writing fails, or {@code outDir} is a non-empty folder or a file
@@ -56,8 +57,11 @@ public final class OnnxBertImport {
         }
         Path target = outDir.toAbsolutePath().normalize();
         checkTarget(target);
+        if (tokenizerJson != null) {
+            checkTokenizer(tokenizerJson);
+        }
         try (OnnxModel model = OnnxModel.open(onnxFile)) {
-            BertImportPlan plan = BertGraphWalk.plan(model);
+            BertImportPlan plan = plan(model);
             Path parent = target.getParent();
             Files.createDirectories(parent);
             Path tmp = parent.resolve("." + target.getFileName() + ".tmp-"
@@ -85,6 +89,29 @@ public final class OnnxBertImport {
                 }
             }
             return plan;
+        }
+    }
+
+    /**
+     * Maps an open model's graph to BERT's weights without writing anything; the tensors stay readable while
+     * {@code model} is open.
+     *
+     * @throws FormatException naming the operator (op_type and node name) that does not fit a BERT-family encoder
+     */
+    public static BertImportPlan plan(OnnxModel model) throws FormatException {
+        return BertGraphWalk.plan(model);
+    }
+
+    // a tokenizer.json is a JSON object with a "model" (catches a vocab.txt or tokenizer.model given by mistake)
+    private static void checkTokenizer(Path file) throws IOException {
+        com.fasterxml.jackson.databind.JsonNode root;
+        try {
+            root = JSON.readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new FormatException(file, -1, "tokenizer.json", "is not JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject() || !root.path("model").isObject()) {
+            throw new FormatException(file, -1, "model", "missing: not a Hugging Face tokenizer.json");
         }
     }
 

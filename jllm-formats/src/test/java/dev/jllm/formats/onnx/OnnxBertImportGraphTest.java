@@ -171,6 +171,9 @@ class OnnxBertImportGraphTest {
         assertTrue(e.getMessage().contains("model.graph"), e.getMessage());
 
         Path onnx = write(dir, good);
+        Path vocab = Files.writeString(dir.resolve("vocab.txt"), "[PAD]\n[UNK]\n");
+        e = assertThrows(FormatException.class, () -> OnnxBertImport.convert(onnx, vocab, dir.resolve("y")));
+        assertTrue(e.getMessage().startsWith(vocab + ", tokenizer.json: is not JSON"), e.getMessage());
         Path busy = Files.createDirectories(dir.resolve("busy"));
         Files.writeString(busy.resolve("keep.txt"), "mine");
         assertThrows(IOException.class, () -> OnnxBertImport.convert(onnx, null, busy));
