@@ -126,16 +126,28 @@ final class EmbeddingPattern {
         return null;
     }
 
-    // walks the position index computation back to its sources: constants must be 0..n-1, token values unread
+    // ops that pass position ids through as their first input (slicing, reshaping), as opposed to shape inputs
+    private static final Set<String> DATA_OPS = Set.of("Slice", "Expand", "Reshape", "Unsqueeze", "Squeeze", "Cast",
+            "Identity", "Gather");
+
+    // the position index computation must not read token values (CumSum); the constant ids it slices must be 0..n-1
     private static List<OnnxTensor> positionIds(GraphIndex g, OnnxNode gather) throws FormatException {
-        List<OnnxTensor> ids = new ArrayList<>();
         Deque<String> todo = new ArrayDeque<>(List.of(gather.input(1)));
         Set<String> seen = new HashSet<>();
         while (!todo.isEmpty() && seen.size() < 256) {
             String v = todo.pop();
-            if (!seen.add(v)) {
+            OnnxNode p = g.producer(v);
+            if (!seen.add(v) || p == null || p.opType().equals("Shape")) {
                 continue;
             }
+            if (p.opType().equals("CumSum")) {
+                throw g.error(p, "cannot place it: positions computed from the token ids (RoBERTa style) are not BERT's");
+            }
+            todo.addAll(p.inputs());
+        }
+        List<OnnxTensor> ids = new ArrayList<>();
+        String v = gather.input(1);
+        for (int hops = 0; hops < 16; hops++) {
             OnnxTensor init = g.initializer(v);
             if (init != null) {
                 if (init.type().isInteger() && init.hasData() && init.elementCount() > 1) {
@@ -147,19 +159,13 @@ final class EmbeddingPattern {
                     }
                     ids.add(init);
                 }
-                continue;
+                break;
             }
             OnnxNode p = g.producer(v);
-            if (p == null) {
-                continue;
+            if (p == null || !DATA_OPS.contains(p.opType())) {
+                break;
             }
-            if (p.opType().equals("CumSum")) {
-                throw g.error(p, "cannot place it: positions computed from the token ids (RoBERTa style) are not BERT's");
-            }
-            if (p.opType().equals("Shape")) {
-                continue;
-            }
-            todo.addAll(p.inputs());
+            v = p.input(0);
         }
         return ids;
     }

@@ -124,6 +124,16 @@ class OnnxBertImportGraphTest {
     }
 
     @Test
+    void positionIdsOtherThanZeroOneTwoAreRefused(@TempDir Path dir) throws IOException {
+        TinyBertGraph tiny = new TinyBertGraph();
+        tiny.swapPositions = true;
+        Path onnx = write(dir, tiny.build());
+        FormatException e = assertThrows(FormatException.class, () -> OnnxBertImport.convert(onnx, null, dir.resolve("x")));
+        assertTrue(e.getMessage().contains("position ids pos_ids INT64[1, 5] are not 0, 1, 2, … (element 1 is 2)"),
+                e.getMessage());
+    }
+
+    @Test
     void otherActivationsAreNamedOrRefused(@TempDir Path dir) throws IOException {
         TinyBertGraph relu = new TinyBertGraph();
         relu.activation = "Relu";

@@ -26,6 +26,7 @@ final class TinyBertGraph {
     String strayOp;
     String wordLookupOp = "Gather";
     boolean positionInput;
+    boolean swapPositions;
     /** Opset 20 with LayerNorm written out (ReduceMean axes as an input, Mul(d, d), Reciprocal) and Gelu nodes. */
     boolean opset20;
     int layers = 2;
@@ -49,6 +50,10 @@ final class TinyBertGraph {
         long[] ids = new long[SEQ];
         for (int i = 0; i < SEQ; i++) {
             ids[i] = i;
+        }
+        if (swapPositions) {
+            ids[1] = 2;
+            ids[2] = 1;
         }
         inits.add(ProtoWriter.longTensor("pos_ids", ids, 1, SEQ));
         inits.add(ProtoWriter.longTensor("heads_shape", new long[] {0, 0, HEADS, HIDDEN / HEADS}, 4));
