@@ -76,11 +76,14 @@ final class BertGraphWalk {
             }
             checkReaders(h, dense.size() + 1, where + "'s input");
             AttentionPattern.Match att = AttentionPattern.match(g, dense, h, width, where);
-            if (att.heads() == 0 || heads != 0 && att.heads() != heads) {
-                throw g.error(att.query().node(), att.heads() == 0 ? "the number of heads cannot be read from " + where
-                        : where + " has " + att.heads() + " heads, earlier layers " + heads);
+            // last resort when neither a Reshape nor the score scale tells: BERT's usual head size of 64
+            int layerHeads = att.heads() != 0 ? att.heads() : width % 64 == 0 ? (int) (width / 64) : 0;
+            if (layerHeads == 0 || heads != 0 && layerHeads != heads) {
+                throw g.error(att.query().node(), layerHeads == 0 ? "the number of heads cannot be read from " + where
+                        + " (no constant Reshape or score scale, and the width " + width + " is not a multiple of 64)"
+                        : where + " has " + layerHeads + " heads, earlier layers " + heads);
             }
-            heads = att.heads();
+            heads = layerHeads;
             addDense(p + "attention.self.query", att.query());
             addDense(p + "attention.self.key", att.key());
             addDense(p + "attention.self.value", att.value());

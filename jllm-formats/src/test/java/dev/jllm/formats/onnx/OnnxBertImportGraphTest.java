@@ -134,6 +134,20 @@ class OnnxBertImportGraphTest {
     }
 
     @Test
+    void headsComeFromTheScoreScaleWhenShapesAreComputed(@TempDir Path dir) throws IOException {
+        TinyBertGraph tiny = new TinyBertGraph();
+        tiny.dynamicHeadShapes = true;
+        assertEquals(TinyBertGraph.HEADS, OnnxBertImport.convert(write(dir, tiny.build()), null, dir.resolve("hf")).heads());
+        tiny = new TinyBertGraph();
+        tiny.dynamicHeadShapes = true;
+        tiny.unscaledScores = true;
+        Path onnx = write(dir, tiny.build());
+        FormatException e = assertThrows(FormatException.class, () -> OnnxBertImport.convert(onnx, null, dir.resolve("x")));
+        assertTrue(e.getMessage().contains("MatMul node \"n") && e.getMessage().contains("the number of heads cannot be read "
+                + "from layer 0 (no constant Reshape or score scale, and the width 8 is not a multiple of 64)"), e.getMessage());
+    }
+
+    @Test
     void otherActivationsAreNamedOrRefused(@TempDir Path dir) throws IOException {
         TinyBertGraph relu = new TinyBertGraph();
         relu.activation = "Relu";

@@ -27,6 +27,9 @@ final class TinyBertGraph {
     String wordLookupOp = "Gather";
     boolean positionInput;
     boolean swapPositions;
+    /** Head shapes computed at run time (Concat of a sliced Shape and constants), so only the score scale tells. */
+    boolean dynamicHeadShapes;
+    boolean unscaledScores;
     /** Opset 20 with LayerNorm written out (ReduceMean axes as an input, Mul(d, d), Reciprocal) and Gelu nodes. */
     boolean opset20;
     int layers = 2;
@@ -43,6 +46,7 @@ final class TinyBertGraph {
     private final List<ProtoWriter> inits = new ArrayList<>();
     private int counter;
     private boolean axesWritten;
+    private boolean dynamicWritten;
 
     byte[] build() {
         String words = weight("embeddings.word_embeddings.weight", false, VOCAB, HIDDEN);
@@ -69,7 +73,8 @@ final class TinyBertGraph {
             String q = heads(dense(h, p + "attention.self.query", HIDDEN, HIDDEN, true), 0, 2, 1, 3);
             String k = heads(dense(h, p + "attention.self.key", HIDDEN, HIDDEN, true), 0, 2, 3, 1);
             String v = heads(dense(h, p + "attention.self.value", HIDDEN, HIDDEN, true), 0, 2, 1, 3);
-            String scores = node("Div", node("MatMul", q, k), scalar((float) Math.sqrt(HIDDEN / HEADS)));
+            String scores = unscaledScores ? node("MatMul", q, k)
+                    : node("Div", node("MatMul", q, k), scalar((float) Math.sqrt(HIDDEN / HEADS)));
             String probs = node("Softmax", attrInt("axis", -1), scores);
             String ctx = node("Reshape", node("Transpose", perm(0, 2, 1, 3), node("MatMul", probs, v)), "merge_shape");
             String att = dense(ctx, p + "attention.output.dense", HIDDEN, HIDDEN, true);
@@ -136,7 +141,18 @@ final class TinyBertGraph {
     }
 
     private String heads(String x, long... perm) {
-        return node("Transpose", perm(perm), node("Reshape", x, "heads_shape"));
+        String shape = "heads_shape";
+        if (dynamicHeadShapes) {
+            if (!dynamicWritten) {
+                inits.add(ProtoWriter.longTensor("zero", new long[] {0}, 1));
+                inits.add(ProtoWriter.longTensor("two", new long[] {2}, 1));
+                inits.add(ProtoWriter.longTensor("heads_tail", new long[] {HEADS, HIDDEN / HEADS}, 2));
+                dynamicWritten = true;
+            }
+            String lead = node("Slice", node("Shape", x), "zero", "two");
+            shape = node("Concat", new ProtoWriter().string(1, "axis").varint(20, 2).varint(3, 0), lead, "heads_tail");
+        }
+        return node("Transpose", perm(perm), node("Reshape", x, shape));
     }
 
     private String layerNorm(String x, String hf) {
