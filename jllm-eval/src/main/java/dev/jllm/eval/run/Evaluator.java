@@ -1,0 +1,227 @@
+package dev.jllm.eval.run;
+
+import dev.jllm.eval.metrics.Aggregation;
+import dev.jllm.eval.metrics.MetricValue;
+import dev.jllm.eval.scoring.ContinuationScore;
+import dev.jllm.eval.scoring.LogLikelihood;
+import dev.jllm.eval.scoring.RollingWindows;
+import dev.jllm.eval.scoring.TokenPair;
+import dev.jllm.eval.task.ChoiceDoc;
+import dev.jllm.eval.task.EvalTask;
+import dev.jllm.eval.task.MultipleChoiceTask;
+import dev.jllm.eval.task.PerplexityTask;
+import dev.jllm.eval.task.TaskNode;
+import dev.jllm.eval.task.TaskRegistry;
+import dev.jllm.eval.task.TextDoc;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs tasks over a {@link LogLikelihood} scorer as the harness's {@code simple_evaluate} does: the first
+ * {@code limit} documents of each task, each multiple-choice question's options scored after its prompt (questions in
+ * batches), each text scored in rolling windows, then the per-document metrics aggregated.
+ */
+public final class Evaluator {
+    /**
+     * How to run.
+     *
+     * @param numFewshot examples per prompt, or null for each task's default (0)
+     * @param limit the most documents per task, or null for all
+     * @param batchSize questions whose prompts run as one batch
+     * @param keepSamples whether to keep each document's record for {@code samples_<task>.jsonl}
+     */
+    public record Options(Integer numFewshot, Integer limit, int batchSize, boolean keepSamples) {
+        /** Checks the ranges. */
+        public Options {
+            if (numFewshot != null && numFewshot < 0) {
+                throw new IllegalArgumentException("--num-fewshot must not be negative, got " + numFewshot);
+            }
+            if (limit != null && limit < 1) {
+                throw new IllegalArgumentException("--limit must be positive, got " + limit);
+            }
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
+            }
+        }
+    }
+
+    /** Told how many requests a run has and as they are scored. */
+    public interface Progress {
+        /** The run has {@code requests} requests (options and windows) in all. */
+        void start(long requests);
+
+        /** {@code requests} more were scored. */
+        void advance(long requests);
+    }
+
+    private final LogLikelihood scorer;
+    private final Options options;
+    private final Progress progress;
+
+    /** An evaluator; {@code progress} may be null. */
+    public Evaluator(LogLikelihood scorer, Options options, Progress progress) {
+        this.scorer = scorer;
+        this.options = options;
+        this.progress = progress != null ? progress : new Progress() {
+            @Override
+            public void start(long requests) {
+            }
+
+            @Override
+            public void advance(long requests) {
+            }
+        };
+    }
+
+    /**
+     * Runs every task under {@code nodes}.
+     *
+     * @throws IllegalArgumentException if a task cannot take the few-shot count
+     */
+    public EvalResults run(List<TaskNode> nodes) {
+        List<EvalTask> tasks = new ArrayList<>();
+        for (TaskNode n : nodes) {
+            tasks.addAll(TaskRegistry.tasks(n));
+        }
+        Map<TextDoc, int[]> tokens = new LinkedHashMap<>();
+        long requests = 0;
+        for (EvalTask t : tasks) {
+            switch (t) {
+                case MultipleChoiceTask mc -> {
+                    mc.context(mc.docs().getFirst(), shots(mc)); // fails early on a few-shot count the pool lacks
+                    for (ChoiceDoc d : limited(mc.docs())) {
+                        requests += d.options().size();
+                    }
+                }
+                case PerplexityTask p -> {
+                    for (TextDoc d : limited(p.docs())) {
+                        int[] ids = scorer.encodeText(d.text());
+                        tokens.put(d, ids);
+                        requests += RollingWindows.of(ids, scorer.prefixToken(), scorer.maxLength()).size();
+                    }
+                }
+            }
+        }
+        progress.start(requests);
+        Map<String, TaskResult> results = new LinkedHashMap<>();
+        for (EvalTask t : tasks) {
+            TaskResult r = switch (t) {
+                case MultipleChoiceTask mc -> runChoices(mc);
+                case PerplexityTask p -> runPerplexity(p, tokens);
+            };
+            results.put(t.name(), r);
+        }
+        return new EvalResults(nodes, results);
+    }
+
+    private int shots(MultipleChoiceTask t) {
+        return options.numFewshot() == null ? 0 : options.numFewshot();
+    }
+
+    private <T> List<T> limited(List<T> docs) {
+        return options.limit() == null ? docs : docs.subList(0, Math.min(options.limit(), docs.size()));
+    }
+
+    private TaskResult runChoices(MultipleChoiceTask task) {
+        int shots = shots(task);
+        List<ChoiceDoc> docs = limited(task.docs());
+        Map<String, double[]> perDoc = new LinkedHashMap<>();
+        task.metrics().forEach(m -> perDoc.put(m, new double[docs.size()]));
+        List<Map<String, Object>> samples = new ArrayList<>();
+        for (int from = 0; from < docs.size(); from += options.batchSize()) {
+            List<ChoiceDoc> batch = docs.subList(from, Math.min(docs.size(), from + options.batchSize()));
+            List<String> contexts = new ArrayList<>();
+            List<List<TokenPair>> questions = new ArrayList<>();
+            int requests = 0;
+            for (ChoiceDoc d : batch) {
+                String ctx = task.context(d, shots);
+                contexts.add(ctx);
+                List<TokenPair> pairs = new ArrayList<>();
+                for (String cont : task.continuations(d)) {
+                    pairs.add(scorer.encode(ctx, cont));
+                }
+                questions.add(pairs);
+                requests += pairs.size();
+            }
+            List<List<ContinuationScore>> scores = scorer.scoreQuestions(questions);
+            for (int i = 0; i < batch.size(); i++) {
+                ChoiceDoc d = batch.get(i);
+                Map<String, Double> m = task.score(d, scores.get(i));
+                for (Map.Entry<String, Double> e : m.entrySet()) {
+                    perDoc.get(e.getKey())[from + i] = e.getValue();
+                }
+                if (options.keepSamples()) {
+                    samples.add(choiceSample(task, d, contexts.get(i), scores.get(i), m));
+                }
+            }
+            progress.advance(requests);
+        }
+        Map<String, MetricValue> metrics = new LinkedHashMap<>();
+        perDoc.forEach((name, values) -> metrics.put(name, Aggregation.mean(values)));
+        return new TaskResult(task, shots, task.size(), docs.size(), metrics, samples);
+    }
+
+    private static Map<String, Object> choiceSample(MultipleChoiceTask task, ChoiceDoc d, String context,
+            List<ContinuationScore> scores, Map<String, Double> metrics) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("doc_id", d.id());
+        s.put("doc", d.fields());
+        s.put("target", d.answer());
+        Map<String, Object> arguments = new LinkedHashMap<>();
+        List<String> continuations = task.continuations(d);
+        List<Object> resps = new ArrayList<>();
+        List<Object> filtered = new ArrayList<>();
+        for (int j = 0; j < continuations.size(); j++) {
+            arguments.put("gen_args_" + j, Map.of("arg_0", context, "arg_1", continuations.get(j)));
+            List<Object> pair = List.of(scores.get(j).logLikelihood(), scores.get(j).greedy());
+            resps.add(List.of(pair));
+            filtered.add(pair);
+        }
+        s.put("arguments", arguments);
+        s.put("resps", resps);
+        s.put("filtered_resps", filtered);
+        s.put("filter", "none");
+        s.put("metrics", task.metrics());
+        s.putAll(metrics);
+        return s;
+    }
+
+    private TaskResult runPerplexity(PerplexityTask task, Map<TextDoc, int[]> tokens) {
+        List<TextDoc> docs = limited(task.docs());
+        double[] ll = new double[docs.size()];
+        int[] words = new int[docs.size()];
+        int[] bytes = new int[docs.size()];
+        List<Map<String, Object>> samples = new ArrayList<>();
+        for (int i = 0; i < docs.size(); i++) {
+            TextDoc d = docs.get(i);
+            List<TokenPair> windows = RollingWindows.of(tokens.get(d), scorer.prefixToken(), scorer.maxLength());
+            for (TokenPair w : windows) {
+                ll[i] += scorer.score(w).logLikelihood();
+                progress.advance(1);
+            }
+            words[i] = PerplexityTask.words(d.text());
+            bytes[i] = PerplexityTask.bytes(d.text());
+            if (options.keepSamples()) {
+                Map<String, Object> s = new LinkedHashMap<>();
+                s.put("doc_id", i);
+                s.put("doc", Map.of("name", d.name(), "page", d.text()));
+                s.put("target", "");
+                s.put("arguments", Map.of("gen_args_0", Map.of("arg_0", d.text())));
+                s.put("resps", List.of(List.of(ll[i])));
+                s.put("filtered_resps", List.of(ll[i]));
+                s.put("filter", "none");
+                s.put("metrics", PerplexityTask.METRICS);
+                s.put("word_perplexity", List.of(ll[i], words[i]));
+                s.put("byte_perplexity", List.of(ll[i], bytes[i]));
+                s.put("bits_per_byte", List.of(ll[i], bytes[i]));
+                samples.add(s);
+            }
+        }
+        Map<String, MetricValue> metrics = new LinkedHashMap<>();
+        PerplexityTask.aggregate(ll, words, bytes).forEach((name, v) -> metrics.put(name,
+                new MetricValue(v, Double.NaN, docs.size())));
+        return new TaskResult(task, 0, task.size(), docs.size(), metrics, samples);
+    }
+}

@@ -1,0 +1,79 @@
+package dev.jllm.eval.task;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Turns task names into tasks and groups over a data folder. */
+public final class TaskRegistry {
+    private TaskRegistry() {
+    }
+
+    /** Every task and group name this registry knows, perplexity's file form written as {@code perplexity:FILE}. */
+    public static List<String> knownNames() {
+        List<String> names = new ArrayList<>();
+        names.add(Mmlu.GROUP);
+        Mmlu.CATEGORIES.forEach(c -> names.add(Mmlu.GROUP + "_" + c));
+        Mmlu.subjects().forEach(s -> names.add(Mmlu.GROUP + "_" + s));
+        names.add(CEval.GROUP);
+        CEval.subjects().forEach(s -> names.add(CEval.GROUP + "_" + s));
+        names.add(PerplexityTask.NAME);
+        names.add(PerplexityTask.NAME + ":FILE");
+        return names;
+    }
+
+    /**
+     * The tasks and groups {@code names} over {@code dataDir}, in the order named.
+     *
+     * @throws IllegalArgumentException for an unknown name (listing the known ones), or a task named twice
+     * @throws dev.jllm.eval.data.EvalDataException if a task's data is missing or malformed
+     */
+    public static List<TaskNode> resolve(List<String> names, Path dataDir) throws IOException {
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException("no task named; known tasks: " + summary());
+        }
+        List<TaskNode> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (String raw : names) {
+            String name = raw.strip();
+            TaskNode node;
+            if (Mmlu.knows(name)) {
+                node = Mmlu.resolve(name, dataDir);
+            } else if (CEval.knows(name)) {
+                node = CEval.resolve(name, dataDir);
+            } else if (PerplexityTask.knows(name)) {
+                node = PerplexityTask.resolve(name, dataDir);
+            } else {
+                throw new IllegalArgumentException("unknown task \"" + name + "\"; known tasks: " + summary());
+            }
+            for (EvalTask t : tasks(node)) {
+                if (!seen.add(t.name())) {
+                    throw new IllegalArgumentException("task " + t.name() + " is named twice in --tasks");
+                }
+            }
+            out.add(node);
+        }
+        return out;
+    }
+
+    /** The tasks a node runs. */
+    public static List<EvalTask> tasks(TaskNode node) {
+        return switch (node) {
+            case EvalTask t -> List.of(t);
+            case TaskGroup g -> g.allTasks();
+        };
+    }
+
+    /** The known names in one line: groups in full, subject tasks as patterns with their counts. */
+    static String summary() {
+        return String.join(", ", Mmlu.GROUP, Mmlu.GROUP + "_{" + String.join(",", Mmlu.CATEGORIES) + "}",
+                Mmlu.GROUP + "_<subject> (" + Mmlu.subjects().size() + " subjects: " + String.join(" ", Mmlu.subjects())
+                        + ")",
+                CEval.GROUP, CEval.GROUP + "_<subject> (" + CEval.subjects().size() + " subjects: "
+                        + String.join(" ", CEval.subjects()) + ")",
+                PerplexityTask.NAME + " (<data-dir>/perplexity/*.txt)", PerplexityTask.NAME + ":FILE");
+    }
+}
