@@ -8,6 +8,7 @@ import dev.jllm.eval.scoring.RollingWindows;
 import dev.jllm.eval.scoring.TokenPair;
 import dev.jllm.eval.task.ChoiceDoc;
 import dev.jllm.eval.task.EvalTask;
+import dev.jllm.eval.task.GlueTask;
 import dev.jllm.eval.task.MultipleChoiceTask;
 import dev.jllm.eval.task.PerplexityTask;
 import dev.jllm.eval.task.TaskNode;
@@ -95,6 +96,13 @@ public final class Evaluator {
                         requests += d.options().size();
                     }
                 }
+                case GlueTask g -> {
+                    if (options.numFewshot() != null && options.numFewshot() > 0) {
+                        throw new IllegalArgumentException(g.name() + " runs zero-shot only (the harness draws its "
+                                + "examples from the train split at random); leave out --num-fewshot");
+                    }
+                    requests += (long) limited(g.docs()).size() * g.choices().size();
+                }
                 case PerplexityTask p -> {
                     for (TextDoc d : limited(p.docs())) {
                         int[] ids = scorer.encodeText(d.text());
@@ -109,6 +117,7 @@ public final class Evaluator {
         for (EvalTask t : tasks) {
             TaskResult r = switch (t) {
                 case MultipleChoiceTask mc -> runChoices(mc);
+                case GlueTask g -> runGlue(g);
                 case PerplexityTask p -> runPerplexity(p, tokens);
             };
             results.put(t.name(), r);
@@ -186,6 +195,48 @@ public final class Evaluator {
         s.put("metrics", task.metrics());
         s.putAll(metrics);
         return s;
+    }
+
+    private TaskResult runGlue(GlueTask task) {
+        List<GlueTask.GlueDoc> docs = limited(task.docs());
+        double[] predictions = new double[docs.size()];
+        List<Map<String, Object>> samples = new ArrayList<>();
+        for (int from = 0; from < docs.size(); from += options.batchSize()) {
+            List<GlueTask.GlueDoc> batch = docs.subList(from, Math.min(docs.size(), from + options.batchSize()));
+            List<List<TokenPair>> questions = new ArrayList<>();
+            for (GlueTask.GlueDoc d : batch) {
+                List<TokenPair> pairs = new ArrayList<>();
+                for (String cont : task.continuations()) {
+                    pairs.add(scorer.encode(d.text(), cont));
+                }
+                questions.add(pairs);
+            }
+            List<List<ContinuationScore>> scores = scorer.scoreQuestions(questions);
+            for (int i = 0; i < batch.size(); i++) {
+                GlueTask.GlueDoc d = batch.get(i);
+                predictions[from + i] = task.predict(scores.get(i));
+                if (options.keepSamples()) {
+                    Map<String, Object> s = new LinkedHashMap<>();
+                    s.put("doc_id", d.id());
+                    s.put("doc", d.fields());
+                    s.put("target", task.kind() == GlueTask.Kind.STSB ? (Object) d.score() : d.label());
+                    Map<String, Object> arguments = new LinkedHashMap<>();
+                    List<Object> filtered = new ArrayList<>();
+                    for (int j = 0; j < task.continuations().size(); j++) {
+                        arguments.put("gen_args_" + j, Map.of("arg_0", d.text(), "arg_1", task.continuations().get(j)));
+                        filtered.add(List.of(scores.get(i).get(j).logLikelihood(), scores.get(i).get(j).greedy()));
+                    }
+                    s.put("arguments", arguments);
+                    s.put("filtered_resps", filtered);
+                    s.put("filter", "none");
+                    s.put("metrics", task.metrics());
+                    s.put("prediction", predictions[from + i]);
+                    samples.add(s);
+                }
+            }
+            progress.advance((long) batch.size() * task.choices().size());
+        }
+        return new TaskResult(task, 0, task.size(), docs.size(), task.aggregate(docs, predictions), samples);
     }
 
     private TaskResult runPerplexity(PerplexityTask task, Map<TextDoc, int[]> tokens) {

@@ -20,6 +20,10 @@ public final class TaskRegistry {
         Mmlu.subjects().forEach(s -> names.add(Mmlu.GROUP + "_" + s));
         names.add(CEval.GROUP);
         CEval.subjects().forEach(s -> names.add(CEval.GROUP + "_" + s));
+        names.add(GlueTask.TAG);
+        for (GlueTask.Kind k : GlueTask.Kind.values()) {
+            names.add(k.task);
+        }
         names.add(PerplexityTask.NAME);
         names.add(PerplexityTask.NAME + ":FILE");
         return names;
@@ -39,22 +43,26 @@ public final class TaskRegistry {
         Set<String> seen = new HashSet<>();
         for (String raw : names) {
             String name = raw.strip();
-            TaskNode node;
-            if (Mmlu.knows(name)) {
-                node = Mmlu.resolve(name, dataDir);
+            List<TaskNode> resolved = new ArrayList<>();
+            if (GlueTask.knows(name)) {
+                resolved.addAll(GlueTask.resolve(name, dataDir));
+            } else if (Mmlu.knows(name)) {
+                resolved.add(Mmlu.resolve(name, dataDir));
             } else if (CEval.knows(name)) {
-                node = CEval.resolve(name, dataDir);
+                resolved.add(CEval.resolve(name, dataDir));
             } else if (PerplexityTask.knows(name)) {
-                node = PerplexityTask.resolve(name, dataDir);
+                resolved.add(PerplexityTask.resolve(name, dataDir));
             } else {
                 throw new IllegalArgumentException("unknown task \"" + name + "\"; known tasks: " + summary());
             }
-            for (EvalTask t : tasks(node)) {
-                if (!seen.add(t.name())) {
-                    throw new IllegalArgumentException("task " + t.name() + " is named twice in --tasks");
+            for (TaskNode node : resolved) {
+                for (EvalTask t : tasks(node)) {
+                    if (!seen.add(t.name())) {
+                        throw new IllegalArgumentException("task " + t.name() + " is named twice in --tasks");
+                    }
                 }
+                out.add(node);
             }
-            out.add(node);
         }
         return out;
     }
@@ -74,6 +82,6 @@ public final class TaskRegistry {
                         + ")",
                 CEval.GROUP, CEval.GROUP + "_<subject> (" + CEval.subjects().size() + " subjects: "
                         + String.join(" ", CEval.subjects()) + ")",
-                PerplexityTask.NAME + " (<data-dir>/perplexity/*.txt)", PerplexityTask.NAME + ":FILE");
+                GlueTask.TAG + " (cola, mrpc, stsb)", PerplexityTask.NAME + " (<data-dir>/perplexity/*.txt)", PerplexityTask.NAME + ":FILE");
     }
 }
