@@ -35,6 +35,9 @@ public final class LogLikelihood {
     private final DecoderBatch batch = new DecoderBatch();
     private final List<KvCache> caches = new ArrayList<>();
     private float[] logits = new float[0];
+    // the choices of a question share their context: its encoding is kept for the next request
+    private String lastContext;
+    private int[] lastContextIds;
 
     /**
      * A scorer.
@@ -114,7 +117,11 @@ public final class LogLikelihood {
         String ctx = context.substring(0, end);
         String cont = context.substring(end) + continuation;
         int[] whole = encodeText(ctx + cont);
-        int[] ctxIds = ctx.isEmpty() ? new int[0] : encodeText(ctx);
+        if (!ctx.equals(lastContext)) {
+            lastContextIds = ctx.isEmpty() ? new int[0] : encodeText(ctx);
+            lastContext = ctx;
+        }
+        int[] ctxIds = lastContextIds;
         int[] contIds = Arrays.copyOfRange(whole, Math.min(ctxIds.length, whole.length), whole.length);
         if (contIds.length == 0) {
             throw new IllegalArgumentException("the continuation \"" + continuation + "\" adds no tokens to its context");
