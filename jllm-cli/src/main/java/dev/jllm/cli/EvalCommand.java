@@ -44,10 +44,12 @@ import picocli.CommandLine.Spec;
         description = {"Evaluates a model on benchmarks as lm-evaluation-harness does: the same prompts, the same "
                 + "log-likelihood scoring, the same metrics and results layout.",
             "Tasks: mmlu, mmlu_{stem,other,social_sciences,humanities}, mmlu_<subject>, ceval-valid, "
-                    + "ceval-valid_<subject>, perplexity (<data-dir>/perplexity/*.txt), perplexity:FILE.",
+                    + "ceval-valid_<subject>, glue (cola, mrpc, stsb), perplexity (<data-dir>/perplexity/*.txt), "
+                    + "perplexity:FILE.",
             "Data layout: <data-dir>/mmlu/data/{dev,test}/<subject>_{dev,test}.csv (the MMLU release), "
-                    + "<data-dir>/ceval/{dev,val}/<subject>_{dev,val}.csv (the C-Eval release); groups run the "
-                    + "subjects present."})
+                    + "<data-dir>/ceval/{dev,val}/<subject>_{dev,val}.csv (the C-Eval release), "
+                    + "<data-dir>/glue/{CoLA,MRPC,STS-B}/dev.tsv (the GLUE download); groups run the subjects "
+                    + "present."})
 final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -60,7 +62,7 @@ final class EvalCommand implements Callable<Integer> {
     List<String> tasks;
 
     @Option(names = "--data-dir", defaultValue = ".", paramLabel = "DIR",
-            description = "Folder holding mmlu/, ceval/, perplexity/ (default: the working folder).")
+            description = "Folder holding mmlu/, ceval/, glue/, perplexity/ (default: the working folder).")
     Path dataDir;
 
     @Option(names = "--num-fewshot", paramLabel = "K",
@@ -118,7 +120,7 @@ final class EvalCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(loaded.source() + " has no tokenizer, so its text cannot be scored");
             }
             LogLikelihood scorer = new LogLikelihood(new Decoder(loaded.config(), loaded.weights(), pool),
-                    loaded.tokenizer().get(), model.cacheDType(), scoringLength(loaded), addBos);
+                    loaded.tokenizer().get(), model.cacheDType(), scoringLength(loaded), addBos, prefillChunk());
             try (EvalProgress progress = new EvalProgress(err, ProgressReport.stderrIsTerminal())) {
                 results = new Evaluator(scorer, options, progress).run(nodes);
             }
@@ -153,6 +155,13 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private int prefillChunk() {
+        if (model.prefillChunk < 1) {
+            throw new IllegalArgumentException("--prefill-chunk must be positive, got " + model.prefillChunk);
+        }
+        return model.prefillChunk;
     }
 
     private int scoringLength(LoadedModel loaded) {

@@ -24,7 +24,8 @@ import java.util.List;
  * <p>An instance keeps caches and buffers: it serves one thread at a time.
  */
 public final class LogLikelihood {
-    private static final int PREFILL_CHUNK = 512;
+    /** Tokens per forward pass when none is given. */
+    public static final int DEFAULT_CHUNK = 512;
 
     private final Decoder decoder;
     private final Tokenizer tokenizer;
@@ -32,6 +33,7 @@ public final class LogLikelihood {
     private final int maxLength;
     private final boolean addBos;
     private final int vocab;
+    private final int chunk;
     private final DecoderBatch batch = new DecoderBatch();
     private final List<KvCache> caches = new ArrayList<>();
     private float[] logits = new float[0];
@@ -48,6 +50,18 @@ public final class LogLikelihood {
      * @param addBos whether text is encoded with the tokenizer's BOS, as the harness's {@code add_bos_token=True}
      */
     public LogLikelihood(Decoder decoder, Tokenizer tokenizer, DType cacheType, int maxLength, boolean addBos) {
+        this(decoder, tokenizer, cacheType, maxLength, addBos, DEFAULT_CHUNK);
+    }
+
+    /**
+     * As {@link #LogLikelihood(Decoder, Tokenizer, DType, int, boolean)}, running at most {@code chunk} tokens of a
+     * sequence per forward pass.
+     */
+    public LogLikelihood(Decoder decoder, Tokenizer tokenizer, DType cacheType, int maxLength, boolean addBos,
+            int chunk) {
+        if (chunk < 1) {
+            throw new IllegalArgumentException("the prefill chunk must be positive, got " + chunk);
+        }
         if (maxLength < 2 || maxLength > decoder.config().contextLength()) {
             throw new IllegalArgumentException("the scoring length must be in 2.." + decoder.config().contextLength()
                     + " (the model's context length), got " + maxLength);
@@ -58,6 +72,7 @@ public final class LogLikelihood {
         this.maxLength = maxLength;
         this.addBos = addBos;
         this.vocab = decoder.config().vocabSize();
+        this.chunk = chunk;
     }
 
     /** The most tokens the model reads at once. */
@@ -197,7 +212,7 @@ public final class LogLikelihood {
                 if (ctx == null || done[i] == ctx.length) {
                     continue;
                 }
-                int count = Math.min(PREFILL_CHUNK, ctx.length - done[i]);
+                int count = Math.min(chunk, ctx.length - done[i]);
                 boolean finished = done[i] + count == ctx.length;
                 batch.add(caches.get(i), ctx, done[i], count, done[i], finished);
                 done[i] += count;
@@ -257,8 +272,8 @@ public final class LogLikelihood {
         int firstScored = length - cont.length;
         double sum = 0;
         boolean greedy = true;
-        for (int start = 0; start < length; start += PREFILL_CHUNK) {
-            int count = Math.min(PREFILL_CHUNK, length - start);
+        for (int start = 0; start < length; start += chunk) {
+            int count = Math.min(chunk, length - start);
             boolean needed = start + count > firstScored;
             ensureLogits((long) count * vocab);
             decoder.forward(all, from + start, count, start, cache, logits, needed);

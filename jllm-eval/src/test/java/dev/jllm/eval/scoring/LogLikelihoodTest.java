@@ -156,6 +156,29 @@ class LogLikelihoodTest {
     }
 
     @Test
+    void chunkedPrefillGivesTheSameScores() {
+        // 5-token chunks: contexts and unshared requests cross several chunk boundaries
+        LogLikelihood scorer = new LogLikelihood(decoder, tokenizer, DType.F32, 2048, false, 5);
+        List<List<TokenPair>> questions = new ArrayList<>();
+        for (String c : List.of(CONTEXT, "Jesus wept.")) {
+            List<TokenPair> q = new ArrayList<>();
+            for (String choice : CHOICES) {
+                q.add(scorer.encode(c, choice));
+            }
+            questions.add(q);
+        }
+        List<List<ContinuationScore>> got = scorer.scoreQuestions(questions);
+        for (int i = 0; i < questions.size(); i++) {
+            for (int j = 0; j < CHOICES.size(); j++) {
+                TokenPair p = questions.get(i).get(j);
+                double want = plain(p, 2048).logLikelihood();
+                assertEquals(want, got.get(i).get(j).logLikelihood(), 1e-4);
+                assertEquals(want, scorer.score(p).logLikelihood(), 1e-4);
+            }
+        }
+    }
+
+    @Test
     void encodingMovesTrailingSpacesAndSplitsTheWholeEncoding() {
         LogLikelihood scorer = new LogLikelihood(decoder, tokenizer, DType.F32, 2048, false);
         TokenPair moved = scorer.encode("Answer: ", "B");
