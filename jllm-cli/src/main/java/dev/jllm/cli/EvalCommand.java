@@ -1,6 +1,7 @@
 package dev.jllm.cli;
 
 import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.eval.report.ResultsChart;
 import dev.jllm.eval.report.ResultsJson;
 import dev.jllm.eval.report.ResultsTable;
 import dev.jllm.eval.run.EvalResults;
@@ -97,15 +98,20 @@ final class EvalCommand implements Callable<Integer> {
             + "scores and metrics) next to --output.")
     boolean logSamples;
 
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "Also draw a bar chart of the scores (acc, "
+            + "acc_norm, mcc, f1, correlations; with their standard errors) as a PNG.")
+    Path plot;
+
     @Override
     public Integer call() throws IOException {
         if (logSamples && output == null) {
             throw new IllegalArgumentException("--log-samples needs --output (the samples go next to it)");
         }
-        if (output != null) {
-            Path parent = output.toAbsolutePath().getParent();
+        for (Path p : new Path[] {output, plot}) {
+            Path parent = p == null ? null : p.toAbsolutePath().getParent();
             if (parent != null && !Files.isDirectory(parent)) {
-                throw new NoSuchFileException(parent.toString(), null, "the folder of --output does not exist");
+                throw new NoSuchFileException(parent.toString(), null, "the folder of " + (p == output ? "--output"
+                        : "--plot") + " does not exist");
             }
         }
         Evaluator.Options options = new Evaluator.Options(numFewshot, limit, batchSize, logSamples);
@@ -138,6 +144,10 @@ final class EvalCommand implements Callable<Integer> {
             out.print(groups);
         }
         out.flush();
+        if (plot != null && !ResultsChart.write(tree, plot)) {
+            err.println("jllm: note: no task reported a score to plot (perplexities are not drawn)");
+            err.flush();
+        }
         if (output != null) {
             StringWriter json = new StringWriter();
             ResultsJson.write(tree, json);

@@ -40,7 +40,8 @@ class EvalCommandTest {
         Path out = dir.resolve("results.json");
         CommandRun r = CommandRun.of("eval", "-m", bundled().toString(), "-t", "2", "--tasks",
                 "mmlu,ceval-valid_computer_network,perplexity:" + text, "--data-dir", data.toString(), "--limit", "4",
-                "--num-fewshot", "1", "--batch-size", "3", "--output", out.toString(), "--log-samples");
+                "--num-fewshot", "1", "--batch-size", "3", "--output", out.toString(), "--log-samples", "--plot",
+                dir.resolve("scores.png").toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().startsWith("jllm (model="), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("\\| +Tasks +\\|Version\\|Filter\\|n-shot\\| +Metric +\\|   "
@@ -48,6 +49,8 @@ class EvalCommandTest {
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("| Groups |Version|")), r.out());
         assertTrue(r.err().contains("eval: 100% (") && r.err().contains("ETA"), r.err());
 
+        java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(dir.resolve("scores.png").toFile());
+        assertTrue(png.getWidth() > 0 && png.getHeight() > 0);
         JsonNode json = new ObjectMapper().readTree(out.toFile());
         JsonNode results = json.get("results");
         assertEquals(List.of("mmlu", "mmlu_other", "mmlu_marketing", "mmlu_stem", "mmlu_abstract_algebra",
