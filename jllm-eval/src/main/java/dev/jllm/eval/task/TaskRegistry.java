@@ -82,6 +82,7 @@ public final class TaskRegistry {
                         + ")",
                 CEval.GROUP, CEval.GROUP + "_<subject> (" + CEval.subjects().size() + " subjects: "
                         + String.join(" ", CEval.subjects()) + ")",
-                GlueTask.TAG + " (cola, mrpc, stsb)", PerplexityTask.NAME + " (<data-dir>/perplexity/*.txt)", PerplexityTask.NAME + ":FILE");
+                GlueTask.TAG + " (cola, mrpc, stsb)", PerplexityTask.NAME + " (<data-dir>/perplexity/*.txt)",
+                PerplexityTask.NAME + ":FILE");
     }
 }

@@ -110,7 +110,8 @@ class GlueTest {
             EvalResults r = new Evaluator(scorer, new Evaluator.Options(null, 5, 4, true), null)
                     .run(TaskRegistry.resolve(List.of("glue"), DATA));
             ObjectMapper json = new ObjectMapper();
-            List<JsonNode> mrpc = r.tasks().get("mrpc").samples().stream().map(s -> json.valueToTree(s)).map(JsonNode.class::cast).toList();
+            List<JsonNode> mrpc = new java.util.ArrayList<>();
+            r.tasks().get("mrpc").samples().forEach(s -> mrpc.add(json.valueToTree(s)));
             int tp = 0;
             int fp = 0;
             int fn = 0;
