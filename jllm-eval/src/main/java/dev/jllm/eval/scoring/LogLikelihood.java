@@ -36,6 +36,8 @@ public final class LogLikelihood {
     private final int chunk;
     private final DecoderBatch batch = new DecoderBatch();
     private final List<KvCache> caches = new ArrayList<>();
+    // requests scored on their own use a cache of their own, so they never clobber a question's shared context
+    private KvCache scratch;
     private float[] logits = new float[0];
     // the choices of a question share their context: its encoding is kept for the next request
     private String lastContext;
@@ -264,10 +266,10 @@ public final class LogLikelihood {
             throw new IllegalArgumentException("a continuation of " + cont.length + " tokens does not fit the scoring "
                     + "length of " + maxLength);
         }
-        if (caches.isEmpty()) {
-            caches.add(decoder.newCache(cacheType, maxLength));
+        if (scratch == null) {
+            scratch = decoder.newCache(cacheType, maxLength);
         }
-        KvCache cache = caches.getFirst();
+        KvCache cache = scratch;
         // input position q's logits score token all[from + q + 1]; continuation tokens start at input position firstScored
         int firstScored = length - cont.length;
         double sum = 0;

@@ -156,6 +156,23 @@ class LogLikelihoodTest {
     }
 
     @Test
+    void aTooLongOptionDoesNotDisturbTheOthersSharedContext() {
+        int maxLength = 12;
+        LogLikelihood scorer = new LogLikelihood(decoder, tokenizer, DType.F32, maxLength, false);
+        String context = "And God said, Let there be";
+        // the first option does not fit next to the context and is scored on its own, before the shared ones
+        List<String> choices = List.of(" light: and there was light, and it was good and", " light", " a", " firmament");
+        TokenPair first = scorer.encode(context, choices.getFirst());
+        assertTrue(first.context().length + first.continuation().length - 1 > maxLength);
+        List<ContinuationScore> got = scorer.scoreChoices(context, choices);
+        for (int i = 0; i < choices.size(); i++) {
+            TokenPair p = scorer.encode(context, choices.get(i));
+            assertTrue(i == 0 || p.context().length + p.continuation().length - 1 <= maxLength);
+            assertEquals(plain(p, maxLength).logLikelihood(), got.get(i).logLikelihood(), 1e-4, choices.get(i));
+        }
+    }
+
+    @Test
     void chunkedPrefillGivesTheSameScores() {
         // 5-token chunks: contexts and unshared requests cross several chunk boundaries
         LogLikelihood scorer = new LogLikelihood(decoder, tokenizer, DType.F32, 2048, false, 5);
