@@ -125,9 +125,9 @@ final class EvalCommand implements Callable<Integer> {
             if (loaded.tokenizer().isEmpty()) {
                 throw new IllegalArgumentException(loaded.source() + " has no tokenizer, so its text cannot be scored");
             }
-            LogLikelihood scorer = new LogLikelihood(new Decoder(loaded.config(), loaded.weights(), pool),
+            try (LogLikelihood scorer = new LogLikelihood(new Decoder(loaded.config(), loaded.weights(), pool),
                     loaded.tokenizer().get(), model.cacheDType(), scoringLength(loaded), addBos, prefillChunk());
-            try (EvalProgress progress = new EvalProgress(err, ProgressReport.stderrIsTerminal())) {
+                    EvalProgress progress = new EvalProgress(err, ProgressReport.stderrIsTerminal())) {
                 results = new Evaluator(scorer, options, progress).run(nodes);
             }
         }

@@ -21,9 +21,9 @@ import java.util.List;
  * position reads only the positions before it, so what an earlier choice left after the context is simply
  * overwritten. Several questions run their contexts in one batched forward pass ({@link #scoreQuestions}).
  *
- * <p>An instance keeps caches and buffers: it serves one thread at a time.
+ * <p>An instance keeps caches and buffers: it serves one thread at a time, and closing it frees the caches.
  */
-public final class LogLikelihood {
+public final class LogLikelihood implements AutoCloseable {
     /** Tokens per forward pass when none is given. */
     public static final int DEFAULT_CHUNK = 512;
 
@@ -328,5 +328,16 @@ public final class LogLikelihood {
             throw new IllegalStateException("the model has no tokenizer, so text cannot be scored");
         }
         return tokenizer;
+    }
+
+    /** Frees the KV caches; the scorer is not used afterwards. */
+    @Override
+    public void close() {
+        caches.forEach(KvCache::close);
+        caches.clear();
+        if (scratch != null) {
+            scratch.close();
+            scratch = null;
+        }
     }
 }
