@@ -15,7 +15,8 @@ import org.knowm.xchart.CategoryChartBuilder;
 
 /**
  * A bar chart of a run's scores: one bar per task and group of the results, the first of its metrics that is a
- * score between 0 and 1 (acc, acc_norm, mcc, f1, pearson, spearmanr), with its standard error as an error bar where
+ * score between 0 and 1 (acc, acc_norm, exact_match, mcc, f1, pearson,
+ * spearmanr), with its standard error as an error bar where
  * there is one. Perplexities are left out: their scale is not a score's.
  */
 public final class ResultsChart {
@@ -27,7 +28,8 @@ public final class ResultsChart {
     /** The bars' colour. */
     static final Color BAR = new Color(0x1F77B4);
 
-    private static final List<String> SCORES = List.of("acc", "acc_norm", "mcc", "f1", "pearson", "spearmanr");
+    private static final List<String> SCORES = List.of("acc", "acc_norm", "exact_match", "mcc", "f1", "pearson",
+            "spearmanr");
 
     static {
         // charts are drawn off-screen; a server or a CI box has no display
@@ -50,10 +52,16 @@ public final class ResultsChart {
         Map<String, Object> results = (Map<String, Object>) tree.get("results");
         for (Map.Entry<String, Object> e : results.entrySet()) {
             Map<String, Object> dic = (Map<String, Object>) e.getValue();
+            String filter = ResultsJson.FILTER;
+            for (String key : dic.keySet()) {
+                if (key.contains(",")) {
+                    filter = key.substring(key.indexOf(',') + 1);
+                }
+            }
             for (String metric : SCORES) {
-                Object v = dic.get(metric + "," + ResultsJson.FILTER);
+                Object v = dic.get(metric + "," + filter);
                 if (v instanceof Double d && Double.isFinite(d)) {
-                    Object se = dic.get(metric + "_stderr," + ResultsJson.FILTER);
+                    Object se = dic.get(metric + "_stderr," + filter);
                     // the alias without the table's indentation (" - ", "  - ")
                     String alias = ((String) dic.getOrDefault("alias", e.getKey())).strip().replaceFirst("^- ", "");
                     bars.add(new Bar(alias + " " + metric, d, se instanceof Double s && Double.isFinite(s) ? s : 0));

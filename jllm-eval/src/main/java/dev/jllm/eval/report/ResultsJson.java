@@ -28,7 +28,7 @@ import java.util.Map;
  * harness cannot compute is {@code "N/A"}.
  */
 public final class ResultsJson {
-    /** The harness's name for "no filter". */
+    /** The harness's name for "no filter", which every task but the generative ones reports under. */
     public static final String FILTER = "none";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -92,9 +92,11 @@ public final class ResultsJson {
     private static void addNode(EvalResults r, TaskNode node, int depth, Map<String, Object> results,
             Map<String, Object> groups, Map<String, Object> groupSubtasks) {
         switch (node) {
-            case EvalTask t -> results.put(t.name(), entry(alias(t.alias(), depth), r.tasks().get(t.name()).metrics()));
+            case EvalTask t -> results.put(t.name(), entry(alias(t.alias(), depth), r.tasks().get(t.name()).metrics(),
+                    t.filter()));
             case TaskGroup g -> {
-                Map<String, Object> e = entry(alias(g.alias(), depth), r.groupMetrics(g));
+                String filter = g.allTasks().isEmpty() ? FILTER : g.allTasks().getFirst().filter();
+                Map<String, Object> e = entry(alias(g.alias(), depth), r.groupMetrics(g), filter);
                 results.put(g.name(), e);
                 groups.put(g.name(), e);
                 List<TaskNode> members = members(g);
@@ -121,12 +123,12 @@ public final class ResultsJson {
         return depth == 0 ? alias : " ".repeat(depth) + "- " + alias;
     }
 
-    private static Map<String, Object> entry(String alias, Map<String, MetricValue> metrics) {
+    private static Map<String, Object> entry(String alias, Map<String, MetricValue> metrics, String filter) {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("alias", alias);
         metrics.forEach((name, v) -> {
-            e.put(name + "," + FILTER, number(v.value()));
-            e.put(name + "_stderr," + FILTER, number(v.stderr()));
+            e.put(name + "," + filter, number(v.value()));
+            e.put(name + "_stderr," + filter, number(v.stderr()));
         });
         return e;
     }

@@ -5,7 +5,9 @@ import dev.jllm.eval.metrics.MetricValue;
 import dev.jllm.eval.scoring.ContinuationScore;
 import dev.jllm.eval.scoring.LogLikelihood;
 import dev.jllm.eval.scoring.RollingWindows;
+import dev.jllm.eval.scoring.TextGeneration;
 import dev.jllm.eval.scoring.TokenPair;
+import dev.jllm.eval.task.BbhTask;
 import dev.jllm.eval.task.ChoiceDoc;
 import dev.jllm.eval.task.EvalTask;
 import dev.jllm.eval.task.GlueTask;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * Runs tasks over a {@link LogLikelihood} scorer as the harness's {@code simple_evaluate} does: the first
@@ -32,10 +35,33 @@ public final class Evaluator {
      * @param limit the most documents per task, or null for all
      * @param batchSize questions whose prompts run as one batch
      * @param keepSamples whether to keep each document's record for {@code samples_<task>.jsonl}
+     * @param maxGenTokens the most tokens a generative task generates per sample
+     * @param repeats samples per question of a generative task; more than one votes (self-consistency)
+     * @param temperature 0 for greedy generation, else the sampling temperature
+     * @param seed the seed of sampling
      */
-    public record Options(Integer numFewshot, Integer limit, int batchSize, boolean keepSamples) {
+    public record Options(Integer numFewshot, Integer limit, int batchSize, boolean keepSamples, int maxGenTokens,
+            int repeats, double temperature, long seed) {
+        /** Options for scoring tasks only: greedy single samples of at most 256 tokens. */
+        public Options(Integer numFewshot, Integer limit, int batchSize, boolean keepSamples) {
+            this(numFewshot, limit, batchSize, keepSamples, 256, 1, 0, 0);
+        }
+
         /** Checks the ranges. */
         public Options {
+            if (maxGenTokens < 1) {
+                throw new IllegalArgumentException("--max-gen-toks must be positive, got " + maxGenTokens);
+            }
+            if (repeats < 1) {
+                throw new IllegalArgumentException("--repeats must be positive, got " + repeats);
+            }
+            if (!(temperature >= 0) || Double.isInfinite(temperature)) {
+                throw new IllegalArgumentException("--temperature must be 0 or positive, got " + temperature);
+            }
+            if (repeats > 1 && temperature == 0) {
+                throw new IllegalArgumentException("--repeats " + repeats + " needs a --temperature above 0: greedy "
+                        + "samples are all alike");
+            }
             if (numFewshot != null && numFewshot < 0) {
                 throw new IllegalArgumentException("--num-fewshot must not be negative, got " + numFewshot);
             }
@@ -58,12 +84,19 @@ public final class Evaluator {
     }
 
     private final LogLikelihood scorer;
+    private final TextGeneration generation;
     private final Options options;
     private final Progress progress;
 
-    /** An evaluator; {@code progress} may be null. */
+    /** An evaluator of scoring tasks; {@code progress} may be null. */
     public Evaluator(LogLikelihood scorer, Options options, Progress progress) {
+        this(scorer, null, options, progress);
+    }
+
+    /** An evaluator that also runs generative tasks with {@code generation}; it and {@code progress} may be null. */
+    public Evaluator(LogLikelihood scorer, TextGeneration generation, Options options, Progress progress) {
         this.scorer = scorer;
+        this.generation = generation;
         this.options = options;
         this.progress = progress != null ? progress : new Progress() {
             @Override
@@ -96,6 +129,13 @@ public final class Evaluator {
                         requests += d.options().size();
                     }
                 }
+                case BbhTask b -> {
+                    if (generation == null) {
+                        throw new IllegalStateException(b.name() + " generates text, and this evaluator has no "
+                                + "generator");
+                    }
+                    requests += (long) limited(b.docs()).size() * options.repeats();
+                }
                 case GlueTask g -> {
                     if (options.numFewshot() != null && options.numFewshot() > 0) {
                         throw new IllegalArgumentException(g.name() + " runs zero-shot only (the harness draws its "
@@ -118,6 +158,7 @@ public final class Evaluator {
             TaskResult r = switch (t) {
                 case MultipleChoiceTask mc -> runChoices(mc);
                 case GlueTask g -> runGlue(g);
+                case BbhTask b -> runBbh(b);
                 case PerplexityTask p -> runPerplexity(p, tokens);
             };
             results.put(t.name(), r);
@@ -237,6 +278,41 @@ public final class Evaluator {
             progress.advance((long) batch.size() * task.choices().size());
         }
         return new TaskResult(task, 0, task.size(), docs.size(), task.aggregate(docs, predictions), samples);
+    }
+
+    private TaskResult runBbh(BbhTask task) {
+        List<BbhTask.BbhDoc> docs = limited(task.docs());
+        double[] correct = new double[docs.size()];
+        List<Map<String, Object>> samples = new ArrayList<>();
+        SplittableRandom rng = new SplittableRandom(options.seed());
+        for (int i = 0; i < docs.size(); i++) {
+            BbhTask.BbhDoc d = docs.get(i);
+            String prompt = task.prompt(d);
+            List<String> generated = generation.generate(prompt, BbhTask.UNTIL, options.maxGenTokens(),
+                    options.temperature(), rng, options.repeats());
+            List<String> answers = generated.stream().map(BbhTask::extract).toList();
+            progress.advance(options.repeats());
+            String answer = BbhTask.majority(answers);
+            correct[i] = answer.equals(d.target()) ? 1 : 0;
+            if (options.keepSamples()) {
+                Map<String, Object> s = new LinkedHashMap<>();
+                s.put("doc_id", d.id());
+                s.put("doc", Map.of("input", d.input(), "target", d.target()));
+                s.put("target", d.target());
+                s.put("arguments", Map.of("gen_args_0", Map.of("arg_0", prompt,
+                        "arg_1", Map.of("until", BbhTask.UNTIL, "max_gen_toks", options.maxGenTokens(),
+                                "temperature", options.temperature()))));
+                s.put("resps", List.of(generated));
+                s.put("filtered_resps", List.of(answer));
+                s.put("answers", answers);
+                s.put("filter", task.filter());
+                s.put("metrics", task.metrics());
+                s.put("exact_match", correct[i]);
+                samples.add(s);
+            }
+        }
+        return new TaskResult(task, 3, task.size(), docs.size(), Map.of("exact_match", Aggregation.mean(correct)),
+                samples);
     }
 
     private TaskResult runPerplexity(PerplexityTask task, Map<TextDoc, int[]> tokens) {

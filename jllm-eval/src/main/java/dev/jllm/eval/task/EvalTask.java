@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 /** One task as the harness reports it: a name, a version, the metrics it computes and the config it ran with. */
-public sealed interface EvalTask extends TaskNode permits MultipleChoiceTask, PerplexityTask, GlueTask {
+public sealed interface EvalTask extends TaskNode permits MultipleChoiceTask, PerplexityTask, GlueTask, BbhTask {
     /** The task name, e.g. {@code mmlu_college_physics}. */
     String name();
 
@@ -19,6 +19,11 @@ public sealed interface EvalTask extends TaskNode permits MultipleChoiceTask, Pe
 
     /** The metrics it reports, in order. */
     List<String> metrics();
+
+    /** The name of the filter its metrics are reported under: the harness's {@code "none"} unless it filters. */
+    default String filter() {
+        return "none";
+    }
 
     /** Whether a higher value is better, per metric. */
     default Map<String, Boolean> higherIsBetter() {

@@ -20,6 +20,9 @@ public final class TaskRegistry {
         Mmlu.subjects().forEach(s -> names.add(Mmlu.GROUP + "_" + s));
         names.add(CEval.GROUP);
         CEval.subjects().forEach(s -> names.add(CEval.GROUP + "_" + s));
+        names.add("bbh");
+        names.add(BbhTask.GROUP);
+        names.add(BbhTask.GROUP + "_<task>");
         names.add(GlueTask.TAG);
         for (GlueTask.Kind k : GlueTask.Kind.values()) {
             names.add(k.task);
@@ -44,7 +47,9 @@ public final class TaskRegistry {
         for (String raw : names) {
             String name = raw.strip();
             List<TaskNode> resolved = new ArrayList<>();
-            if (GlueTask.knows(name)) {
+            if (BbhTask.knows(name)) {
+                resolved.add(BbhTask.resolve(name, dataDir));
+            } else if (GlueTask.knows(name)) {
                 resolved.addAll(GlueTask.resolve(name, dataDir));
             } else if (Mmlu.knows(name)) {
                 resolved.add(Mmlu.resolve(name, dataDir));
@@ -82,6 +87,7 @@ public final class TaskRegistry {
                         + ")",
                 CEval.GROUP, CEval.GROUP + "_<subject> (" + CEval.subjects().size() + " subjects: "
                         + String.join(" ", CEval.subjects()) + ")",
+                "bbh (" + BbhTask.GROUP + "_<task> for each <data-dir>/bbh/bbh/<task>.json)",
                 GlueTask.TAG + " (cola, mrpc, stsb)", PerplexityTask.NAME + " (<data-dir>/perplexity/*.txt)",
                 PerplexityTask.NAME + ":FILE");
     }
