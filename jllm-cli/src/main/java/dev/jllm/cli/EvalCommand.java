@@ -8,6 +8,7 @@ import dev.jllm.eval.run.EvalResults;
 import dev.jllm.eval.run.Evaluator;
 import dev.jllm.eval.run.TaskResult;
 import dev.jllm.eval.scoring.LogLikelihood;
+import dev.jllm.eval.scoring.TextGeneration;
 import dev.jllm.eval.task.TaskNode;
 import dev.jllm.eval.task.TaskRegistry;
 import dev.jllm.formats.io.AtomicFile;
@@ -45,11 +46,12 @@ import picocli.CommandLine.Spec;
         description = {"Evaluates a model on benchmarks as lm-evaluation-harness does: the same prompts, the same "
                 + "log-likelihood scoring, the same metrics and results layout.",
             "Tasks: mmlu, mmlu_{stem,other,social_sciences,humanities}, mmlu_<subject>, ceval-valid, "
-                    + "ceval-valid_<subject>, glue (cola, mrpc, stsb), perplexity (<data-dir>/perplexity/*.txt), "
+                    + "ceval-valid_<subject>, bbh (bbh_cot_fewshot_<task>), glue (cola, mrpc, stsb), perplexity (<data-dir>/perplexity/*.txt), "
                     + "perplexity:FILE.",
             "Data layout: <data-dir>/mmlu/data/{dev,test}/<subject>_{dev,test}.csv (the MMLU release), "
                     + "<data-dir>/ceval/{dev,val}/<subject>_{dev,val}.csv (the C-Eval release), "
-                    + "<data-dir>/glue/{CoLA,MRPC,STS-B}/dev.tsv (the GLUE download); groups run the subjects "
+                    + "<data-dir>/glue/{CoLA,MRPC,STS-B}/dev.tsv (the GLUE download), "
+                    + "<data-dir>/bbh/{bbh/<task>.json,cot-prompts/<task>.txt} (the BBH release); groups run the subjects "
                     + "present."})
 final class EvalCommand implements Callable<Integer> {
     @Spec
@@ -63,7 +65,7 @@ final class EvalCommand implements Callable<Integer> {
     List<String> tasks;
 
     @Option(names = "--data-dir", defaultValue = ".", paramLabel = "DIR",
-            description = "Folder holding mmlu/, ceval/, glue/, perplexity/ (default: the working folder).")
+            description = "Folder holding mmlu/, ceval/, bbh/, glue/, perplexity/ (default: the working folder).")
     Path dataDir;
 
     @Option(names = "--num-fewshot", paramLabel = "K",
@@ -98,6 +100,20 @@ final class EvalCommand implements Callable<Integer> {
             + "scores and metrics) next to --output.")
     boolean logSamples;
 
+    @Option(names = "--max-gen-toks", defaultValue = "256", paramLabel = "N",
+            description = "Most tokens generated per answer by generative tasks (bbh; the harness allows 1024; "
+                    + "default: ${DEFAULT-VALUE}).")
+    int maxGenTokens;
+
+    @Option(names = "--repeats", defaultValue = "1", paramLabel = "K",
+            description = "Answers sampled per question of a generative task, graded by majority vote "
+                    + "(self-consistency; needs --temperature; default: ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Option(names = "--temperature", defaultValue = "0", paramLabel = "T",
+            description = "Sampling temperature of generative tasks, 0 for greedy (default: ${DEFAULT-VALUE}).")
+    double temperature;
+
     @Option(names = "--plot", paramLabel = "FILE.png", description = "Also draw a bar chart of the scores (acc, "
             + "acc_norm, mcc, f1, correlations; with their standard errors) as a PNG.")
     Path plot;
@@ -114,7 +130,8 @@ final class EvalCommand implements Callable<Integer> {
                         : "--plot") + " does not exist");
             }
         }
-        Evaluator.Options options = new Evaluator.Options(numFewshot, limit, batchSize, logSamples);
+        Evaluator.Options options = new Evaluator.Options(numFewshot, limit, batchSize, logSamples, maxGenTokens,
+                repeats, temperature, seed);
         List<TaskNode> nodes = TaskRegistry.resolve(tasks, dataDir);
         PrintWriter err = spec.commandLine().getErr();
         long start = System.nanoTime();
@@ -125,10 +142,13 @@ final class EvalCommand implements Callable<Integer> {
             if (loaded.tokenizer().isEmpty()) {
                 throw new IllegalArgumentException(loaded.source() + " has no tokenizer, so its text cannot be scored");
             }
-            try (LogLikelihood scorer = new LogLikelihood(new Decoder(loaded.config(), loaded.weights(), pool),
-                    loaded.tokenizer().get(), model.cacheDType(), scoringLength(loaded), addBos, prefillChunk());
+            Decoder decoder = new Decoder(loaded.config(), loaded.weights(), pool);
+            try (LogLikelihood scorer = new LogLikelihood(decoder, loaded.tokenizer().get(), model.cacheDType(),
+                    scoringLength(loaded), addBos, prefillChunk());
+                    TextGeneration generation = new TextGeneration(decoder, loaded.tokenizer().get(),
+                            model.cacheDType(), scoringLength(loaded), addBos, prefillChunk());
                     EvalProgress progress = new EvalProgress(err, ProgressReport.stderrIsTerminal())) {
-                results = new Evaluator(scorer, options, progress).run(nodes);
+                results = new Evaluator(scorer, generation, options, progress).run(nodes);
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;

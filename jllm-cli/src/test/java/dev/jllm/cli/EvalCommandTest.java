@@ -39,12 +39,13 @@ class EvalCommandTest {
         Files.writeString(text, "In the beginning God created the heaven and the earth.\n");
         Path out = dir.resolve("results.json");
         CommandRun r = CommandRun.of("eval", "-m", bundled().toString(), "-t", "2", "--tasks",
-                "mmlu,ceval-valid_computer_network,perplexity:" + text, "--data-dir", data.toString(), "--limit", "4",
+                "mmlu,ceval-valid_computer_network,bbh_cot_fewshot_word_sorting,perplexity:" + text, "--data-dir",
+                data.toString(), "--limit", "4", "--max-gen-toks", "8",
                 "--num-fewshot", "1", "--batch-size", "3", "--output", out.toString(), "--log-samples", "--plot",
                 dir.resolve("scores.png").toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().startsWith("jllm (model="), r.out());
-        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\| +Tasks +\\|Version\\|Filter\\|n-shot\\| +Metric +\\|   "
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\| +Tasks +\\|Version\\| *Filter *\\|n-shot\\| +Metric +\\|   "
                 + "\\| +Value +\\|   \\|Stderr\\|")), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("| Groups |Version|")), r.out());
         assertTrue(r.err().contains("eval: 100% (") && r.err().contains("ETA"), r.err());
@@ -54,7 +55,9 @@ class EvalCommandTest {
         JsonNode json = new ObjectMapper().readTree(out.toFile());
         JsonNode results = json.get("results");
         assertEquals(List.of("mmlu", "mmlu_other", "mmlu_marketing", "mmlu_stem", "mmlu_abstract_algebra",
-                "mmlu_anatomy", "ceval-valid_computer_network", "perplexity"), names(results));
+                "mmlu_anatomy", "ceval-valid_computer_network", "bbh_cot_fewshot_word_sorting", "perplexity"),
+                names(results));
+        assertTrue(results.get("bbh_cot_fewshot_word_sorting").has("exact_match,get-answer"), results.toString());
         assertEquals(" - stem", results.get("mmlu_stem").get("alias").asText());
         assertEquals("  - anatomy", results.get("mmlu_anatomy").get("alias").asText());
         assertEquals(4, json.get("n-samples").get("mmlu_anatomy").get("effective").asInt());
@@ -114,6 +117,10 @@ class EvalCommandTest {
                 "--data-dir", dir.toString());
         assertEquals(1, missing.exit());
         assertTrue(missing.err().contains("law_val.csv: is missing"), missing.err());
+        CommandRun greedyVote = CommandRun.of("eval", "-m", bundled().toString(), "--tasks", "bbh", "--data-dir",
+                SharedFixturePaths.resolve("eval").toString(), "--repeats", "3");
+        assertEquals(1, greedyVote.exit());
+        assertTrue(greedyVote.err().contains("needs a --temperature above 0"), greedyVote.err());
         CommandRun samples = CommandRun.of("eval", "--tasks", "mmlu", "--log-samples");
         assertEquals(1, samples.exit());
         assertTrue(samples.err().contains("--log-samples needs --output"), samples.err());
