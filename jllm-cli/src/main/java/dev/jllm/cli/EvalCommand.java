@@ -80,8 +80,8 @@ final class EvalCommand implements Callable<Integer> {
     int batchSize;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S",
-            description = "Recorded as the run's seeds; the first-n few-shot choice does not draw (default: "
-                    + "${DEFAULT-VALUE}).")
+            description = "Seed of sampled generation (--temperature), recorded as the run's seeds; the first-n "
+                    + "few-shot choice draws nothing (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--max-length", paramLabel = "N",
