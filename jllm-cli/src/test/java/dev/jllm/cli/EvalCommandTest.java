@@ -1,0 +1,140 @@
+package dev.jllm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code jllm eval} end to end on the shared MMLU and C-Eval fixtures with the bundled model and --limit: the
+ * results JSON in the harness's layout, each task's acc recomputed here from its logged samples (argmax of the
+ * options' log-likelihoods against the target), the groups' acc recomputed from the tasks', the logged prompt
+ * against the harness's prompt written out by hand, the markdown table's header, and one-line errors.
+ */
+class EvalCommandTest {
+    @TempDir
+    Path dir;
+
+    static Path bundled() {
+        for (Path d = Path.of(System.getProperty("user.dir")).toAbsolutePath(); d != null; d = d.getParent()) {
+            Path p = d.resolve(ModelOptions.BUNDLED);
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("the bundled model is missing");
+    }
+
+    @Test
+    void evaluatesGroupsTasksAndPerplexityInTheHarnesssLayout() throws Exception {
+        Path data = SharedFixturePaths.resolve("eval");
+        Path text = dir.resolve("verse.txt");
+        Files.writeString(text, "In the beginning God created the heaven and the earth.\n");
+        Path out = dir.resolve("results.json");
+        CommandRun r = CommandRun.of("eval", "-m", bundled().toString(), "-t", "2", "--tasks",
+                "mmlu,ceval-valid_computer_network,bbh_cot_fewshot_word_sorting,perplexity:" + text, "--data-dir",
+                data.toString(), "--limit", "4", "--max-gen-toks", "8",
+                "--num-fewshot", "1", "--batch-size", "3", "--output", out.toString(), "--log-samples", "--plot",
+                dir.resolve("scores.png").toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("jllm (model="), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\| +Tasks +\\|Version\\| *Filter *\\|n-shot\\| +Metric +\\|   "
+                + "\\| +Value +\\|   \\|Stderr\\|")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("| Groups |Version|")), r.out());
+        assertTrue(r.err().contains("eval: 100% (") && r.err().contains("ETA"), r.err());
+
+        java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(dir.resolve("scores.png").toFile());
+        assertTrue(png.getWidth() > 0 && png.getHeight() > 0);
+        JsonNode json = new ObjectMapper().readTree(out.toFile());
+        JsonNode results = json.get("results");
+        assertEquals(List.of("mmlu", "mmlu_other", "mmlu_marketing", "mmlu_stem", "mmlu_abstract_algebra",
+                "mmlu_anatomy", "ceval-valid_computer_network", "bbh_cot_fewshot_word_sorting", "perplexity"),
+                names(results));
+        assertTrue(results.get("bbh_cot_fewshot_word_sorting").has("exact_match,get-answer"), results.toString());
+        assertEquals(" - stem", results.get("mmlu_stem").get("alias").asText());
+        assertEquals("  - anatomy", results.get("mmlu_anatomy").get("alias").asText());
+        assertEquals(4, json.get("n-samples").get("mmlu_anatomy").get("effective").asInt());
+        assertEquals(135, json.get("n-samples").get("mmlu_anatomy").get("original").asInt());
+        assertEquals(1, json.get("n-shot").get("mmlu_anatomy").asInt());
+        assertTrue(json.get("higher_is_better").get("ceval-valid_computer_network").get("acc_norm").asBoolean());
+        assertFalse(json.get("higher_is_better").get("perplexity").get("bits_per_byte").asBoolean());
+        assertEquals("first_n", json.get("configs").get("mmlu_anatomy").get("fewshot_config").get("sampler").asText());
+        assertEquals(List.of("mmlu_other", "mmlu_stem"), texts(json.get("group_subtasks").get("mmlu")));
+
+        for (String task : List.of("mmlu_abstract_algebra", "mmlu_anatomy", "mmlu_marketing",
+                "ceval-valid_computer_network")) {
+            List<String> lines = Files.readAllLines(dir.resolve("samples_" + task + ".jsonl"));
+            assertEquals(4, lines.size(), task);
+            double correct = 0;
+            for (String line : lines) {
+                JsonNode s = new ObjectMapper().readTree(line);
+                JsonNode resps = s.get("filtered_resps");
+                int best = 0;
+                for (int i = 1; i < resps.size(); i++) {
+                    if (resps.get(i).get(0).asDouble() > resps.get(best).get(0).asDouble()) {
+                        best = i;
+                    }
+                }
+                double acc = best == s.get("target").asInt() ? 1 : 0;
+                assertEquals(acc, s.get("acc").asDouble(), task);
+                correct += acc;
+            }
+            assertEquals(correct / 4, results.get(task).get("acc,none").asDouble(), 1e-12, task);
+        }
+        double stem = (results.get("mmlu_abstract_algebra").get("acc,none").asDouble()
+                + results.get("mmlu_anatomy").get("acc,none").asDouble()) / 2;
+        assertEquals(stem, results.get("mmlu_stem").get("acc,none").asDouble(), 1e-12);
+        assertEquals((2 * stem + results.get("mmlu_marketing").get("acc,none").asDouble()) / 3,
+                json.get("groups").get("mmlu").get("acc,none").asDouble(), 1e-12);
+
+        JsonNode first = new ObjectMapper().readTree(
+                Files.readAllLines(dir.resolve("samples_mmlu_abstract_algebra.jsonl")).getFirst());
+        assertEquals("The following are multiple choice questions (with answers) about abstract algebra.\n\n"
+                + "Find all c in Z_3 such that Z_3[x]/(x^2 + c) is a field.\nA. 0\nB. 1\nC. 2\nD. 3\nAnswer: B\n\n"
+                + "Find the degree for the given field extension Q(sqrt(2), sqrt(3), sqrt(18)) over Q.\n"
+                + "A. 0\nB. 4\nC. 2\nD. 6\nAnswer:", first.get("arguments").get("gen_args_0").get("arg_0").asText());
+        assertEquals(" D", first.get("arguments").get("gen_args_3").get("arg_1").asText());
+        double bpb = results.get("perplexity").get("bits_per_byte,none").asDouble();
+        double bytePpl = results.get("perplexity").get("byte_perplexity,none").asDouble();
+        assertEquals(Math.pow(2, bpb), bytePpl, 1e-9 * bytePpl);
+        assertEquals("N/A", results.get("perplexity").get("bits_per_byte_stderr,none").asText());
+    }
+
+    @Test
+    void badInputGivesOneLine() throws Exception {
+        CommandRun unknown = CommandRun.of("eval", "-m", bundled().toString(), "--tasks", "mmlu_astrology");
+        assertEquals(1, unknown.exit());
+        assertTrue(unknown.err().startsWith("jllm: unknown task \"mmlu_astrology\"; known tasks: mmlu"), unknown.err());
+        assertEquals(1, unknown.err().strip().lines().count());
+        CommandRun missing = CommandRun.of("eval", "-m", bundled().toString(), "--tasks", "ceval-valid_law",
+                "--data-dir", dir.toString());
+        assertEquals(1, missing.exit());
+        assertTrue(missing.err().contains("law_val.csv: is missing"), missing.err());
+        CommandRun greedyVote = CommandRun.of("eval", "-m", bundled().toString(), "--tasks", "bbh", "--data-dir",
+                SharedFixturePaths.resolve("eval").toString(), "--repeats", "3");
+        assertEquals(1, greedyVote.exit());
+        assertTrue(greedyVote.err().contains("needs a --temperature above 0"), greedyVote.err());
+        CommandRun samples = CommandRun.of("eval", "--tasks", "mmlu", "--log-samples");
+        assertEquals(1, samples.exit());
+        assertTrue(samples.err().contains("--log-samples needs --output"), samples.err());
+    }
+
+    static List<String> names(JsonNode object) {
+        List<String> out = new java.util.ArrayList<>();
+        object.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    static List<String> texts(JsonNode array) {
+        List<String> out = new java.util.ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+}
