@@ -93,8 +93,9 @@ final class BenchServeCommand implements Callable<Integer> {
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 URI uri = URI.create("http://127.0.0.1:" + server.port() + "/v1/completions");
                 SplittableRandom rng = new SplittableRandom(42);
-                // warm-up: compiles the batched paths for every batch size measured
-                measure(http, uri, most, 1, Math.min(16, generateTokens), loaded, rng);
+                // warm-up, as long as a measured round: the JIT compiles the batched paths only after many steps
+                measure(http, uri, most, 1, generateTokens, loaded, rng);
+                measure(http, uri, 1, 1, generateTokens, loaded, rng);
                 double single = 0;
                 if (!json) {
                     out.printf(Locale.ROOT, "| clients | requests | tokens | seconds | tokens/s | per client | vs 1 "
