@@ -24,6 +24,8 @@ import dev.jllm.core.tensor.Tensor;
  * state, so one instance serves several threads.
  */
 public final class Encoder {
+    /** Sequences at least this long run attention as matrix products. */
+    static final int GEMM_ATTENTION_TOKENS = 32;
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
 
     private final EncoderConfig config;
@@ -176,9 +178,9 @@ public final class Encoder {
     }
 
     /**
-     * Bidirectional attention of each sequence over its own tokens, one task per (sequence, head):
-     * scores = Q·Kᵀ (GEMM), row softmax, then scores·V (GEMM). Tasks run the GEMMs inline on their
-     * worker, so short sequences cost no dispatch each.
+     * Bidirectional attention of each sequence over its own tokens, one task per (sequence, head). Short
+     * sequences take plain loops; longer ones scores = Q·Kᵀ (GEMM), row softmax, then scores·V (GEMM),
+     * run inline on the task's worker.
      */
     private void attend(EncoderBatch batch, float[] q, float[] k, float[] v, float[] out) {
         int heads = config.heads();
@@ -191,6 +193,10 @@ public final class Encoder {
                 int n = batch.count(s);
                 int at = batch.offset(s) * dim + h * headDim;
                 float[] scores = scores(n * n);
+                if (n < GEMM_ATTENTION_TOKENS) {
+                    attendShort(n, at, q, k, v, scores, out);
+                    continue;
+                }
                 Sgemm.multiply(pool, false, true, n, n, headDim, attentionScale, q, at, dim, k, at, dim, 0f, scores,
                         0, n);
                 for (int i = 0; i < n; i++) {
@@ -199,6 +205,32 @@ public final class Encoder {
                 Sgemm.multiply(pool, false, false, n, headDim, n, 1f, scores, 0, n, v, at, dim, 0f, out, at, dim);
             }
         });
+    }
+
+    /** One head of a short sequence whose rows start at {@code at}: dot products, softmax, weighted sum. */
+    private void attendShort(int n, int at, float[] q, float[] k, float[] v, float[] scores, float[] out) {
+        int headDim = config.headDim();
+        int dim = config.dim();
+        for (int i = 0; i < n; i++) {
+            int qi = at + i * dim;
+            for (int j = 0; j < n; j++) {
+                int kj = at + j * dim;
+                float dot = 0;
+                for (int c = 0; c < headDim; c++) {
+                    dot += q[qi + c] * k[kj + c];
+                }
+                scores[i * n + j] = dot * attentionScale;
+            }
+            Softmax.apply(scores, i * n, n);
+            java.util.Arrays.fill(out, qi, qi + headDim, 0f);
+            for (int j = 0; j < n; j++) {
+                float p = scores[i * n + j];
+                int vj = at + j * dim;
+                for (int c = 0; c < headDim; c++) {
+                    out[qi + c] += p * v[vj + c];
+                }
+            }
+        }
     }
 
     private static float[] scores(int size) {
