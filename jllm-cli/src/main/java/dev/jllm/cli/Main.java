@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
             GenerateCommand.class, ChatCommand.class, ServeCommand.class, ChatTemplateCommand.class, BenchCommand.class,
             BenchServeCommand.class,
             BenchKernelsCommand.class, BenchTokenizerCommand.class,
-            TokenizerCommand.class, DataCommand.class, TrainCommand.class, ExportCommand.class,
+            TokenizerCommand.class, DataCommand.class, TrainCommand.class, ExportCommand.class, EmbedCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
