@@ -17,6 +17,7 @@ import dev.jllm.formats.init.Architecture;
 import dev.jllm.formats.init.ModelPreset;
 import dev.jllm.formats.init.PlaceholderVocabulary;
 import dev.jllm.formats.init.RandomModelWriter;
+import dev.jllm.formats.quantize.GgufQuantizer;
 import dev.jllm.formats.quantize.LlamaFileType;
 import dev.jllm.formats.safetensors.SafetensorsModel;
 import dev.jllm.formats.safetensors.SafetensorsTensorInfo;
@@ -106,6 +107,25 @@ class LoadedEncoderTest {
         }
         Files.move(renamed, weights, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         assertArrayEquals(encode(gguf), encode(folder));
+    }
+
+    @Test
+    void q8QuantizedFileFollowsTheF32One() throws Exception {
+        Path q8 = dir.resolve("bert-q8_0.gguf");
+        GgufQuantizer.quantize(gguf, q8, LlamaFileType.MOSTLY_Q8_0, false, null);
+        try (GgufFile g = GgufFile.open(q8)) {
+            assertEquals(dev.jllm.core.tensor.DType.Q8_0, g.findTensor("blk.0.ffn_up.weight").orElseThrow().type());
+        }
+        float[] want = encode(gguf);
+        float[] got = encode(q8);
+        double maxAbs = 0;
+        double maxErr = 0;
+        for (int i = 0; i < want.length; i++) {
+            maxAbs = Math.max(maxAbs, Math.abs(want[i]));
+            maxErr = Math.max(maxErr, Math.abs(want[i] - got[i]));
+        }
+        // 8-bit weights (and 8-bit activations in their dot products) keep states within a few percent
+        assertTrue(maxErr > 0 && maxErr < 0.05 * maxAbs, "max error " + maxErr + " of " + maxAbs);
     }
 
     @Test
