@@ -26,6 +26,8 @@ import dev.jllm.core.tensor.Tensor;
 public final class Encoder {
     /** Sequences at least this long run attention as matrix products. */
     static final int GEMM_ATTENTION_TOKENS = 32;
+    /** Below this much work a loop runs on the caller: waking the workers would cost more than it saves. */
+    static final long INLINE_WORK = 1 << 15;
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
 
     private final EncoderConfig config;
@@ -153,7 +155,7 @@ public final class Encoder {
             }
         }
         float[] x = new float[n * dim];
-        pool.parallelFor(n, (from, to) -> {
+        split(n, n * dim, (from, to) -> {
             float[] row = new float[dim];
             for (int t = from; t < to; t++) {
                 wordKernel.dequantize(words.data(), batch.id(t) * words.rowBytes(), x, t * dim, dim);
@@ -186,7 +188,11 @@ public final class Encoder {
         int heads = config.heads();
         int headDim = config.headDim();
         int dim = config.dim();
-        pool.parallelForDynamic(batch.sequences() * heads, 1, (from, to) -> {
+        long work = 0;
+        for (int s = 0; s < batch.sequences(); s++) {
+            work += (long) batch.count(s) * batch.count(s) * dim;
+        }
+        WorkerPool.RangeTask body = (from, to) -> {
             for (int task = from; task < to; task++) {
                 int s = task / heads;
                 int h = task % heads;
@@ -204,7 +210,12 @@ public final class Encoder {
                 }
                 Sgemm.multiply(pool, false, false, n, headDim, n, 1f, scores, 0, n, v, at, dim, 0f, out, at, dim);
             }
-        });
+        };
+        if (work < INLINE_WORK) {
+            body.run(0, batch.sequences() * heads);
+        } else {
+            pool.parallelForDynamic(batch.sequences() * heads, 1, body);
+        }
     }
 
     /** One head of a short sequence whose rows start at {@code at}: dot products, softmax, weighted sum. */
@@ -245,7 +256,7 @@ public final class Encoder {
     /** {@code x = LayerNorm(x + y)} row by row: the post-norm residual. */
     private void addAndNorm(float[] x, float[] y, int n, float[] weight, float[] bias) {
         int dim = config.dim();
-        pool.parallelFor(n, (from, to) -> {
+        split(n, n * dim, (from, to) -> {
             for (int t = from; t < to; t++) {
                 Elementwise.add(x, t * dim, x, t * dim, y, t * dim, dim);
                 LayerNorm.apply(x, t * dim, x, t * dim, weight, 0, bias, 0, dim, config.normEps());
@@ -257,7 +268,7 @@ public final class Encoder {
     private void activate(float[] h) {
         int length = h.length;
         int chunk = 4096;
-        pool.parallelFor((length + chunk - 1) / chunk, (from, to) -> {
+        split((length + chunk - 1) / chunk, length, (from, to) -> {
             int lo = from * chunk;
             int hi = Math.min(length, to * chunk);
             switch (config.activation()) {
@@ -271,6 +282,18 @@ public final class Encoder {
                 default -> throw new IllegalStateException(config.activation().toString());
             }
         });
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, count)}: on the workers when {@code work} (about one unit per
+     * float touched) repays a dispatch, else right here.
+     */
+    private void split(int count, long work, WorkerPool.RangeTask body) {
+        if (work < INLINE_WORK) {
+            body.run(0, count);
+        } else {
+            pool.parallelFor(count, body);
+        }
     }
 
     /** {@code y = x·Wᵀ + bias} for n rows of x: GEMV for one, GEMM for more. */
