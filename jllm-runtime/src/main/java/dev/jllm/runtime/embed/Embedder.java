@@ -18,7 +18,8 @@ import java.util.Objects;
  * Texts to sentence vectors with a BERT-family encoder. Texts are tokenized with the model's special
  * tokens ([CLS] … [SEP]), cut to the model's length the way HF tokenizers truncate (the text's tail is
  * dropped, the closing special token kept), sorted by length and encoded {@code batchSize} at a time
- * (each batch one pass, its matrix products over all its tokens, spread over the worker pool), pooled
+ * (each batch one pass of at most {@value #BATCH_TOKENS} tokens, its matrix products over all its tokens,
+ * spread over the worker pool), pooled
  * and, when asked, scaled to unit length. Results come back in the order of the input.
  *
  * <p>An embedder holds no mutable state: one instance serves concurrent callers.
@@ -26,6 +27,8 @@ import java.util.Objects;
 public final class Embedder {
     /** Texts encoded together when no batch size is given. */
     public static final int DEFAULT_BATCH = 32;
+    /** Most tokens in one pass (unless one input alone is longer): bounds the activations, ~10 KB a token for MiniLM. */
+    public static final int BATCH_TOKENS = 8192;
 
     private final Encoder encoder;
     private final Tokenizer tokenizer;
@@ -174,11 +177,17 @@ public final class Embedder {
         int dim = dimension();
         float[][] out = new float[count][];
         EncoderBatch batch = new EncoderBatch();
-        for (int from = 0; from < count; from += options.batchSize()) {
-            int to = Math.min(count, from + options.batchSize());
+        int from = 0;
+        while (from < count) {
+            // a pass takes batchSize texts, fewer when they would pass the token budget (activations grow with it)
+            int budget = Math.max(BATCH_TOKENS, options.maxTokens());
+            int to = from;
+            int tokens = 0;
             batch.clear();
-            for (int i = from; i < to; i++) {
-                batch.add(ids[order[i]], null);
+            while (to < count && to - from < options.batchSize() && tokens + ids[order[to]].length <= budget) {
+                tokens += ids[order[to]].length;
+                batch.add(ids[order[to]], null);
+                to++;
             }
             float[] states = encoder.forward(batch);
             for (int i = from; i < to; i++) {
@@ -190,6 +199,7 @@ public final class Embedder {
                 }
                 out[order[i]] = v;
             }
+            from = to;
         }
         return out;
     }

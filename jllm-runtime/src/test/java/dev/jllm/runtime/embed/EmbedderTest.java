@@ -98,6 +98,20 @@ class EmbedderTest {
     }
 
     @Test
+    void aBatchPastTheTokenBudgetIsSplitWithoutChangingVectors() {
+        Embedder embedder = Embedder.of(model, pool, new Embedder.Options(Pooling.MEAN, false, 1000,
+                RandomBertFolder.POSITIONS));
+        List<String> texts = new java.util.ArrayList<>();
+        for (int i = 0; i < 2 * Embedder.BATCH_TOKENS / RandomBertFolder.POSITIONS + 3; i++) {
+            texts.add("hello world the cat " + i + " " + "dog model ".repeat(40)); // cut to 64 tokens
+        }
+        float[][] got = embedder.embed(texts);
+        for (int i = 0; i < texts.size(); i += 37) {
+            assertClose(expected(embedder.tokenize(texts.get(i)), Pooling.MEAN, false), got[i], "text " + i);
+        }
+    }
+
+    @Test
     void longTextsKeepTheirStartAndTheClosingSep() {
         Embedder embedder = Embedder.of(model, pool);
         var tokenizer = model.tokenizer().orElseThrow();
