@@ -63,6 +63,29 @@ public final class LoadedEncoder implements AutoCloseable {
         throw new FormatException(path, -1, "", "not a GGUF file or an HF model folder");
     }
 
+    /**
+     * Whether {@code path} holds an encoder {@link #open} takes (an HF folder whose {@code config.json} says
+     * {@code model_type} bert, or a GGUF file of architecture bert), judged from its metadata alone; a server
+     * or CLI uses it to pick between this and {@link LoadedModel}. Unreadable or unknown files are not.
+     */
+    public static boolean isEncoder(Path path) {
+        try {
+            if (Files.isDirectory(path)) {
+                Path config = path.resolve("config.json");
+                return Files.isRegularFile(config)
+                        && "bert".equals(dev.jllm.formats.hf.HfModelConfig.read(config).modelType());
+            }
+            if (GgufFile.hasMagic(path)) {
+                try (GgufFile file = GgufFile.open(path)) {
+                    return file.findString("general.architecture").map("bert"::equals).orElse(false);
+                }
+            }
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** The file or folder the model came from. */
     public Path source() {
         return source;

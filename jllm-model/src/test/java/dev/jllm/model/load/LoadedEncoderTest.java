@@ -79,6 +79,9 @@ class LoadedEncoderTest {
     void ggufAndItsHfFolderGiveTheSameStates() throws Exception {
         Path folder = dir.resolve("hf");
         GgufToHfConverter.convert(gguf, folder);
+        assertTrue(LoadedEncoder.isEncoder(gguf));
+        assertTrue(LoadedEncoder.isEncoder(folder));
+        assertFalse(LoadedEncoder.isEncoder(dir.resolve("no-such-file")));
         try (LoadedEncoder g = LoadedEncoder.open(gguf); LoadedEncoder h = LoadedEncoder.open(folder)) {
             assertEquals(g.config(), h.config());
             assertEquals(Pooling.CLS, h.config().pooling(), "init writes pooling_type 2; the folder's 1_Pooling says CLS");
@@ -132,6 +135,7 @@ class LoadedEncoderTest {
     void aDecoderFolderIsNotAnEncoder() throws Exception {
         Path folder = Files.createDirectories(dir.resolve("llama"));
         Files.writeString(folder.resolve("config.json"), "{\"model_type\": \"llama\"}");
+        assertFalse(LoadedEncoder.isEncoder(folder));
         FormatException e = assertThrows(FormatException.class, () -> LoadedEncoder.open(folder));
         assertTrue(e.getMessage().contains("model_type") && e.getMessage().contains("llama"), e.getMessage());
     }
@@ -141,6 +145,7 @@ class LoadedEncoderTest {
         Path f = dir.resolve("llama.gguf");
         RandomModelWriter.write(Architecture.LLAMA, ModelPreset.tiny(Architecture.LLAMA), "t",
                 PlaceholderVocabulary.metadata(512), 1, LlamaFileType.ALL_F32, f, null);
+        assertFalse(LoadedEncoder.isEncoder(f));
         FormatException e = assertThrows(FormatException.class, () -> LoadedEncoder.open(f));
         assertTrue(e.getMessage().contains("general.architecture"), e.getMessage());
     }
