@@ -305,9 +305,11 @@ public final class Encoder {
         }
         if (bias != null) {
             int width = bias.length;
-            for (int t = 0; t < n; t++) {
-                Elementwise.add(y, t * width, y, t * width, bias, 0, width);
-            }
+            split(n, (long) n * width, (from, to) -> {
+                for (int t = from; t < to; t++) {
+                    Elementwise.add(y, t * width, y, t * width, bias, 0, width);
+                }
+            });
         }
     }
 }
