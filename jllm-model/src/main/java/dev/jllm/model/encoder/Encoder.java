@@ -28,7 +28,10 @@ public final class Encoder {
     static final int GEMM_ATTENTION_TOKENS = 32;
     /** Below this much work a loop runs on the caller: waking the workers would cost more than it saves. */
     static final long INLINE_WORK = 1 << 15;
+    /** Batches of at most this many tokens split each projection's rows across the workers. */
+    static final int ROW_SHARE_TOKENS = 64;
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[0]);
 
     private final EncoderConfig config;
     private final EncoderWeights weights;
@@ -198,7 +201,7 @@ public final class Encoder {
                 int h = task % heads;
                 int n = batch.count(s);
                 int at = batch.offset(s) * dim + h * headDim;
-                float[] scores = scores(n * n);
+                float[] scores = scratch(SCORES, n * n);
                 if (n < GEMM_ATTENTION_TOKENS) {
                     attendShort(n, at, q, k, v, scores, out);
                     continue;
@@ -244,11 +247,12 @@ public final class Encoder {
         }
     }
 
-    private static float[] scores(int size) {
-        float[] s = SCORES.get();
+    /** A thread's scratch array of at least {@code size} floats. */
+    private static float[] scratch(ThreadLocal<float[]> local, int size) {
+        float[] s = local.get();
         if (s.length < size) {
             s = new float[size];
-            SCORES.set(s);
+            local.set(s);
         }
         return s;
     }
@@ -285,6 +289,32 @@ public final class Encoder {
     }
 
     /**
+     * {@code Y = X·Wᵀ} for a few tokens in one dispatch: each worker multiplies its share of W's rows (a view)
+     * on its own, the matrix product running inline in the task, into a scratch block that it then copies
+     * into its columns of Y. A product over all of W dispatches twice per 256-column panel, which for a few
+     * tokens costs more than the arithmetic. Each output element sums in the same order either way.
+     */
+    private void linearByRowShares(Tensor w, float[] x, int n, float[] y) {
+        int rows = Math.toIntExact(w.rows());
+        WeightKernel kernel = WeightKernels.simd(w.type());
+        pool.run((worker, workers) -> {
+            int from = (int) ((long) rows * worker / workers);
+            int to = (int) ((long) rows * (worker + 1) / workers);
+            int share = to - from;
+            if (share <= 0) {
+                return;
+            }
+            Tensor part = Tensor.wrap(w.type(), w.data().asSlice(from * w.rowBytes(), share * w.rowBytes()), share,
+                    w.cols());
+            float[] block = scratch(BLOCK, n * share);
+            MatMul.multiply(pool, kernel, part, x, 0, n, block, 0);
+            for (int t = 0; t < n; t++) {
+                System.arraycopy(block, t * share, y, t * rows + from, share);
+            }
+        });
+    }
+
+    /**
      * Runs {@code body} over {@code [0, count)}: on the workers when {@code work} (about one unit per
      * float touched) repays a dispatch, else right here.
      */
@@ -300,6 +330,8 @@ public final class Encoder {
     private void linear(Tensor w, float[] bias, float[] x, int n, float[] y) {
         if (n == 1) {
             MatVec.multiply(pool, w, x, y);
+        } else if (n <= ROW_SHARE_TOKENS && pool.threads() > 1) {
+            linearByRowShares(w, x, n, y);
         } else {
             MatMul.multiply(pool, w, x, n, y);
         }
