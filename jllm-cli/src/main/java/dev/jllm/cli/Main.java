@@ -20,10 +20,11 @@ import picocli.CommandLine.Option;
         subcommands = {
             InspectCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
             InitCommand.class, QuantizeCommand.class, ConvertCommand.class,
+            EmbedCommand.class,
             GenerateCommand.class, ChatCommand.class, ServeCommand.class, ChatTemplateCommand.class, BenchCommand.class,
             BenchServeCommand.class,
             BenchKernelsCommand.class, BenchTokenizerCommand.class,
-            TokenizerCommand.class, DataCommand.class, TrainCommand.class, ExportCommand.class, EmbedCommand.class,
+            TokenizerCommand.class, DataCommand.class, TrainCommand.class, ExportCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
