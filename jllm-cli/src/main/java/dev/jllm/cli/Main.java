@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
         subcommands = {
             InspectCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
             InitCommand.class, QuantizeCommand.class, ConvertCommand.class,
+            EmbedCommand.class,
             GenerateCommand.class, ChatCommand.class, ServeCommand.class, ChatTemplateCommand.class, BenchCommand.class,
             BenchServeCommand.class,
             BenchKernelsCommand.class, BenchTokenizerCommand.class,

@@ -1,0 +1,126 @@
+package dev.jllm.model.load;
+
+import dev.jllm.core.quant.WeightKernels;
+import dev.jllm.core.tensor.Tensor;
+import dev.jllm.formats.FormatException;
+import dev.jllm.formats.gguf.GgufFile;
+import dev.jllm.formats.gguf.GgufTensorInfo;
+import dev.jllm.formats.tokenizer.Tokenizer;
+import dev.jllm.formats.tokenizer.load.GgufTokenizerMetadata;
+import dev.jllm.model.encoder.EncoderConfig;
+import dev.jllm.model.encoder.EncoderLayerWeights;
+import dev.jllm.model.encoder.EncoderWeights;
+import dev.jllm.model.encoder.Pooling;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A GGUF file of llama.cpp's {@code bert} architecture as an encoder: metadata {@code bert.embedding_length},
+ * {@code bert.pooling_type} (1 mean, 2 CLS, 3 last), … and tensors {@code token_embd}, {@code token_types},
+ * {@code position_embd}, {@code token_embd_norm}, {@code blk.N.attn_q}, {@code blk.N.attn_output_norm},
+ * {@code blk.N.layer_output_norm}, …, bound as views into the mapped file.
+ */
+final class GgufEncoderBinding {
+    private GgufEncoderBinding() {
+    }
+
+    static LoadedEncoder open(Path path) throws IOException {
+        GgufFile file = GgufFile.open(path);
+        try {
+            EncoderConfig config = config(file);
+            EncoderWeights weights = bind(file, config);
+            Tokenizer tokenizer = file.has("tokenizer.ggml.model")
+                    ? GgufTokenizerMetadata.fromGgufMetadata(file.metadata(), path) : null;
+            return new LoadedEncoder(path, "gguf", config, weights, tokenizer, false, file);
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    static EncoderConfig config(GgufFile file) throws FormatException {
+        String arch = file.getString("general.architecture");
+        if (!arch.equals("bert")) {
+            throw new FormatException(file.path(), -1, "general.architecture", "architecture '" + arch
+                    + "' is not an encoder jllm runs; supported: bert");
+        }
+        String p = arch + ".";
+        Tensor words = tensor(file, "token_embd.weight");
+        Tensor types = file.findTensor("token_types.weight").isPresent() ? tensor(file, "token_types.weight") : null;
+        Pooling pooling = switch ((int) file.getLong(p + "pooling_type", 1)) {
+            case 2 -> Pooling.CLS;
+            case 3 -> Pooling.LAST;
+            default -> Pooling.MEAN;
+        };
+        try {
+            return new EncoderConfig(arch, (int) file.getLong(p + "vocab_size", words.rows()),
+                    intKey(file, p + "embedding_length"), intKey(file, p + "block_count"),
+                    intKey(file, p + "attention.head_count"), intKey(file, p + "feed_forward_length"),
+                    intKey(file, p + "context_length"), types == null ? 0 : Math.toIntExact(types.rows()),
+                    (float) file.getDouble(p + "attention.layer_norm_epsilon"), EncoderConfig.Activation.GELU_ERF,
+                    pooling);
+        } catch (IllegalArgumentException e) {
+            throw new FormatException(file.path(), -1, arch, e.getMessage());
+        }
+    }
+
+    static EncoderWeights bind(GgufFile file, EncoderConfig c) throws FormatException {
+        List<EncoderLayerWeights> layers = new ArrayList<>();
+        for (int i = 0; i < c.layers(); i++) {
+            String b = "blk." + i + ".";
+            layers.add(new EncoderLayerWeights(tensor(file, b + "attn_q.weight"), optionalFloats(file, b + "attn_q.bias"),
+                    tensor(file, b + "attn_k.weight"), optionalFloats(file, b + "attn_k.bias"),
+                    tensor(file, b + "attn_v.weight"), optionalFloats(file, b + "attn_v.bias"),
+                    tensor(file, b + "attn_output.weight"), optionalFloats(file, b + "attn_output.bias"),
+                    floats(file, b + "attn_output_norm.weight"), optionalFloats(file, b + "attn_output_norm.bias"),
+                    tensor(file, b + "ffn_up.weight"), optionalFloats(file, b + "ffn_up.bias"),
+                    tensor(file, b + "ffn_down.weight"), optionalFloats(file, b + "ffn_down.bias"),
+                    floats(file, b + "layer_output_norm.weight"), optionalFloats(file, b + "layer_output_norm.bias")));
+        }
+        Tensor types = c.typeVocabSize() > 0 ? tensor(file, "token_types.weight") : null;
+        return new EncoderWeights(tensor(file, "token_embd.weight"), tensor(file, "position_embd.weight"), types,
+                floats(file, "token_embd_norm.weight"), optionalFloats(file, "token_embd_norm.bias"), layers);
+    }
+
+    private static Tensor tensor(GgufFile file, String name) throws FormatException {
+        GgufTensorInfo info = file.findTensor(name).orElseThrow(() ->
+                new FormatException(file.path(), -1, name, "tensor is missing"));
+        boolean kernels = info.hasKernels();
+        if (kernels) {
+            try {
+                WeightKernels.simd(info.type());
+            } catch (IllegalArgumentException e) {
+                kernels = false;
+            }
+        }
+        if (!kernels) {
+            throw new FormatException(file.path(), info.offset(), name, "tensor type " + info.ggmlType()
+                    + " has no kernels in jllm");
+        }
+        return file.tensor(name);
+    }
+
+    private static float[] floats(GgufFile file, String name) throws FormatException {
+        Tensor t = tensor(file, name);
+        if (t.elements() > Integer.MAX_VALUE) {
+            throw new FormatException(file.path(), -1, name, "is too large for a vector");
+        }
+        float[] out = new float[(int) t.elements()];
+        WeightKernels.simd(t.type()).dequantize(t.data(), 0, out, 0, out.length);
+        return out;
+    }
+
+    private static float[] optionalFloats(GgufFile file, String name) throws FormatException {
+        return file.findTensor(name).isPresent() ? floats(file, name) : null;
+    }
+
+    private static int intKey(GgufFile file, String key) throws FormatException {
+        long v = file.getLong(key);
+        if (v <= 0 || v > Integer.MAX_VALUE) {
+            throw new FormatException(file.path(), -1, key, "must be a positive 32-bit count, got " + v);
+        }
+        return (int) v;
+    }
+}

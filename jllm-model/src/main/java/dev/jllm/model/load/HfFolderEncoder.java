@@ -1,0 +1,189 @@
+package dev.jllm.model.load;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jllm.core.quant.WeightKernels;
+import dev.jllm.core.tensor.Tensor;
+import dev.jllm.formats.FormatException;
+import dev.jllm.formats.hf.HfModelConfig;
+import dev.jllm.formats.safetensors.SafetensorsModel;
+import dev.jllm.formats.tokenizer.Tokenizer;
+import dev.jllm.formats.tokenizer.load.TokenizerLoader;
+import dev.jllm.model.encoder.EncoderConfig;
+import dev.jllm.model.encoder.EncoderLayerWeights;
+import dev.jllm.model.encoder.EncoderWeights;
+import dev.jllm.model.encoder.Pooling;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * An HF BERT folder as an encoder: {@code config.json} ({@code model_type} bert), safetensors named as
+ * {@code BertModel} writes them (with or without the {@code bert.} prefix of the task models; LayerNorm
+ * scale and shift named weight/bias or, from TensorFlow conversions, gamma/beta), {@code tokenizer.json}
+ * or {@code vocab.txt}, and sentence-transformers' {@code modules.json} for pooling and normalisation.
+ */
+final class HfFolderEncoder {
+    private HfFolderEncoder() {
+    }
+
+    static LoadedEncoder open(Path folder) throws IOException {
+        Path configFile = folder.resolve("config.json");
+        if (!Files.isRegularFile(configFile)) {
+            throw new FormatException(folder, -1, "config.json", "an HF model folder needs config.json");
+        }
+        HfModelConfig hf = HfModelConfig.read(configFile);
+        if (!"bert".equals(hf.modelType())) {
+            throw new FormatException(configFile, -1, "model_type", "model type '" + hf.modelType()
+                    + "' is not an encoder jllm runs; supported: bert");
+        }
+        SentenceTransformerModules modules = SentenceTransformerModules.read(folder);
+        SafetensorsModel m = SafetensorsModel.open(folder);
+        try {
+            String root = m.findTensor("bert.embeddings.word_embeddings.weight").isPresent() ? "bert." : "";
+            Tensor types = m.findTensor(root + "embeddings.token_type_embeddings.weight").isPresent()
+                    ? tensor(m, root + "embeddings.token_type_embeddings.weight") : null;
+            EncoderConfig config = config(hf, configFile, types, modules.pooling());
+            EncoderWeights weights = bind(m, root, config, types);
+            Tokenizer tokenizer = hasTokenizer(folder) ? TokenizerLoader.load(folder) : null;
+            return new LoadedEncoder(folder, "hf", config, weights, tokenizer, modules.normalizes(), m);
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    private static boolean hasTokenizer(Path folder) {
+        return Files.isRegularFile(folder.resolve("tokenizer.json")) || Files.isRegularFile(folder.resolve("vocab.txt"));
+    }
+
+    private static EncoderConfig config(HfModelConfig hf, Path file, Tensor types, Pooling pooling)
+            throws FormatException {
+        String act = hf.hiddenAct() == null ? "gelu" : hf.hiddenAct().toLowerCase(Locale.ROOT);
+        EncoderConfig.Activation activation = switch (act) {
+            case "gelu" -> EncoderConfig.Activation.GELU_ERF;
+            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> EncoderConfig.Activation.GELU_TANH;
+            case "relu" -> EncoderConfig.Activation.RELU;
+            default -> throw new FormatException(file, -1, "hidden_act", "activation '" + hf.hiddenAct()
+                    + "' is not supported; supported: gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu");
+        };
+        try {
+            return new EncoderConfig("bert", required(hf.vocabSize(), file, "vocab_size"),
+                    required(hf.hiddenSize(), file, "hidden_size"),
+                    required(hf.numHiddenLayers(), file, "num_hidden_layers"),
+                    required(hf.numAttentionHeads(), file, "num_attention_heads"),
+                    required(hf.intermediateSize(), file, "intermediate_size"),
+                    required(hf.maxPositionEmbeddings(), file, "max_position_embeddings"),
+                    types == null ? 0 : Math.toIntExact(types.rows()), (float) hf.normEps().orElse(1e-12), activation,
+                    pooling);
+        } catch (IllegalArgumentException e) {
+            throw new FormatException(file, -1, "", e.getMessage());
+        }
+    }
+
+    private static int required(Integer v, Path file, String field) throws FormatException {
+        if (v == null) {
+            throw new FormatException(file, -1, field, "missing");
+        }
+        return v;
+    }
+
+    private static EncoderWeights bind(SafetensorsModel m, String root, EncoderConfig c, Tensor types)
+            throws FormatException {
+        List<EncoderLayerWeights> layers = new ArrayList<>();
+        for (int i = 0; i < c.layers(); i++) {
+            String p = root + "encoder.layer." + i + ".";
+            layers.add(new EncoderLayerWeights(
+                    tensor(m, p + "attention.self.query.weight"), optionalFloats(m, p + "attention.self.query.bias"),
+                    tensor(m, p + "attention.self.key.weight"), optionalFloats(m, p + "attention.self.key.bias"),
+                    tensor(m, p + "attention.self.value.weight"), optionalFloats(m, p + "attention.self.value.bias"),
+                    tensor(m, p + "attention.output.dense.weight"), optionalFloats(m, p + "attention.output.dense.bias"),
+                    normWeight(m, p + "attention.output.LayerNorm"), normBias(m, p + "attention.output.LayerNorm"),
+                    tensor(m, p + "intermediate.dense.weight"), optionalFloats(m, p + "intermediate.dense.bias"),
+                    tensor(m, p + "output.dense.weight"), optionalFloats(m, p + "output.dense.bias"),
+                    normWeight(m, p + "output.LayerNorm"), normBias(m, p + "output.LayerNorm")));
+        }
+        String e = root + "embeddings.";
+        return new EncoderWeights(tensor(m, e + "word_embeddings.weight"), tensor(m, e + "position_embeddings.weight"),
+                types, normWeight(m, e + "LayerNorm"), normBias(m, e + "LayerNorm"), layers);
+    }
+
+    /** A LayerNorm's scale: {@code .weight}, or {@code .gamma} in checkpoints converted from TensorFlow. */
+    private static float[] normWeight(SafetensorsModel m, String norm) throws FormatException {
+        return m.findTensor(norm + ".gamma").isPresent() ? floats(m, norm + ".gamma") : floats(m, norm + ".weight");
+    }
+
+    /** A LayerNorm's shift: {@code .bias} or {@code .beta}. */
+    private static float[] normBias(SafetensorsModel m, String norm) throws FormatException {
+        return m.findTensor(norm + ".beta").isPresent() ? floats(m, norm + ".beta") : optionalFloats(m, norm + ".bias");
+    }
+
+    private static Tensor tensor(SafetensorsModel m, String name) throws FormatException {
+        if (m.findTensor(name).isEmpty()) {
+            throw new FormatException(m.files().get(0).path(), -1, name, "tensor is missing");
+        }
+        Tensor t = m.tensor(name);
+        try {
+            WeightKernels.simd(t.type());
+        } catch (IllegalArgumentException e) {
+            throw new FormatException(m.fileOf(name).map(f -> f.path()).orElse(null), -1, name,
+                    "tensor type " + t.type() + " has no kernels in jllm");
+        }
+        return t;
+    }
+
+    private static float[] floats(SafetensorsModel m, String name) throws FormatException {
+        Tensor t = tensor(m, name);
+        float[] out = new float[Math.toIntExact(t.elements())];
+        WeightKernels.simd(t.type()).dequantize(t.data(), 0, out, 0, out.length);
+        return out;
+    }
+
+    private static float[] optionalFloats(SafetensorsModel m, String name) throws FormatException {
+        return m.findTensor(name).isPresent() ? floats(m, name) : null;
+    }
+
+    /**
+     * The pooling and normalisation that sentence-transformers' {@code modules.json} lists (its Pooling
+     * module's {@code config.json} and whether a Normalize module follows): mean and no normalisation
+     * when the folder has none.
+     */
+    record SentenceTransformerModules(Pooling pooling, boolean normalizes) {
+        private static final ObjectMapper JSON = new ObjectMapper();
+
+        static SentenceTransformerModules read(Path folder) throws FormatException {
+            Path modulesFile = folder.resolve("modules.json");
+            if (!Files.isRegularFile(modulesFile)) {
+                return new SentenceTransformerModules(Pooling.MEAN, false);
+            }
+            Pooling pooling = Pooling.MEAN;
+            boolean normalizes = false;
+            JsonNode modules = json(modulesFile);
+            for (JsonNode module : modules) {
+                String type = module.path("type").asText("");
+                if (type.endsWith(".Normalize")) {
+                    normalizes = true;
+                } else if (type.endsWith(".Pooling")) {
+                    Path poolingFile = folder.resolve(module.path("path").asText("")).resolve("config.json");
+                    if (Files.isRegularFile(poolingFile)) {
+                        JsonNode p = json(poolingFile);
+                        pooling = p.path("pooling_mode_cls_token").asBoolean(false) ? Pooling.CLS
+                                : p.path("pooling_mode_lasttoken").asBoolean(false) ? Pooling.LAST : Pooling.MEAN;
+                    }
+                }
+            }
+            return new SentenceTransformerModules(pooling, normalizes);
+        }
+
+        private static JsonNode json(Path file) throws FormatException {
+            try {
+                return JSON.readTree(file.toFile());
+            } catch (IOException e) {
+                throw new FormatException(file, -1, "", "not valid JSON: " + e.getMessage());
+            }
+        }
+    }
+}
