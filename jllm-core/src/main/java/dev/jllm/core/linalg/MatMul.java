@@ -60,6 +60,10 @@ public final class MatMul {
         if (n == 0 || rows == 0) {
             return;
         }
+        if (n <= FewTokenMatMul.MAX_TOKENS && cols > 0) {
+            FewTokenMatMul.multiply(pool, kernel, w, x, xOffset, n, y, yOffset);
+            return;
+        }
         pool.parallelFor(n, (from, to) ->
                 java.util.Arrays.fill(y, yOffset + from * rows, yOffset + to * rows, 0f));
         if (cols == 0) {

@@ -59,7 +59,8 @@ class MatMulTest {
             for (WorkerPool pool : new WorkerPool[] {one, three}) {
                 for (int rows : new int[] {1, 3, 17, 33}) {
                     for (int cols : new int[] {1, 7, 65}) {
-                        for (int n : new int[] {1, 5, 13}) {
+                        // up to 16 tokens take the few-token path, more the packed GEMM
+                        for (int n : new int[] {1, 5, 13, 16, 17, 29}) {
                             compare(pool, TestKernels.FLOAT, TestKernels.randomF32(arena, rnd, rows, cols), n, rnd);
                         }
                     }
@@ -75,6 +76,7 @@ class MatMulTest {
             for (WorkerPool pool : new WorkerPool[] {one, three}) {
                 // 576 columns cross the KC=256 panel boundary twice; 70 rows leave a partial sliver.
                 compare(pool, TestKernels.TOY_Q8, TestKernels.randomQ8(arena, rnd, 70, 576), 7, rnd);
+                compare(pool, TestKernels.TOY_Q8, TestKernels.randomQ8(arena, rnd, 70, 576), 21, rnd);
                 compare(pool, TestKernels.TOY_Q8, TestKernels.randomQ8(arena, rnd, 33, 32), 1, rnd);
             }
         }
