@@ -77,7 +77,7 @@ public final class Linear {
         int k = x.cols();
         boolean grad = tape.needsGrad(x);
         Variable y = tape.output(grad, rowShape(x, m));
-        MatMul.multiply(tape.pool(), kernel, w, x.value(), 0, n, y.value(), 0);
+        MatMul.multiplyPacked(tape.pool(), kernel, w, x.value(), 0, n, y.value(), 0);
         if (grad) {
             tape.record(() -> {
                 float[] gy = y.grad();

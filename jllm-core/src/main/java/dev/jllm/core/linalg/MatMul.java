@@ -64,6 +64,22 @@ public final class MatMul {
             FewTokenMatMul.multiply(pool, kernel, w, x, xOffset, n, y, yOffset);
             return;
         }
+        multiplyPacked(pool, kernel, w, x, xOffset, n, y, yOffset);
+    }
+
+    /**
+     * As {@link #multiply(WorkerPool, WeightKernel, Tensor, float[], int, int, float[], int)}, always through
+     * the packed GEMM, whatever the token count: its sums run in {@link Sgemm}'s order, so a quantized weight
+     * gives bit for bit what {@link Sgemm} gives on its dequantized values (training relies on it).
+     */
+    public static void multiplyPacked(WorkerPool pool, WeightKernel kernel, Tensor w,
+                                      float[] x, int xOffset, int n, float[] y, int yOffset) {
+        checkShapes(kernel, w, x, xOffset, n, y, yOffset);
+        int rows = (int) w.rows();
+        int cols = (int) w.cols();
+        if (n == 0 || rows == 0) {
+            return;
+        }
         pool.parallelFor(n, (from, to) ->
                 java.util.Arrays.fill(y, yOffset + from * rows, yOffset + to * rows, 0f));
         if (cols == 0) {
