@@ -52,9 +52,10 @@ final class Q8_0Kernel implements WeightKernel {
         KernelArguments.checkFloats("dst", dst, dstOffset, count);
         for (int b = 0; b < blocks; b++) {
             long o = offset + (long) b * BLOCK_BYTES;
-            FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(src.get(HALF, o)));
-            ByteVector lo = ByteVector.fromMemorySegment(BYTES, src, o + 2, ByteOrder.LITTLE_ENDIAN);
+            // the access reaching furthest comes first: C2 then hoists the bounds checks out of the loop
             ByteVector hi = ByteVector.fromMemorySegment(BYTES, src, o + 18, ByteOrder.LITTLE_ENDIAN);
+            ByteVector lo = ByteVector.fromMemorySegment(BYTES, src, o + 2, ByteOrder.LITTLE_ENDIAN);
+            FloatVector d = FloatVector.broadcast(FLOATS, HalfFloatTable.of(src.get(HALF, o)));
             int y = dstOffset + b * 32;
             for (int p = 0; p < PARTS; p++) {
                 ((FloatVector) lo.convertShape(VectorOperators.B2F, FLOATS, p)).mul(d)
