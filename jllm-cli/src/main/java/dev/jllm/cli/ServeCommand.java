@@ -3,9 +3,12 @@ package dev.jllm.cli;
 import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.formats.template.ChatTemplate;
 import dev.jllm.formats.tokenizer.Tokenizer;
+import dev.jllm.model.load.LoadedEncoder;
 import dev.jllm.model.load.LoadedModel;
+import dev.jllm.runtime.embed.Embedder;
 import dev.jllm.runtime.schedule.Scheduler;
 import dev.jllm.server.OpenAiServer;
+import dev.jllm.server.ServedEmbeddings;
 import dev.jllm.server.ServedModel;
 import dev.jllm.server.ServerOptions;
 import java.io.IOException;
@@ -71,6 +74,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "Largest request body accepted; larger ones get 413 (default: ${DEFAULT-VALUE}).")
     long maxBody;
 
+    @Option(names = "--embeddings", paramLabel = "MODEL", description = "An embedding model (BERT family: HF folder or "
+            + "GGUF) to answer /v1/embeddings; its name in the API is its file or folder name.")
+    Path embeddingModel;
+
     @Option(names = "--template", paramLabel = "FILE.jinja", description = "Use this chat template instead of the "
             + "model's.")
     Path templateFile;
@@ -86,19 +93,27 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--queue must be at least 1, got " + queue);
         }
         try (LoadedModel loaded = model.open(); WorkerPool pool = new WorkerPool(model.threadCount());
-                Scheduler scheduler = model.scheduler(loaded, pool, parallel, queue)) {
+                Scheduler scheduler = model.scheduler(loaded, pool, parallel, queue);
+                LoadedEncoder encoder = embeddingModel == null ? null : LoadedEncoder.open(embeddingModel);
+                WorkerPool encoderPool = new WorkerPool(model.threadCount())) {
             Tokenizer tokenizer = loaded.tokenizer().orElseThrow(() -> new IllegalArgumentException(
                     loaded.source() + " has no tokenizer, so it cannot be served"));
             ChatTemplate template = ChatCommand.template(loaded, templateFile, err);
             String id = alias != null ? alias : loaded.source().getFileName().toString();
             ServedModel served = new ServedModel(id, scheduler, tokenizer, template, loaded.endIds(),
                     System.currentTimeMillis() / 1000);
+            ServedEmbeddings embeddings = encoder == null ? null : new ServedEmbeddings(
+                    embeddingModel.getFileName().toString(), Embedder.of(encoder, encoderPool));
             CountDownLatch stop = new CountDownLatch(1);
-            try (OpenAiServer server = bind(served, options)) {
+            try (OpenAiServer server = bind(served, embeddings, options)) {
                 InterruptHandler.install(stop::countDown);
                 err.printf("jllm: serving %s at http://%s:%d/v1 (%d parallel, context %d, queue %d%s)%n", id, host,
                         server.port(), parallel, scheduler.options().contextLength(), queue,
                         options.apiKey() == null ? ", no API key" : ", API key required");
+                if (embeddings != null) {
+                    err.printf("jllm: embeddings from %s (%d dimensions)%n", embeddings.id(),
+                            embeddings.embedder().dimension());
+                }
                 err.flush();
                 stop.await();
                 err.println("jllm: stopping");
@@ -108,13 +123,13 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static OpenAiServer bind(ServedModel served, ServerOptions options) {
+    private static OpenAiServer bind(ServedModel served, ServedEmbeddings embeddings, ServerOptions options) {
         // a client that stalls while sending its request is dropped after a minute (the JDK's default is never)
         if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
             System.setProperty("sun.net.httpserver.maxReqTime", "60");
         }
         try {
-            return new OpenAiServer(served, options);
+            return new OpenAiServer(served, embeddings, options);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot listen on " + options.host() + ":" + options.port() + ": "
                     + e.getMessage());

@@ -35,6 +35,7 @@ public final class OpenAiServer implements AutoCloseable {
             "/v1/models", "/health", "/tokenize", "/detokenize", "/metrics");
 
     private final ServedModel model;
+    private final EmbeddingsEndpoint embeddings;
     private final ServerOptions options;
     private final ServerMetrics metrics = new ServerMetrics();
     private final byte[] keyDigest;
@@ -47,7 +48,18 @@ public final class OpenAiServer implements AutoCloseable {
      * @throws IOException if the address cannot be bound
      */
     public OpenAiServer(ServedModel model, ServerOptions options) throws IOException {
+        this(model, null, options);
+    }
+
+    /**
+     * Binds the address and starts serving {@code model}, and {@code embeddings} on {@code /v1/embeddings}.
+     *
+     * @param embeddings the embedding model, or null for none (the route then answers 400)
+     * @throws IOException if the address cannot be bound
+     */
+    public OpenAiServer(ServedModel model, ServedEmbeddings embeddings, ServerOptions options) throws IOException {
         this.model = model;
+        this.embeddings = embeddings == null ? null : new EmbeddingsEndpoint(embeddings);
         this.options = options;
         this.keyDigest = options.apiKey() == null ? null : sha256(options.apiKey());
         this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
@@ -127,14 +139,26 @@ public final class OpenAiServer implements AutoCloseable {
             }
             case "/v1/embeddings" -> {
                 method(ex, "POST");
-                checkModel(ex.readJson());
-                throw ApiException.invalid("model", "model '" + model.id() + "' is a text generator and produces no "
-                        + "embeddings; serve an embedding model for /v1/embeddings");
+                JsonNode body = ex.readJson();
+                String name = RequestFields.text(body, "model");
+                if (embeddings == null || name != null && name.equals(model.id()) && !name.equals(embeddings.id())) {
+                    checkModel(body);
+                    throw ApiException.invalid("model", "model '" + model.id() + "' is a text generator and produces "
+                            + "no embeddings; start the server with --embeddings MODEL");
+                }
+                if (name != null && !name.equals(embeddings.id())) {
+                    throw ApiException.notFound("model", "model_not_found", "the model '" + name + "' does not exist; "
+                            + "this server embeds with '" + embeddings.id() + "'");
+                }
+                ex.sendJson(200, embeddings.answer(body));
             }
             case "/v1/models" -> {
                 method(ex, "GET");
                 ObjectNode list = F.objectNode().put("object", "list");
                 list.putArray("data").add(modelCard());
+                if (embeddings != null) {
+                    list.withArray("data").add(card(embeddings.id()));
+                }
                 ex.sendJson(200, list);
             }
             case "/tokenize" -> {
@@ -154,6 +178,10 @@ public final class OpenAiServer implements AutoCloseable {
                 if (path.startsWith("/v1/models/")) {
                     method(ex, "GET");
                     String id = path.substring("/v1/models/".length());
+                    if (embeddings != null && id.equals(embeddings.id())) {
+                        ex.sendJson(200, card(id));
+                        return;
+                    }
                     if (!id.equals(model.id())) {
                         throw ApiException.notFound("model", "model_not_found", "the model '" + id + "' does not exist");
                     }
@@ -166,7 +194,11 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private ObjectNode modelCard() {
-        return F.objectNode().put("id", model.id()).put("object", "model").put("created", model.created())
+        return card(model.id());
+    }
+
+    private ObjectNode card(String id) {
+        return F.objectNode().put("id", id).put("object", "model").put("created", model.created())
                 .put("owned_by", "jllm");
     }
 

@@ -44,13 +44,20 @@ final class TestServer implements AutoCloseable {
      * @param maxBody the body limit in bytes
      */
     static TestServer start(int context, int parallel, int queue, String key, long maxBody) {
+        return start(context, parallel, queue, key, maxBody, null);
+    }
+
+    /** As {@link #start(int, int, int, String, long)}, with an embedding model on /v1/embeddings (or null). */
+    static TestServer start(int context, int parallel, int queue, String key, long maxBody,
+            ServedEmbeddings embeddings) {
         LoadedModel model = model();
         Scheduler scheduler = new Scheduler(new Decoder(model.config(), model.weights(), pool), model.tokenizer()
                 .orElseThrow(), new Scheduler.Options(DType.F16, context, parallel, queue, 256));
         ServedModel served = new ServedModel(MODEL_ID, scheduler, model.tokenizer().orElseThrow(), ChatTemplate.parse(
                 ChatSession.CHATML), model.endIds(), 1_700_000_000L);
         try {
-            return new TestServer(scheduler, new OpenAiServer(served, new ServerOptions("127.0.0.1", 0, key, maxBody)),
+            return new TestServer(scheduler, new OpenAiServer(served, embeddings, new ServerOptions("127.0.0.1", 0, key,
+                    maxBody)),
                     model.tokenizer().orElseThrow(), key);
         } catch (IOException e) {
             scheduler.close();
