@@ -17,7 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
  * batches repay.
  */
 final class FewTokenMatMul {
-    /** Token counts up to this take this path. */
+    /** Token counts from this ... */
+    static final int MIN_TOKENS = 4;
+    /** ... up to this take this path. */
     static final int MAX_TOKENS = 16;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int ROWS = 4;

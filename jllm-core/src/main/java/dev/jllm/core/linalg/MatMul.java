@@ -60,6 +60,14 @@ public final class MatMul {
         if (n == 0 || rows == 0) {
             return;
         }
+        if (n < FewTokenMatMul.MIN_TOKENS && kernel.activationType() == null) {
+            // one fused GEMV per token (F32 activations, as here): decoding a row to floats costs about one GEMV,
+            // which fewer tokens do not repay
+            for (int t = 0; t < n; t++) {
+                MatVec.multiply(pool, kernel, w, x, xOffset + t * cols, y, yOffset + t * rows);
+            }
+            return;
+        }
         if (n <= FewTokenMatMul.MAX_TOKENS && cols > 0) {
             FewTokenMatMul.multiply(pool, kernel, w, x, xOffset, n, y, yOffset);
             return;
