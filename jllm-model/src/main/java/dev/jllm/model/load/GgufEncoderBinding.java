@@ -1,10 +1,13 @@
 package dev.jllm.model.load;
 
-import dev.jllm.core.quant.WeightKernels;
+import static dev.jllm.model.load.GgufTensors.floats;
+import static dev.jllm.model.load.GgufTensors.intKey;
+import static dev.jllm.model.load.GgufTensors.optionalFloats;
+import static dev.jllm.model.load.GgufTensors.tensor;
+
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.formats.FormatException;
 import dev.jllm.formats.gguf.GgufFile;
-import dev.jllm.formats.gguf.GgufTensorInfo;
 import dev.jllm.formats.tokenizer.Tokenizer;
 import dev.jllm.formats.tokenizer.load.GgufTokenizerMetadata;
 import dev.jllm.model.encoder.EncoderConfig;
@@ -82,45 +85,5 @@ final class GgufEncoderBinding {
         Tensor types = c.typeVocabSize() > 0 ? tensor(file, "token_types.weight") : null;
         return new EncoderWeights(tensor(file, "token_embd.weight"), tensor(file, "position_embd.weight"), types,
                 floats(file, "token_embd_norm.weight"), optionalFloats(file, "token_embd_norm.bias"), layers);
-    }
-
-    private static Tensor tensor(GgufFile file, String name) throws FormatException {
-        GgufTensorInfo info = file.findTensor(name).orElseThrow(() ->
-                new FormatException(file.path(), -1, name, "tensor is missing"));
-        boolean kernels = info.hasKernels();
-        if (kernels) {
-            try {
-                WeightKernels.simd(info.type());
-            } catch (IllegalArgumentException e) {
-                kernels = false;
-            }
-        }
-        if (!kernels) {
-            throw new FormatException(file.path(), info.offset(), name, "tensor type " + info.ggmlType()
-                    + " has no kernels in jllm");
-        }
-        return file.tensor(name);
-    }
-
-    private static float[] floats(GgufFile file, String name) throws FormatException {
-        Tensor t = tensor(file, name);
-        if (t.elements() > Integer.MAX_VALUE) {
-            throw new FormatException(file.path(), -1, name, "is too large for a vector");
-        }
-        float[] out = new float[(int) t.elements()];
-        WeightKernels.simd(t.type()).dequantize(t.data(), 0, out, 0, out.length);
-        return out;
-    }
-
-    private static float[] optionalFloats(GgufFile file, String name) throws FormatException {
-        return file.findTensor(name).isPresent() ? floats(file, name) : null;
-    }
-
-    private static int intKey(GgufFile file, String key) throws FormatException {
-        long v = file.getLong(key);
-        if (v <= 0 || v > Integer.MAX_VALUE) {
-            throw new FormatException(file.path(), -1, key, "must be a positive 32-bit count, got " + v);
-        }
-        return (int) v;
     }
 }
