@@ -38,7 +38,9 @@ final class FewTokenMatMul {
         int groups = (rows + ROWS - 1) / ROWS;
         pool.parallelFor(groups, (from, to) -> {
             float[] buf = buffer(ROWS * cols);
-            for (int g = from; g < to; g++) {
+            // looked up once per chunk: a ThreadLocal per four rows cost more than their dot products
+            float[] lanes = LANES.get();
+                for (int g = from; g < to; g++) {
                 int r0 = g * ROWS;
                 int nr = Math.min(ROWS, rows - r0);
                 for (int i = 0; i < nr; i++) {
@@ -47,14 +49,14 @@ final class FewTokenMatMul {
                 int t = 0;
                 if (nr == ROWS) {
                     for (; t + 4 <= n; t += 4) {
-                        dot4x4(buf, cols, x, xOffset + t * cols, y, yOffset + t * rows + r0, rows);
+                        dot4x4(buf, cols, x, xOffset + t * cols, y, yOffset + t * rows + r0, rows, lanes);
                     }
                 }
                 for (; t < n; t++) {
                     int xb = xOffset + t * cols;
                     int yb = yOffset + t * rows + r0;
                     if (nr == ROWS) {
-                        dot4(buf, cols, x, xb, y, yb);
+                        dot4(buf, cols, x, xb, y, yb, lanes);
                     } else {
                         for (int i = 0; i < nr; i++) {
                             y[yb + i] = dot(buf, i * cols, x, xb, cols);
@@ -70,7 +72,8 @@ final class FewTokenMatMul {
      * {@code y[yb + j·rows + i]}: sixteen accumulators, so each loaded weight and activation vector feeds
      * four FMAs.
      */
-    private static void dot4x4(float[] buf, int cols, float[] x, int xb, float[] y, int yb, int rows) {
+    private static void dot4x4(float[] buf, int cols, float[] x, int xb, float[] y, int yb, int rows,
+            float[] lanes) {
         FloatVector a00 = FloatVector.zero(F);
         FloatVector a01 = FloatVector.zero(F);
         FloatVector a02 = FloatVector.zero(F);
@@ -114,7 +117,6 @@ final class FewTokenMatMul {
             a32 = w2.fma(x3, a32);
             a33 = w3.fma(x3, a33);
         }
-        float[] lanes = LANES.get();
         int l = F.length();
         a00.intoArray(lanes, 0);
         a01.intoArray(lanes, l);
@@ -144,7 +146,7 @@ final class FewTokenMatMul {
     }
 
     /** Four rows of {@code buf} (each {@code cols} long) against one token's activations. */
-    private static void dot4(float[] buf, int cols, float[] x, int xb, float[] y, int yb) {
+    private static void dot4(float[] buf, int cols, float[] x, int xb, float[] y, int yb, float[] lanes) {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
@@ -158,7 +160,6 @@ final class FewTokenMatMul {
             a3 = FloatVector.fromArray(F, buf, 3 * cols + c).fma(xv, a3);
         }
         // one add tree over the four accumulators' lanes at once: four lane sums cost one
-        float[] lanes = LANES.get();
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, F.length());
         a2.intoArray(lanes, 2 * F.length());
