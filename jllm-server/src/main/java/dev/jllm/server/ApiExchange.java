@@ -17,7 +17,8 @@ import java.nio.charset.StandardCharsets;
 final class ApiExchange {
     static final ObjectMapper JSON = new ObjectMapper();
     /** How much of an unread body the JDK's server reads away before it gives up on the connection. */
-    private static final long DRAINED_BYTES = Long.getLong("sun.net.httpserver.drainAmount", 64 * 1024);
+    /** The most of an unread request body a refusal reads and drops to keep the connection open. */
+    static final long DRAIN_BYTES = 16L << 20;
     private final HttpExchange exchange;
     private final long maxBodyBytes;
     private OutputStream events;
@@ -55,6 +56,7 @@ final class ApiExchange {
         if (length != null) {
             try {
                 if (Long.parseLong(length.strip()) > maxBodyBytes) {
+                    // the refusal drains the body (up to DRAIN_BYTES) before it is sent
                     throw tooLarge();
                 }
             } catch (NumberFormatException e) {
@@ -88,6 +90,7 @@ final class ApiExchange {
         while ((n = in.read(buffer)) > 0) {
             total += n;
             if (total > maxBodyBytes) {
+                // the rest is drained (or the connection closed) when the refusal is sent
                 throw tooLarge();
             }
             out.write(buffer, 0, n);
@@ -124,23 +127,41 @@ final class ApiExchange {
     }
 
     /**
-     * Asks for the connection to close after a reply that left more of the request body unread than
-     * the JDK's server drains (64 KiB, or a chunked body of unknown size): it then drops the connection
-     * without a word, and a client that reused it would lose its next request.
+     * Before a reply that did not read the request body (a refusal), reads and drops a body whose
+     * Content-Length is at most {@link #DRAIN_BYTES} so that the connection stays usable; a larger or
+     * chunked body (or one that cannot be read) gets {@code Connection: close} instead. Otherwise the JDK's server, which drains only 64 KiB,
+     * drops the connection without a word and a client that reuses it loses its next request.
      */
     private void closeIfBodyUnread() {
         if (bodyRead) {
             return;
         }
-        boolean drained;
+        String length = header("Content-Length");
+        long declared;
         try {
-            String length = header("Content-Length");
-            drained = header("Transfer-Encoding") == null && (length == null || Long.parseLong(length.strip())
-                    <= DRAINED_BYTES);
+            // neither header: the request has no body
+            declared = header("Transfer-Encoding") != null ? -1 : length == null ? 0 : Long.parseLong(length.strip());
         } catch (NumberFormatException e) {
-            drained = false;
+            declared = -1;
         }
-        if (!drained) {
+        if (declared < 0 || declared > DRAIN_BYTES) {
+            // a chunked body of unknown length may never end: do not wait for it
+            exchange.getResponseHeaders().set("Connection", "close");
+            return;
+        }
+        try {
+            InputStream in = exchange.getRequestBody();
+            byte[] buffer = new byte[16384];
+            long total = 0;
+            int n;
+            while (total <= DRAIN_BYTES && (n = in.read(buffer)) >= 0) {
+                total += n;
+            }
+            bodyRead = total <= DRAIN_BYTES;
+        } catch (IOException e) {
+            bodyRead = false;
+        }
+        if (!bodyRead) {
             exchange.getResponseHeaders().set("Connection", "close");
         }
     }
