@@ -1,7 +1,7 @@
 package dev.jllm.cli;
 
 import dev.jllm.core.parallel.WorkerPool;
-import dev.jllm.eval.report.ResultsChart;
+import dev.jllm.cli.plot.ResultsChart;
 import dev.jllm.eval.report.ResultsJson;
 import dev.jllm.eval.report.ResultsTable;
 import dev.jllm.eval.run.EvalResults;

@@ -7,6 +7,7 @@ import dev.jllm.model.load.LoadedModel;
 import dev.jllm.train.Checkpoint;
 import dev.jllm.train.Precision;
 import dev.jllm.train.Trainer;
+import dev.jllm.cli.plot.LossCurve;
 import dev.jllm.train.TrainingRun;
 import dev.jllm.train.data.ShardBuilder;
 import dev.jllm.train.data.ShardOrigin;
@@ -241,16 +242,28 @@ final class TrainCommand implements Callable<Integer> {
                 run.resume();
                 err.printf(Locale.ROOT, "jllm: resuming at step %d of %d (%s)%n", trainer.step(), steps, p.label());
             }
+            String[] curveProblem = {null};
             try (TrainingProgress progress = TrainingProgress.create(steps, trainer.step(), err)) {
-                run.run(progress);
+                run.run(r -> {
+                    progress.accept(r);
+                    // redrawn at each validation and at the end; a picture that cannot be drawn (say, a JVM
+                    // without fonts) must not stop the training
+                    if (curveProblem[0] == null && (!Double.isNaN(r.valLoss()) || r.step() == steps)) {
+                        try {
+                            LossCurve.write(out.resolve(TrainingRun.METRICS), out.resolve(LossCurve.FILE));
+                        } catch (IOException | RuntimeException e) {
+                            curveProblem[0] = String.valueOf(e.getMessage());
+                        }
+                    }
+                });
             }
-            if (run.lossCurveProblem() != null) {
-                err.println("jllm: warning: no " + TrainingRun.LOSS_CURVE + ": " + run.lossCurveProblem());
+            if (curveProblem[0] != null) {
+                err.println("jllm: warning: no " + LossCurve.FILE + ": " + curveProblem[0]);
             }
         }
         spec.commandLine().getOut().printf(Locale.ROOT, "trained %s to step %d; checkpoint %s, metrics %s, loss curve %s%n",
                 out, steps, out.resolve(TrainingRun.CHECKPOINT), out.resolve(TrainingRun.METRICS),
-                out.resolve(TrainingRun.LOSS_CURVE));
+                out.resolve(LossCurve.FILE));
         return 0;
     }
 }

@@ -21,8 +21,6 @@ public final class TrainingRun {
     public static final String CHECKPOINT = "checkpoint.safetensors";
     /** The metrics file's name. */
     public static final String METRICS = "metrics.csv";
-    /** The loss-curve picture's name ({@link LossCurve}). */
-    public static final String LOSS_CURVE = "loss.png";
     private static final String HEADER = "step,loss,val_loss,lr,grad_norm,tokens_per_s\n";
 
     private final Trainer trainer;
@@ -30,7 +28,6 @@ public final class TrainingRun {
     private final int checkpointEvery;
     private final int evalEvery;
     private final long steps;
-    private String lossCurveProblem;
 
     /**
      * A run of {@code steps} steps writing into {@code folder}.
@@ -71,7 +68,7 @@ public final class TrainingRun {
         }
     }
 
-    /** Trains to the last step, reporting each step to {@code listener}. */
+    /** Trains to the last step, reporting each step to {@code listener} once its metrics line is written. */
     public void run(Consumer<Trainer.StepRecord> listener) throws IOException {
         Path metrics = folder.resolve(METRICS);
         if (!Files.exists(metrics)) {
@@ -83,30 +80,10 @@ public final class TrainingRun {
             Files.writeString(metrics, String.format(Locale.ROOT, "%d,%.6f,%s,%.8g,%.6f,%.1f%n", r.step(), r.loss(),
                     Double.isNaN(r.valLoss()) ? "" : String.format(Locale.ROOT, "%.6f", r.valLoss()), r.lr(),
                     r.gradNorm(), r.tokensPerSecond()), StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-            if (!Double.isNaN(r.valLoss()) || r.step() == steps) {
-                drawLossCurve();
-            }
             listener.accept(r);
             if (r.step() % checkpointEvery == 0 || r.step() == steps) {
                 trainer.checkpoint().write(folder.resolve(CHECKPOINT));
             }
-        }
-    }
-
-    /** Why the loss curve could not be drawn (training went on without it), or null when it was. */
-    public String lossCurveProblem() {
-        return lossCurveProblem;
-    }
-
-    // a picture that cannot be drawn (say, a JVM without fonts) must not stop the training
-    private void drawLossCurve() {
-        if (lossCurveProblem != null) {
-            return;
-        }
-        try {
-            LossCurve.write(folder.resolve(METRICS), folder.resolve(LOSS_CURVE));
-        } catch (IOException | RuntimeException e) {
-            lossCurveProblem = e.getMessage();
         }
     }
 }

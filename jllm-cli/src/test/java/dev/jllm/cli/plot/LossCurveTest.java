@@ -1,4 +1,4 @@
-package dev.jllm.train;
+package dev.jllm.cli.plot;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,6 @@
-package dev.jllm.eval.report;
+package dev.jllm.cli.plot;
 
+import dev.jllm.eval.report.ResultsJson;
 import dev.jllm.formats.io.AtomicFile;
 import dev.jllm.formats.io.ChannelWrites;
 import java.awt.Color;

@@ -1,4 +1,4 @@
-package dev.jllm.train;
+package dev.jllm.cli.plot;
 
 import dev.jllm.formats.io.AtomicFile;
 import dev.jllm.formats.io.ChannelWrites;
@@ -25,6 +25,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 public final class LossCurve {
     /** The picture's width in pixels. */
     public static final int WIDTH = 800;
+    /** The picture's name in a run folder. */
+    public static final String FILE = "loss.png";
     /** The picture's height in pixels. */
     public static final int HEIGHT = 500;
 

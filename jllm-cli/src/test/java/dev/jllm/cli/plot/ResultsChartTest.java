@@ -1,4 +1,4 @@
-package dev.jllm.eval.report;
+package dev.jllm.cli.plot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
