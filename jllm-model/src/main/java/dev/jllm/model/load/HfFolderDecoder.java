@@ -1,6 +1,9 @@
 package dev.jllm.model.load;
 
-import dev.jllm.core.quant.WeightKernel;
+import static dev.jllm.model.load.SafetensorsTensors.floats;
+import static dev.jllm.model.load.SafetensorsTensors.optionalFloats;
+import static dev.jllm.model.load.SafetensorsTensors.tensor;
+
 import dev.jllm.core.quant.WeightKernels;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.formats.FormatException;
@@ -192,31 +195,5 @@ final class HfFolderDecoder {
             }
         }
         return Tensor.ofFloats(dst, out, in);
-    }
-
-    private static Tensor tensor(SafetensorsModel m, String name) throws FormatException {
-        if (m.findTensor(name).isEmpty()) {
-            throw new FormatException(m.files().get(0).path(), -1, name, "tensor is missing");
-        }
-        Tensor t = m.tensor(name);
-        try {
-            WeightKernels.simd(t.type());
-        } catch (IllegalArgumentException e) {
-            throw new FormatException(m.fileOf(name).map(f -> f.path()).orElse(null), -1, name,
-                    "tensor type " + t.type() + " has no kernels in jllm");
-        }
-        return t;
-    }
-
-    private static float[] floats(SafetensorsModel m, String name) throws FormatException {
-        Tensor t = tensor(m, name);
-        float[] out = new float[Math.toIntExact(t.elements())];
-        WeightKernel k = WeightKernels.simd(t.type());
-        k.dequantize(t.data(), 0, out, 0, out.length);
-        return out;
-    }
-
-    private static float[] optionalFloats(SafetensorsModel m, String name) throws FormatException {
-        return m.findTensor(name).isPresent() ? floats(m, name) : null;
     }
 }

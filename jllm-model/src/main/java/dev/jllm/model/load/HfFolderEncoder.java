@@ -1,8 +1,11 @@
 package dev.jllm.model.load;
 
+import static dev.jllm.model.load.SafetensorsTensors.floats;
+import static dev.jllm.model.load.SafetensorsTensors.optionalFloats;
+import static dev.jllm.model.load.SafetensorsTensors.tensor;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jllm.core.quant.WeightKernels;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.formats.FormatException;
 import dev.jllm.formats.hf.HfModelConfig;
@@ -119,31 +122,6 @@ final class HfFolderEncoder {
     /** A LayerNorm's shift: {@code .bias} or {@code .beta}. */
     private static float[] normBias(SafetensorsModel m, String norm) throws FormatException {
         return m.findTensor(norm + ".beta").isPresent() ? floats(m, norm + ".beta") : optionalFloats(m, norm + ".bias");
-    }
-
-    private static Tensor tensor(SafetensorsModel m, String name) throws FormatException {
-        if (m.findTensor(name).isEmpty()) {
-            throw new FormatException(m.files().get(0).path(), -1, name, "tensor is missing");
-        }
-        Tensor t = m.tensor(name);
-        try {
-            WeightKernels.simd(t.type());
-        } catch (IllegalArgumentException e) {
-            throw new FormatException(m.fileOf(name).map(f -> f.path()).orElse(null), -1, name,
-                    "tensor type " + t.type() + " has no kernels in jllm");
-        }
-        return t;
-    }
-
-    private static float[] floats(SafetensorsModel m, String name) throws FormatException {
-        Tensor t = tensor(m, name);
-        float[] out = new float[Math.toIntExact(t.elements())];
-        WeightKernels.simd(t.type()).dequantize(t.data(), 0, out, 0, out.length);
-        return out;
-    }
-
-    private static float[] optionalFloats(SafetensorsModel m, String name) throws FormatException {
-        return m.findTensor(name).isPresent() ? floats(m, name) : null;
     }
 
     /**
