@@ -95,7 +95,7 @@ final class ServeCommand implements Callable<Integer> {
         try (LoadedModel loaded = model.open(); WorkerPool pool = new WorkerPool(model.threadCount());
                 Scheduler scheduler = model.scheduler(loaded, pool, parallel, queue);
                 LoadedEncoder encoder = embeddingModel == null ? null : LoadedEncoder.open(embeddingModel);
-                WorkerPool encoderPool = new WorkerPool(model.threadCount())) {
+                WorkerPool encoderPool = encoder == null ? null : new WorkerPool(model.threadCount())) {
             Tokenizer tokenizer = loaded.tokenizer().orElseThrow(() -> new IllegalArgumentException(
                     loaded.source() + " has no tokenizer, so it cannot be served"));
             ChatTemplate template = ChatCommand.template(loaded, templateFile, err);

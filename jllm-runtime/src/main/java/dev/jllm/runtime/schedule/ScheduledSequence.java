@@ -2,6 +2,7 @@ package dev.jllm.runtime.schedule;
 
 import dev.jllm.formats.tokenizer.StreamingDecoder;
 import dev.jllm.formats.tokenizer.Tokenizer;
+import dev.jllm.model.decoder.DecoderBatch;
 import dev.jllm.runtime.Generator;
 import dev.jllm.runtime.sampling.Sampler;
 import dev.jllm.runtime.sampling.TokenLogprobs;
@@ -65,7 +66,7 @@ final class ScheduledSequence {
      *
      * @return whether they complete the prompt (the batch then computes this sequence's logits)
      */
-    boolean addPrompt(dev.jllm.model.decoder.DecoderBatch batch, int budget) {
+    boolean addPrompt(DecoderBatch batch, int budget) {
         int n = Math.min(budget, remainingPrompt());
         boolean last = n == remainingPrompt();
         generator.add(batch, prompt, prefilled, n, last);
@@ -78,7 +79,7 @@ final class ScheduledSequence {
         return pending >= 0;
     }
 
-    void addPendingToken(dev.jllm.model.decoder.DecoderBatch batch, int[] scratch) {
+    void addPendingToken(DecoderBatch batch, int[] scratch) {
         scratch[0] = pending;
         generator.add(batch, scratch, 0, 1, true);
         pending = -1;
