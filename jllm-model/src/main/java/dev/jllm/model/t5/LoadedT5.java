@@ -1,5 +1,6 @@
 package dev.jllm.model.t5;
 
+import dev.jllm.formats.gguf.GgufArchitecturePeek;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.formats.FormatException;
 import dev.jllm.formats.gguf.GgufFile;

@@ -1,5 +1,6 @@
 package dev.jllm.model.t5;
 
+import dev.jllm.formats.gguf.GgufArchitecturePeek;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,6 +1,5 @@
-package dev.jllm.model.t5;
+package dev.jllm.formats.gguf;
 
-import dev.jllm.formats.gguf.GgufFile;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -16,19 +15,17 @@ import java.util.Optional;
  * file from a decoder file costs a few reads. Writers put the architecture first; when an array comes before
  * it, the whole header is parsed instead.
  */
-final class GgufArchitecturePeek {
-    private static final int ARRAY = 9;
-    private static final int STRING = 8;
+public final class GgufArchitecturePeek {
     private static final int MOST_KEYS_SCANNED = 64;
     private static final int LONGEST_KEY = 65536;
 
     private GgufArchitecturePeek() {
     }
 
-    /** The architecture, or empty when the file does not name one. */
-    static Optional<String> of(Path path) throws IOException {
+    /** The architecture, or empty when the file is not GGUF or does not name one. */
+    public static Optional<String> of(Path path) throws IOException {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(path), 8192))) {
-            if (in.readInt() != 0x47475546) { // "GGUF" read big-endian
+            if (Integer.reverseBytes(in.readInt()) != GgufFile.MAGIC) {
                 return Optional.empty();
             }
             int version = Integer.reverseBytes(in.readInt());
@@ -40,13 +37,17 @@ final class GgufArchitecturePeek {
             for (long k = 0; k < Math.min(keys, MOST_KEYS_SCANNED); k++) {
                 String key = string(in);
                 int type = Integer.reverseBytes(in.readInt());
-                if (key.equals("general.architecture")) {
-                    return type == STRING ? Optional.of(string(in)) : Optional.empty();
+                GgufValueType t = GgufValueType.fromId(type);
+                if (t == null) {
+                    throw new IOException("unknown GGUF value type " + type + " in " + path);
                 }
-                if (type == ARRAY) {
+                if (key.equals("general.architecture")) {
+                    return t == GgufValueType.STRING ? Optional.of(string(in)) : Optional.empty();
+                }
+                if (t == GgufValueType.ARRAY) {
                     return full(path);
                 }
-                skip(in, type == STRING ? Long.reverseBytes(in.readLong()) : scalarBytes(type));
+                skip(in, t == GgufValueType.STRING ? Long.reverseBytes(in.readLong()) : t.scalarSize());
             }
             return full(path);
         }
@@ -64,16 +65,6 @@ final class GgufArchitecturePeek {
             throw new IOException("implausible string length " + length + " in a GGUF header");
         }
         return new String(in.readNBytes((int) length), StandardCharsets.UTF_8);
-    }
-
-    private static long scalarBytes(int type) throws IOException {
-        return switch (type) {
-            case 0, 1, 7 -> 1;
-            case 2, 3 -> 2;
-            case 4, 5, 6 -> 4;
-            case 10, 11, 12 -> 8;
-            default -> throw new IOException("unknown GGUF value type " + type);
-        };
     }
 
     private static void skip(InputStream in, long bytes) throws IOException {
