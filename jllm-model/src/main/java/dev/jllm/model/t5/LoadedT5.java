@@ -1,8 +1,8 @@
 package dev.jllm.model.t5;
 
-import dev.jllm.formats.gguf.GgufArchitecturePeek;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.formats.FormatException;
+import dev.jllm.formats.gguf.GgufArchitecturePeek;
 import dev.jllm.formats.gguf.GgufFile;
 import dev.jllm.formats.gguf.GgufTensorInfo;
 import dev.jllm.formats.hf.HfGenerationConfig;

@@ -1,16 +1,16 @@
 package dev.jllm.model.t5;
 
-import dev.jllm.formats.gguf.GgufArchitecturePeek;
+import dev.jllm.core.parallel.WorkerPool;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.formats.FormatException;
 import dev.jllm.formats.convert.GgufToHfConverter;
+import dev.jllm.formats.gguf.GgufArchitecturePeek;
 import dev.jllm.formats.gguf.GgufFile;
 import dev.jllm.formats.gguf.GgufTensorInfo;
 import dev.jllm.formats.gguf.GgufValue;
