@@ -1,12 +1,12 @@
 package dev.jllm.formats.convert;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.formats.FormatException;
 import dev.jllm.formats.gguf.GgufValue;
 import dev.jllm.formats.gguf.GgufWriter;
 import dev.jllm.formats.hf.HfModelConfig;
+import dev.jllm.formats.hf.SentenceTransformersModules;
 import dev.jllm.formats.init.Architecture;
 import dev.jllm.formats.init.ModelDims;
 import dev.jllm.formats.init.RandomModelWriter;
@@ -176,24 +176,15 @@ final class HfGpt2BertT5ToGguf {
 
     /** llama.cpp's pooling type of a sentence-transformers folder: 1 mean, 2 CLS; CLS without one. */
     private static int poolingType(Path folder) throws IOException {
-        Path modules = folder.resolve("modules.json");
-        if (!Files.isRegularFile(modules)) {
+        if (!Files.isRegularFile(folder.resolve("modules.json"))) {
             return 2;
         }
-        for (JsonNode m : TokenizerJsonToGguf.read(modules)) {
-            if (m.path("type").asText().endsWith("Pooling")) {
-                Path cfg = folder.resolve(m.path("path").asText()).resolve("config.json");
-                JsonNode p = TokenizerJsonToGguf.read(cfg);
-                if (p.path("pooling_mode_mean_tokens").asBoolean(false)) {
-                    return 1;
-                }
-                if (p.path("pooling_mode_cls_token").asBoolean(false)) {
-                    return 2;
-                }
-                throw new FormatException(cfg, -1, "pooling_mode_*", "only mean and CLS pooling convert");
-            }
-        }
-        return 2;
+        return switch (SentenceTransformersModules.read(folder).pooling()) {
+            case MEAN -> 1;
+            case CLS -> 2;
+            case LAST -> throw new FormatException(folder.resolve("modules.json"), -1, "pooling_mode_lasttoken",
+                    "only mean and CLS pooling convert to GGUF");
+        };
     }
 
     private static int require(Path file, String field, int value) throws FormatException {

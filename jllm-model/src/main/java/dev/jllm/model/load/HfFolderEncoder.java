@@ -4,11 +4,10 @@ import static dev.jllm.model.load.SafetensorsTensors.floats;
 import static dev.jllm.model.load.SafetensorsTensors.optionalFloats;
 import static dev.jllm.model.load.SafetensorsTensors.tensor;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.formats.FormatException;
 import dev.jllm.formats.hf.HfModelConfig;
+import dev.jllm.formats.hf.SentenceTransformersModules;
 import dev.jllm.formats.safetensors.SafetensorsModel;
 import dev.jllm.formats.tokenizer.Tokenizer;
 import dev.jllm.formats.tokenizer.load.TokenizerLoader;
@@ -43,13 +42,17 @@ final class HfFolderEncoder {
             throw new FormatException(configFile, -1, "model_type", "model type '" + hf.modelType()
                     + "' is not an encoder jllm runs; supported: bert");
         }
-        SentenceTransformerModules modules = SentenceTransformerModules.read(folder);
+        SentenceTransformersModules modules = SentenceTransformersModules.read(folder);
         SafetensorsModel m = SafetensorsModel.open(folder);
         try {
             String root = m.findTensor("bert.embeddings.word_embeddings.weight").isPresent() ? "bert." : "";
             Tensor types = m.findTensor(root + "embeddings.token_type_embeddings.weight").isPresent()
                     ? tensor(m, root + "embeddings.token_type_embeddings.weight") : null;
-            EncoderConfig config = config(hf, configFile, types, modules.pooling());
+            EncoderConfig config = config(hf, configFile, types, switch (modules.pooling()) {
+                case CLS -> Pooling.CLS;
+                case LAST -> Pooling.LAST;
+                case MEAN -> Pooling.MEAN;
+            });
             EncoderWeights weights = bind(m, root, config, types);
             Tokenizer tokenizer = hasTokenizer(folder) ? TokenizerLoader.load(folder) : null;
             return new LoadedEncoder(folder, "hf", config, weights, tokenizer, modules.normalizes(), m);
@@ -122,46 +125,5 @@ final class HfFolderEncoder {
     /** A LayerNorm's shift: {@code .bias} or {@code .beta}. */
     private static float[] normBias(SafetensorsModel m, String norm) throws FormatException {
         return m.findTensor(norm + ".beta").isPresent() ? floats(m, norm + ".beta") : optionalFloats(m, norm + ".bias");
-    }
-
-    /**
-     * The pooling and normalisation that sentence-transformers' {@code modules.json} lists (its Pooling
-     * module's {@code config.json} and whether a Normalize module follows): mean and no normalisation
-     * when the folder has none.
-     */
-    record SentenceTransformerModules(Pooling pooling, boolean normalizes) {
-        private static final ObjectMapper JSON = new ObjectMapper();
-
-        static SentenceTransformerModules read(Path folder) throws FormatException {
-            Path modulesFile = folder.resolve("modules.json");
-            if (!Files.isRegularFile(modulesFile)) {
-                return new SentenceTransformerModules(Pooling.MEAN, false);
-            }
-            Pooling pooling = Pooling.MEAN;
-            boolean normalizes = false;
-            JsonNode modules = json(modulesFile);
-            for (JsonNode module : modules) {
-                String type = module.path("type").asText("");
-                if (type.endsWith(".Normalize")) {
-                    normalizes = true;
-                } else if (type.endsWith(".Pooling")) {
-                    Path poolingFile = folder.resolve(module.path("path").asText("")).resolve("config.json");
-                    if (Files.isRegularFile(poolingFile)) {
-                        JsonNode p = json(poolingFile);
-                        pooling = p.path("pooling_mode_cls_token").asBoolean(false) ? Pooling.CLS
-                                : p.path("pooling_mode_lasttoken").asBoolean(false) ? Pooling.LAST : Pooling.MEAN;
-                    }
-                }
-            }
-            return new SentenceTransformerModules(pooling, normalizes);
-        }
-
-        private static JsonNode json(Path file) throws FormatException {
-            try {
-                return JSON.readTree(file.toFile());
-            } catch (IOException e) {
-                throw new FormatException(file, -1, "", "not valid JSON: " + e.getMessage());
-            }
-        }
     }
 }
