@@ -116,25 +116,48 @@ final class ApiExchange {
 
     private void send(int status, String contentType, byte[] bytes) throws IOException {
         replied = true;
-        closeIfBodyUnread();
+        boolean closing = closeIfBodyUnread();
         exchange.getResponseHeaders().set("Content-Type", contentType);
         exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
-        if (bytes.length > 0) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+            out.flush();
+            if (closing) {
+                // read on until the client, told to close, hangs up: closing a socket with unread bytes
+                // resets it, and the reset can destroy the reply before the client reads it
+                drain(DRAIN_BYTES);
             }
+        }
+    }
+
+    /** Reads and drops up to {@code limit} bytes of the request body; whether its end was reached. */
+    private boolean drain(long limit) {
+        try {
+            InputStream in = exchange.getRequestBody();
+            byte[] buffer = new byte[16384];
+            long total = 0;
+            int n;
+            while (total <= limit && (n = in.read(buffer)) >= 0) {
+                total += n;
+            }
+            return total <= limit;
+        } catch (IOException e) {
+            return false;
         }
     }
 
     /**
      * Before a reply that did not read the request body (a refusal), reads and drops a body whose
      * Content-Length is at most {@link #DRAIN_BYTES} so that the connection stays usable; a larger or
-     * chunked body (or one that cannot be read) gets {@code Connection: close} instead. Otherwise the JDK's server, which drains only 64 KiB,
+     * chunked body (or one that cannot be read) gets {@code Connection: close} instead, and is read on
+     * after the reply (see {@link #send}).
+     *
+     * @return whether the connection is to close Otherwise the JDK's server, which drains only 64 KiB,
      * drops the connection without a word and a client that reuses it loses its next request.
      */
-    private void closeIfBodyUnread() {
+    private boolean closeIfBodyUnread() {
         if (bodyRead) {
-            return;
+            return false;
         }
         String length = header("Content-Length");
         long declared;
@@ -144,26 +167,12 @@ final class ApiExchange {
         } catch (NumberFormatException e) {
             declared = -1;
         }
-        if (declared < 0 || declared > DRAIN_BYTES) {
-            // a chunked body of unknown length may never end: do not wait for it
-            exchange.getResponseHeaders().set("Connection", "close");
-            return;
-        }
-        try {
-            InputStream in = exchange.getRequestBody();
-            byte[] buffer = new byte[16384];
-            long total = 0;
-            int n;
-            while (total <= DRAIN_BYTES && (n = in.read(buffer)) >= 0) {
-                total += n;
-            }
-            bodyRead = total <= DRAIN_BYTES;
-        } catch (IOException e) {
-            bodyRead = false;
-        }
+        // a chunked body of unknown length may never end: do not wait for it before replying
+        bodyRead = declared >= 0 && declared <= DRAIN_BYTES && drain(DRAIN_BYTES);
         if (!bodyRead) {
             exchange.getResponseHeaders().set("Connection", "close");
         }
+        return !bodyRead;
     }
 
     /** Starts a Server-Sent Events reply (status 200, chunked). */
