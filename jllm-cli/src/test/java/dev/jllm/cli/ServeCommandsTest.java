@@ -1,0 +1,51 @@
+package dev.jllm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bench-serve} end to end on the bundled model (every request generates exactly -n tokens, end tokens
+ * being banned), and {@code serve}'s refusals of bad options. The server itself is tested in jllm-server.
+ */
+class ServeCommandsTest {
+    @Test
+    void benchServeCountsEveryClientsTokens() throws Exception {
+        CommandRun r = CommandRun.of("bench-serve", "-m", EvalCommandTest.bundled().toString(), "--clients", "1,3",
+                "-n", "5", "-r", "2", "-p", "4", "-t", "1", "--json");
+        assertEquals(0, r.exit(), r.err());
+        List<String> lines = r.out().strip().lines().toList();
+        assertEquals(2, lines.size(), r.out());
+        int[] clients = {1, 3};
+        for (int i = 0; i < 2; i++) {
+            JsonNode row = new ObjectMapper().readTree(lines.get(i));
+            assertEquals(clients[i], row.get("clients").asInt());
+            assertEquals(clients[i] * 2, row.get("requests").asInt());
+            assertEquals(clients[i] * 2 * 5, row.get("tokens").asLong(), "every request generates exactly -n tokens");
+            assertTrue(row.get("tokens_per_s").asDouble() > 0);
+        }
+    }
+
+    @Test
+    void serveRefusesBadOptionsInOneLine(@TempDir Path dir) throws Exception {
+        CommandRun parallel = CommandRun.of("serve", "--parallel", "0");
+        assertEquals(1, parallel.exit());
+        assertTrue(parallel.err().contains("--parallel"), parallel.err());
+        assertEquals(1, parallel.err().strip().lines().count(), parallel.err());
+        Path empty = dir.resolve("key.txt");
+        Files.writeString(empty, "\n");
+        CommandRun key = CommandRun.of("serve", "--api-key-file", empty.toString());
+        assertEquals(1, key.exit());
+        assertTrue(key.err().contains("--api-key-file") && key.err().contains("key.txt"), key.err());
+        CommandRun port = CommandRun.of("serve", "--port", "70000");
+        assertEquals(1, port.exit());
+        assertTrue(port.err().contains("--port"), port.err());
+    }
+}
