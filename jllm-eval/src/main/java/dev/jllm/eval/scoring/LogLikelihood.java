@@ -20,6 +20,9 @@ import java.util.List;
  * only its own tokens on top, at the positions after the context. The cache is positional and attention at a
  * position reads only the positions before it, so what an earlier choice left after the context is simply
  * overwritten. Several questions run their contexts in one batched forward pass ({@link #scoreQuestions}).
+ * A scorer built with {@code shareContext} false skips all of that and scores every request with a full forward
+ * pass over its own {@code context + continuation}, as a harness without cache reuse does: the same scores, for
+ * measuring what the sharing saves.
  *
  * <p>An instance keeps caches and buffers: it serves one thread at a time, and closing it frees the caches.
  */
@@ -34,6 +37,7 @@ public final class LogLikelihood implements AutoCloseable {
     private final boolean addBos;
     private final int vocab;
     private final int chunk;
+    private final boolean shareContext;
     private final DecoderBatch batch = new DecoderBatch();
     private final List<KvCache> caches = new ArrayList<>();
     // requests scored on their own use a cache of their own, so they never clobber a question's shared context
@@ -61,6 +65,16 @@ public final class LogLikelihood implements AutoCloseable {
      */
     public LogLikelihood(Decoder decoder, Tokenizer tokenizer, DType cacheType, int maxLength, boolean addBos,
             int chunk) {
+        this(decoder, tokenizer, cacheType, maxLength, addBos, chunk, true);
+    }
+
+    /**
+     * As {@link #LogLikelihood(Decoder, Tokenizer, DType, int, boolean, int)}; with {@code shareContext} false the
+     * choices of a question do not share their context's KV cache, and every request runs as one full forward pass
+     * of its own ({@link #score}).
+     */
+    public LogLikelihood(Decoder decoder, Tokenizer tokenizer, DType cacheType, int maxLength, boolean addBos,
+            int chunk, boolean shareContext) {
         if (chunk < 1) {
             throw new IllegalArgumentException("the prefill chunk must be positive, got " + chunk);
         }
@@ -75,6 +89,12 @@ public final class LogLikelihood implements AutoCloseable {
         this.addBos = addBos;
         this.vocab = decoder.config().vocabSize();
         this.chunk = chunk;
+        this.shareContext = shareContext;
+    }
+
+    /** Whether the choices of a question share their context's KV cache. */
+    public boolean sharesContext() {
+        return shareContext;
     }
 
     /** The most tokens the model reads at once. */
@@ -165,12 +185,23 @@ public final class LogLikelihood implements AutoCloseable {
 
     /**
      * Scores the requests of several questions. Within a question the requests that share the first one's context
-     * and fit {@link #maxLength()} share its KV cache; the questions' contexts run as one batch.
+     * and fit {@link #maxLength()} share its KV cache; the questions' contexts run as one batch. Without
+     * {@link #sharesContext()} each request is scored on its own, in order.
      *
      * @return per question, the scores in request order
      */
     public List<List<ContinuationScore>> scoreQuestions(List<List<TokenPair>> questions) {
         List<List<ContinuationScore>> out = new ArrayList<>();
+        if (!shareContext) {
+            for (List<TokenPair> q : questions) {
+                List<ContinuationScore> scores = new ArrayList<>();
+                for (TokenPair p : q) {
+                    scores.add(score(p));
+                }
+                out.add(scores);
+            }
+            return out;
+        }
         List<int[]> shared = new ArrayList<>();
         for (List<TokenPair> q : questions) {
             int[] ctx = q.isEmpty() ? null : q.getFirst().context();
@@ -277,13 +308,15 @@ public final class LogLikelihood implements AutoCloseable {
         for (int start = 0; start < length; start += chunk) {
             int count = Math.min(chunk, length - start);
             boolean needed = start + count > firstScored;
+            // when only the chunk's last position is scored (one-token continuations), its logits alone are computed
+            boolean lastOnly = firstScored == start + count - 1;
             ensureLogits((long) count * vocab);
-            decoder.forward(all, from + start, count, start, cache, logits, needed);
+            decoder.forward(all, from + start, count, start, cache, logits, needed && !lastOnly);
             if (!needed) {
                 continue;
             }
             for (int q = Math.max(start, firstScored); q < start + count; q++) {
-                int row = (q - start) * vocab;
+                int row = lastOnly ? 0 : (q - start) * vocab;
                 int token = all[from + q + 1];
                 sum += logProbability(logits, row, token);
                 greedy &= argmax(logits, row) == token;

@@ -1,7 +1,5 @@
 package dev.jllm.eval.task;
 
-import dev.jllm.eval.data.CsvFile;
-import dev.jllm.eval.data.CsvRecord;
 import dev.jllm.eval.data.EvalDataException;
 import dev.jllm.eval.metrics.Aggregation;
 import dev.jllm.eval.metrics.BinaryClassification;
@@ -18,11 +16,13 @@ import java.util.Map;
 
 /**
  * GLUE tasks on the dev split, zero-shot, read from the GLUE download's TSV files
- * ({@code <data-dir>/glue/{CoLA,MRPC,STS-B}/dev.tsv}; {@code glue} runs those present).
+ * ({@code <data-dir>/glue/<folder>/dev*.tsv}, see {@link GlueDevFile}; {@code glue} runs those present).
  *
  * <ul>
- *   <li>{@code cola} and {@code mrpc} are the harness's tasks: its prompts, options " no"/" yes", metrics mcc (CoLA)
- *       and acc, f1 (MRPC), corpus-level metrics without a standard error.
+ *   <li>{@code cola}, {@code sst2}, {@code mrpc}, {@code qqp}, {@code mnli}, {@code mnli_mismatch}, {@code qnli},
+ *       {@code rte} and {@code wnli} are the harness's tasks: its prompts, its options (a space and each class's
+ *       word, in the order of the HF {@code glue} dataset's class labels), its metrics: mcc (CoLA), acc and f1
+ *       (MRPC, QQP), acc (the others); corpus-level metrics without a standard error.
  *   <li>{@code stsb} has no harness task; jllm scores the options " 0" to " 5" after
  *       {@code Sentence 1: …\nSentence 2: …\nQuestion: On a scale of 0 to 5, how similar are the two sentences?\nAnswer:}
  *       and predicts the options' mean under the softmax of their log-likelihoods; metrics pearson and spearmanr
@@ -30,23 +30,125 @@ import java.util.Map;
  * </ul>
  */
 public final class GlueTask implements EvalTask {
-    /** The GLUE tasks jllm runs. */
+    /** The GLUE tasks jllm runs, in the order of the GLUE paper. */
     public enum Kind {
         /** Corpus of Linguistic Acceptability. */
-        COLA("cola", "CoLA", List.of("mcc")),
+        COLA("cola", "CoLA", "dev.tsv", "validation", 1.0, List.of("mcc"), List.of("no", "yes"),
+                List.of("unacceptable", "acceptable"), List.of(), List.of(),
+                "{{sentence}}\nQuestion: Does this sentence make sense?\nAnswer:"),
+        /** Stanford Sentiment Treebank, two classes. */
+        SST2("sst2", "SST-2", "dev.tsv", "validation", 1.0, List.of("acc"), List.of("negative", "positive"),
+                List.of("negative", "positive"), List.of("sentence", "label"), List.of("sentence", "label"),
+                "{{sentence}}\nQuestion: Is this sentence positive or negative?\nAnswer:"),
         /** Microsoft Research Paraphrase Corpus. */
-        MRPC("mrpc", "MRPC", List.of("acc", "f1")),
-        /** Semantic Textual Similarity Benchmark. */
-        STSB("stsb", "STS-B", List.of("pearson", "spearmanr"));
+        MRPC("mrpc", "MRPC", "dev.tsv", "validation", 1.0, List.of("acc", "f1"), List.of("no", "yes"),
+                List.of("not_equivalent", "equivalent"), List.of("sentence1", "sentence2", "label"),
+                List.of("#1 String", "#2 String", "Quality"),
+                "Sentence 1: {{sentence1}}\nSentence 2: {{sentence2}}\nQuestion: Do both sentences mean the same "
+                        + "thing?\nAnswer:"),
+        /** Quora Question Pairs. */
+        QQP("qqp", "QQP", "dev.tsv", "validation", 2.0, List.of("acc", "f1"), List.of("no", "yes"),
+                List.of("not_duplicate", "duplicate"), List.of("question1", "question2", "label"),
+                List.of("question1", "question2", "is_duplicate"),
+                "Question 1: {{question1}}\nQuestion 2: {{question2}}\nQuestion: Do both questions ask the same "
+                        + "thing?\nAnswer:"),
+        /** Semantic Textual Similarity Benchmark (jllm's own prompt; the harness has no STS-B task). */
+        STSB("stsb", "STS-B", "dev.tsv", "validation", 1.0, List.of("pearson", "spearmanr"),
+                List.of("0", "1", "2", "3", "4", "5"), List.of(), List.of("sentence1", "sentence2", "label"),
+                List.of("sentence1", "sentence2", "score"),
+                "Sentence 1: {{sentence1}}\nSentence 2: {{sentence2}}\nQuestion: On a scale of 0 to 5, how similar "
+                        + "are the two sentences?\nAnswer:"),
+        /** Multi-Genre NLI, the matched dev split. */
+        MNLI("mnli", "MNLI", "dev_matched.tsv", "validation_matched", 1.0, List.of("acc"),
+                List.of("True", "Neither", "False"), List.of("entailment", "neutral", "contradiction"),
+                List.of("premise", "hypothesis", "label"), List.of("sentence1", "sentence2", "gold_label"),
+                Kind.MNLI_TEMPLATE),
+        /** Multi-Genre NLI, the mismatched dev split. */
+        MNLI_MISMATCH("mnli_mismatch", "MNLI", "dev_mismatched.tsv", "validation_mismatched", 1.0, List.of("acc"),
+                List.of("True", "Neither", "False"), List.of("entailment", "neutral", "contradiction"),
+                List.of("premise", "hypothesis", "label"), List.of("sentence1", "sentence2", "gold_label"),
+                Kind.MNLI_TEMPLATE),
+        /** Question NLI (from SQuAD). */
+        QNLI("qnli", "QNLI", "dev.tsv", "validation", 1.0, List.of("acc"), List.of("yes", "no"),
+                List.of("entailment", "not_entailment"), List.of("question", "sentence", "label"),
+                List.of("question", "sentence", "label"),
+                "{{question}}\n{{sentence}}\nQuestion: Does this response answer the question?\nAnswer:"),
+        /** Recognizing Textual Entailment. */
+        RTE("rte", "RTE", "dev.tsv", "validation", 1.0, List.of("acc"), List.of("True", "False"),
+                List.of("entailment", "not_entailment"), List.of("sentence1", "sentence2", "label"),
+                List.of("sentence1", "sentence2", "label"),
+                "{{sentence1}}\nQuestion: {{sentence2}} True or False?\nAnswer:"),
+        /** Winograd NLI. */
+        WNLI("wnli", "WNLI", "dev.tsv", "validation", 2.0, List.of("acc"), List.of("False", "True"),
+                List.of("not_entailment", "entailment"), List.of("sentence1", "sentence2", "label"),
+                List.of("sentence1", "sentence2", "label"),
+                "{{sentence1}}\nQuestion: {{sentence2}} True or False?\nAnswer:");
+
+        // the harness builds MNLI's prompt in Python (utils.doc_to_text); this is the same text as a Jinja template
+        private static final String MNLI_TEMPLATE = "{{premise}}\nQuestion: {{hypothesis.strip() ~ ('' if "
+                + "hypothesis.strip().endswith('.') else '.')}} True, False or Neither?\nAnswer:";
 
         final String task;
         final String folder;
+        final String file;
+        final String split;
+        final double version;
         final List<String> metrics;
+        final List<String> choices;
+        final List<String> classes;
+        final List<String> features;
+        final List<String> columns;
+        final String template;
 
-        Kind(String task, String folder, List<String> metrics) {
+        Kind(String task, String folder, String file, String split, double version, List<String> metrics,
+                List<String> choices, List<String> classes, List<String> features, List<String> columns,
+                String template) {
             this.task = task;
             this.folder = folder;
+            this.file = file;
+            this.split = split;
+            this.version = version;
             this.metrics = metrics;
+            this.choices = choices;
+            this.classes = classes;
+            this.features = features;
+            this.columns = columns;
+            this.template = template;
+        }
+
+        /** The task's name, as {@code --tasks} takes it. */
+        public String taskName() {
+            return task;
+        }
+
+        /** The dev file under {@code <data-dir>/glue}: its folder of the GLUE download and its name. */
+        public String relativePath() {
+            return folder + "/" + file;
+        }
+
+        /**
+         * The prompt of one example from its fields as the HF {@code glue} dataset names them (MNLI's hypothesis is
+         * stripped and given a final full stop, as the harness's {@code doc_to_text} does).
+         */
+        public String prompt(Map<String, String> f) {
+            return switch (this) {
+                case COLA -> f.get("sentence") + "\nQuestion: Does this sentence make sense?\nAnswer:";
+                case SST2 -> f.get("sentence") + "\nQuestion: Is this sentence positive or negative?\nAnswer:";
+                case MRPC -> "Sentence 1: " + f.get("sentence1") + "\nSentence 2: " + f.get("sentence2")
+                        + "\nQuestion: Do both sentences mean the same thing?\nAnswer:";
+                case QQP -> "Question 1: " + f.get("question1") + "\nQuestion 2: " + f.get("question2")
+                        + "\nQuestion: Do both questions ask the same thing?\nAnswer:";
+                case STSB -> "Sentence 1: " + f.get("sentence1") + "\nSentence 2: " + f.get("sentence2")
+                        + "\nQuestion: On a scale of 0 to 5, how similar are the two sentences?\nAnswer:";
+                case MNLI, MNLI_MISMATCH -> {
+                    String h = PythonText.strip(f.get("hypothesis"));
+                    yield f.get("premise") + "\nQuestion: " + h + (h.endsWith(".") ? "" : ".")
+                            + " True, False or Neither?\nAnswer:";
+                }
+                case QNLI -> f.get("question") + "\n" + f.get("sentence")
+                        + "\nQuestion: Does this response answer the question?\nAnswer:";
+                case RTE, WNLI -> f.get("sentence1") + "\nQuestion: " + f.get("sentence2") + " True or False?\nAnswer:";
+            };
         }
     }
 
@@ -58,9 +160,9 @@ public final class GlueTask implements EvalTask {
      *
      * @param id its index in the file
      * @param text the prompt
-     * @param label the gold class (CoLA, MRPC), or -1
+     * @param label the gold class index (the HF dataset's class label), or -1 for STS-B
      * @param score the gold similarity (STS-B), or NaN
-     * @param fields the record as its header names the columns
+     * @param fields the record under the HF dataset's feature names, the label as the file writes it
      */
     public record GlueDoc(int id, String text, int label, double score, Map<String, String> fields) {
     }
@@ -69,7 +171,7 @@ public final class GlueTask implements EvalTask {
     private final String source;
     private final List<GlueDoc> docs;
 
-    private GlueTask(Kind kind, String source, List<GlueDoc> docs) {
+    GlueTask(Kind kind, String source, List<GlueDoc> docs) {
         this.kind = kind;
         this.source = source;
         this.docs = List.copyOf(docs);
@@ -87,6 +189,15 @@ public final class GlueTask implements EvalTask {
         return false;
     }
 
+    /** The task names, in order, for listings. */
+    static List<String> taskNames() {
+        List<String> names = new ArrayList<>();
+        for (Kind k : Kind.values()) {
+            names.add(k.task);
+        }
+        return names;
+    }
+
     /**
      * The task {@code name}, or for {@code glue} every task whose dev file is present.
      *
@@ -94,17 +205,21 @@ public final class GlueTask implements EvalTask {
      */
     static List<GlueTask> resolve(String name, Path dataDir) throws IOException {
         List<GlueTask> out = new ArrayList<>();
+        List<String> expected = new ArrayList<>();
         for (Kind k : Kind.values()) {
-            Path file = dataDir.resolve(TAG).resolve(k.folder).resolve("dev.tsv");
+            Path file = dataDir.resolve(TAG).resolve(k.folder).resolve(k.file);
+            expected.add(k.relativePath());
             if (k.task.equals(name) || name.equals(TAG) && Files.isRegularFile(file)) {
                 if (!Files.isRegularFile(file)) {
-                    throw new EvalDataException(file, 0, "is missing (the GLUE " + k.folder + " dev split)");
+                    throw new EvalDataException(file, 0, "is missing (the GLUE " + k.folder + " " + k.split
+                            + " split of " + k.task + ")");
                 }
-                out.add(new GlueTask(k, file.toString(), read(k, file)));
+                out.add(new GlueTask(k, file.toString(), GlueDevFile.read(k, file)));
             }
         }
         if (out.isEmpty()) {
-            throw new EvalDataException(dataDir.resolve(TAG), 0, "holds no GLUE dev file ({CoLA,MRPC,STS-B}/dev.tsv)");
+            throw new EvalDataException(dataDir.resolve(TAG), 0, "holds no GLUE dev file (any of "
+                    + String.join(", ", expected) + ")");
         }
         return out;
     }
@@ -119,17 +234,20 @@ public final class GlueTask implements EvalTask {
         return docs;
     }
 
-    /** The options' labels, in class order. */
+    /** The options' words, in class order. */
     public List<String> choices() {
-        return kind == Kind.STSB ? List.of("0", "1", "2", "3", "4", "5") : List.of("no", "yes");
+        return kind.choices;
     }
 
-    /** The continuation of each option: a space and its label. */
+    /** The continuation of each option: a space and its word. */
     public List<String> continuations() {
         return choices().stream().map(c -> MultipleChoiceTask.TARGET_DELIMITER + c).toList();
     }
 
-    /** The predicted class (the most likely option) or, for STS-B, the options' softmax-weighted mean. */
+    /**
+     * The predicted class (the most likely option, the first on ties as {@code numpy.argmax}) or, for STS-B, the
+     * options' softmax-weighted mean.
+     */
     public double predict(List<ContinuationScore> scores) {
         if (kind != Kind.STSB) {
             int best = 0;
@@ -154,7 +272,11 @@ public final class GlueTask implements EvalTask {
         return mean / z;
     }
 
-    /** The task's metrics over examples and their predictions ({@link #predict}), in order. */
+    /**
+     * The task's metrics over examples and their predictions ({@link #predict}), in order: acc as the mean of
+     * per-example correctness with its standard error; f1 (of class 1, as scikit-learn's default), mcc and the
+     * correlations over the whole corpus, without one.
+     */
     public Map<String, MetricValue> aggregate(List<GlueDoc> scored, double[] predictions) {
         int n = scored.size();
         int[] gold = new int[n];
@@ -167,20 +289,19 @@ public final class GlueTask implements EvalTask {
             goldScores[i] = scored.get(i).score();
             correct[i] = gold[i] == predicted[i] ? 1 : 0;
         }
+        boolean enough = n >= 2;
         Map<String, MetricValue> m = new LinkedHashMap<>();
-        switch (kind) {
-            case COLA -> m.put("mcc", new MetricValue(BinaryClassification.mcc(gold, predicted), Double.NaN, n));
-            case MRPC -> {
-                m.put("acc", Aggregation.mean(correct));
-                m.put("f1", new MetricValue(BinaryClassification.f1(gold, predicted), Double.NaN, n));
-            }
-            case STSB -> {
-                boolean enough = n >= 2;
-                m.put("pearson", new MetricValue(enough ? Correlation.pearson(goldScores, predictions) : Double.NaN,
-                        Double.NaN, n));
-                m.put("spearmanr", new MetricValue(enough ? Correlation.spearman(goldScores, predictions) : Double.NaN,
-                        Double.NaN, n));
-            }
+        for (String metric : kind.metrics) {
+            m.put(metric, switch (metric) {
+                case "acc" -> Aggregation.mean(correct);
+                case "f1" -> new MetricValue(BinaryClassification.f1(gold, predicted), Double.NaN, n);
+                case "mcc" -> new MetricValue(BinaryClassification.mcc(gold, predicted), Double.NaN, n);
+                case "pearson" -> new MetricValue(enough ? Correlation.pearson(goldScores, predictions) : Double.NaN,
+                        Double.NaN, n);
+                case "spearmanr" -> new MetricValue(enough ? Correlation.spearman(goldScores, predictions)
+                        : Double.NaN, Double.NaN, n);
+                default -> throw new IllegalStateException("no aggregation for " + metric);
+            });
         }
         return m;
     }
@@ -197,7 +318,7 @@ public final class GlueTask implements EvalTask {
 
     @Override
     public double version() {
-        return 1.0;
+        return kind.version;
     }
 
     @Override
@@ -216,15 +337,9 @@ public final class GlueTask implements EvalTask {
         c.put("tag", TAG);
         c.put("task", name());
         c.put("dataset_path", source);
-        c.put("dataset_name", name());
-        c.put("validation_split", "validation");
-        c.put("doc_to_text", switch (kind) {
-            case COLA -> "{{sentence}}\nQuestion: Does this sentence make sense?\nAnswer:";
-            case MRPC -> "Sentence 1: {{sentence1}}\nSentence 2: {{sentence2}}\nQuestion: Do both sentences mean the "
-                    + "same thing?\nAnswer:";
-            case STSB -> "Sentence 1: {{sentence1}}\nSentence 2: {{sentence2}}\nQuestion: On a scale of 0 to 5, how "
-                    + "similar are the two sentences?\nAnswer:";
-        });
+        c.put("dataset_name", kind == Kind.MNLI_MISMATCH ? Kind.MNLI.task : name());
+        c.put("validation_split", kind.split);
+        c.put("doc_to_text", kind.template);
         c.put("doc_to_target", "label");
         c.put("doc_to_choice", choices());
         c.put("target_delimiter", MultipleChoiceTask.TARGET_DELIMITER);
@@ -235,84 +350,7 @@ public final class GlueTask implements EvalTask {
         }
         c.put("metric_list", metricList);
         c.put("output_type", "multiple_choice");
-        c.put("metadata", Map.of("version", 1.0));
+        c.put("metadata", Map.of("version", kind.version));
         return c;
-    }
-
-    private static List<GlueDoc> read(Kind kind, Path file) throws IOException {
-        List<CsvRecord> records = CsvFile.readTsv(file);
-        List<GlueDoc> docs = new ArrayList<>();
-        if (kind == Kind.COLA) {
-            // CoLA's files have no header: source, label, original mark, sentence
-            for (CsvRecord r : records) {
-                List<String> f = r.fields();
-                if (f.size() != 4) {
-                    throw new EvalDataException(file, r.line(), "has " + f.size() + " columns; CoLA rows are source, "
-                            + "label, mark, sentence");
-                }
-                Map<String, String> fields = new LinkedHashMap<>();
-                fields.put("sentence", f.get(3));
-                fields.put("label", f.get(1));
-                docs.add(new GlueDoc(docs.size(), f.get(3) + "\nQuestion: Does this sentence make sense?\nAnswer:",
-                        label(file, r, f.get(1)), Double.NaN, fields));
-            }
-        } else {
-            if (records.isEmpty()) {
-                throw new EvalDataException(file, 0, "is empty");
-            }
-            List<String> header = records.getFirst().fields();
-            boolean mrpc = kind == Kind.MRPC;
-            String[] columns = mrpc ? new String[] {"#1 String", "#2 String", "Quality"}
-                    : new String[] {"sentence1", "sentence2", "score"};
-            int[] at = new int[3];
-            for (int c = 0; c < 3; c++) {
-                at[c] = header.indexOf(columns[c]);
-                if (at[c] < 0) {
-                    throw new EvalDataException(file, 1, "the header has no \"" + columns[c] + "\" column");
-                }
-            }
-            for (CsvRecord r : records.subList(1, records.size())) {
-                List<String> f = r.fields();
-                if (f.size() != header.size()) {
-                    throw new EvalDataException(file, r.line(), "has " + f.size() + " columns, the header "
-                            + header.size());
-                }
-                String s1 = f.get(at[0]);
-                String s2 = f.get(at[1]);
-                Map<String, String> fields = new LinkedHashMap<>();
-                fields.put("sentence1", s1);
-                fields.put("sentence2", s2);
-                fields.put("label", f.get(at[2]));
-                String question = mrpc ? "Do both sentences mean the same thing?"
-                        : "On a scale of 0 to 5, how similar are the two sentences?";
-                String text = "Sentence 1: " + s1 + "\nSentence 2: " + s2 + "\nQuestion: " + question + "\nAnswer:";
-                docs.add(mrpc ? new GlueDoc(docs.size(), text, label(file, r, f.get(at[2])), Double.NaN, fields)
-                        : new GlueDoc(docs.size(), text, -1, score(file, r, f.get(at[2])), fields));
-            }
-        }
-        if (docs.isEmpty()) {
-            throw new EvalDataException(file, 0, "holds no examples");
-        }
-        return docs;
-    }
-
-    private static int label(Path file, CsvRecord r, String s) throws EvalDataException {
-        return switch (s.strip()) {
-            case "0" -> 0;
-            case "1" -> 1;
-            default -> throw new EvalDataException(file, r.line(), "the label \"" + s + "\" is not 0 or 1");
-        };
-    }
-
-    private static double score(Path file, CsvRecord r, String s) throws EvalDataException {
-        try {
-            double v = Double.parseDouble(s.strip());
-            if (v >= 0 && v <= 5) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new EvalDataException(file, r.line(), "the score \"" + s + "\" is not a number from 0 to 5");
     }
 }

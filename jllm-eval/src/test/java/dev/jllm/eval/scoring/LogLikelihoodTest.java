@@ -144,6 +144,40 @@ class LogLikelihoodTest {
     }
 
     @Test
+    void scoringWithoutContextSharingEqualsTheSharedPath() {
+        LogLikelihood shared = new LogLikelihood(decoder, tokenizer, DType.F32, 2048, false);
+        // 7-token chunks: full forwards of each request cross chunk boundaries
+        LogLikelihood unshared = new LogLikelihood(decoder, tokenizer, DType.F32, 2048, false, 7, false);
+        assertTrue(shared.sharesContext());
+        assertTrue(!unshared.sharesContext());
+        List<String> contexts = List.of(CONTEXT, "Jesus wept.\n\nQuestion: who wept?\nAnswer:");
+        List<List<TokenPair>> questions = new ArrayList<>();
+        for (String c : contexts) {
+            List<TokenPair> q = new ArrayList<>();
+            for (String choice : CHOICES) {
+                q.add(shared.encode(c, choice));
+            }
+            questions.add(q);
+        }
+        // " A" is one token, so the naive path's last-position-only logits are exercised too
+        assertEquals(1, questions.getFirst().get(1).continuation().length);
+        List<List<ContinuationScore>> want = shared.scoreQuestions(questions);
+        List<List<ContinuationScore>> got = unshared.scoreQuestions(questions);
+        for (int i = 0; i < questions.size(); i++) {
+            for (int j = 0; j < CHOICES.size(); j++) {
+                assertEquals(want.get(i).get(j).logLikelihood(), got.get(i).get(j).logLikelihood(), 1e-4,
+                        contexts.get(i) + CHOICES.get(j));
+                assertEquals(want.get(i).get(j).greedy(), got.get(i).get(j).greedy());
+                assertEquals(want.get(i).get(j).tokens(), got.get(i).get(j).tokens());
+                assertEquals(plain(questions.get(i).get(j), 2048).logLikelihood(), got.get(i).get(j).logLikelihood(),
+                        1e-4);
+            }
+        }
+        unshared.close();
+        shared.close();
+    }
+
+    @Test
     void longRequestsAreLeftTruncatedAsTheHarnessDoes() {
         int maxLength = 12;
         LogLikelihood scorer = new LogLikelihood(decoder, tokenizer, DType.F32, maxLength, false);
