@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve a model over an OpenAI-compatible HTTP API (chat and text completions with streaming, "
                 + "models, tokenize, detokenize, health, metrics), with continuous batching.",
+            "An embedding model (BERT family) as -m is served alone on /v1/embeddings.",
             "Binds to loopback unless --host says otherwise; Ctrl-C stops it."})
 final class ServeCommand implements Callable<Integer> {
     @Spec
@@ -66,7 +67,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "Requests that may wait for a free slot; more get 503 (default: ${DEFAULT-VALUE}).")
     int queue;
 
-    @Option(names = "--alias", paramLabel = "NAME", description = "The model's name in the API (default: the file "
+    @Option(names = "--alias", paramLabel = "NAME", description = "The -m model's name in the API (default: the file "
             + "or folder name).")
     String alias;
 
@@ -92,6 +93,13 @@ final class ServeCommand implements Callable<Integer> {
         if (queue < 1) {
             throw new IllegalArgumentException("--queue must be at least 1, got " + queue);
         }
+        if (model.model != null && LoadedEncoder.isEncoder(model.model)) {
+            if (embeddingModel != null) {
+                throw new IllegalArgumentException("-m " + model.model + " is an embedding model; --embeddings adds "
+                        + "one beside a text generator, so give either -m or --embeddings the embedding model");
+            }
+            return serveEmbeddings(model.model, options, err);
+        }
         try (LoadedModel loaded = model.open(); WorkerPool pool = new WorkerPool(model.threadCount());
                 Scheduler scheduler = model.scheduler(loaded, pool, parallel, queue);
                 LoadedEncoder encoder = embeddingModel == null ? null : LoadedEncoder.open(embeddingModel);
@@ -104,23 +112,41 @@ final class ServeCommand implements Callable<Integer> {
                     System.currentTimeMillis() / 1000);
             ServedEmbeddings embeddings = encoder == null ? null : new ServedEmbeddings(
                     embeddingModel.getFileName().toString(), Embedder.of(encoder, encoderPool));
-            CountDownLatch stop = new CountDownLatch(1);
             try (OpenAiServer server = bind(served, embeddings, options)) {
-                InterruptHandler.install(stop::countDown);
                 err.printf("jllm: serving %s at http://%s:%d/v1 (%d parallel, context %d, queue %d%s)%n", id, host,
                         server.port(), parallel, scheduler.options().contextLength(), queue,
                         options.apiKey() == null ? ", no API key" : ", API key required");
-                if (embeddings != null) {
-                    err.printf("jllm: embeddings from %s (%d dimensions)%n", embeddings.id(),
-                            embeddings.embedder().dimension());
-                }
-                err.flush();
-                stop.await();
-                err.println("jllm: stopping");
-                err.flush();
+                runUntilInterrupted(embeddings, err);
             }
         }
         return 0;
+    }
+
+    /** Serves an embedding model alone: /v1/embeddings, models, health and metrics. */
+    private int serveEmbeddings(Path path, ServerOptions options, PrintWriter err)
+            throws IOException, InterruptedException {
+        try (LoadedEncoder encoder = LoadedEncoder.open(path); WorkerPool pool = new WorkerPool(model.threadCount())) {
+            String id = alias != null ? alias : path.getFileName().toString();
+            ServedEmbeddings embeddings = new ServedEmbeddings(id, Embedder.of(encoder, pool));
+            try (OpenAiServer server = bind(null, embeddings, options)) {
+                err.printf("jllm: serving embeddings at http://%s:%d/v1 (no text generator%s)%n", host, server.port(),
+                        options.apiKey() == null ? ", no API key" : ", API key required");
+                runUntilInterrupted(embeddings, err);
+            }
+        }
+        return 0;
+    }
+
+    private static void runUntilInterrupted(ServedEmbeddings embeddings, PrintWriter err) throws InterruptedException {
+        CountDownLatch stop = new CountDownLatch(1);
+        InterruptHandler.install(stop::countDown);
+        if (embeddings != null) {
+            err.printf("jllm: embeddings from %s (%d dimensions)%n", embeddings.id(), embeddings.embedder().dimension());
+        }
+        err.flush();
+        stop.await();
+        err.println("jllm: stopping");
+        err.flush();
     }
 
     private static OpenAiServer bind(ServedModel served, ServedEmbeddings embeddings, ServerOptions options) {

@@ -47,5 +47,13 @@ class ServeCommandsTest {
         CommandRun port = CommandRun.of("serve", "--port", "70000");
         assertEquals(1, port.exit());
         assertTrue(port.err().contains("--port"), port.err());
+        // an embedding model as -m is served alone; naming a second one is refused before anything binds
+        Path bert = dir.resolve("bert.gguf");
+        assertEquals(0, CommandRun.of("init", "--arch", "bert", "--dims", "64,2,4,4,96", "--vocab-from",
+                SharedFixturePaths.resolve("tokenizers/hf/bert-vocab.txt").toString(), "-o", bert.toString()).exit());
+        CommandRun both = CommandRun.of("serve", "-m", bert.toString(), "--embeddings", bert.toString());
+        assertEquals(1, both.exit());
+        assertTrue(both.err().contains("--embeddings") && both.err().contains("bert.gguf"), both.err());
+        assertEquals(1, both.err().strip().lines().count(), both.err());
     }
 }

@@ -38,6 +38,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final EmbeddingsEndpoint embeddings;
     private final ServerOptions options;
     private final ServerMetrics metrics = new ServerMetrics();
+    private final long created = System.currentTimeMillis() / 1000;
     private final byte[] keyDigest;
     private final HttpServer http;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -54,10 +55,16 @@ public final class OpenAiServer implements AutoCloseable {
     /**
      * Binds the address and starts serving {@code model}, and {@code embeddings} on {@code /v1/embeddings}.
      *
+     * @param model the text generator, or null for a server of embeddings alone (the generation routes then
+     *     answer 400)
      * @param embeddings the embedding model, or null for none (the route then answers 400)
+     * @throws IllegalArgumentException if both are null
      * @throws IOException if the address cannot be bound
      */
     public OpenAiServer(ServedModel model, ServedEmbeddings embeddings, ServerOptions options) throws IOException {
+        if (model == null && embeddings == null) {
+            throw new IllegalArgumentException("a server needs a text generator, an embedding model or both");
+        }
         this.model = model;
         this.embeddings = embeddings == null ? null : new EmbeddingsEndpoint(embeddings);
         this.options = options;
@@ -141,7 +148,8 @@ public final class OpenAiServer implements AutoCloseable {
                 method(ex, "POST");
                 JsonNode body = ex.readJson();
                 String name = RequestFields.text(body, "model");
-                if (embeddings == null || name != null && name.equals(model.id()) && !name.equals(embeddings.id())) {
+                if (embeddings == null || model != null && name != null && name.equals(model.id())
+                        && !name.equals(embeddings.id())) {
                     checkModel(body);
                     throw ApiException.invalid("model", "model '" + model.id() + "' is a text generator and produces "
                             + "no embeddings; start the server with --embeddings MODEL");
@@ -155,9 +163,12 @@ public final class OpenAiServer implements AutoCloseable {
             case "/v1/models" -> {
                 method(ex, "GET");
                 ObjectNode list = F.objectNode().put("object", "list");
-                list.putArray("data").add(modelCard());
+                ArrayNode data = list.putArray("data");
+                if (model != null) {
+                    data.add(card(model.id()));
+                }
                 if (embeddings != null) {
-                    list.withArray("data").add(card(embeddings.id()));
+                    data.add(card(embeddings.id()));
                 }
                 ex.sendJson(200, list);
             }
@@ -172,7 +183,7 @@ public final class OpenAiServer implements AutoCloseable {
             case "/metrics" -> {
                 method(ex, "GET");
                 ex.sendText(200, "text/plain; version=0.0.4; charset=utf-8",
-                        metrics.exposition(model.scheduler().stats()));
+                        metrics.exposition(model == null ? null : model.scheduler().stats()));
             }
             default -> {
                 if (path.startsWith("/v1/models/")) {
@@ -182,10 +193,10 @@ public final class OpenAiServer implements AutoCloseable {
                         ex.sendJson(200, card(id));
                         return;
                     }
-                    if (!id.equals(model.id())) {
+                    if (model == null || !id.equals(model.id())) {
                         throw ApiException.notFound("model", "model_not_found", "the model '" + id + "' does not exist");
                     }
-                    ex.sendJson(200, modelCard());
+                    ex.sendJson(200, card(id));
                     return;
                 }
                 throw ApiException.notFound(null, "not_found", "no route " + ex.method() + " " + path);
@@ -193,13 +204,9 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private ObjectNode modelCard() {
-        return card(model.id());
-    }
-
     private ObjectNode card(String id) {
-        return F.objectNode().put("id", id).put("object", "model").put("created", model.created())
-                .put("owned_by", "jllm");
+        return F.objectNode().put("id", id).put("object", "model")
+                .put("created", model != null ? model.created() : created).put("owned_by", "jllm");
     }
 
     private static void method(ApiExchange ex, String expected) {
@@ -224,7 +231,16 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
+    /** A server of embeddings alone answers the routes that need the text generator with 400, naming param. */
+    private void requireGenerator(String param) {
+        if (model == null) {
+            throw ApiException.invalid(param, "this server has no text generator; it serves only the embedding "
+                    + "model '" + embeddings.id() + "' on /v1/embeddings");
+        }
+    }
+
     private void checkModel(JsonNode body) {
+        requireGenerator("model");
         String name = RequestFields.text(body, "model");
         if (name != null && !name.equals(model.id())) {
             throw ApiException.notFound("model", "model_not_found", "the model '" + name + "' does not exist; this "
@@ -319,6 +335,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     private void tokenize(ApiExchange ex) throws IOException {
         JsonNode body = ex.readJson();
+        requireGenerator(null);
         String content = RequestFields.text(body, "content");
         if (content == null) {
             throw ApiException.invalid("content", "'content' (the text to tokenize) is required");
@@ -341,6 +358,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     private void detokenize(ApiExchange ex) throws IOException {
         JsonNode body = ex.readJson();
+        requireGenerator(null);
         JsonNode tokens = body.get("tokens");
         if (tokens == null || !tokens.isArray()) {
             throw ApiException.invalid("tokens", "'tokens' must be an array of token ids");

@@ -2,6 +2,7 @@ package dev.jllm.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jllm.core.parallel.WorkerPool;
@@ -29,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code /v1/embeddings} with a small BERT (random weights, the real bert-base-uncased WordPiece vocabulary)
  * served beside the bundled generator: every vector equals the library's {@link Embedder} on the same text,
- * as floats and as base64; token-id inputs, usage, model names and bad inputs.
+ * as floats and as base64; token-id inputs, usage, model names and bad inputs; and a server of the embedding
+ * model alone.
  */
 class EmbeddingsEndpointTest {
     @TempDir
@@ -130,5 +132,31 @@ class EmbeddingsEndpointTest {
         assertEquals(2, data.size());
         assertEquals(TestServer.MODEL_ID, data.get(0).get("id").asText());
         assertEquals("bert-test", data.get(1).get("id").asText());
+    }
+
+    @Test
+    void aServerOfEmbeddingsAloneServesOnlyThem() throws Exception {
+        try (OpenAiServer alone = new OpenAiServer(null, new ServedEmbeddings("bert-test", embedder),
+                new ServerOptions("127.0.0.1", 0, null, 1 << 20))) {
+            TestClient c = new TestClient("http://127.0.0.1:" + alone.port(), null);
+            TestClient.Reply r = c.post("/v1/embeddings", "{\"input\":\"the end\"}");
+            assertEquals(200, r.status(), r.body());
+            assertArrayEquals(embedder.embed("the end"), floats(r.json().get("data").get(0).get("embedding")));
+            JsonNode data = c.get("/v1/models").json().get("data");
+            assertEquals(1, data.size());
+            assertEquals("bert-test", data.get(0).get("id").asText());
+            assertEquals(200, c.get("/v1/models/bert-test").status());
+            assertEquals(404, c.get("/v1/models/" + TestServer.MODEL_ID).status());
+            TestClient.assertError(c.post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":"
+                    + "\"hi\"}]}"), 400, "model");
+            TestClient.assertError(c.post("/v1/completions", "{\"prompt\":\"hi\"}"), 400, "model");
+            assertEquals(400, c.post("/tokenize", "{\"content\":\"hi\"}").status());
+            assertEquals(400, c.post("/detokenize", "{\"tokens\":[1]}").status());
+            assertEquals(200, c.get("/health").status());
+            TestClient.Reply metrics = c.get("/metrics");
+            assertEquals(200, metrics.status());
+            assertTrue(metrics.body().contains("jllm_requests_total{route=\"/v1/embeddings\",status=\"200\"} 1"),
+                    metrics.body());
+        }
     }
 }

@@ -44,8 +44,13 @@ final class TestClient {
     }
 
     TestClient(TestServer server) {
-        this.base = server.base();
-        this.key = server.key;
+        this(server.base(), server.key);
+    }
+
+    /** A client of the server at {@code base} (no trailing slash), sending {@code key} (or none when null). */
+    TestClient(String base, String key) {
+        this.base = base;
+        this.key = key;
     }
 
     Reply get(String path) {
