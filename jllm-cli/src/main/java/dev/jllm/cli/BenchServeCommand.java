@@ -35,12 +35,14 @@ import picocli.CommandLine.Spec;
 /**
  * {@code jllm bench-serve}: generation throughput of the server as its clients see it. Starts the
  * OpenAI server in-process on a loopback port with as many slots as the most clients asked, then for
- * each client count has that many clients send completion requests at once (end tokens banned through
- * {@code logit_bias}, so each generates exactly {@code -n} tokens) and reports the tokens/s of all of
- * them together beside one client's.
+ * each client count has that many clients send streamed completion requests at once (end tokens banned
+ * through {@code logit_bias}, so each generates exactly {@code -n} tokens) and reports the tokens/s of
+ * all of them together beside one client's, and the time to the first streamed token (median and
+ * worst) under that load.
  */
 @Command(name = "bench-serve", mixinStandardHelpOptions = true,
-        description = "Tokens/s of the OpenAI server with 1 and with N concurrent clients (continuous batching).")
+        description = "Tokens/s of the OpenAI server with 1 and with N concurrent streaming clients (continuous "
+                + "batching), and the time to the first token under that load.")
 final class BenchServeCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -99,11 +101,12 @@ final class BenchServeCommand implements Callable<Integer> {
                 double single = 0;
                 if (!json) {
                     out.printf(Locale.ROOT, "| clients | requests | tokens | seconds | tokens/s | per client | vs 1 "
-                            + "client |%n|---:|---:|---:|---:|---:|---:|---:|%n");
+                            + "client | first token ms (median) | (worst) |%n|---:|---:|---:|---:|---:|---:|---:|---:|---:|%n");
                 }
                 for (int c : clients) {
                     long start = System.nanoTime();
-                    long tokens = measure(http, uri, c, requests, generateTokens, loaded, rng);
+                    Round round = measure(http, uri, c, requests, generateTokens, loaded, rng);
+                    long tokens = round.tokens();
                     double seconds = (System.nanoTime() - start) / 1e9;
                     double tps = tokens / seconds;
                     if (c == 1) {
@@ -112,11 +115,13 @@ final class BenchServeCommand implements Callable<Integer> {
                     String ratio = single > 0 ? String.format(Locale.ROOT, "%.2f", tps / single) : "";
                     if (json) {
                         out.printf(Locale.ROOT, "{\"clients\":%d,\"requests\":%d,\"tokens\":%d,\"seconds\":%.3f,"
-                                + "\"tokens_per_s\":%.2f,\"threads\":%d}%n", c, c * requests, tokens, seconds, tps,
+                                + "\"tokens_per_s\":%.2f,\"ttft_ms_median\":%.1f,\"ttft_ms_max\":%.1f,\"threads\":%d}%n",
+                                c, c * requests, tokens, seconds, tps, round.medianMillis(), round.worstMillis(),
                                 model.threadCount());
                     } else {
-                        out.printf(Locale.ROOT, "| %d | %d | %d | %.2f | %.1f | %.1f | %s |%n", c, c * requests,
-                                tokens, seconds, tps, tps / c, ratio);
+                        out.printf(Locale.ROOT, "| %d | %d | %d | %.2f | %.1f | %.1f | %s | %.0f | %.0f |%n", c,
+                                c * requests, tokens, seconds, tps, tps / c, ratio, round.medianMillis(),
+                                round.worstMillis());
                     }
                     out.flush();
                 }
@@ -125,38 +130,83 @@ final class BenchServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** {@code clients} clients each send {@code perClient} requests; returns the tokens generated. */
-    private long measure(HttpClient http, URI uri, int clients, int perClient, int tokens, LoadedModel loaded,
+    /** What one client count gave: tokens generated, and each request's time to its first token. */
+    private record Round(long tokens, List<Double> firstTokenMillis) {
+        double medianMillis() {
+            List<Double> sorted = firstTokenMillis.stream().sorted().toList();
+            int n = sorted.size();
+            return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+        }
+
+        double worstMillis() {
+            return firstTokenMillis.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        }
+    }
+
+    /** {@code clients} clients each send {@code perClient} streamed requests, one after another. */
+    private Round measure(HttpClient http, URI uri, int clients, int perClient, int tokens, LoadedModel loaded,
             SplittableRandom rng) throws Exception {
         List<String> bodies = new ArrayList<>();
         for (int i = 0; i < clients * perClient; i++) {
             bodies.add(body(loaded, tokens, rng.split()));
         }
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<Long>> done = new ArrayList<>();
+            List<Future<Round>> done = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
                 List<String> mine = bodies.subList(c * perClient, (c + 1) * perClient);
                 done.add(threads.submit(() -> {
                     long n = 0;
+                    List<Double> first = new ArrayList<>();
                     for (String b : mine) {
-                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri)
+                        long sent = System.nanoTime();
+                        HttpResponse<java.util.stream.Stream<String>> r = http.send(HttpRequest.newBuilder(uri)
                                 .header("Content-Type", "application/json")
                                 .POST(HttpRequest.BodyPublishers.ofString(b)).build(),
-                                HttpResponse.BodyHandlers.ofString());
-                        JsonNode answer = JSON.readTree(r.body());
+                                HttpResponse.BodyHandlers.ofLines());
                         if (r.statusCode() != 200) {
-                            throw new IllegalStateException("the server answered " + r.statusCode() + ": " + r.body());
+                            throw new IllegalStateException("the server answered " + r.statusCode() + ": "
+                                    + String.join("\n", r.body().toList()));
                         }
-                        n += answer.get("usage").get("completion_tokens").asLong();
+                        long[] usage = {-1};
+                        double[] firstMillis = {-1};
+                        r.body().forEach(line -> {
+                            if (!line.startsWith("data: ") || line.equals("data: [DONE]")) {
+                                return;
+                            }
+                            JsonNode chunk = readJson(line.substring(6));
+                            JsonNode choices = chunk.get("choices");
+                            if (firstMillis[0] < 0 && choices != null && !choices.isEmpty()
+                                    && !choices.get(0).path("text").asText().isEmpty()) {
+                                firstMillis[0] = (System.nanoTime() - sent) / 1e6;
+                            }
+                            if (chunk.hasNonNull("usage")) {
+                                usage[0] = chunk.get("usage").get("completion_tokens").asLong();
+                            }
+                        });
+                        if (usage[0] < 0) {
+                            throw new IllegalStateException("the stream ended without usage");
+                        }
+                        n += usage[0];
+                        first.add(firstMillis[0] < 0 ? (System.nanoTime() - sent) / 1e6 : firstMillis[0]);
                     }
-                    return n;
+                    return new Round(n, first);
                 }));
             }
             long total = 0;
-            for (Future<Long> f : done) {
-                total += f.get();
+            List<Double> first = new ArrayList<>();
+            for (Future<Round> f : done) {
+                total += f.get().tokens();
+                first.addAll(f.get().firstTokenMillis());
             }
-            return total;
+            return new Round(total, first);
+        }
+    }
+
+    private static JsonNode readJson(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new IllegalStateException("the server streamed a chunk that is not JSON: " + text, e);
         }
     }
 
@@ -169,6 +219,8 @@ final class BenchServeCommand implements Callable<Integer> {
         }
         b.put("max_tokens", tokens);
         b.put("temperature", 0);
+        b.put("stream", true);
+        b.putObject("stream_options").put("include_usage", true);
         ObjectNode bias = b.putObject("logit_bias");
         for (int id : loaded.endIds()) {
             bias.put(Integer.toString(id), -100);

@@ -30,6 +30,9 @@ class ServeCommandsTest {
             assertEquals(clients[i] * 2, row.get("requests").asInt());
             assertEquals(clients[i] * 2 * 5, row.get("tokens").asLong(), "every request generates exactly -n tokens");
             assertTrue(row.get("tokens_per_s").asDouble() > 0);
+            double median = row.get("ttft_ms_median").asDouble();
+            assertTrue(median > 0 && median <= row.get("ttft_ms_max").asDouble()
+                    && row.get("ttft_ms_max").asDouble() <= row.get("seconds").asDouble() * 1000, row.toString());
         }
     }
 
