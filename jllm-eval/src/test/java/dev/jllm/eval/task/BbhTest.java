@@ -11,6 +11,7 @@ import dev.jllm.eval.run.EvalResults;
 import dev.jllm.eval.run.Evaluator;
 import dev.jllm.eval.run.TaskResult;
 import dev.jllm.eval.scoring.EvalModels;
+import dev.jllm.eval.scoring.MajorityVote;
 import dev.jllm.eval.scoring.TextGeneration;
 import dev.jllm.formats.io.SharedFixtures;
 import dev.jllm.formats.tokenizer.Tokenizer;
@@ -46,8 +47,8 @@ class BbhTest {
         // the pattern stops one character before the end of the line, period or not
         assertEquals("Tru", BbhTask.extract("So the answer is True"));
         assertEquals(BbhTask.INVALID, BbhTask.extract("I do not know."));
-        assertEquals("a", BbhTask.majority(List.of("a", "b", "b", "a", "c")));
-        assertEquals("b", BbhTask.majority(List.of("a", "b", "b", "c")));
+        assertEquals("a", MajorityVote.of(List.of("a", "b", "b", "a", "c")));
+        assertEquals("b", MajorityVote.of(List.of("a", "b", "b", "c")));
     }
 
     @Test
@@ -112,7 +113,7 @@ class BbhTest {
                     List<?> generated = (List<?>) ((List<?>) s.get("resps")).getFirst();
                     assertEquals(3, generated.size());
                     List<String> answers = generated.stream().map(x -> BbhTask.extract((String) x)).toList();
-                    String voted = BbhTask.majority(answers);
+                    String voted = MajorityVote.of(answers);
                     assertEquals(List.of(voted), s.get("filtered_resps"));
                     right += voted.equals(s.get("target")) ? 1 : 0;
                 }
