@@ -142,9 +142,9 @@ final class EvalCommand implements Callable<Integer> {
                         : "--plot") + " does not exist");
             }
         }
-        double t = temperature != null ? temperature : selfConsistency > 1 ? DEFAULT_VOTE_TEMPERATURE : 0;
+        double sampling = temperature != null ? temperature : selfConsistency > 1 ? DEFAULT_VOTE_TEMPERATURE : 0;
         Evaluator.Options options = new Evaluator.Options(numFewshot, limit, batchSize, logSamples, maxGenTokens,
-                selfConsistency, t, seed);
+                selfConsistency, sampling, seed);
         List<TaskNode> nodes = TaskRegistry.resolve(tasks, dataDir, cot);
         PrintWriter err = spec.commandLine().getErr();
         long start = System.nanoTime();

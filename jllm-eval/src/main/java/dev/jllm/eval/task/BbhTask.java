@@ -160,12 +160,12 @@ public final class BbhTask implements GenerativeTask {
     @Override
     public int shots(Integer requested) {
         int max = variant.fewshot ? prompts.examples().size() : 0;
-        if (requested == null) {
-            return max;
+        if (requested == null || variant == BbhVariant.COT_FEWSHOT) {
+            return max; // the release's chain-of-thought prompt is used whole, as the harness's bbh does
         }
-        if (requested < 0 || requested > max || (variant == BbhVariant.COT_FEWSHOT && requested != max)) {
-            throw new IllegalArgumentException(name() + " takes " + (variant == BbhVariant.COT_FEWSHOT ? "exactly "
-                    : "at most ") + max + " examples (the release's prompts file), not " + requested);
+        if (requested < 0 || requested > max) {
+            throw new IllegalArgumentException(name() + " takes at most " + max + " examples (the release's prompts "
+                    + "file), not " + requested);
         }
         return requested;
     }
