@@ -39,8 +39,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code jllm eval}: lm-evaluation-harness-compatible benchmarks (MMLU, C-Eval, perplexity) over local data, with
- * the harness's results JSON, its markdown table and, on request, its per-document samples.
+ * {@code jllm eval}: lm-evaluation-harness-compatible benchmarks (MMLU, C-Eval, GPQA, BIG-Bench Hard, GLUE,
+ * perplexity) over local data, optionally in chain-of-thought form ({@code --cot}) with self-consistency votes
+ * ({@code --self-consistency}), with the harness's results JSON, its markdown table and, on request, its
+ * per-document samples.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Evaluates a model on benchmarks as lm-evaluation-harness does: the same prompts, the same "

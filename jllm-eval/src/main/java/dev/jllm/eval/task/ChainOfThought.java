@@ -41,6 +41,9 @@ public final class ChainOfThought {
         if (name.startsWith("bbh_fewshot") || name.startsWith("bbh_zeroshot")) {
             return "bbh_cot_" + name.substring("bbh_".length());
         }
+        if (!CEval.knows(name) && !GlueTask.knows(name) && !PerplexityTask.knows(name)) {
+            return name; // not a task at all: resolution names it as unknown
+        }
         throw new IllegalArgumentException("--cot: task " + name + " has no chain-of-thought form (mmlu, gpqa and bbh "
                 + "tasks have one; C-Eval, GLUE and perplexity are scored without generation)");
     }

@@ -31,6 +31,7 @@ class ChainOfThoughtTest {
         assertEquals("bbh_cot_fewshot", ChainOfThought.of("bbh_fewshot"));
         assertEquals("bbh_cot_zeroshot_navigate", ChainOfThought.of("bbh_zeroshot_navigate"));
         assertEquals("bbh", ChainOfThought.of("bbh"));
+        assertEquals("astrology", ChainOfThought.of("astrology"), "an unknown name is left for resolution to refuse");
         for (String none : List.of("ceval-valid", "ceval-valid_law", "glue", "cola", "mrpc", "stsb", "perplexity",
                 "perplexity:x.txt")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ChainOfThought.of(none));
