@@ -108,8 +108,8 @@ final class EvalCommand implements Callable<Integer> {
     boolean logSamples;
 
     @Option(names = "--max-gen-toks", defaultValue = "256", paramLabel = "N",
-            description = "Most tokens generated per answer by generative tasks (bbh; the harness allows 1024; "
-                    + "default: ${DEFAULT-VALUE}).")
+            description = "Most tokens generated per answer by generative tasks (bbh, gpqa cot, --cot; the harness "
+                    + "allows 256, and 1024 for bbh_cot_fewshot and gpqa cot_n_shot; default: ${DEFAULT-VALUE}).")
     int maxGenTokens;
 
     @Option(names = {"--self-consistency", "--repeats"}, defaultValue = "1", paramLabel = "N",
@@ -233,7 +233,9 @@ final class EvalCommand implements Callable<Integer> {
         c.put("use_cache", null);
         c.put("limit", limit == null ? null : (Object) (double) limit);
         c.put("bootstrap_iters", 0);
-        c.put("gen_kwargs", null);
+        c.put("gen_kwargs", selfConsistency > 1 || (temperature != null && temperature > 0)
+                ? "temperature=" + (temperature != null ? temperature : DEFAULT_VOTE_TEMPERATURE) + ",do_sample=True"
+                : null);
         c.put("random_seed", seed);
         c.put("numpy_seed", seed);
         c.put("torch_seed", seed);

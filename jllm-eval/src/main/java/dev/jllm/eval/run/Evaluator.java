@@ -24,9 +24,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs tasks over a {@link LogLikelihood} scorer as the harness's {@code simple_evaluate} does: the first
- * {@code limit} documents of each task, each multiple-choice question's options scored after its prompt (questions in
- * batches), each text scored in rolling windows, then the per-document metrics aggregated.
+ * Runs tasks over a {@link LogLikelihood} scorer and a {@link TextGeneration} generator as the harness's
+ * {@code simple_evaluate} does: the first {@code limit} documents of each task, each multiple-choice question's options
+ * scored after its prompt (questions in batches), each text scored in rolling windows, each generative task's prompts
+ * continued and their answers filtered, voted on and graded, then the per-document metrics aggregated.
  */
 public final class Evaluator {
     /**
