@@ -39,21 +39,28 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code jllm eval}: lm-evaluation-harness-compatible benchmarks (MMLU, C-Eval, perplexity) over local data, with
- * the harness's results JSON, its markdown table and, on request, its per-document samples.
+ * {@code jllm eval}: lm-evaluation-harness-compatible benchmarks (MMLU, C-Eval, GPQA, BIG-Bench Hard, GLUE,
+ * perplexity) over local data, optionally in chain-of-thought form ({@code --cot}) with self-consistency votes
+ * ({@code --self-consistency}), with the harness's results JSON, its markdown table and, on request, its
+ * per-document samples.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Evaluates a model on benchmarks as lm-evaluation-harness does: the same prompts, the same "
                 + "log-likelihood scoring, the same metrics and results layout.",
-            "Tasks: mmlu, mmlu_{stem,other,social_sciences,humanities}, mmlu_<subject>, ceval-valid, "
-                    + "ceval-valid_<subject>, bbh (bbh_cot_fewshot_<task>), glue (cola, mrpc, stsb), perplexity (<data-dir>/perplexity/*.txt), "
-                    + "perplexity:FILE.",
+            "Tasks: mmlu, mmlu_{stem,other,social_sciences,humanities}, mmlu_<subject>, mmlu_flan_cot_zeroshot[_...], "
+                    + "ceval-valid, ceval-valid_<subject>, gpqa, gpqa_{main,diamond,extended}_{zeroshot,n_shot,"
+                    + "cot_zeroshot,cot_n_shot}, bbh (= bbh_cot_fewshot), bbh_{fewshot,zeroshot,cot_fewshot,cot_zeroshot}"
+                    + "[_<task>], glue (cola, mrpc, stsb), perplexity (<data-dir>/perplexity/*.txt), perplexity:FILE.",
             "Data layout: <data-dir>/mmlu/data/{dev,test}/<subject>_{dev,test}.csv (the MMLU release), "
                     + "<data-dir>/ceval/{dev,val}/<subject>_{dev,val}.csv (the C-Eval release), "
                     + "<data-dir>/glue/{CoLA,MRPC,STS-B}/dev.tsv (the GLUE download), "
-                    + "<data-dir>/bbh/{bbh/<task>.json,cot-prompts/<task>.txt} (the BBH release); groups run the subjects "
-                    + "present."})
+                    + "<data-dir>/bbh/{bbh/<task>.json,cot-prompts/<task>.txt} (the BBH release), "
+                    + "<data-dir>/gpqa/gpqa_{main,diamond,extended}.csv (the GPQA release; gpqa/dataset/ also works); "
+                    + "groups run the subjects present."})
 final class EvalCommand implements Callable<Integer> {
+    /** The sampling temperature of --self-consistency when --temperature is not given. */
+    static final double DEFAULT_VOTE_TEMPERATURE = 0.7;
+
     @Spec
     CommandSpec spec;
 
@@ -101,18 +108,25 @@ final class EvalCommand implements Callable<Integer> {
     boolean logSamples;
 
     @Option(names = "--max-gen-toks", defaultValue = "256", paramLabel = "N",
-            description = "Most tokens generated per answer by generative tasks (bbh; the harness allows 1024; "
-                    + "default: ${DEFAULT-VALUE}).")
+            description = "Most tokens generated per answer by generative tasks (bbh, gpqa cot, --cot; the harness "
+                    + "allows 256, and 1024 for bbh_cot_fewshot and gpqa cot_n_shot; default: ${DEFAULT-VALUE}).")
     int maxGenTokens;
 
-    @Option(names = "--repeats", defaultValue = "1", paramLabel = "K",
-            description = "Answers sampled per question of a generative task, graded by majority vote "
-                    + "(self-consistency; needs --temperature; default: ${DEFAULT-VALUE}).")
-    int repeats;
+    @Option(names = {"--self-consistency", "--repeats"}, defaultValue = "1", paramLabel = "N",
+            description = "Answers sampled per question of a generative task; each answer filter's most frequent "
+                    + "answer is graded (self-consistency; default: ${DEFAULT-VALUE}, greedy). --repeats is an alias.")
+    int selfConsistency;
 
-    @Option(names = "--temperature", defaultValue = "0", paramLabel = "T",
-            description = "Sampling temperature of generative tasks, 0 for greedy (default: ${DEFAULT-VALUE}).")
-    double temperature;
+    @Option(names = "--temperature", paramLabel = "T",
+            description = "Sampling temperature of generative tasks, 0 for greedy (default: 0, or "
+                    + DEFAULT_VOTE_TEMPERATURE + " with --self-consistency above 1).")
+    Double temperature;
+
+    @Option(names = "--cot", description = "Run each task in its chain-of-thought form: mmlu -> mmlu_flan_cot_zeroshot, "
+            + "gpqa_*_zeroshot -> gpqa_*_cot_zeroshot, gpqa_*_n_shot -> gpqa_*_cot_n_shot, bbh_fewshot -> "
+            + "bbh_cot_fewshot, bbh_zeroshot -> bbh_cot_zeroshot; an error for tasks without one (ceval, glue, "
+            + "perplexity).")
+    boolean cot;
 
     @Option(names = "--plot", paramLabel = "FILE.png", description = "Also draw a bar chart of the scores (acc, "
             + "acc_norm, mcc, f1, correlations; with their standard errors) as a PNG.")
@@ -130,9 +144,10 @@ final class EvalCommand implements Callable<Integer> {
                         : "--plot") + " does not exist");
             }
         }
+        double sampling = temperature != null ? temperature : selfConsistency > 1 ? DEFAULT_VOTE_TEMPERATURE : 0;
         Evaluator.Options options = new Evaluator.Options(numFewshot, limit, batchSize, logSamples, maxGenTokens,
-                repeats, temperature, seed);
-        List<TaskNode> nodes = TaskRegistry.resolve(tasks, dataDir);
+                selfConsistency, sampling, seed);
+        List<TaskNode> nodes = TaskRegistry.resolve(tasks, dataDir, cot);
         PrintWriter err = spec.commandLine().getErr();
         long start = System.nanoTime();
         EvalResults results;
@@ -162,6 +177,10 @@ final class EvalCommand implements Callable<Integer> {
         if (!groups.isEmpty()) {
             out.println();
             out.print(groups);
+        }
+        for (TaskResult r : results.tasks().values()) {
+            r.otherFilters().forEach((filter, metrics) -> metrics.forEach((metric, v) -> out.printf(Locale.ROOT,
+                    "%s: %s,%s %.4f ± %.4f%n", r.task().name(), metric, filter, v.value(), v.stderr())));
         }
         out.flush();
         if (plot != null && !ResultsChart.write(tree, plot)) {
@@ -214,7 +233,9 @@ final class EvalCommand implements Callable<Integer> {
         c.put("use_cache", null);
         c.put("limit", limit == null ? null : (Object) (double) limit);
         c.put("bootstrap_iters", 0);
-        c.put("gen_kwargs", null);
+        c.put("gen_kwargs", selfConsistency > 1 || (temperature != null && temperature > 0)
+                ? "temperature=" + (temperature != null ? temperature : DEFAULT_VOTE_TEMPERATURE) + ",do_sample=True"
+                : null);
         c.put("random_seed", seed);
         c.put("numpy_seed", seed);
         c.put("torch_seed", seed);

@@ -108,6 +108,50 @@ class EvalCommandTest {
     }
 
     @Test
+    void chainOfThoughtWithSelfConsistencyVotesOverSampledAnswers() throws Exception {
+        Path data = dir.resolve("data");
+        Files.createDirectories(data.resolve("gpqa"));
+        Files.writeString(data.resolve("gpqa").resolve("gpqa_diamond.csv"), "Question,Correct Answer,"
+                + "Incorrect Answer 1,Incorrect Answer 2,Incorrect Answer 3,Record ID\n"
+                + "What is 2+2?,4,3,5,22,rec0\nPick the prime.,7,8,9,10,rec1\n");
+        Path fixtures = SharedFixturePaths.resolve("eval");
+        for (String f : List.of("mmlu", "bbh")) {
+            Files.createSymbolicLink(data.resolve(f), fixtures.resolve(f));
+        }
+        Path out = dir.resolve("cot.json");
+        CommandRun r = CommandRun.of("eval", "-m", bundled().toString(), "-t", "2", "--tasks",
+                "mmlu_anatomy,gpqa_diamond_zeroshot,bbh_fewshot_word_sorting", "--cot", "--self-consistency", "3",
+                "--data-dir", data.toString(), "--limit", "1", "--max-gen-toks", "6", "--seed", "7", "--output",
+                out.toString(), "--log-samples");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode results = new ObjectMapper().readTree(out.toFile()).get("results");
+        assertEquals(List.of("mmlu_flan_cot_zeroshot_anatomy", "gpqa_diamond_cot_zeroshot",
+                "bbh_cot_fewshot_word_sorting"), names(results));
+        assertTrue(results.get("bbh_cot_fewshot_word_sorting").has("exact_match,get-answer"), results.toString());
+        for (String task : List.of("mmlu_flan_cot_zeroshot_anatomy", "gpqa_diamond_cot_zeroshot")) {
+            JsonNode s = new ObjectMapper().readTree(Files.readAllLines(dir.resolve("samples_" + task + ".jsonl"))
+                    .getFirst());
+            assertEquals(3, s.get("resps").get(0).size(), "three sampled generations");
+            assertEquals(0.7, s.get("arguments").get("gen_args_0").get("arg_1").get("temperature").asDouble());
+            JsonNode strict = s.get("filters").get("strict-match");
+            // the vote: the answer extracted most often, the earliest on a tie
+            java.util.Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+            strict.get("answers").forEach(a -> counts.merge(a.asText(), 1, Integer::sum));
+            String voted = counts.entrySet().stream().reduce((x, y) -> y.getValue() > x.getValue() ? y : x)
+                    .orElseThrow().getKey();
+            assertEquals(voted, strict.get("voted").asText());
+            assertEquals(s.get("exact_match").asDouble(), results.get(task).get("exact_match,strict-match").asDouble());
+            assertTrue(r.out().contains(task + ": exact_match,flexible-extract "
+                    + String.format(java.util.Locale.ROOT, "%.4f", s.get("filters").get("flexible-extract")
+                            .get("exact_match").asDouble())), r.out());
+        }
+        assertTrue(new ObjectMapper().readTree(Files.readAllLines(dir.resolve(
+                "samples_mmlu_flan_cot_zeroshot_anatomy.jsonl")).getFirst()).get("arguments").get("gen_args_0")
+                .get("arg_0").asText().endsWith("(A) Anabolism (B) Catabolism (C) Tolerance (D) Homeostasis\n"
+                        + "A: Let's think step by step."));
+    }
+
+    @Test
     void badInputGivesOneLine() throws Exception {
         CommandRun unknown = CommandRun.of("eval", "-m", bundled().toString(), "--tasks", "mmlu_astrology");
         assertEquals(1, unknown.exit());
@@ -118,9 +162,14 @@ class EvalCommandTest {
         assertEquals(1, missing.exit());
         assertTrue(missing.err().contains("law_val.csv: is missing"), missing.err());
         CommandRun greedyVote = CommandRun.of("eval", "-m", bundled().toString(), "--tasks", "bbh", "--data-dir",
-                SharedFixturePaths.resolve("eval").toString(), "--repeats", "3");
+                SharedFixturePaths.resolve("eval").toString(), "--self-consistency", "3", "--temperature", "0");
         assertEquals(1, greedyVote.exit());
-        assertTrue(greedyVote.err().contains("needs a --temperature above 0"), greedyVote.err());
+        assertTrue(greedyVote.err().contains("--self-consistency 3 needs a --temperature above 0"), greedyVote.err());
+        CommandRun noCot = CommandRun.of("eval", "-m", bundled().toString(), "--tasks", "mmlu_anatomy,cola",
+                "--data-dir", SharedFixturePaths.resolve("eval").toString(), "--cot");
+        assertEquals(1, noCot.exit());
+        assertEquals("jllm: --cot: task cola has no chain-of-thought form (mmlu, gpqa and bbh tasks have one; C-Eval, "
+                + "GLUE and perplexity are scored without generation)", noCot.err().strip());
         CommandRun samples = CommandRun.of("eval", "--tasks", "mmlu", "--log-samples");
         assertEquals(1, samples.exit());
         assertTrue(samples.err().contains("--log-samples needs --output"), samples.err());

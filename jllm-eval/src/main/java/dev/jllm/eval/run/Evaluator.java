@@ -7,9 +7,11 @@ import dev.jllm.eval.scoring.LogLikelihood;
 import dev.jllm.eval.scoring.RollingWindows;
 import dev.jllm.eval.scoring.TextGeneration;
 import dev.jllm.eval.scoring.TokenPair;
-import dev.jllm.eval.task.BbhTask;
 import dev.jllm.eval.task.ChoiceDoc;
 import dev.jllm.eval.task.EvalTask;
+import dev.jllm.eval.task.GenerativeTask;
+import dev.jllm.eval.task.GpqaChoiceTask;
+import dev.jllm.eval.task.GpqaDoc;
 import dev.jllm.eval.task.GlueTask;
 import dev.jllm.eval.task.MultipleChoiceTask;
 import dev.jllm.eval.task.PerplexityTask;
@@ -20,12 +22,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
- * Runs tasks over a {@link LogLikelihood} scorer as the harness's {@code simple_evaluate} does: the first
- * {@code limit} documents of each task, each multiple-choice question's options scored after its prompt (questions in
- * batches), each text scored in rolling windows, then the per-document metrics aggregated.
+ * Runs tasks over a {@link LogLikelihood} scorer and a {@link TextGeneration} generator as the harness's
+ * {@code simple_evaluate} does: the first {@code limit} documents of each task, each multiple-choice question's options
+ * scored after its prompt (questions in batches), each text scored in rolling windows, each generative task's prompts
+ * continued and their answers filtered, voted on and graded, then the per-document metrics aggregated.
  */
 public final class Evaluator {
     /**
@@ -36,12 +38,13 @@ public final class Evaluator {
      * @param batchSize questions whose prompts run as one batch
      * @param keepSamples whether to keep each document's record for {@code samples_<task>.jsonl}
      * @param maxGenTokens the most tokens a generative task generates per sample
-     * @param repeats samples per question of a generative task; more than one votes (self-consistency)
+     * @param selfConsistency samples per question of a generative task; more than one votes over their extracted
+     *     answers (self-consistency)
      * @param temperature 0 for greedy generation, else the sampling temperature
      * @param seed the seed of sampling
      */
     public record Options(Integer numFewshot, Integer limit, int batchSize, boolean keepSamples, int maxGenTokens,
-            int repeats, double temperature, long seed) {
+            int selfConsistency, double temperature, long seed) {
         /** Options for scoring tasks only: greedy single samples of at most 256 tokens. */
         public Options(Integer numFewshot, Integer limit, int batchSize, boolean keepSamples) {
             this(numFewshot, limit, batchSize, keepSamples, 256, 1, 0, 0);
@@ -52,15 +55,15 @@ public final class Evaluator {
             if (maxGenTokens < 1) {
                 throw new IllegalArgumentException("--max-gen-toks must be positive, got " + maxGenTokens);
             }
-            if (repeats < 1) {
-                throw new IllegalArgumentException("--repeats must be positive, got " + repeats);
+            if (selfConsistency < 1) {
+                throw new IllegalArgumentException("--self-consistency must be positive, got " + selfConsistency);
             }
             if (!(temperature >= 0) || Double.isInfinite(temperature)) {
                 throw new IllegalArgumentException("--temperature must be 0 or positive, got " + temperature);
             }
-            if (repeats > 1 && temperature == 0) {
-                throw new IllegalArgumentException("--repeats " + repeats + " needs a --temperature above 0: greedy "
-                        + "samples are all alike");
+            if (selfConsistency > 1 && temperature == 0) {
+                throw new IllegalArgumentException("--self-consistency " + selfConsistency + " needs a --temperature "
+                        + "above 0: greedy samples are all alike");
             }
             if (numFewshot != null && numFewshot < 0) {
                 throw new IllegalArgumentException("--num-fewshot must not be negative, got " + numFewshot);
@@ -124,17 +127,22 @@ public final class Evaluator {
         for (EvalTask t : tasks) {
             switch (t) {
                 case MultipleChoiceTask mc -> {
-                    mc.context(mc.docs().getFirst(), shots(mc)); // fails early on a few-shot count the pool lacks
+                    mc.context(mc.docs().getFirst(), shots()); // fails early on a few-shot count the pool lacks
                     for (ChoiceDoc d : limited(mc.docs())) {
                         requests += d.options().size();
                     }
                 }
-                case BbhTask b -> {
+                case GenerativeTask g -> {
                     if (generation == null) {
-                        throw new IllegalStateException(b.name() + " generates text, and this evaluator has no "
+                        throw new IllegalStateException(g.name() + " generates text, and this evaluator has no "
                                 + "generator");
                     }
-                    requests += (long) limited(b.docs()).size() * options.repeats();
+                    g.prompts(Math.min(1, count(g)), g.shots(options.numFewshot())); // fails early on a bad shot count
+                    requests += (long) count(g) * options.selfConsistency();
+                }
+                case GpqaChoiceTask q -> {
+                    q.contexts(Math.min(1, count(q)), shots());
+                    requests += (long) count(q) * GpqaChoiceTask.LABELS.size();
                 }
                 case GlueTask g -> {
                     if (options.numFewshot() != null && options.numFewshot() > 0) {
@@ -158,7 +166,8 @@ public final class Evaluator {
             TaskResult r = switch (t) {
                 case MultipleChoiceTask mc -> runChoices(mc);
                 case GlueTask g -> runGlue(g);
-                case BbhTask b -> runBbh(b);
+                case GenerativeTask g -> GenerationRunner.run(g, generation, options, progress, count(g));
+                case GpqaChoiceTask q -> runGpqa(q);
                 case PerplexityTask p -> runPerplexity(p, tokens);
             };
             results.put(t.name(), r);
@@ -166,8 +175,12 @@ public final class Evaluator {
         return new EvalResults(nodes, results);
     }
 
-    private int shots(MultipleChoiceTask t) {
+    private int shots() {
         return options.numFewshot() == null ? 0 : options.numFewshot();
+    }
+
+    private int count(EvalTask t) {
+        return options.limit() == null ? t.size() : Math.min(options.limit(), t.size());
     }
 
     private <T> List<T> limited(List<T> docs) {
@@ -175,7 +188,7 @@ public final class Evaluator {
     }
 
     private TaskResult runChoices(MultipleChoiceTask task) {
-        int shots = shots(task);
+        int shots = shots();
         List<ChoiceDoc> docs = limited(task.docs());
         Map<String, double[]> perDoc = new LinkedHashMap<>();
         task.metrics().forEach(m -> perDoc.put(m, new double[docs.size()]));
@@ -280,39 +293,61 @@ public final class Evaluator {
         return new TaskResult(task, 0, task.size(), docs.size(), task.aggregate(docs, predictions), samples);
     }
 
-    private TaskResult runBbh(BbhTask task) {
-        List<BbhTask.BbhDoc> docs = limited(task.docs());
-        double[] correct = new double[docs.size()];
+    private TaskResult runGpqa(GpqaChoiceTask task) {
+        int shots = shots();
+        int count = count(task);
+        List<String> contexts = task.contexts(count, shots);
+        Map<String, double[]> perDoc = new LinkedHashMap<>();
+        task.metrics().forEach(m -> perDoc.put(m, new double[count]));
         List<Map<String, Object>> samples = new ArrayList<>();
-        SplittableRandom rng = new SplittableRandom(options.seed());
-        for (int i = 0; i < docs.size(); i++) {
-            BbhTask.BbhDoc d = docs.get(i);
-            String prompt = task.prompt(d);
-            List<String> generated = generation.generate(prompt, BbhTask.UNTIL, options.maxGenTokens(),
-                    options.temperature(), rng, options.repeats());
-            List<String> answers = generated.stream().map(BbhTask::extract).toList();
-            progress.advance(options.repeats());
-            String answer = BbhTask.majority(answers);
-            correct[i] = answer.equals(d.target()) ? 1 : 0;
-            if (options.keepSamples()) {
-                Map<String, Object> s = new LinkedHashMap<>();
-                s.put("doc_id", d.id());
-                s.put("doc", Map.of("input", d.input(), "target", d.target()));
-                s.put("target", d.target());
-                s.put("arguments", Map.of("gen_args_0", Map.of("arg_0", prompt,
-                        "arg_1", Map.of("until", BbhTask.UNTIL, "max_gen_toks", options.maxGenTokens(),
-                                "temperature", options.temperature()))));
-                s.put("resps", List.of(generated));
-                s.put("filtered_resps", List.of(answer));
-                s.put("answers", answers);
-                s.put("filter", task.filter());
-                s.put("metrics", task.metrics());
-                s.put("exact_match", correct[i]);
-                samples.add(s);
+        for (int from = 0; from < count; from += options.batchSize()) {
+            int to = Math.min(count, from + options.batchSize());
+            List<List<TokenPair>> questions = new ArrayList<>();
+            for (int i = from; i < to; i++) {
+                List<TokenPair> pairs = new ArrayList<>();
+                for (String cont : task.continuations()) {
+                    pairs.add(scorer.encode(contexts.get(i), cont));
+                }
+                questions.add(pairs);
             }
+            List<List<ContinuationScore>> scores = scorer.scoreQuestions(questions);
+            for (int i = from; i < to; i++) {
+                GpqaDoc d = task.docs().get(i);
+                List<ContinuationScore> sc = scores.get(i - from);
+                Map<String, Double> m = task.score(d, sc);
+                for (Map.Entry<String, Double> e : m.entrySet()) {
+                    perDoc.get(e.getKey())[i] = e.getValue();
+                }
+                if (options.keepSamples()) {
+                    Map<String, Object> s = new LinkedHashMap<>();
+                    s.put("doc_id", d.id());
+                    Map<String, Object> doc = new LinkedHashMap<>(d.fields());
+                    for (int c = 0; c < d.choices().size(); c++) {
+                        doc.put("choice" + (c + 1), d.choices().get(c));
+                    }
+                    doc.put("answer", d.answerLabel());
+                    s.put("doc", doc);
+                    s.put("target", d.answer());
+                    Map<String, Object> arguments = new LinkedHashMap<>();
+                    List<Object> filtered = new ArrayList<>();
+                    for (int j = 0; j < sc.size(); j++) {
+                        arguments.put("gen_args_" + j, Map.of("arg_0", contexts.get(i), "arg_1",
+                                task.continuations().get(j)));
+                        filtered.add(List.of(sc.get(j).logLikelihood(), sc.get(j).greedy()));
+                    }
+                    s.put("arguments", arguments);
+                    s.put("filtered_resps", filtered);
+                    s.put("filter", "none");
+                    s.put("metrics", task.metrics());
+                    s.putAll(m);
+                    samples.add(s);
+                }
+            }
+            progress.advance((long) (to - from) * task.continuations().size());
         }
-        return new TaskResult(task, 3, task.size(), docs.size(), Map.of("exact_match", Aggregation.mean(correct)),
-                samples);
+        Map<String, MetricValue> metrics = new LinkedHashMap<>();
+        perDoc.forEach((name, values) -> metrics.put(name, Aggregation.mean(values)));
+        return new TaskResult(task, shots, task.size(), count, metrics, samples);
     }
 
     private TaskResult runPerplexity(PerplexityTask task, Map<TextDoc, int[]> tokens) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jllm.eval.data.CsvFile;
 import dev.jllm.eval.data.EvalDataException;
+import dev.jllm.eval.scoring.AnswerFilter;
+import dev.jllm.eval.scoring.ExactMatch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,31 +13,23 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * BIG-Bench Hard with chain-of-thought few-shot prompts, generated and graded as the harness's
- * {@code bbh_cot_fewshot} tasks: the model continues the prompt until {@code "Q"}, a blank line or {@code </s>}; the
- * answer is what follows the first {@code "the answer is "} up to the last character of that line (regex
- * {@code (?<=the answer is )(.*)(?=.)}, {@code "[invalid]"} when absent); exact_match compares it with the target.
- * With several samples per question (self-consistency) the most frequent answer is graded.
+ * BIG-Bench Hard in the harness's four forms, {@code bbh_{fewshot,zeroshot,cot_fewshot,cot_zeroshot}_<task>}, each
+ * generated and graded by exact match (see {@link BbhVariant} for prompts, stops and filters). The groups
+ * {@code bbh_fewshot}, {@code bbh_zeroshot}, {@code bbh_cot_fewshot}, {@code bbh_cot_zeroshot} run every task whose
+ * files are present; {@code bbh} is {@code bbh_cot_fewshot}.
  *
- * <p>The prompt is the BBH release's own: the task's {@code cot-prompts/<task>.txt} (description and three worked
- * examples, canary lines dropped), then {@code "\n\nQ: <input>\nA: Let's think step by step."}. Data layout:
- * {@code <data-dir>/bbh/bbh/<task>.json} and {@code <data-dir>/bbh/cot-prompts/<task>.txt}, as the
- * suzgunmirac/BIG-Bench-Hard repository holds them; {@code bbh} runs every task present.
+ * <p>Data layout: {@code <data-dir>/bbh/bbh/<task>.json} and {@code <data-dir>/bbh/cot-prompts/<task>.txt}, as the
+ * suzgunmirac/BIG-Bench-Hard repository holds them; every form takes its description (and the few-shot forms their
+ * examples) from the prompts file.
  */
-public final class BbhTask implements EvalTask {
-    /** The group of every task present. */
-    public static final String GROUP = "bbh_cot_fewshot";
-    /** Where generation stops. */
-    public static final List<String> UNTIL = List.of("</s>", "Q", "\n\n");
-    /** The answer's pattern. */
-    public static final Pattern ANSWER = Pattern.compile("(?<=the answer is )(.*)(?=.)");
-    /** The answer when the pattern finds none. */
-    public static final String INVALID = "[invalid]";
+public final class BbhTask implements GenerativeTask {
+    /** The group name the harness's {@code bbh} stands for. */
+    public static final String GROUP = BbhVariant.COT_FEWSHOT.group;
+    /** The answer when a filter finds none. */
+    public static final String INVALID = AnswerFilter.INVALID;
 
     /**
      * One question.
@@ -47,32 +41,34 @@ public final class BbhTask implements EvalTask {
     public record BbhDoc(int id, String input, String target) {
     }
 
+    private final BbhVariant variant;
     private final String subtask;
     private final String source;
-    private final String fewshotPrompt;
+    private final BbhPrompts prompts;
     private final List<BbhDoc> docs;
 
-    private BbhTask(String subtask, String source, String fewshotPrompt, List<BbhDoc> docs) {
+    private BbhTask(BbhVariant variant, String subtask, String source, BbhPrompts prompts, List<BbhDoc> docs) {
+        this.variant = variant;
         this.subtask = subtask;
         this.source = source;
-        this.fewshotPrompt = fewshotPrompt;
+        this.prompts = prompts;
         this.docs = List.copyOf(docs);
     }
 
     static boolean knows(String name) {
-        return name.equals("bbh") || name.equals(GROUP) || name.startsWith(GROUP + "_");
+        return name.equals("bbh") || BbhVariant.of(name) != null;
     }
 
     /**
-     * The task {@code bbh_cot_fewshot_<task>}, or for {@code bbh} / {@code bbh_cot_fewshot} the group of every task
-     * whose files are present.
+     * The task {@code bbh_<form>_<task>}, or for a group name every task of that form whose files are present.
      *
-     * @throws EvalDataException if a file is missing or malformed
+     * @throws EvalDataException if a file is missing or malformed, or a group finds no task
      */
     static TaskNode resolve(String name, Path dataDir) throws IOException {
+        BbhVariant v = name.equals("bbh") ? BbhVariant.COT_FEWSHOT : BbhVariant.of(name);
         Path root = dataDir.resolve("bbh");
-        if (name.startsWith(GROUP + "_")) {
-            return load(root, name.substring(GROUP.length() + 1));
+        if (!name.equals("bbh") && !name.equals(v.group)) {
+            return load(v, root, name.substring(v.group.length() + 1));
         }
         Path data = root.resolve("bbh");
         if (!Files.isDirectory(data)) {
@@ -81,17 +77,16 @@ public final class BbhTask implements EvalTask {
         List<EvalTask> tasks = new ArrayList<>();
         try (Stream<Path> s = Files.list(data)) {
             for (Path p : s.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList()) {
-                String task = p.getFileName().toString().replaceFirst("\\.json$", "");
-                tasks.add(load(root, task));
+                tasks.add(load(v, root, p.getFileName().toString().replaceFirst("\\.json$", "")));
             }
         }
         if (tasks.isEmpty()) {
             throw new EvalDataException(data, 0, "holds no BBH task file");
         }
-        return new TaskGroup(GROUP, GROUP, List.of(), tasks, List.of("exact_match"), 3.0);
+        return new TaskGroup(v.group, v.group, List.of(), tasks, List.of("exact_match"), v.version);
     }
 
-    private static BbhTask load(Path root, String task) throws IOException {
+    private static BbhTask load(BbhVariant v, Path root, String task) throws IOException {
         Path json = root.resolve("bbh").resolve(task + ".json");
         Path prompt = root.resolve("cot-prompts").resolve(task + ".txt");
         for (Path p : List.of(json, prompt)) {
@@ -119,14 +114,12 @@ public final class BbhTask implements EvalTask {
             }
             docs.add(new BbhDoc(docs.size(), input.asText(), target.asText()));
         }
-        return new BbhTask(task, json.toString(), fewshotPrefix(CsvFile.text(prompt)), docs);
+        return new BbhTask(v, task, json.toString(), BbhPrompts.parse(prompt, CsvFile.text(prompt)), docs);
     }
 
-    /** The prompt file without its canary lines: what follows the {@code -----} line, trailing whitespace removed. */
-    static String fewshotPrefix(String file) {
-        int rule = file.indexOf("-----\n");
-        String body = rule >= 0 ? file.substring(rule + "-----\n".length()) : file;
-        return body.stripTrailing();
+    /** The form. */
+    public BbhVariant variant() {
+        return variant;
     }
 
     /** The questions. */
@@ -134,35 +127,90 @@ public final class BbhTask implements EvalTask {
         return docs;
     }
 
-    /** The prompt of a question. */
+    /** The parsed prompts file. */
+    public BbhPrompts promptsFile() {
+        return prompts;
+    }
+
+    /** The prompt of a question with the form's own number of examples. */
     public String prompt(BbhDoc doc) {
-        return fewshotPrompt + "\n\nQ: " + doc.input() + "\nA: Let's think step by step.";
+        return prompt(doc, variant.fewshot ? prompts.examples().size() : 0);
     }
 
-    /** The answer in a generated text, or {@link #INVALID}. */
-    public static String extract(String generated) {
-        Matcher m = ANSWER.matcher(generated);
-        return m.find() ? m.group(1).strip() : INVALID;
-    }
-
-    /** The most frequent answer, the earliest seen first among equally frequent ones. */
-    public static String majority(List<String> answers) {
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        for (String a : answers) {
-            counts.merge(a, 1, Integer::sum);
-        }
-        String best = null;
-        for (Map.Entry<String, Integer> e : counts.entrySet()) {
-            if (best == null || e.getValue() > counts.get(best)) {
-                best = e.getKey();
+    private String prompt(BbhDoc doc, int shots) {
+        return switch (variant) {
+            case COT_FEWSHOT -> prompts.body() + "\n\nQ: " + doc.input() + "\nA: Let's think step by step.";
+            case FEWSHOT -> {
+                StringBuilder b = new StringBuilder(prompts.description()).append("\n\n");
+                for (BbhPrompts.Example e : prompts.examples().subList(0, shots)) {
+                    b.append("Q: ").append(e.input()).append("\nA: ").append(e.answer()).append("\n\n");
+                }
+                yield b.append("Q: ").append(doc.input()).append("\nA:").toString();
             }
+            case ZEROSHOT -> prompts.description() + "\n\nQ: " + doc.input() + "\nA:";
+            case COT_ZEROSHOT -> prompts.description() + "\n\nQ: " + doc.input() + "\nA: Let's think step by step.";
+        };
+    }
+
+    /** The answer after {@code "the answer is "} in a generated text (the cot_fewshot filter), or {@link #INVALID}. */
+    public static String extract(String generated) {
+        return new AnswerFilter.Regex("get-answer", BbhVariant.COT_FEWSHOT_ANSWER, 0).apply(generated);
+    }
+
+    @Override
+    public int shots(Integer requested) {
+        int max = variant.fewshot ? prompts.examples().size() : 0;
+        if (requested == null || variant == BbhVariant.COT_FEWSHOT) {
+            return max; // the release's chain-of-thought prompt is used whole, as the harness's bbh does
         }
-        return best;
+        if (requested < 0 || requested > max) {
+            throw new IllegalArgumentException(name() + " takes at most " + max + " examples (the release's prompts "
+                    + "file), not " + requested);
+        }
+        return requested;
+    }
+
+    @Override
+    public List<String> prompts(int count, int shots) {
+        return docs.subList(0, count).stream().map(d -> prompt(d, shots)).toList();
+    }
+
+    @Override
+    public String target(int doc) {
+        return docs.get(doc).target();
+    }
+
+    @Override
+    public Map<String, Object> fields(int doc) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("input", docs.get(doc).input());
+        f.put("target", docs.get(doc).target());
+        return f;
+    }
+
+    @Override
+    public List<String> until() {
+        return variant.until;
+    }
+
+    @Override
+    public List<AnswerFilter> filters(int doc) {
+        return variant.filters(subtask, docs.get(doc).input());
+    }
+
+    @Override
+    public List<String> filterNames() {
+        return variant.filterNames();
+    }
+
+    @Override
+    public ExactMatch exactMatch() {
+        return variant.exactMatch;
     }
 
     @Override
     public String name() {
-        return GROUP + "_" + subtask;
+        return variant.group + "_" + subtask;
     }
 
     @Override
@@ -171,13 +219,8 @@ public final class BbhTask implements EvalTask {
     }
 
     @Override
-    public String filter() {
-        return "get-answer";
-    }
-
-    @Override
     public double version() {
-        return 3.0;
+        return variant.version;
     }
 
     @Override
@@ -186,27 +229,23 @@ public final class BbhTask implements EvalTask {
     }
 
     @Override
-    public List<String> metrics() {
-        return List.of("exact_match");
-    }
-
-    @Override
     public Map<String, Object> config(int shots) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("task", name());
+        c.put("tag", variant.group);
         c.put("dataset_path", source);
         c.put("dataset_name", subtask);
         c.put("test_split", "test");
-        c.put("doc_to_text", "Q: {{input}}\nA: Let's think step by step.");
+        c.put("description", variant == BbhVariant.COT_FEWSHOT ? "cot-prompts/" + subtask + ".txt"
+                : prompts.description() + "\n\n");
+        c.put("doc_to_text", variant.docToText);
         c.put("doc_to_target", "{{target}}");
-        c.put("description", "cot-prompts/" + subtask + ".txt");
-        c.put("num_fewshot", 3);
+        c.put("num_fewshot", shots);
         c.put("output_type", "generate_until");
-        c.put("generation_kwargs", Map.of("until", UNTIL));
-        c.put("filter_list", List.of(Map.of("name", "get-answer", "filter", List.of(
-                Map.of("function", "regex", "regex_pattern", ANSWER.pattern()), Map.of("function", "take_first")))));
-        c.put("metric_list", List.of(Map.of("metric", "exact_match", "aggregation", "mean", "higher_is_better", true)));
-        c.put("metadata", Map.of("version", 3.0));
+        c.put("generation_kwargs", Map.of("until", variant.until, "do_sample", false, "temperature", 0.0));
+        c.put("filter_list", variant.filterConfig(subtask));
+        c.put("metric_list", List.of(variant.metricConfig()));
+        c.put("metadata", Map.of("version", variant.version));
         return c;
     }
 }

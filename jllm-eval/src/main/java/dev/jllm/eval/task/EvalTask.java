@@ -4,7 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /** One task as the harness reports it: a name, a version, the metrics it computes and the config it ran with. */
-public sealed interface EvalTask extends TaskNode permits MultipleChoiceTask, PerplexityTask, GlueTask, BbhTask {
+public sealed interface EvalTask extends TaskNode
+        permits MultipleChoiceTask, PerplexityTask, GlueTask, GenerativeTask, GpqaChoiceTask {
     /** The task name, e.g. {@code mmlu_college_physics}. */
     String name();
 

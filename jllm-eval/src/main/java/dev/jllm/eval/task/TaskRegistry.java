@@ -21,8 +21,18 @@ public final class TaskRegistry {
         names.add(CEval.GROUP);
         CEval.subjects().forEach(s -> names.add(CEval.GROUP + "_" + s));
         names.add("bbh");
-        names.add(BbhTask.GROUP);
-        names.add(BbhTask.GROUP + "_<task>");
+        for (BbhVariant v : BbhVariant.values()) {
+            names.add(v.group);
+            names.add(v.group + "_<task>");
+        }
+        names.add(MmluCotTask.GROUP);
+        names.add(MmluCotTask.GROUP + "_<subject>");
+        names.add(Gpqa.TAG);
+        for (String subset : Gpqa.SUBSETS) {
+            for (Gpqa.Variant v : Gpqa.Variant.values()) {
+                names.add(Gpqa.taskName(subset, v));
+            }
+        }
         names.add(GlueTask.TAG);
         for (GlueTask.Kind k : GlueTask.Kind.values()) {
             names.add(k.task);
@@ -39,15 +49,33 @@ public final class TaskRegistry {
      * @throws dev.jllm.eval.data.EvalDataException if a task's data is missing or malformed
      */
     public static List<TaskNode> resolve(List<String> names, Path dataDir) throws IOException {
+        return resolve(names, dataDir, false);
+    }
+
+    /**
+     * As {@link #resolve(List, Path)}, each name first turned into its chain-of-thought form when {@code cot} is set
+     * (see {@link ChainOfThought}).
+     *
+     * @throws IllegalArgumentException also for a name without a chain-of-thought form under {@code cot}
+     */
+    public static List<TaskNode> resolve(List<String> names, Path dataDir, boolean cot) throws IOException {
         if (names.isEmpty()) {
             throw new IllegalArgumentException("no task named; known tasks: " + summary());
         }
         List<TaskNode> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (String raw : names) {
-            String name = raw.strip();
+            String name = cot ? ChainOfThought.of(raw.strip()) : raw.strip();
             List<TaskNode> resolved = new ArrayList<>();
-            if (BbhTask.knows(name)) {
+            if (Gpqa.knows(name)) {
+                for (TaskNode n : Gpqa.resolve(name, dataDir)) {
+                    if (!cot || n instanceof GenerativeTask) {
+                        resolved.add(n);
+                    }
+                }
+            } else if (MmluCotTask.knows(name)) {
+                resolved.add(MmluCotTask.resolve(name, dataDir));
+            } else if (BbhTask.knows(name)) {
                 resolved.add(BbhTask.resolve(name, dataDir));
             } else if (GlueTask.knows(name)) {
                 resolved.addAll(GlueTask.resolve(name, dataDir));
@@ -87,7 +115,9 @@ public final class TaskRegistry {
                         + ")",
                 CEval.GROUP, CEval.GROUP + "_<subject> (" + CEval.subjects().size() + " subjects: "
                         + String.join(" ", CEval.subjects()) + ")",
-                "bbh (" + BbhTask.GROUP + "_<task> for each <data-dir>/bbh/bbh/<task>.json)",
+                "bbh (= " + BbhTask.GROUP + ")", "bbh_{fewshot,zeroshot,cot_fewshot,cot_zeroshot}[_<task>] (for each "
+                        + "<data-dir>/bbh/bbh/<task>.json)", MmluCotTask.GROUP + "[_<category>|_<subject>]",
+                Gpqa.TAG, Gpqa.TAG + "_{main,diamond,extended}_{zeroshot,n_shot,cot_zeroshot,cot_n_shot}",
                 GlueTask.TAG + " (cola, mrpc, stsb)", PerplexityTask.NAME + " (<data-dir>/perplexity/*.txt)",
                 PerplexityTask.NAME + ":FILE");
     }
