@@ -178,10 +178,6 @@ final class EvalCommand implements Callable<Integer> {
             out.println();
             out.print(groups);
         }
-        for (TaskResult r : results.tasks().values()) {
-            r.otherFilters().forEach((filter, metrics) -> metrics.forEach((metric, v) -> out.printf(Locale.ROOT,
-                    "%s: %s,%s %.4f ± %.4f%n", r.task().name(), metric, filter, v.value(), v.stderr())));
-        }
         out.flush();
         if (plot != null && !ResultsChart.write(tree, plot)) {
             err.println("jllm: note: no task reported a score to plot (perplexities are not drawn)");

@@ -92,8 +92,14 @@ public final class ResultsJson {
     private static void addNode(EvalResults r, TaskNode node, int depth, Map<String, Object> results,
             Map<String, Object> groups, Map<String, Object> groupSubtasks) {
         switch (node) {
-            case EvalTask t -> results.put(t.name(), entry(alias(t.alias(), depth), r.tasks().get(t.name()).metrics(),
-                    t.filter()));
+            case EvalTask t -> {
+                TaskResult result = r.tasks().get(t.name());
+                Map<String, Object> e = entry(alias(t.alias(), depth), result.metrics(), t.filter());
+                // a generative task with several filters reports each, as the harness does (exact_match,flexible-extract)
+                result.otherFilters().forEach((filter, metrics) -> e.putAll(entry("", metrics, filter)));
+                e.put("alias", alias(t.alias(), depth));
+                results.put(t.name(), e);
+            }
             case TaskGroup g -> {
                 String filter = g.allTasks().isEmpty() ? FILTER : g.allTasks().getFirst().filter();
                 Map<String, Object> e = entry(alias(g.alias(), depth), r.groupMetrics(g), filter);

@@ -118,7 +118,7 @@ public final class TaskRegistry {
                 "bbh (= " + BbhTask.GROUP + ")", "bbh_{fewshot,zeroshot,cot_fewshot,cot_zeroshot}[_<task>] (for each "
                         + "<data-dir>/bbh/bbh/<task>.json)", MmluCotTask.GROUP + "[_<category>|_<subject>]",
                 Gpqa.TAG, Gpqa.TAG + "_{main,diamond,extended}_{zeroshot,n_shot,cot_zeroshot,cot_n_shot}",
-                GlueTask.TAG + " (cola, mrpc, stsb)", PerplexityTask.NAME + " (<data-dir>/perplexity/*.txt)",
+                GlueTask.TAG + " (" + String.join(", ", GlueTask.taskNames()) + ")", PerplexityTask.NAME + " (<data-dir>/perplexity/*.txt)",
                 PerplexityTask.NAME + ":FILE");
     }
 }
