@@ -9,14 +9,12 @@ import dev.jllm.formats.hf.HfTokenizerConfig;
 import dev.jllm.formats.template.ChatTemplate;
 import dev.jllm.formats.template.TemplateException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -131,7 +129,7 @@ final class ChatTemplateCommand implements Callable<Integer> {
             }
             return fromTokenizerConfig(config, Files.isRegularFile(jinja) ? jinja : null);
         }
-        if (isGguf(model)) {
+        if (GgufFile.hasMagic(model)) {
             return fromGguf(model);
         }
         return fromTokenizerConfig(model, null);
@@ -171,14 +169,5 @@ final class ChatTemplateCommand implements Callable<Integer> {
             return null;
         }
         return tokens.get((int) id.getAsLong()) instanceof String s ? s : null;
-    }
-
-    private static boolean isGguf(Path p) throws IOException {
-        if (p.getFileName().toString().endsWith(".gguf")) {
-            return true;
-        }
-        try (InputStream in = Files.newInputStream(p)) {
-            return Arrays.equals(in.readNBytes(4), new byte[] {'G', 'G', 'U', 'F'});
-        }
     }
 }
