@@ -77,7 +77,7 @@ public final class GgufToHfConverter {
                 if (name.equals("rope_freqs.weight")) {
                     continue;
                 }
-                String hf = family ? FamilyTensorNames.toHf(arch, name, gated) : HfTensorNames.toHf(name);
+                String hf = TensorNaming.toHf(arch, name, gated);
                 if (hf == null) {
                     throw new FormatException(gguf, info.offset(), name, "tensor has no Hugging Face name for " + arch);
                 }

@@ -2,7 +2,6 @@ package dev.jllm.model.load;
 
 import static dev.jllm.model.load.GgufTensors.floats;
 import static dev.jllm.model.load.GgufTensors.intKey;
-import static dev.jllm.model.load.GgufTensors.optionalFloats;
 import static dev.jllm.model.load.GgufTensors.tensor;
 
 import dev.jllm.core.tensor.Tensor;
@@ -13,9 +12,6 @@ import dev.jllm.model.DecoderFamily;
 import dev.jllm.model.ModelConfig;
 import dev.jllm.model.RopeScaling;
 import dev.jllm.model.decoder.DecoderWeights;
-import dev.jllm.model.decoder.LayerWeights;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -111,60 +107,6 @@ public final class GgufDecoderBinding {
      * @throws FormatException naming the tensor that is missing or has a type without kernels
      */
     public static DecoderWeights bind(GgufFile file, ModelConfig config) throws FormatException {
-        Tensor embedding = tensor(file, "token_embd.weight");
-        Tensor positions = config.positions() == ModelConfig.Positions.LEARNED
-                ? tensor(file, "position_embd.weight") : null;
-        List<LayerWeights> layers = new ArrayList<>();
-        for (int i = 0; i < config.layers(); i++) {
-            layers.add(layer(file, config, "blk." + i + "."));
-        }
-        Tensor output = file.findTensor("output.weight").isPresent() ? tensor(file, "output.weight") : embedding;
-        return new DecoderWeights(embedding, positions, layers, floats(file, "output_norm.weight"),
-                optionalFloats(file, "output_norm.bias"), output);
-    }
-
-    private static LayerWeights layer(GgufFile file, ModelConfig c, String b) throws FormatException {
-        Tensor wq;
-        Tensor wk;
-        Tensor wv;
-        float[] bq;
-        float[] bk;
-        float[] bv;
-        if (file.findTensor(b + "attn_qkv.weight").isPresent()) {
-            // GPT-2 stores q, k and v as one matrix: its row blocks are the three projections
-            Tensor qkv = tensor(file, b + "attn_qkv.weight");
-            wq = rows(qkv, 0, c.queryDim());
-            wk = rows(qkv, c.queryDim(), c.kvDim());
-            wv = rows(qkv, c.queryDim() + c.kvDim(), c.kvDim());
-            float[] bias = optionalFloats(file, b + "attn_qkv.bias");
-            bq = bias == null ? null : java.util.Arrays.copyOfRange(bias, 0, c.queryDim());
-            bk = bias == null ? null : java.util.Arrays.copyOfRange(bias, c.queryDim(), c.queryDim() + c.kvDim());
-            bv = bias == null ? null
-                    : java.util.Arrays.copyOfRange(bias, c.queryDim() + c.kvDim(), c.queryDim() + 2 * c.kvDim());
-        } else {
-            wq = tensor(file, b + "attn_q.weight");
-            wk = tensor(file, b + "attn_k.weight");
-            wv = tensor(file, b + "attn_v.weight");
-            bq = optionalFloats(file, b + "attn_q.bias");
-            bk = optionalFloats(file, b + "attn_k.bias");
-            bv = optionalFloats(file, b + "attn_v.bias");
-        }
-        return new LayerWeights(floats(file, b + "attn_norm.weight"), optionalFloats(file, b + "attn_norm.bias"),
-                wq, wk, wv, bq, bk, bv,
-                c.qkNorm() ? floats(file, b + "attn_q_norm.weight") : null,
-                c.qkNorm() ? floats(file, b + "attn_k_norm.weight") : null,
-                tensor(file, b + "attn_output.weight"), optionalFloats(file, b + "attn_output.bias"),
-                floats(file, b + "ffn_norm.weight"), optionalFloats(file, b + "ffn_norm.bias"),
-                c.mlp() == ModelConfig.Mlp.GATED_SILU ? tensor(file, b + "ffn_gate.weight") : null,
-                tensor(file, b + "ffn_up.weight"), optionalFloats(file, b + "ffn_up.bias"),
-                tensor(file, b + "ffn_down.weight"), optionalFloats(file, b + "ffn_down.bias"));
-    }
-
-    /** Rows {@code from .. from+count} of a matrix, as a view. */
-    static Tensor rows(Tensor t, long from, long count) {
-        if (from + count > t.rows()) {
-            throw new IllegalArgumentException("rows " + from + ".." + (from + count) + " of " + t);
-        }
-        return Tensor.wrap(t.type(), t.data().asSlice(from * t.rowBytes(), count * t.rowBytes()), count, t.cols());
+        return DecoderTensorBinding.bind(GgufTensors.named(file), config);
     }
 }

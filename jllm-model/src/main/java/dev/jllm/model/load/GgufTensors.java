@@ -54,4 +54,19 @@ final class GgufTensors {
         }
         return (int) v;
     }
+
+    /** The file's tensors as {@link NamedTensors}, views into the mapped file. */
+    static NamedTensors named(GgufFile file) {
+        return new NamedTensors() {
+            @Override
+            public boolean has(String name) {
+                return file.findTensor(name).isPresent();
+            }
+
+            @Override
+            public Tensor tensor(String name) throws FormatException {
+                return GgufTensors.tensor(file, name);
+            }
+        };
+    }
 }
