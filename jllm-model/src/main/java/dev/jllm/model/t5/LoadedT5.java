@@ -2,6 +2,7 @@ package dev.jllm.model.t5;
 
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.formats.FormatException;
+import dev.jllm.formats.convert.TensorNaming;
 import dev.jllm.formats.gguf.GgufArchitecturePeek;
 import dev.jllm.formats.gguf.GgufFile;
 import dev.jllm.formats.gguf.GgufTensorInfo;
@@ -9,15 +10,18 @@ import dev.jllm.formats.hf.HfGenerationConfig;
 import dev.jllm.formats.hf.HfModelConfig;
 import dev.jllm.formats.hf.HfT5Fields;
 import dev.jllm.formats.safetensors.SafetensorsModel;
+import dev.jllm.formats.safetensors.SafetensorsTensorInfo;
 import dev.jllm.formats.tokenizer.Tokenizer;
 import dev.jllm.formats.tokenizer.load.GgufTokenizerMetadata;
 import dev.jllm.formats.tokenizer.load.TokenizerLoader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -102,7 +106,7 @@ public final class LoadedT5 implements AutoCloseable {
             if (!arch.equals("t5")) {
                 throw new FormatException(path, -1, "general.architecture", "is '" + arch + "', not t5");
             }
-            T5TensorBinding binding = new T5TensorBinding(ggufSource(file), T5TensorNames.GGUF);
+            T5TensorBinding binding = new T5TensorBinding(ggufSource(file));
             Tensor embedding = binding.tensor("token_embd.weight");
             String p = "t5.";
             int dim = positive(file, p + "embedding_length");
@@ -180,10 +184,8 @@ public final class LoadedT5 implements AutoCloseable {
         };
         SafetensorsModel st = SafetensorsModel.open(folder);
         try {
-            T5TensorBinding binding = new T5TensorBinding(hfSource(st, folder), T5TensorNames.HF);
-            String embeddingName = st.findTensor("shared.weight").isPresent() ? "shared.weight"
-                    : "encoder.embed_tokens.weight";
-            Tensor embedding = binding.tensor(embeddingName);
+            T5TensorBinding binding = new T5TensorBinding(hfSource(st, folder, mlp == T5Config.Mlp.GATED_GELU));
+            Tensor embedding = binding.tensor(T5TensorNames.global(T5TensorNames.Global.EMBEDDING));
             int layers = required(configFile, "num_layers", t5.numLayers());
             T5Config config;
             try {
@@ -221,21 +223,40 @@ public final class LoadedT5 implements AutoCloseable {
         }
     }
 
-    private static T5TensorBinding.Source hfSource(SafetensorsModel st, Path folder) {
+    /** An HF folder's tensors under their GGUF names, paired by the converters' table ({@link TensorNaming}). */
+    private static T5TensorBinding.Source hfSource(SafetensorsModel st, Path folder, boolean gated) {
+        Map<String, String> hfName = new HashMap<>();
+        for (SafetensorsTensorInfo t : st.tensors()) {
+            String gguf = TensorNaming.toGguf("t5", t.name());
+            if (gguf != null) {
+                hfName.putIfAbsent(gguf, t.name());
+            }
+        }
+        // some checkpoints keep the embedding only under the encoder's name
+        if (!hfName.containsKey("token_embd.weight") && st.findTensor("encoder.embed_tokens.weight").isPresent()) {
+            hfName.put("token_embd.weight", "encoder.embed_tokens.weight");
+        }
         return new T5TensorBinding.Source() {
             @Override
             public boolean has(String name) {
-                return st.findTensor(name).isPresent();
+                return hfName.containsKey(name);
             }
 
             @Override
             public Tensor tensor(String name) {
-                return st.tensor(name);
+                return st.tensor(hfName.get(name));
             }
 
             @Override
             public Path fileOf(String name) {
-                return st.fileOf(name).map(f -> f.path()).orElse(folder);
+                String hf = hfName.get(name);
+                return hf == null ? folder : st.fileOf(hf).map(f -> f.path()).orElse(folder);
+            }
+
+            @Override
+            public String nameInFile(String name) {
+                String hf = hfName.containsKey(name) ? hfName.get(name) : TensorNaming.toHf("t5", name, gated);
+                return hf != null ? hf : name;
             }
         };
     }

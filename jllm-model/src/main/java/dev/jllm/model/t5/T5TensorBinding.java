@@ -10,8 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Binds a file's tensors to {@link T5Weights} by their names in one layout: matrices as views into the
- * mapped file, norm weights and the position-bias tables as floats.
+ * Binds a file's tensors to {@link T5Weights} by their GGUF names: matrices as views into the mapped file, norm
+ * weights and the position-bias tables as floats.
  */
 final class T5TensorBinding {
     /** Where tensors come from: a GGUF file or safetensors files. */
@@ -24,14 +24,18 @@ final class T5TensorBinding {
 
         /** The file that holds the tensor (or the model's file), for error messages. */
         Path fileOf(String name);
+
+        /** The tensor's name as its file spells it, for error messages. */
+        default String nameInFile(String name) {
+            return name;
+        }
     }
 
     private final Source source;
-    private final T5TensorNames names;
 
-    T5TensorBinding(Source source, T5TensorNames names) {
+    /** A binding of {@code source}'s tensors, asked for by their GGUF names. */
+    T5TensorBinding(Source source) {
         this.source = source;
-        this.names = names;
     }
 
     /**
@@ -50,10 +54,10 @@ final class T5TensorBinding {
         for (int i = 0; i < c.decoderLayers(); i++) {
             decoder.add(block(true, i, gated));
         }
-        Tensor output = c.tiedHead() ? embedding : tensor(names.global(Global.OUTPUT));
-        return new T5Weights(embedding, floats(names.block(false, 0, Role.REL_BIAS, gated)), encoder,
-                floats(names.global(Global.ENCODER_NORM)), floats(names.block(true, 0, Role.REL_BIAS, gated)), decoder,
-                floats(names.global(Global.DECODER_NORM)), output);
+        Tensor output = c.tiedHead() ? embedding : tensor(T5TensorNames.global(Global.OUTPUT));
+        return new T5Weights(embedding, floats(T5TensorNames.block(false, 0, Role.REL_BIAS)), encoder,
+                floats(T5TensorNames.global(Global.ENCODER_NORM)), floats(T5TensorNames.block(true, 0, Role.REL_BIAS)), decoder,
+                floats(T5TensorNames.global(Global.DECODER_NORM)), output);
     }
 
     private T5Block block(boolean decoder, int i, boolean gated) throws FormatException {
@@ -71,7 +75,7 @@ final class T5TensorBinding {
     }
 
     private String name(boolean decoder, int layer, Role role, boolean gated) {
-        return names.block(decoder, layer, role, gated);
+        return T5TensorNames.block(decoder, layer, role);
     }
 
     /**
@@ -81,13 +85,14 @@ final class T5TensorBinding {
      */
     Tensor tensor(String name) throws FormatException {
         if (!source.has(name)) {
-            throw new FormatException(source.fileOf(name), -1, name, "tensor is missing");
+            throw new FormatException(source.fileOf(name), -1, source.nameInFile(name), "tensor is missing");
         }
         Tensor t = source.tensor(name);
         try {
             WeightKernels.simd(t.type());
         } catch (IllegalArgumentException e) {
-            throw new FormatException(source.fileOf(name), -1, name, "tensor type " + t.type() + " has no kernels in jllm");
+            throw new FormatException(source.fileOf(name), -1, source.nameInFile(name), "tensor type " + t.type()
+                    + " has no kernels in jllm");
         }
         return t;
     }
@@ -95,7 +100,7 @@ final class T5TensorBinding {
     private float[] floats(String name) throws FormatException {
         Tensor t = tensor(name);
         if (t.elements() > Integer.MAX_VALUE) {
-            throw new FormatException(source.fileOf(name), -1, name, "is too large for a vector");
+            throw new FormatException(source.fileOf(name), -1, source.nameInFile(name), "is too large for a vector");
         }
         float[] out = new float[(int) t.elements()];
         WeightKernels.simd(t.type()).dequantize(t.data(), 0, out, 0, out.length);

@@ -82,6 +82,11 @@ class LoadedT5Test {
         }
         FormatException e = assertThrows(FormatException.class, () -> LoadedT5.open(bad));
         assertTrue(e.getMessage().contains("dec.blk.1.cross_attn_k.weight"), e.getMessage());
+        // the same gap in an HF folder is named as HF names it
+        Path folder = dir.resolve("hf-no-cross-k");
+        GgufToHfConverter.convert(bad, folder);
+        FormatException hf = assertThrows(FormatException.class, () -> LoadedT5.open(folder));
+        assertTrue(hf.getMessage().contains("decoder.block.1.layer.1.EncDecAttention.k.weight"), hf.getMessage());
     }
 
     @Test
