@@ -1,8 +1,6 @@
 package dev.jllm.model.load;
 
-import static dev.jllm.model.load.GgufTensors.floats;
 import static dev.jllm.model.load.GgufTensors.intKey;
-import static dev.jllm.model.load.GgufTensors.optionalFloats;
 import static dev.jllm.model.load.GgufTensors.tensor;
 
 import dev.jllm.core.tensor.Tensor;
@@ -11,13 +9,10 @@ import dev.jllm.formats.gguf.GgufFile;
 import dev.jllm.formats.tokenizer.Tokenizer;
 import dev.jllm.formats.tokenizer.load.GgufTokenizerMetadata;
 import dev.jllm.model.encoder.EncoderConfig;
-import dev.jllm.model.encoder.EncoderLayerWeights;
 import dev.jllm.model.encoder.EncoderWeights;
 import dev.jllm.model.encoder.Pooling;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A GGUF file of llama.cpp's {@code bert} architecture as an encoder: metadata {@code bert.embedding_length},
@@ -70,20 +65,6 @@ final class GgufEncoderBinding {
     }
 
     static EncoderWeights bind(GgufFile file, EncoderConfig c) throws FormatException {
-        List<EncoderLayerWeights> layers = new ArrayList<>();
-        for (int i = 0; i < c.layers(); i++) {
-            String b = "blk." + i + ".";
-            layers.add(new EncoderLayerWeights(tensor(file, b + "attn_q.weight"), optionalFloats(file, b + "attn_q.bias"),
-                    tensor(file, b + "attn_k.weight"), optionalFloats(file, b + "attn_k.bias"),
-                    tensor(file, b + "attn_v.weight"), optionalFloats(file, b + "attn_v.bias"),
-                    tensor(file, b + "attn_output.weight"), optionalFloats(file, b + "attn_output.bias"),
-                    floats(file, b + "attn_output_norm.weight"), optionalFloats(file, b + "attn_output_norm.bias"),
-                    tensor(file, b + "ffn_up.weight"), optionalFloats(file, b + "ffn_up.bias"),
-                    tensor(file, b + "ffn_down.weight"), optionalFloats(file, b + "ffn_down.bias"),
-                    floats(file, b + "layer_output_norm.weight"), optionalFloats(file, b + "layer_output_norm.bias")));
-        }
-        Tensor types = c.typeVocabSize() > 0 ? tensor(file, "token_types.weight") : null;
-        return new EncoderWeights(tensor(file, "token_embd.weight"), tensor(file, "position_embd.weight"), types,
-                floats(file, "token_embd_norm.weight"), optionalFloats(file, "token_embd_norm.bias"), layers);
+        return EncoderTensorBinding.bind(GgufTensors.named(file), c);
     }
 }

@@ -1,8 +1,5 @@
 package dev.jllm.model.load;
 
-import static dev.jllm.model.load.SafetensorsTensors.floats;
-import static dev.jllm.model.load.SafetensorsTensors.optionalFloats;
-import static dev.jllm.model.load.SafetensorsTensors.tensor;
 
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.formats.FormatException;
@@ -12,14 +9,11 @@ import dev.jllm.formats.safetensors.SafetensorsModel;
 import dev.jllm.formats.tokenizer.Tokenizer;
 import dev.jllm.formats.tokenizer.load.TokenizerLoader;
 import dev.jllm.model.encoder.EncoderConfig;
-import dev.jllm.model.encoder.EncoderLayerWeights;
 import dev.jllm.model.encoder.EncoderWeights;
 import dev.jllm.model.encoder.Pooling;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -45,15 +39,14 @@ final class HfFolderEncoder {
         SentenceTransformersModules modules = SentenceTransformersModules.read(folder);
         SafetensorsModel m = SafetensorsModel.open(folder);
         try {
-            String root = m.findTensor("bert.embeddings.word_embeddings.weight").isPresent() ? "bert." : "";
-            Tensor types = m.findTensor(root + "embeddings.token_type_embeddings.weight").isPresent()
-                    ? tensor(m, root + "embeddings.token_type_embeddings.weight") : null;
+            NamedTensors named = new HfNamedTensors(m, "bert");
+            Tensor types = named.has("token_types.weight") ? named.tensor("token_types.weight") : null;
             EncoderConfig config = config(hf, configFile, types, switch (modules.pooling()) {
                 case CLS -> Pooling.CLS;
                 case LAST -> Pooling.LAST;
                 case MEAN -> Pooling.MEAN;
             });
-            EncoderWeights weights = bind(m, root, config, types);
+            EncoderWeights weights = EncoderTensorBinding.bind(named, config);
             Tokenizer tokenizer = hasTokenizer(folder) ? TokenizerLoader.load(folder) : null;
             return new LoadedEncoder(folder, "hf", config, weights, tokenizer, modules.normalizes(), m);
         } catch (IOException | RuntimeException e) {
@@ -95,35 +88,5 @@ final class HfFolderEncoder {
             throw new FormatException(file, -1, field, "missing");
         }
         return v;
-    }
-
-    private static EncoderWeights bind(SafetensorsModel m, String root, EncoderConfig c, Tensor types)
-            throws FormatException {
-        List<EncoderLayerWeights> layers = new ArrayList<>();
-        for (int i = 0; i < c.layers(); i++) {
-            String p = root + "encoder.layer." + i + ".";
-            layers.add(new EncoderLayerWeights(
-                    tensor(m, p + "attention.self.query.weight"), optionalFloats(m, p + "attention.self.query.bias"),
-                    tensor(m, p + "attention.self.key.weight"), optionalFloats(m, p + "attention.self.key.bias"),
-                    tensor(m, p + "attention.self.value.weight"), optionalFloats(m, p + "attention.self.value.bias"),
-                    tensor(m, p + "attention.output.dense.weight"), optionalFloats(m, p + "attention.output.dense.bias"),
-                    normWeight(m, p + "attention.output.LayerNorm"), normBias(m, p + "attention.output.LayerNorm"),
-                    tensor(m, p + "intermediate.dense.weight"), optionalFloats(m, p + "intermediate.dense.bias"),
-                    tensor(m, p + "output.dense.weight"), optionalFloats(m, p + "output.dense.bias"),
-                    normWeight(m, p + "output.LayerNorm"), normBias(m, p + "output.LayerNorm")));
-        }
-        String e = root + "embeddings.";
-        return new EncoderWeights(tensor(m, e + "word_embeddings.weight"), tensor(m, e + "position_embeddings.weight"),
-                types, normWeight(m, e + "LayerNorm"), normBias(m, e + "LayerNorm"), layers);
-    }
-
-    /** A LayerNorm's scale: {@code .weight}, or {@code .gamma} in checkpoints converted from TensorFlow. */
-    private static float[] normWeight(SafetensorsModel m, String norm) throws FormatException {
-        return m.findTensor(norm + ".gamma").isPresent() ? floats(m, norm + ".gamma") : floats(m, norm + ".weight");
-    }
-
-    /** A LayerNorm's shift: {@code .bias} or {@code .beta}. */
-    private static float[] normBias(SafetensorsModel m, String norm) throws FormatException {
-        return m.findTensor(norm + ".beta").isPresent() ? floats(m, norm + ".beta") : optionalFloats(m, norm + ".bias");
     }
 }

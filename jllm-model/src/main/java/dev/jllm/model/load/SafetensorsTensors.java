@@ -24,17 +24,4 @@ final class SafetensorsTensors {
         }
         return t;
     }
-
-    /** Tensor {@code name} dequantized to floats (norm weights, biases). */
-    static float[] floats(SafetensorsModel m, String name) throws FormatException {
-        Tensor t = tensor(m, name);
-        float[] out = new float[Math.toIntExact(t.elements())];
-        WeightKernels.simd(t.type()).dequantize(t.data(), 0, out, 0, out.length);
-        return out;
-    }
-
-    /** As {@link #floats}, or null when the folder has no such tensor. */
-    static float[] optionalFloats(SafetensorsModel m, String name) throws FormatException {
-        return m.findTensor(name).isPresent() ? floats(m, name) : null;
-    }
 }
