@@ -1,7 +1,5 @@
 package dev.jllm.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.model.encoder.Pooling;
@@ -17,7 +15,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -118,7 +115,7 @@ final class EmbedCommand implements Callable<Integer> {
         long number = 0;
         while ((line = in.readLine()) != null) {
             number++;
-            pending.add(jsonl ? parseLine(line, number, source) : line);
+            pending.add(jsonl ? JsonStringLine.parse(line, number, source) : line);
             if (pending.size() == chunk) {
                 print(embedder.embed(pending), out);
                 pending.clear();
@@ -127,23 +124,6 @@ final class EmbedCommand implements Callable<Integer> {
         if (!pending.isEmpty()) {
             print(embedder.embed(pending), out);
         }
-    }
-
-    private static String parseLine(String line, long number, String source) {
-        JsonNode node;
-        try {
-            node = JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("line " + number + " of " + source + ": invalid JSON: "
-                    + e.getOriginalMessage());
-        }
-        if (node == null || node.isMissingNode() || !node.isTextual()) {
-            String found = node == null || node.isMissingNode() ? "an empty line"
-                    : node.getNodeType().name().toLowerCase(Locale.ROOT);
-            throw new IllegalArgumentException("line " + number + " of " + source + ": expected a JSON string, found "
-                    + found);
-        }
-        return node.textValue();
     }
 
     /** Each vector as a JSON array of floats, written in their shortest round-tripping form. */

@@ -1,7 +1,5 @@
 package dev.jllm.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jllm.formats.tokenizer.Tokenizer;
 import dev.jllm.formats.tokenizer.load.TokenizerLoader;
@@ -125,7 +123,7 @@ final class TokenizeCommand implements Callable<Integer> {
             StringBuilder sb = new StringBuilder();
             while ((line = in.readLine()) != null) {
                 number++;
-                String value = parseLine(line, number, source);
+                String value = JsonStringLine.parse(line, number, source);
                 int[] ids = tokenizer.encode(value, addSpecial, !noParseSpecial);
                 sb.setLength(0);
                 sb.append('[');
@@ -135,23 +133,6 @@ final class TokenizeCommand implements Callable<Integer> {
                 out.println(sb.append(']'));
             }
         }
-    }
-
-    private static String parseLine(String line, long number, String source) {
-        JsonNode node;
-        try {
-            node = JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("line " + number + " of " + source + ": invalid JSON: "
-                    + e.getOriginalMessage());
-        }
-        if (node == null || node.isMissingNode() || !node.isTextual()) {
-            String found = node == null || node.isMissingNode() ? "an empty line" : node.getNodeType().name().toLowerCase(
-                    java.util.Locale.ROOT);
-            throw new IllegalArgumentException("line " + number + " of " + source + ": expected a JSON string, found "
-                    + found);
-        }
-        return node.textValue();
     }
 
     /** A piece's bytes as one visible line: whitespace and control characters escaped, broken UTF-8 as \xHH. */
