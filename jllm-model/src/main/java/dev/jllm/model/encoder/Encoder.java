@@ -31,7 +31,7 @@ public final class Encoder {
     /** Below this much work a loop runs on the caller: waking the workers would cost more than it saves. */
     static final long INLINE_WORK = 1 << 15;
     /** Attention of at most this much work (tokens² × dim summed over sequences) runs on the caller. */
-    static final long ATTENTION_INLINE_WORK = 1 << 15;
+    static final long ATTENTION_INLINE_WORK = 1 << 17;
     /** Batches of at most this many tokens split each projection's rows across the workers. */
     static final int ROW_SHARE_TOKENS = 64;
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
