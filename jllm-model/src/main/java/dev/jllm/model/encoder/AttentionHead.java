@@ -49,7 +49,8 @@ final class AttentionHead {
             for (; c < bound; c += F.length()) {
                 FloatVector acc = FloatVector.zero(F);
                 for (int j = 0; j < n; j++) {
-                    acc = FloatVector.fromArray(F, v, vAt + j * stride + c).fma(FloatVector.broadcast(F, scores[i * n + j]), acc);
+                    FloatVector p = FloatVector.broadcast(F, scores[i * n + j]);
+                    acc = FloatVector.fromArray(F, v, vAt + j * stride + c).fma(p, acc);
                 }
                 acc.intoArray(out, oi + c);
             }

@@ -24,6 +24,11 @@ import java.util.List;
  * of all sequences, and attention runs per sequence and head over that sequence's own tokens, which is
  * exactly a padded batch with its attention mask, minus the padding. An encoder holds no scratch
  * state, so one instance serves several threads.
+ *
+ * <p>F32 projections are copied once, at construction, into {@link PackedMatrix} panels (q, k and v
+ * stacked into one): a sentence of a dozen tokens then costs four products per block, each one dispatch
+ * that streams the weights once, instead of decoding weight rows on every call. Other weight types are
+ * read in place.
  */
 public final class Encoder {
     /** Sequences at least this long run attention as matrix products. */

@@ -15,15 +15,22 @@ record PackedLayerWeights(PackedMatrix qkv, float[] qkvBias, PackedMatrix output
 
     /**
      * Packs every block when all its matrices are F32 (the copy then costs no more memory than the file's
-     * layers and saves decoding per call); null otherwise, for the products that read weights in place.
+     * layers and saves decoding per call) and their copy takes at most a quarter of the heap's limit; null
+     * otherwise, for the products that read weights in place.
      */
     static List<PackedLayerWeights> packIfF32(EncoderWeights weights) {
+        long bytes = 0;
         for (EncoderLayerWeights w : weights.layers()) {
             for (var t : List.of(w.wq(), w.wk(), w.wv(), w.wo(), w.wUp(), w.wDown())) {
                 if (t.type() != DType.F32) {
                     return null;
                 }
+                bytes += t.data().byteSize();
             }
+        }
+        // a large model (a BERT-large in F32 is 1.3 GB) runs in place rather than risk the heap
+        if (bytes > Runtime.getRuntime().maxMemory() / 4) {
+            return null;
         }
         List<PackedLayerWeights> packed = new ArrayList<>();
         for (EncoderLayerWeights w : weights.layers()) {
