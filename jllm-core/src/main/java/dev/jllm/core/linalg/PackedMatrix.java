@@ -40,6 +40,8 @@ public final class PackedMatrix {
         void apply(float[] y, int from, int length);
     }
 
+    private static final ThreadLocal<float[]> EDGE = ThreadLocal.withInitial(() -> new float[MR * NR]);
+
     private final int rows;
     private final int cols;
     private final float[] packed;
@@ -121,15 +123,18 @@ public final class PackedMatrix {
             return;
         }
         int slivers = (rows + NR - 1) / NR;
-        pool.parallelFor(slivers, (from, to) -> {
-            float[] edge = new float[MR * NR];
-            for (int t0 = 0; t0 < n; t0 += blockTokens) {
+        int blocks = (n + blockTokens - 1) / blockTokens;
+        // one task per (token block, sliver), claimed in that order: a worker held up (a shared machine) is
+        // not waited for while others idle, and the workers stay on one block of X at a time
+        pool.parallelForDynamic(blocks * slivers, 1, (from, to) -> {
+            float[] edge = EDGE.get();
+            for (int task = from; task < to; task++) {
+                int t0 = task / slivers * blockTokens;
                 int t1 = Math.min(n, t0 + blockTokens);
-                for (int s = from; s < to; s++) {
-                    touch(s, edge);
-                    for (int t = t0; t < t1; t += MR) {
-                        tile(s, x, xOffset, t, Math.min(MR, t1 - t), y, yOffset, bias, epilogue, edge);
-                    }
+                int s = task % slivers;
+                touch(s, edge);
+                for (int t = t0; t < t1; t += MR) {
+                    tile(s, x, xOffset, t, Math.min(MR, t1 - t), y, yOffset, bias, epilogue, edge);
                 }
             }
         });
