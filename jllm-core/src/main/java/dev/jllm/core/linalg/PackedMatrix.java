@@ -209,26 +209,7 @@ public final class PackedMatrix {
             c51 = c51.add(bias1);
         }
         int y0 = yOffset + t * rows + r0;
-        if (width == NR) {
-            store(y, y0, c00, c01, epilogue);
-            if (count > 1) {
-                store(y, y0 + rows, c10, c11, epilogue);
-            }
-            if (count > 2) {
-                store(y, y0 + 2 * rows, c20, c21, epilogue);
-            }
-            if (count > 3) {
-                store(y, y0 + 3 * rows, c30, c31, epilogue);
-            }
-            if (count > 4) {
-                store(y, y0 + 4 * rows, c40, c41, epilogue);
-            }
-            if (count > 5) {
-                store(y, y0 + 5 * rows, c50, c51, epilogue);
-            }
-            return;
-        }
-        // the last, partial sliver: spill and copy the valid columns
+        // spilled, then copied row by row: a store helper taking vectors was not always inlined, and boxed them
         c00.intoArray(edge, 0);
         c01.intoArray(edge, L);
         c10.intoArray(edge, NR);
@@ -242,9 +223,10 @@ public final class PackedMatrix {
         c50.intoArray(edge, 5 * NR);
         c51.intoArray(edge, 5 * NR + L);
         for (int i = 0; i < count; i++) {
-            System.arraycopy(edge, i * NR, y, y0 + i * rows, width);
+            int at = y0 + i * rows;
+            System.arraycopy(edge, i * NR, y, at, width);
             if (epilogue != null) {
-                epilogue.apply(y, y0 + i * rows, width);
+                epilogue.apply(y, at, width);
             }
         }
     }
@@ -271,14 +253,6 @@ public final class PackedMatrix {
         }
         // stored so that the loads are kept
         a0.add(a1).add(a2).add(a3).intoArray(sink, 0);
-    }
-
-    private static void store(float[] y, int at, FloatVector v0, FloatVector v1, Epilogue epilogue) {
-        v0.intoArray(y, at);
-        v1.intoArray(y, at + L);
-        if (epilogue != null) {
-            epilogue.apply(y, at, NR);
-        }
     }
 
     /** Tokens whose activations fill about {@link #BLOCK_FLOATS}, a whole number of kernel calls. */
