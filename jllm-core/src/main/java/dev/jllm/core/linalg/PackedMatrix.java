@@ -131,8 +131,8 @@ public final class PackedMatrix {
         }
         int slivers = (rows + NR - 1) / NR;
         int blocks = (n + blockTokens - 1) / blockTokens;
-        // one task per (token block, sliver), claimed in that order: a worker held up (a shared machine) is
-        // not waited for while others idle, and the workers stay on one block of X at a time
+        // one task per (token block, sliver), claimed in that order: a worker held up (a shared machine)
+        // leaves the rest of its share to the others, and the workers stay on one block of X at a time
         pool.parallelForDynamic(blocks * slivers, 1, (from, to) -> {
             float[] edge = EDGE.get();
             for (int task = from; task < to; task++) {
