@@ -2,6 +2,7 @@ package dev.jllm.model.encoder;
 
 import dev.jllm.core.linalg.MatMul;
 import dev.jllm.core.linalg.MatVec;
+import dev.jllm.core.linalg.PackedMatrix;
 import dev.jllm.core.linalg.Sgemm;
 import dev.jllm.core.ops.Activations;
 import dev.jllm.core.ops.Elementwise;
@@ -11,6 +12,7 @@ import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.core.quant.WeightKernel;
 import dev.jllm.core.quant.WeightKernels;
 import dev.jllm.core.tensor.Tensor;
+import java.util.List;
 
 /**
  * The BERT-family encoder, read top to bottom: word + position + token-type embeddings and their
@@ -22,12 +24,19 @@ import dev.jllm.core.tensor.Tensor;
  * of all sequences, and attention runs per sequence and head over that sequence's own tokens, which is
  * exactly a padded batch with its attention mask, minus the padding. An encoder holds no scratch
  * state, so one instance serves several threads.
+ *
+ * <p>F32 projections are copied once, at construction, into {@link PackedMatrix} panels (q, k and v
+ * stacked into one): a sentence of a dozen tokens then costs four products per block, each one dispatch
+ * that streams the weights once, instead of decoding weight rows on every call. Other weight types are
+ * read in place.
  */
 public final class Encoder {
     /** Sequences at least this long run attention as matrix products. */
     static final int GEMM_ATTENTION_TOKENS = 32;
     /** Below this much work a loop runs on the caller: waking the workers would cost more than it saves. */
     static final long INLINE_WORK = 1 << 15;
+    /** Attention of at most this much work (tokens² × dim summed over sequences) runs on the caller. */
+    static final long ATTENTION_INLINE_WORK = 1 << 17;
     /** Batches of at most this many tokens split each projection's rows across the workers. */
     static final int ROW_SHARE_TOKENS = 64;
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
@@ -40,6 +49,8 @@ public final class Encoder {
     private final WeightKernel positionKernel;
     private final WeightKernel typeKernel;
     private final float attentionScale;
+    /** The blocks' projections packed for few-token products, or null when the weights are not F32. */
+    private final List<PackedLayerWeights> packed;
 
     /**
      * An encoder over bound weights.
@@ -56,6 +67,7 @@ public final class Encoder {
         this.typeKernel = weights.tokenTypeEmbedding() == null ? null
                 : WeightKernels.simd(weights.tokenTypeEmbedding().type());
         this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+        this.packed = PackedLayerWeights.packIfF32(weights);
     }
 
     /**
@@ -92,6 +104,9 @@ public final class Encoder {
         }
         int dim = config.dim();
         float[] x = embed(batch);
+        if (packed != null) {
+            return forwardPacked(batch, x);
+        }
         float[] q = new float[n * dim];
         float[] k = new float[n * dim];
         float[] v = new float[n * dim];
@@ -102,7 +117,7 @@ public final class Encoder {
             linear(w.wq(), w.bq(), x, n, q);
             linear(w.wk(), w.bk(), x, n, k);
             linear(w.wv(), w.bv(), x, n, v);
-            attend(batch, q, k, v, attended);
+            attend(batch, q, 0, k, 0, v, 0, dim, attended);
             linear(w.wo(), w.bo(), attended, n, out);
             addAndNorm(x, out, n, w.attentionNorm(), w.attentionNormBias());
             linear(w.wUp(), w.bUp(), x, n, hidden);
@@ -111,6 +126,46 @@ public final class Encoder {
             addAndNorm(x, out, n, w.outputNorm(), w.outputNormBias());
         }
         return x;
+    }
+
+    /**
+     * The blocks over embedded tokens {@code x} with packed F32 projections: q, k and v in one product,
+     * the bias and GELU applied as each piece of the feed-forward's output is stored, one dispatch per
+     * product.
+     */
+    private float[] forwardPacked(EncoderBatch batch, float[] x) {
+        int n = batch.tokenCount();
+        int dim = config.dim();
+        float[] qkv = new float[n * 3 * dim];
+        float[] attended = new float[n * dim];
+        float[] out = new float[n * dim];
+        float[] hidden = new float[n * config.ffnDim()];
+        PackedMatrix.Epilogue activation = activation();
+        for (int l = 0; l < packed.size(); l++) {
+            PackedLayerWeights p = packed.get(l);
+            EncoderLayerWeights w = weights.layers().get(l);
+            p.qkv().multiply(pool, x, 0, n, qkv, 0, p.qkvBias(), null);
+            attend(batch, qkv, 0, qkv, dim, qkv, 2 * dim, 3 * dim, attended);
+            p.output().multiply(pool, attended, 0, n, out, 0, p.outputBias(), null);
+            addAndNorm(x, out, n, w.attentionNorm(), w.attentionNormBias());
+            p.up().multiply(pool, x, 0, n, hidden, 0, p.upBias(), activation);
+            p.down().multiply(pool, hidden, 0, n, out, 0, p.downBias(), null);
+            addAndNorm(x, out, n, w.outputNorm(), w.outputNormBias());
+        }
+        return x;
+    }
+
+    /** The feed-forward's non-linearity as an in-place operation on a piece of a row. */
+    private PackedMatrix.Epilogue activation() {
+        return switch (config.activation()) {
+            case GELU_ERF -> (h, from, length) -> Activations.geluErf(h, from, h, from, length);
+            case GELU_TANH -> (h, from, length) -> Activations.geluTanh(h, from, h, from, length);
+            case RELU -> (h, from, length) -> {
+                for (int i = from; i < from + length; i++) {
+                    h[i] = Math.max(0f, h[i]);
+                }
+            };
+        };
     }
 
     /**
@@ -183,11 +238,13 @@ public final class Encoder {
     }
 
     /**
-     * Bidirectional attention of each sequence over its own tokens, one task per (sequence, head). Short
-     * sequences take plain loops; longer ones scores = Q·Kᵀ (GEMM), row softmax, then scores·V (GEMM),
-     * run inline on the task's worker.
+     * Bidirectional attention of each sequence over its own tokens, one task per (sequence, head). Token
+     * t's query, key and value rows start at {@code qAt}, {@code kAt}, {@code vAt} plus {@code t·stride};
+     * its output row at {@code t·dim}. Short sequences take vector loops; longer ones scores = Q·Kᵀ (GEMM),
+     * row softmax, then scores·V (GEMM), run inline on the task's worker.
      */
-    private void attend(EncoderBatch batch, float[] q, float[] k, float[] v, float[] out) {
+    private void attend(EncoderBatch batch, float[] q, int qAt, float[] k, int kAt, float[] v, int vAt, int stride,
+            float[] out) {
         int heads = config.heads();
         int headDim = config.headDim();
         int dim = config.dim();
@@ -200,50 +257,27 @@ public final class Encoder {
                 int s = task / heads;
                 int h = task % heads;
                 int n = batch.count(s);
+                int row = batch.offset(s) * stride + h * headDim;
                 int at = batch.offset(s) * dim + h * headDim;
                 float[] scores = scratch(SCORES, n * n);
                 if (n < GEMM_ATTENTION_TOKENS) {
-                    attendShort(n, at, q, k, v, scores, out);
+                    AttentionHead.attend(n, headDim, attentionScale, q, qAt + row, k, kAt + row, v, vAt + row,
+                            stride, scores, out, at, dim);
                     continue;
                 }
-                Sgemm.multiply(pool, false, true, n, n, headDim, attentionScale, q, at, dim, k, at, dim, 0f, scores,
-                        0, n);
+                Sgemm.multiply(pool, false, true, n, n, headDim, attentionScale, q, qAt + row, stride, k, kAt + row,
+                        stride, 0f, scores, 0, n);
                 for (int i = 0; i < n; i++) {
                     Softmax.apply(scores, i * n, n);
                 }
-                Sgemm.multiply(pool, false, false, n, headDim, n, 1f, scores, 0, n, v, at, dim, 0f, out, at, dim);
+                Sgemm.multiply(pool, false, false, n, headDim, n, 1f, scores, 0, n, v, vAt + row, stride, 0f, out, at,
+                        dim);
             }
         };
-        if (work < INLINE_WORK) {
+        if (work < ATTENTION_INLINE_WORK) {
             body.run(0, batch.sequences() * heads);
         } else {
             pool.parallelForDynamic(batch.sequences() * heads, 1, body);
-        }
-    }
-
-    /** One head of a short sequence whose rows start at {@code at}: dot products, softmax, weighted sum. */
-    private void attendShort(int n, int at, float[] q, float[] k, float[] v, float[] scores, float[] out) {
-        int headDim = config.headDim();
-        int dim = config.dim();
-        for (int i = 0; i < n; i++) {
-            int qi = at + i * dim;
-            for (int j = 0; j < n; j++) {
-                int kj = at + j * dim;
-                float dot = 0;
-                for (int c = 0; c < headDim; c++) {
-                    dot += q[qi + c] * k[kj + c];
-                }
-                scores[i * n + j] = dot * attentionScale;
-            }
-            Softmax.apply(scores, i * n, n);
-            java.util.Arrays.fill(out, qi, qi + headDim, 0f);
-            for (int j = 0; j < n; j++) {
-                float p = scores[i * n + j];
-                int vj = at + j * dim;
-                for (int c = 0; c < headDim; c++) {
-                    out[qi + c] += p * v[vj + c];
-                }
-            }
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.formats.gguf.GgufFile;
 import dev.jllm.formats.gguf.GgufTensorInfo;
@@ -17,6 +18,8 @@ import dev.jllm.formats.init.PlaceholderVocabulary;
 import dev.jllm.formats.init.RandomModelWriter;
 import dev.jllm.formats.quantize.LlamaFileType;
 import dev.jllm.model.load.LoadedEncoder;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -38,6 +41,8 @@ class EncoderAgainstReferenceTest {
     @TempDir
     static Path dir;
     static Path model;
+    /** The same model with its matrices stored as F16: the encoder reads those in place instead of packing. */
+    static Path f16Model;
     static int[] ids;
     static int[] types;
     static int[] mask;
@@ -46,6 +51,7 @@ class EncoderAgainstReferenceTest {
     @BeforeAll
     static void makeModelAndBatch() throws Exception {
         model = randomBert(dir);
+        f16Model = randomBert(dir, DType.F16);
         SplittableRandom rng = new SplittableRandom(5);
         ids = new int[ROWS * LENGTH];
         types = new int[ROWS * LENGTH];
@@ -65,6 +71,15 @@ class EncoderAgainstReferenceTest {
 
     @Test
     void paddedBatchWithMaskEqualsTheScalarReference() throws Exception {
+        paddedBatchEqualsTheScalarReference(model);
+    }
+
+    @Test
+    void matricesReadInPlaceEqualTheScalarReference() throws Exception {
+        paddedBatchEqualsTheScalarReference(f16Model);
+    }
+
+    private static void paddedBatchEqualsTheScalarReference(Path model) throws Exception {
         try (GgufFile gguf = GgufFile.open(model); LoadedEncoder loaded = LoadedEncoder.open(model);
                 WorkerPool pool = new WorkerPool(2)) {
             Encoder encoder = new Encoder(loaded.config(), loaded.weights(), pool);
@@ -141,8 +156,13 @@ class EncoderAgainstReferenceTest {
     }
 
     /** The tiny BERT of {@code jllm init} with every tensor random; cached in {@code dir}. */
-    static synchronized Path randomBert(Path dir) throws Exception {
-        Path out = dir.resolve("bert-random.gguf");
+    static Path randomBert(Path dir) throws Exception {
+        return randomBert(dir, DType.F32);
+    }
+
+    /** As {@link #randomBert(Path)}, its matrices (not its vectors) stored as {@code matrixType}, F32 or F16. */
+    static synchronized Path randomBert(Path dir, DType matrixType) throws Exception {
+        Path out = dir.resolve("bert-random-" + matrixType + ".gguf");
         if (Files.exists(out)) {
             return out;
         }
@@ -153,7 +173,7 @@ class EncoderAgainstReferenceTest {
                 tiny.headDim(), LENGTH, tiny.ropeTheta(), tiny.normEps(), tiny.tiedEmbeddings());
         RandomModelWriter.write(Architecture.BERT, dims, "test",
                 PlaceholderVocabulary.metadata(512), 7, LlamaFileType.ALL_F32, init, null);
-        try (GgufFile src = GgufFile.open(init)) {
+        try (GgufFile src = GgufFile.open(init); Arena arena = Arena.ofConfined()) {
             Map<String, GgufValue> values = new LinkedHashMap<>(src.values());
             values.remove(GgufFile.ALIGNMENT_KEY);
             GgufWriter w = new GgufWriter();
@@ -166,7 +186,15 @@ class EncoderAgainstReferenceTest {
                     double g = rng.nextGaussian();
                     v[i] = (float) (info.name().endsWith("norm.weight") ? 1 + 0.2 * g : vector ? 0.1 * g : 0.08 * g);
                 }
-                w.addTensor(info.name(), Tensor.ofFloats(v, info.shape()));
+                if (vector || matrixType == DType.F32) {
+                    w.addTensor(info.name(), Tensor.ofFloats(v, info.shape()));
+                } else {
+                    Tensor half = Tensor.allocate(arena, DType.F16, info.shape());
+                    for (int i = 0; i < v.length; i++) {
+                        half.data().setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(v[i]));
+                    }
+                    w.addTensor(info.name(), half);
+                }
             }
             w.write(out);
         }
