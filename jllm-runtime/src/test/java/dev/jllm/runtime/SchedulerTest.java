@@ -22,6 +22,7 @@ import dev.jllm.runtime.stop.StopTokens;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +62,8 @@ class SchedulerTest {
         final List<Integer> tokens = new ArrayList<>();
         final List<TokenLogprobs> logprobs = new ArrayList<>();
         final int cancelAfter;
-        volatile Ticket ticket;
+        // the ticket is known only once submit returns, which may be after the scheduler's first tokens
+        final CompletableFuture<Ticket> ticket = new CompletableFuture<>();
 
         Recorder(int cancelAfter) {
             this.cancelAfter = cancelAfter;
@@ -76,7 +78,7 @@ class SchedulerTest {
             tokens.add(id);
             logprobs.add(lp);
             if (tokens.size() == cancelAfter) {
-                ticket.cancel();
+                ticket.join().cancel();
             }
         }
     }
@@ -85,7 +87,7 @@ class SchedulerTest {
             throws InterruptedException {
         try (Scheduler s = scheduler(1, 1, context)) {
             Ticket t = s.submit(request, recorder);
-            recorder.ticket = t;
+            recorder.ticket.complete(t);
             return t.await();
         }
     }
@@ -204,7 +206,7 @@ class SchedulerTest {
             };
             Recorder fine = new Recorder(-1);
             Ticket a = s.submit(request, cancelled);
-            cancelled.ticket = a;
+            cancelled.ticket.complete(a);
             Ticket b = s.submit(request, throwing);
             Ticket c = s.submit(request, fine);
             assertNull(a.await().finishReason());
