@@ -24,7 +24,9 @@ final class FewTokenMatMul {
     static final int MAX_TOKENS = 16;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int ROWS = 4;
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[17 * F.length()]);
+    /** Where in a lane buffer the sixteen sums of {@link LaneFold#sums16} go, after the sixteen vectors. */
+    private static final int SUMS = 16 * F.length();
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[SUMS + 16]);
     private static final ThreadLocal<float[]> ROW_BUFFER = ThreadLocal.withInitial(() -> new float[0]);
 
     private FewTokenMatMul() {
@@ -37,7 +39,6 @@ final class FewTokenMatMul {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         int groups = (rows + ROWS - 1) / ROWS;
-        boolean folded = LaneFold.LANES == 16 && F.length() == 16 && cols % 16 == 0;
         pool.parallelFor(groups, (from, to) -> {
             float[] buf = buffer(ROWS * cols);
             // looked up once per chunk: a ThreadLocal per four rows cost more than their dot products
@@ -49,11 +50,7 @@ final class FewTokenMatMul {
                     kernel.dequantize(data, (r0 + i) * rowBytes, buf, i * cols, cols);
                 }
                 int t = 0;
-                if (nr == ROWS && folded) {
-                    for (; t + 4 <= n; t += 4) {
-                        dot4x4Folded(buf, cols, x, xOffset + t * cols, y, yOffset + t * rows + r0, rows, lanes);
-                    }
-                } else if (nr == ROWS) {
+                if (nr == ROWS) {
                     for (; t + 4 <= n; t += 4) {
                         dot4x4(buf, cols, x, xOffset + t * cols, y, yOffset + t * rows + r0, rows, lanes);
                     }
@@ -140,85 +137,17 @@ final class FewTokenMatMul {
         a31.intoArray(lanes, 13 * l);
         a32.intoArray(lanes, 14 * l);
         a33.intoArray(lanes, 15 * l);
+        if (l == 16) {
+            // one tree of folds sums all sixteen, four times fewer operations than lane by lane
+            LaneFold.sums16(lanes, 0, lanes, SUMS);
+        }
         for (int j = 0; j < 4; j++) {
             for (int i = 0; i < 4; i++) {
-                float s = sum(lanes, (4 * j + i) * l);
+                float s = l == 16 ? lanes[SUMS + 4 * j + i] : sum(lanes, (4 * j + i) * l);
                 for (int k = c; k < cols; k++) {
                     s += buf[i * cols + k] * x[xb + j * cols + k];
                 }
                 y[yb + j * rows + i] = s;
-            }
-        }
-    }
-
-    /**
-     * As {@link #dot4x4} for rows a whole number of vectors long on 16 lanes: one tree of {@link LaneFold}s sums
-     * all sixteen accumulators (sum 4j + i for token j and row i), four times fewer operations than lane by lane.
-     */
-    private static void dot4x4Folded(float[] buf, int cols, float[] x, int xb, float[] y, int yb, int rows,
-            float[] lanes) {
-        FloatVector a00 = FloatVector.zero(F);
-        FloatVector a01 = FloatVector.zero(F);
-        FloatVector a02 = FloatVector.zero(F);
-        FloatVector a03 = FloatVector.zero(F);
-        FloatVector a10 = FloatVector.zero(F);
-        FloatVector a11 = FloatVector.zero(F);
-        FloatVector a12 = FloatVector.zero(F);
-        FloatVector a13 = FloatVector.zero(F);
-        FloatVector a20 = FloatVector.zero(F);
-        FloatVector a21 = FloatVector.zero(F);
-        FloatVector a22 = FloatVector.zero(F);
-        FloatVector a23 = FloatVector.zero(F);
-        FloatVector a30 = FloatVector.zero(F);
-        FloatVector a31 = FloatVector.zero(F);
-        FloatVector a32 = FloatVector.zero(F);
-        FloatVector a33 = FloatVector.zero(F);
-        for (int c = 0; c < cols; c += F.length()) {
-            FloatVector w0 = FloatVector.fromArray(F, buf, c);
-            FloatVector w1 = FloatVector.fromArray(F, buf, cols + c);
-            FloatVector w2 = FloatVector.fromArray(F, buf, 2 * cols + c);
-            FloatVector w3 = FloatVector.fromArray(F, buf, 3 * cols + c);
-            FloatVector x0 = FloatVector.fromArray(F, x, xb + c);
-            a00 = w0.fma(x0, a00);
-            a01 = w1.fma(x0, a01);
-            a02 = w2.fma(x0, a02);
-            a03 = w3.fma(x0, a03);
-            FloatVector x1 = FloatVector.fromArray(F, x, xb + cols + c);
-            a10 = w0.fma(x1, a10);
-            a11 = w1.fma(x1, a11);
-            a12 = w2.fma(x1, a12);
-            a13 = w3.fma(x1, a13);
-            FloatVector x2 = FloatVector.fromArray(F, x, xb + 2 * cols + c);
-            a20 = w0.fma(x2, a20);
-            a21 = w1.fma(x2, a21);
-            a22 = w2.fma(x2, a22);
-            a23 = w3.fma(x2, a23);
-            FloatVector x3 = FloatVector.fromArray(F, x, xb + 3 * cols + c);
-            a30 = w0.fma(x3, a30);
-            a31 = w1.fma(x3, a31);
-            a32 = w2.fma(x3, a32);
-            a33 = w3.fma(x3, a33);
-        }
-        a00.intoArray(lanes, 0);
-        a01.intoArray(lanes, 16);
-        a02.intoArray(lanes, 32);
-        a03.intoArray(lanes, 48);
-        a10.intoArray(lanes, 64);
-        a11.intoArray(lanes, 80);
-        a12.intoArray(lanes, 96);
-        a13.intoArray(lanes, 112);
-        a20.intoArray(lanes, 128);
-        a21.intoArray(lanes, 144);
-        a22.intoArray(lanes, 160);
-        a23.intoArray(lanes, 176);
-        a30.intoArray(lanes, 192);
-        a31.intoArray(lanes, 208);
-        a32.intoArray(lanes, 224);
-        a33.intoArray(lanes, 240);
-        LaneFold.sums16(lanes, 0, lanes, 256);
-        for (int j = 0; j < 4; j++) {
-            for (int i = 0; i < 4; i++) {
-                y[yb + j * rows + i] = lanes[256 + 4 * j + i];
             }
         }
     }
