@@ -59,8 +59,8 @@ class MatMulTest {
             for (WorkerPool pool : new WorkerPool[] {one, three}) {
                 for (int rows : new int[] {1, 3, 17, 33}) {
                     for (int cols : new int[] {1, 7, 64, 65}) {
-                        // up to 16 tokens take the few-token path (64 columns: its folded lane sums), more the packed GEMM
-                        for (int n : new int[] {1, 5, 13, 16, 17, 29}) {
+                        // up to 32 tokens take the few-token path (64 columns: its folded lane sums), more the packed GEMM
+                        for (int n : new int[] {1, 5, 13, 16, 17, 29, 32, 33}) {
                             compare(pool, TestKernels.FLOAT, TestKernels.randomF32(arena, rnd, rows, cols), n, rnd);
                         }
                     }
