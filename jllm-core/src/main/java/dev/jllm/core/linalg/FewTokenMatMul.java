@@ -39,7 +39,10 @@ final class FewTokenMatMul {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         int groups = (rows + ROWS - 1) / ROWS;
-        pool.parallelFor(groups, (from, to) -> {
+        // claimed in chunks as workers go: in a server the HTTP threads share the cores, and a static half each
+        // would leave one worker waiting on the other whenever they interrupt it
+        int grain = Math.max(1, groups / (pool.threads() * 16));
+        pool.parallelForDynamic(groups, grain, (from, to) -> {
             float[] buf = buffer(ROWS * cols);
             // looked up once per chunk: a ThreadLocal per four rows cost more than their dot products
             float[] lanes = LANES.get();
