@@ -37,6 +37,16 @@ class ServeCommandsTest {
     }
 
     @Test
+    void benchServeRunsWithRepackedWeights() throws Exception {
+        // the bundled model is Q8_0 with rows in sixteens: every few-token product runs interleaved
+        CommandRun r = CommandRun.of("bench-serve", "-m", EvalCommandTest.bundled().toString(), "--clients", "4",
+                "-n", "6", "-r", "1", "-p", "5", "-t", "2", "--repack", "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode row = new ObjectMapper().readTree(r.out().strip().lines().toList().getLast());
+        assertEquals(4 * 6, row.get("tokens").asLong(), "every request generates exactly -n tokens");
+    }
+
+    @Test
     void serveRefusesBadOptionsInOneLine(@TempDir Path dir) throws Exception {
         CommandRun parallel = CommandRun.of("serve", "--parallel", "0");
         assertEquals(1, parallel.exit());

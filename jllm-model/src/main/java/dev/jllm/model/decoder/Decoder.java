@@ -1,5 +1,6 @@
 package dev.jllm.model.decoder;
 
+import dev.jllm.core.linalg.InterleavedQ8_0;
 import dev.jllm.core.linalg.MatMul;
 import dev.jllm.core.linalg.MatVec;
 import dev.jllm.core.linalg.Sgemm;
@@ -18,6 +19,11 @@ import dev.jllm.model.ModelConfig;
 import dev.jllm.model.cache.KvCache;
 import dev.jllm.model.decoder.DecoderMath.NormSite;
 import dev.jllm.model.decoder.DecoderMath.Projection;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The decoder-only Transformer, read top to bottom: embed, then per block pre-norm attention and
@@ -36,10 +42,14 @@ public final class Decoder {
     private final ModelConfig config;
     private final DecoderWeights weights;
     private final WorkerPool pool;
+    // interleaved copies of Q8_0 matrices for products of a few tokens, when asked for; empty otherwise
+    private final Map<Tensor, InterleavedQ8_0> interleaved = new IdentityHashMap<>();
     private final WeightKernel embeddingKernel;
     private final WeightKernel positionKernel;
     private final double[] ropeFrequencies;
     private final float attentionScale;
+    /** Products of more tokens than this stream the interleaved copy once per eight: the packed GEMM wins there. */
+    private static final int INTERLEAVED_MAX_TOKENS = 32;
     private final DecoderBatch single = new DecoderBatch();
     private RopeTable rope;
     private Buffers buffers;
@@ -50,6 +60,18 @@ public final class Decoder {
      * @throws IllegalArgumentException if a weight's shape does not match the config (naming it)
      */
     public Decoder(ModelConfig config, DecoderWeights weights, WorkerPool pool) {
+        this(config, weights, pool, false);
+    }
+
+    /**
+     * A decoder over bound weights that, if {@code interleaveQ8}, first copies every Q8_0 matrix it can into
+     * {@link InterleavedQ8_0} blocks for products of {@value #INTERLEAVED_MAX_TOKENS} tokens or fewer (batched
+     * decode steps, short prompts): faster there, at the cost of a second copy of those weights on the heap.
+     *
+     * @throws IllegalArgumentException if a weight's shape does not match the config (naming it), or the copies
+     *     would take more than half the heap
+     */
+    public Decoder(ModelConfig config, DecoderWeights weights, WorkerPool pool, boolean interleaveQ8) {
         this.config = config;
         this.weights = weights;
         this.pool = pool;
@@ -61,6 +83,34 @@ public final class Decoder {
                 ? config.ropeScaling().scale(RopeTable.standardFrequencies(config.rotaryDim(), config.ropeTheta()))
                 : null;
         this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+        if (interleaveQ8) {
+            List<Tensor> matrices = new ArrayList<>();
+            for (LayerWeights l : weights.layers()) {
+                matrices.addAll(Arrays.asList(l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown()));
+            }
+            matrices.add(weights.output());
+            long bytes = 0;
+            for (Tensor m : matrices) {
+                if (m != null && InterleavedQ8_0.supports(m)) {
+                    bytes += m.rows() * m.cols() * 9 / 8; // codes, and a float scale per 32
+                }
+            }
+            long heap = Runtime.getRuntime().maxMemory();
+            if (bytes > heap / 2) {
+                throw new IllegalArgumentException("interleaving the Q8_0 matrices needs " + (bytes >> 20) + " MiB of "
+                        + "heap, more than half of the JVM's maximum (" + (heap >> 20) + " MiB); raise it with -Xmx");
+            }
+            for (Tensor m : matrices) {
+                if (m != null && InterleavedQ8_0.supports(m) && !interleaved.containsKey(m)) {
+                    interleaved.put(m, InterleavedQ8_0.of(m));
+                }
+            }
+        }
+    }
+
+    /** Whether some matrices run interleaved (see the four-argument constructor). */
+    public boolean interleavesQ8() {
+        return !interleaved.isEmpty();
     }
 
     /**
@@ -424,8 +474,11 @@ public final class Decoder {
 
     /** {@code y = x·Wᵀ + bias} for n rows of x: GEMV for one, GEMM for more. */
     private void linear(Tensor w, float[] bias, float[] x, int n, float[] y) {
+        InterleavedQ8_0 q = n > 1 && n <= INTERLEAVED_MAX_TOKENS ? interleaved.get(w) : null;
         if (n == 1) {
             MatVec.multiply(pool, w, x, y);
+        } else if (q != null) {
+            q.multiply(pool, x, 0, n, y, 0);
         } else {
             MatMul.multiply(pool, w, x, n, y);
         }

@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -124,6 +125,28 @@ class DecoderAgainstReferenceTest {
             }
             for (int t = 0; t < PROMPT.length; t++) {
                 assertClose(want[t], all, t * vocab, bound, type + " position " + t);
+            }
+        }
+    }
+
+    /** Q8_0 matrices interleaved for few-token products give the same forward as the dequantized file. */
+    @Test
+    void interleavedQ8MatricesFollowTheDequantizedForward() throws Exception {
+        Path f32 = randomModel(dir, Architecture.QWEN2, "plain");
+        Path q = dir.resolve("qwen2-interleaved-q8_0.gguf");
+        GgufQuantizer.quantize(f32, q, LlamaFileType.MOSTLY_Q8_0, false, null);
+        try (GgufFile gguf = GgufFile.open(q); LoadedModel model = LoadedModel.open(q);
+                WorkerPool pool = new WorkerPool(2)) {
+            double[][] want = new ScalarReferenceDecoder(gguf).logits(PROMPT);
+            Decoder decoder = new Decoder(model.config(), model.weights(), pool, true);
+            assertTrue(decoder.interleavesQ8(), "the tiny model's Q8_0 matrices have rows in sixteens");
+            int vocab = model.config().vocabSize();
+            float[] all = new float[PROMPT.length * vocab];
+            try (KvCache cache = decoder.newCache(DType.F32, model.config().contextLength())) {
+                decoder.forward(PROMPT, 0, PROMPT.length, 0, cache, all, true);
+            }
+            for (int t = 0; t < PROMPT.length; t++) {
+                assertClose(want[t], all, t * vocab, 1e-4, "interleaved Q8_0 position " + t);
             }
         }
     }
