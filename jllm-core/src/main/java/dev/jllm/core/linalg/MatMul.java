@@ -149,7 +149,7 @@ public final class MatMul {
     }
 
     /** Packs tokens [t0, t0+count) × columns [pc, pc+kc) of X into one MR-row sliver. */
-    private static void packTokens(float[] x, int xOffset, int cols, int t0, int count, int pc, int kc,
+    static void packTokens(float[] x, int xOffset, int cols, int t0, int count, int pc, int kc,
                                    float[] dst, int at) {
         for (int r = 0; r < MR; r++) {
             if (r < count) {

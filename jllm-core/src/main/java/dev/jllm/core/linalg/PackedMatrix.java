@@ -11,10 +11,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * A weight matrix decoded once into floats laid out for the matrix product {@code Y = X·Wᵀ + bias}: W's
  * rows cut into slivers of {@link #NR} (two vectors), each sliver stored column after column
- * ({@code NR} floats per column, zero rows padding the last sliver). A product then streams each sliver
- * once per block of tokens, broadcasting every activation straight from X's rows and adding into
- * {@link #MR}×{@code NR} accumulators; nothing is transposed, decoded or reduced across lanes per call,
- * which is what a few tokens against row-major weights pay for. Each sliver is first read in a plain
+ * ({@code NR} floats per column, zero rows padding the last sliver): {@link GemmKernel}'s B operand, ready
+ * made. A product packs X once into {@link #MR}-token slivers and streams each weight sliver once per block
+ * of tokens through that kernel; nothing is transposed, decoded or reduced across lanes per call, which is
+ * what a few tokens against row-major weights pay for. Each sliver is first read in a plain
  * loop of loads (see {@link #touch}), so that the kernel finds it in cache.
  *
  * <p>Several matrices of equal width can be stacked into one (their rows one after another), so that,
@@ -26,10 +26,11 @@ import jdk.incubator.vector.VectorSpecies;
 public final class PackedMatrix {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
-    /** Output columns (weight rows) per sliver: two vectors. */
-    static final int NR = 2 * L;
-    /** Tokens per kernel call: 6 × 2 accumulators leave registers for operands with 16 vector registers. */
-    static final int MR = 6;
+    /** Output columns (weight rows) per sliver: {@link GemmKernel}'s B sliver, two vectors. */
+    static final int NR = GemmKernel.NR;
+    /** Tokens per kernel call: {@link GemmKernel}'s A sliver. */
+    static final int MR = GemmKernel.MR;
+    private static final ThreadLocal<float[]> PACKED_X = ThreadLocal.withInitial(() -> new float[0]);
     /** Activations per token block (≈ 512 KiB): a block of X stays in L2 while the slivers stream past. */
     static final int BLOCK_FLOATS = 1 << 17;
 
@@ -131,6 +132,12 @@ public final class PackedMatrix {
         }
         int slivers = (rows + NR - 1) / NR;
         int blocks = (n + blockTokens - 1) / blockTokens;
+        // X packed once into MR-token slivers, the A operand of the shared GEMM kernel
+        int tokenSlivers = (n + MR - 1) / MR;
+        float[] a = packedX(tokenSlivers * MR * cols);
+        for (int ts = 0; ts < tokenSlivers; ts++) {
+            MatMul.packTokens(x, xOffset, cols, ts * MR, Math.min(MR, n - ts * MR), 0, cols, a, ts * MR * cols);
+        }
         // one task per (token block, sliver), claimed in that order: a worker held up (a shared machine)
         // leaves the rest of its share to the others, and the workers stay on one block of X at a time
         pool.parallelForDynamic(blocks * slivers, 1, (from, to) -> {
@@ -141,101 +148,43 @@ public final class PackedMatrix {
                 int s = task % slivers;
                 touch(s, edge);
                 for (int t = t0; t < t1; t += MR) {
-                    tile(s, x, xOffset, t, Math.min(MR, t1 - t), y, yOffset, bias, epilogue, edge);
+                    tile(s, a, t, Math.min(MR, t1 - t), y, yOffset, bias, epilogue, edge);
                 }
             }
         });
     }
 
     /**
-     * Tokens [t, t + count) (count ≤ MR) against sliver s: the MR × NR accumulators over all columns,
-     * then bias, store and epilogue. Rows past count read the last token again and are not stored.
+     * Tokens [t, t + count) (count ≤ MR, t a multiple of MR) against sliver s: the output rows start as the
+     * bias (or zero), {@link GemmKernel} adds the product over all columns, then the epilogue runs.
      */
-    private void tile(int s, float[] x, int xOffset, int t, int count, float[] y, int yOffset, float[] bias,
-            Epilogue epilogue, float[] edge) {
-        int k = cols;
-        int last = count - 1;
-        int x0 = xOffset + t * k;
-        int x1 = x0 + Math.min(1, last) * k;
-        int x2 = x0 + Math.min(2, last) * k;
-        int x3 = x0 + Math.min(3, last) * k;
-        int x4 = x0 + Math.min(4, last) * k;
-        int x5 = x0 + Math.min(5, last) * k;
-        float[] b = packed;
-        int bi = PAD + s * NR * k;
-        FloatVector z = FloatVector.zero(F);
-        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
-        FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-        for (int p = 0; p < k; p++) {
-            int bt = bi + p * NR;
-            FloatVector b0 = FloatVector.fromArray(F, b, bt);
-            FloatVector b1 = FloatVector.fromArray(F, b, bt + L);
-            FloatVector a = FloatVector.broadcast(F, x[x0 + p]);
-            c00 = b0.fma(a, c00);
-            c01 = b1.fma(a, c01);
-            a = FloatVector.broadcast(F, x[x1 + p]);
-            c10 = b0.fma(a, c10);
-            c11 = b1.fma(a, c11);
-            a = FloatVector.broadcast(F, x[x2 + p]);
-            c20 = b0.fma(a, c20);
-            c21 = b1.fma(a, c21);
-            a = FloatVector.broadcast(F, x[x3 + p]);
-            c30 = b0.fma(a, c30);
-            c31 = b1.fma(a, c31);
-            a = FloatVector.broadcast(F, x[x4 + p]);
-            c40 = b0.fma(a, c40);
-            c41 = b1.fma(a, c41);
-            a = FloatVector.broadcast(F, x[x5 + p]);
-            c50 = b0.fma(a, c50);
-            c51 = b1.fma(a, c51);
-        }
+    private void tile(int s, float[] a, int t, int count, float[] y, int yOffset, float[] bias, Epilogue epilogue,
+            float[] edge) {
         int r0 = s * NR;
         int width = Math.min(NR, rows - r0);
-        if (bias != null) {
-            FloatVector bias0;
-            FloatVector bias1;
-            if (width == NR) {
-                bias0 = FloatVector.fromArray(F, bias, r0);
-                bias1 = FloatVector.fromArray(F, bias, r0 + L);
-            } else {
-                float[] tail = Arrays.copyOfRange(bias, r0, r0 + NR); // zero-padded past the last row
-                bias0 = FloatVector.fromArray(F, tail, 0);
-                bias1 = FloatVector.fromArray(F, tail, L);
-            }
-            c00 = c00.add(bias0);
-            c01 = c01.add(bias1);
-            c10 = c10.add(bias0);
-            c11 = c11.add(bias1);
-            c20 = c20.add(bias0);
-            c21 = c21.add(bias1);
-            c30 = c30.add(bias0);
-            c31 = c31.add(bias1);
-            c40 = c40.add(bias0);
-            c41 = c41.add(bias1);
-            c50 = c50.add(bias0);
-            c51 = c51.add(bias1);
-        }
         int y0 = yOffset + t * rows + r0;
-        // spilled, then copied row by row: a store helper taking vectors was not always inlined, and boxed them
-        c00.intoArray(edge, 0);
-        c01.intoArray(edge, L);
-        c10.intoArray(edge, NR);
-        c11.intoArray(edge, NR + L);
-        c20.intoArray(edge, 2 * NR);
-        c21.intoArray(edge, 2 * NR + L);
-        c30.intoArray(edge, 3 * NR);
-        c31.intoArray(edge, 3 * NR + L);
-        c40.intoArray(edge, 4 * NR);
-        c41.intoArray(edge, 4 * NR + L);
-        c50.intoArray(edge, 5 * NR);
-        c51.intoArray(edge, 5 * NR + L);
         for (int i = 0; i < count; i++) {
-            int at = y0 + i * rows;
-            System.arraycopy(edge, i * NR, y, at, width);
-            if (epilogue != null) {
-                epilogue.apply(y, at, width);
+            if (bias != null) {
+                System.arraycopy(bias, r0, y, y0 + i * rows, width);
+            } else {
+                Arrays.fill(y, y0 + i * rows, y0 + i * rows + width, 0f);
             }
         }
+        GemmKernel.multiplyAdd(cols, a, t * cols, packed, PAD + s * NR * cols, y, y0, rows, count, width, edge);
+        if (epilogue != null) {
+            for (int i = 0; i < count; i++) {
+                epilogue.apply(y, y0 + i * rows, width);
+            }
+        }
+    }
+
+    private static float[] packedX(int size) {
+        float[] px = PACKED_X.get();
+        if (px.length < size) {
+            px = new float[size];
+            PACKED_X.set(px);
+        }
+        return px;
     }
 
     /**
