@@ -23,8 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
 public final class InterleavedQ8_0 {
     /** Rows per interleaved group: one float vector's lanes. */
     public static final int ROWS = 16;
-    private static final int BLOCK = 32;
-    private static final int BLOCK_BYTES = 34;
+    // Q8_0's block: an F16 scale, then 32 int8 codes
+    private static final int BLOCK = DType.Q8_0.blockSize();
+    private static final int BLOCK_BYTES = DType.Q8_0.blockBytes();
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
 
