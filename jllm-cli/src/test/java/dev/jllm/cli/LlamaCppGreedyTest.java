@@ -43,6 +43,24 @@ class LlamaCppGreedyTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("fixtures")
     void greedyIdsEqualLlamaCpps(String name) throws Exception {
+        assertGreedyIdsEqual(name);
+    }
+
+    /**
+     * With --repack, Q8_0 decode steps run the interleaved integer kernel on Q8_0-quantized activations: the
+     * rounding llama.cpp applies to them, so the ids still agree.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("q8Fixtures")
+    void repackedQ8GreedyIdsEqualLlamaCpps(String name) throws Exception {
+        assertGreedyIdsEqual(name, "--repack");
+    }
+
+    static Stream<String> q8Fixtures() throws Exception {
+        return fixtures().filter(n -> n.contains("-Q8_0-"));
+    }
+
+    private static void assertGreedyIdsEqual(String name, String... extra) throws Exception {
         JsonNode f;
         try (InputStream in = LlamaCppGreedyTest.class.getResourceAsStream("/llamacpp-greedy/" + name)) {
             f = JSON.readTree(in);
@@ -53,9 +71,11 @@ class LlamaCppGreedyTest {
         String prompt = join(f.path("promptIds"), ",");
         String cache = f.path("kvCacheKeyType").asText().toLowerCase(Locale.ROOT);
         int count = f.path("expectedIds").size();
-        CommandRun run = CommandRun.of("generate", "-m", model.toString(), "--prompt-ids", prompt, "--ids", "--temp",
-                "0", "-n", Integer.toString(count), "--ctx", f.path("contextSize").asText(), "--cache-type", cache,
-                "--quiet", "-t", "2");
+        List<String> args = new ArrayList<>(List.of("generate", "-m", model.toString(), "--prompt-ids", prompt,
+                "--ids", "--temp", "0", "-n", Integer.toString(count), "--ctx", f.path("contextSize").asText(),
+                "--cache-type", cache, "--quiet", "-t", "2"));
+        args.addAll(List.of(extra));
+        CommandRun run = CommandRun.of(args.toArray(String[]::new));
         assertEquals(0, run.exit(), run.err());
         assertEquals(join(f.path("expectedIds"), " "), run.out().strip(), name);
     }

@@ -1,11 +1,14 @@
 package dev.jllm.core.linalg;
 
 import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.core.quant.QuantizedActivations;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.Tensor;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -19,6 +22,13 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The copy costs as much memory as the matrix (the mapped file is not touched). Up to eight tokens run
  * together; more run eight at a time.
+ *
+ * <p>One token runs through integers instead ({@link #multiplyQuantized}), as llama.cpp's Q8_0 dot does: x is
+ * quantized to int8 per block of 32, and two columns' 16 rows, widened to one 32-lane short vector, are multiplied
+ * by the matching activations in 16-bit lanes. Two such products fit a lane (|q·qx| ≤ 128·127), so four columns
+ * cost two widenings, two multiplies and three adds, and the sums move to 32-bit lanes with one shift and two adds:
+ * fewer instructions per weight than widening to floats, which is what a decode step, bound by one core's issue
+ * rate on this class of machine, is short of.
  */
 public final class InterleavedQ8_0 {
     /** Rows per interleaved group: one float vector's lanes. */
@@ -28,6 +38,18 @@ public final class InterleavedQ8_0 {
     private static final int BLOCK_BYTES = DType.Q8_0.blockBytes();
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    // a 16-bit bias that makes every two-column sum non-negative, so that the low halves never borrow
+    private static final short BIAS = (short) 0x8000;
+    private static final int STEPS = BLOCK / 4;
+    // interleave the low-half sums (even rows) and high-half sums (odd rows) of the two column halves
+    private static final IntVector FIRST_HALF = IntVector.fromArray(I,
+            new int[] {0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23}, 0);
+    private static final IntVector SECOND_HALF = IntVector.fromArray(I,
+            new int[] {8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31}, 0);
+    private static final ThreadLocal<QuantizedX> QUANTIZED_X = ThreadLocal.withInitial(QuantizedX::new);
 
     private final int rows;
     private final int cols;
@@ -134,6 +156,88 @@ public final class InterleavedQ8_0 {
                 }
                 y[yOffset + t * rows + r] = total;
             }
+        }
+    }
+
+
+    /**
+     * One token through int8 activations: {@code y[yOffset + r] = Σ_b d[r][b]·dx[b]·Σ_c q[r][c]·qx[c]}, with x
+     * quantized as GGML's Q8_0 quantizer does (llama.cpp's product for Q8_0 weights). Y is overwritten.
+     *
+     * @throws IllegalArgumentException if x or y are too short
+     */
+    public void multiplyQuantized(WorkerPool pool, float[] x, int xOffset, float[] y, int yOffset) {
+        multiplyQuantized(pool, new InterleavedQ8_0[] {this}, x, xOffset, new float[][] {y}, new int[] {yOffset});
+    }
+
+    /**
+     * Several single-token products sharing one x (Q, K and V; gate and up), as {@link #multiplyQuantized}: x is
+     * quantized once and the row groups of all matrices are split across the workers together.
+     *
+     * @throws IllegalArgumentException if the matrices' column counts differ, the counts of matrices, outputs and
+     *     offsets differ, or an array is too short
+     */
+    public static void multiplyQuantized(WorkerPool pool, InterleavedQ8_0[] ms, float[] x, int xOffset,
+                                         float[][] ys, int[] yOffsets) {
+        if (ms.length != ys.length || ms.length != yOffsets.length) {
+            throw new IllegalArgumentException(ms.length + " matrices, " + ys.length + " outputs and "
+                    + yOffsets.length + " output offsets");
+        }
+        if (ms.length == 0) {
+            return;
+        }
+        int cols = ms[0].cols;
+        int[] firstPair = new int[ms.length + 1];
+        for (int i = 0; i < ms.length; i++) {
+            if (ms[i].cols != cols) {
+                throw new IllegalArgumentException("matrix " + i + " has " + ms[i].cols + " columns, matrix 0 has "
+                        + cols);
+            }
+            ms[i].check(x, xOffset, 1, ys[i], yOffsets[i]);
+            firstPair[i + 1] = firstPair[i] + (ms[i].rows / ROWS + 1) / 2;
+        }
+        QuantizedX qx = QUANTIZED_X.get().quantize(x, xOffset, cols);
+        short[] spread = qx.spread;
+        float[] dx = qx.activations.scales;
+        int pairs = firstPair[ms.length];
+        pool.parallelForDynamic(pairs, Math.max(1, pairs / (pool.threads() * 16)), (from, to) -> {
+            for (int i = 0; i < ms.length && from < to; i++) {
+                int lo = Math.max(from, firstPair[i]);
+                int hi = Math.min(to, firstPair[i + 1]);
+                InterleavedQ8_0 m = ms[i];
+                int groups = m.rows / ROWS;
+                for (int p = lo; p < hi; p++) {
+                    int g = 2 * (p - firstPair[i]);
+                    if (g + 1 < groups) {
+                        m.twoGroupsQuantized(g, spread, dx, ys[i], yOffsets[i]);
+                    } else {
+                        m.groupQuantized(g, spread, dx, ys[i], yOffsets[i]);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * The scalar twin of {@link #multiplyQuantized}: the same quantized x and integer block sums, scaled and
+     * added in the same order, in plain loops. Bit-identical with it.
+     */
+    public void referenceQuantized(float[] x, int xOffset, float[] y, int yOffset) {
+        check(x, xOffset, 1, y, yOffset);
+        QuantizedActivations qx = new QuantizedActivations(DType.Q8_0, cols).quantize(x, xOffset, cols);
+        for (int r = 0; r < rows; r++) {
+            int group = r / ROWS;
+            int lane = r % ROWS;
+            float total = 0;
+            for (int b = 0; b < blocks; b++) {
+                int at = group * blocks + b;
+                int sum = 0;
+                for (int c = 0; c < BLOCK; c++) {
+                    sum += codes[(at * BLOCK + c) * ROWS + lane] * qx.qs[b * BLOCK + c];
+                }
+                total = Math.fma((float) sum, scales[at * ROWS + lane] * qx.scales[b], total);
+            }
+            y[yOffset + r] = total;
         }
     }
 
@@ -271,5 +375,104 @@ public final class InterleavedQ8_0 {
             total = s.fma(FloatVector.fromArray(F, scales, at * ROWS), total);
         }
         total.intoArray(y, yb + g * ROWS);
+    }
+
+    /** Group g's 16 rows against the quantized token: integer block sums, scaled as floats. */
+    private void groupQuantized(int g, short[] spread, float[] dx, float[] y, int yOffset) {
+        FloatVector total = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            int at = g * blocks + b;
+            int q = at * BLOCK * ROWS;
+            int xs = b * BLOCK * ROWS;
+            IntVector all = IntVector.zero(I);
+            IntVector high = IntVector.zero(I);
+            for (int s = 0; s < STEPS; s++) {
+                IntVector v = fourColumns(q + s * 4 * ROWS, spread, xs + s * 4 * ROWS);
+                all = all.add(v);
+                high = high.add(v.lanewise(VectorOperators.LSHR, 16));
+            }
+            total = blockSum(all, high).fma(FloatVector.fromArray(F, scales, at * ROWS).mul(dx[b]), total);
+        }
+        total.intoArray(y, yOffset + g * ROWS);
+    }
+
+    /** Groups g and g + 1 against the quantized token, sharing each load of the spread activations. */
+    private void twoGroupsQuantized(int g, short[] spread, float[] dx, float[] y, int yOffset) {
+        FloatVector total0 = FloatVector.zero(F);
+        FloatVector total1 = total0;
+        int next = blocks * BLOCK * ROWS;
+        for (int b = 0; b < blocks; b++) {
+            int at = g * blocks + b;
+            int q = at * BLOCK * ROWS;
+            int xs = b * BLOCK * ROWS;
+            IntVector all0 = IntVector.zero(I);
+            IntVector high0 = all0;
+            IntVector all1 = all0;
+            IntVector high1 = all0;
+            for (int s = 0; s < STEPS; s++) {
+                int c = q + s * 4 * ROWS;
+                int xc = xs + s * 4 * ROWS;
+                ShortVector x01 = ShortVector.fromArray(S, spread, xc);
+                ShortVector x23 = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
+                IntVector v0 = widen(c).mul(x01).add(widen(c + 2 * ROWS).mul(x23)).add(BIAS).reinterpretAsInts();
+                IntVector v1 = widen(c + next).mul(x01).add(widen(c + next + 2 * ROWS).mul(x23)).add(BIAS)
+                        .reinterpretAsInts();
+                all0 = all0.add(v0);
+                high0 = high0.add(v0.lanewise(VectorOperators.LSHR, 16));
+                all1 = all1.add(v1);
+                high1 = high1.add(v1.lanewise(VectorOperators.LSHR, 16));
+            }
+            float d = dx[b];
+            total0 = blockSum(all0, high0).fma(FloatVector.fromArray(F, scales, at * ROWS).mul(d), total0);
+            total1 = blockSum(all1, high1).fma(FloatVector.fromArray(F, scales, (at + blocks) * ROWS).mul(d), total1);
+        }
+        total0.intoArray(y, yOffset + g * ROWS);
+        total1.intoArray(y, yOffset + (g + 1) * ROWS);
+    }
+
+    /**
+     * Four columns' products from {@code codes[q ..]} against {@code spread[xs ..]}: per 32-bit lane, the biased
+     * 16-bit sums of two rows (low half: even row, high half: odd row), lanes 0–7 from the first column of each
+     * pair, 8–15 from the second.
+     */
+    private IntVector fourColumns(int q, short[] spread, int xs) {
+        return widen(q).mul(ShortVector.fromArray(S, spread, xs))
+                .add(widen(q + 2 * ROWS).mul(ShortVector.fromArray(S, spread, xs + 2 * ROWS)))
+                .add(BIAS).reinterpretAsInts();
+    }
+
+    /** Two columns of 16 rows, widened to 32 shorts. */
+    private ShortVector widen(int q) {
+        return (ShortVector) ByteVector.fromArray(B32, codes, q).convertShape(VectorOperators.B2S, S, 0);
+    }
+
+    /**
+     * The block's 16 row sums as floats, in row order, from the sums of the biased lanes over its eight steps:
+     * the low halves are {@code all − high·2¹⁶}, and each half carries the bias eight times.
+     */
+    private static FloatVector blockSum(IntVector all, IntVector high) {
+        IntVector low = all.sub(high.lanewise(VectorOperators.LSHL, 16));
+        IntVector rows = FIRST_HALF.selectFrom(low, high).add(SECOND_HALF.selectFrom(low, high))
+                .sub(2 * STEPS * 32768);
+        return (FloatVector) rows.convert(VectorOperators.I2F, 0);
+    }
+
+    /** A token quantized as Q8_0, each code repeated over the 16 lanes its column occupies. */
+    private static final class QuantizedX {
+        QuantizedActivations activations = new QuantizedActivations(DType.Q8_0, BLOCK);
+        short[] spread = new short[0];
+
+        QuantizedX quantize(float[] x, int xOffset, int cols) {
+            if (activations.capacity() < cols || spread.length < cols * ROWS) {
+                activations = new QuantizedActivations(DType.Q8_0, cols);
+                spread = new short[cols * ROWS];
+            }
+            activations.quantize(x, xOffset, cols);
+            byte[] qs = activations.qs;
+            for (int c = 0; c < cols; c++) {
+                java.util.Arrays.fill(spread, c * ROWS, (c + 1) * ROWS, qs[c]);
+            }
+            return this;
+        }
     }
 }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.core.quant.QuantizedActivations;
+import dev.jllm.core.quant.WeightKernel;
 import dev.jllm.core.quant.WeightKernels;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.Tensor;
@@ -47,6 +49,93 @@ class InterleavedQ8_0Test {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void quantizedSingleTokenEqualsItsTwinAndGgmlsQuantizedDot() {
+        assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
+        Random rnd = new Random(9);
+        WeightKernel scalar = WeightKernels.reference(DType.Q8_0);
+        try (Arena arena = Arena.ofShared(); WorkerPool one = new WorkerPool(1); WorkerPool three = new WorkerPool(3)) {
+            for (int[] shape : new int[][] {{16, 32}, {48, 96}, {64, 288}, {112, 1024}}) {
+                Tensor w = RandomWeights.gaussian(arena, DType.Q8_0, shape[0], shape[1], rnd.nextLong());
+                InterleavedQ8_0 q = InterleavedQ8_0.of(w);
+                float[] x = TestKernels.gaussian(rnd, 3 + shape[1]);
+                QuantizedActivations qx = new QuantizedActivations(DType.Q8_0, shape[1]).quantize(x, 3, shape[1]);
+                float[] twin = new float[2 + shape[0]];
+                q.referenceQuantized(x, 3, twin, 2);
+                for (int r = 0; r < shape[0]; r++) {
+                    float want = scalar.dotQuantized(w.data(), r * w.rowBytes(), qx, 0, shape[1]);
+                    assertEquals(want, twin[2 + r], 1e-5f * Math.max(1f, Math.abs(want)), w + " row " + r);
+                }
+                for (WorkerPool pool : new WorkerPool[] {one, three}) {
+                    float[] got = new float[twin.length];
+                    q.multiplyQuantized(pool, x, 3, got, 2);
+                    for (int i = 2; i < got.length; i++) {
+                        assertEquals(twin[i], got[i], 0f, w + " threads=" + pool.threads() + " at " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void quantizedSingleTokenSurvivesTheLargestCodes() {
+        assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
+        // codes of -128 and 127 against activations quantized to ±127: the largest products the 16-bit lanes hold
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
+            int rows = 48;
+            int cols = 128;
+            Tensor w = Tensor.allocate(arena, DType.Q8_0, rows, cols);
+            for (int r = 0; r < rows; r++) {
+                for (int b = 0; b < cols / 32; b++) {
+                    long o = r * w.rowBytes() + b * 34L;
+                    w.data().set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, o, Float.floatToFloat16(0.5f));
+                    for (int c = 0; c < 32; c++) {
+                        w.data().set(java.lang.foreign.ValueLayout.JAVA_BYTE, o + 2 + c, (byte) (r % 3 == 0 ? -128
+                                : r % 3 == 1 ? 127 : (c % 2 == 0 ? -128 : 127)));
+                    }
+                }
+            }
+            float[] x = new float[cols];
+            for (int c = 0; c < cols; c++) {
+                x[c] = (c / 32) % 2 == 0 ? 2f : -2f;
+            }
+            InterleavedQ8_0 q = InterleavedQ8_0.of(w);
+            float[] got = new float[rows];
+            q.multiplyQuantized(pool, x, 0, got, 0);
+            QuantizedActivations qx = new QuantizedActivations(DType.Q8_0, cols).quantize(x, 0, cols);
+            for (int r = 0; r < rows; r++) {
+                float want = WeightKernels.reference(DType.Q8_0).dotQuantized(w.data(), r * w.rowBytes(), qx, 0, cols);
+                assertEquals(want, got[r], 1e-6f * Math.abs(want) + 1e-6f, "row " + r);
+            }
+            assertEquals(0f, got[0], 0f, "blocks of opposite sign cancel");
+        }
+    }
+
+    @Test
+    void quantizedProductsOfSeveralMatricesEqualEachAlone() {
+        assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
+        Random rnd = new Random(13);
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
+            InterleavedQ8_0[] ms = {
+                InterleavedQ8_0.of(RandomWeights.gaussian(arena, DType.Q8_0, 80, 256, 1)),
+                InterleavedQ8_0.of(RandomWeights.gaussian(arena, DType.Q8_0, 16, 256, 2)),
+                InterleavedQ8_0.of(RandomWeights.gaussian(arena, DType.Q8_0, 32, 256, 3))};
+            float[] x = TestKernels.gaussian(rnd, 256);
+            float[][] ys = {new float[81], new float[16], new float[32]};
+            InterleavedQ8_0.multiplyQuantized(pool, ms, x, 0, ys, new int[] {1, 0, 0});
+            for (int i = 0; i < ms.length; i++) {
+                float[] alone = new float[ys[i].length];
+                ms[i].multiplyQuantized(pool, x, 0, alone, i == 0 ? 1 : 0);
+                for (int j = 0; j < alone.length; j++) {
+                    assertEquals(alone[j], ys[i][j], 0f, "matrix " + i + " at " + j);
+                }
+            }
+            assertThrows(IllegalArgumentException.class, () -> InterleavedQ8_0.multiplyQuantized(pool,
+                    new InterleavedQ8_0[] {ms[0], InterleavedQ8_0.of(RandomWeights.gaussian(arena, DType.Q8_0, 16, 32, 4))},
+                    x, 0, new float[][] {new float[80], new float[16]}, new int[2]));
         }
     }
 

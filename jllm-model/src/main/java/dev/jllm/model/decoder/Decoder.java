@@ -260,8 +260,7 @@ public final class Decoder {
             switch (p) {
                 case Q, K, V -> {
                     if (count == 1 && fusedQkvLayer != layer) {
-                        MatVec.multiply(pool, new Tensor[] {w.wq(), w.wk(), w.wv()}, x,
-                                new float[][] {b.q, b.k, b.v});
+                        singleToken(new Tensor[] {w.wq(), w.wk(), w.wv()}, x, new float[][] {b.q, b.k, b.v});
                         addBias(b.q, w.bq(), 1);
                         addBias(b.k, w.bk(), 1);
                         addBias(b.v, w.bv(), 1);
@@ -275,7 +274,7 @@ public final class Decoder {
                 }
                 case GATE, UP -> {
                     if (count == 1 && w.wGate() != null && fusedMlpLayer != layer) {
-                        MatVec.multiply(pool, new Tensor[] {w.wGate(), w.wUp()}, x, new float[][] {b.gate, b.up});
+                        singleToken(new Tensor[] {w.wGate(), w.wUp()}, x, new float[][] {b.gate, b.up});
                         addBias(b.up, w.bUp(), 1);
                         fusedMlpLayer = layer;
                     } else if (count > 1 || w.wGate() == null) {
@@ -474,15 +473,31 @@ public final class Decoder {
 
     /** {@code y = x·Wᵀ + bias} for n rows of x: GEMV for one, GEMM for more. */
     private void linear(Tensor w, float[] bias, float[] x, int n, float[] y) {
-        InterleavedQ8_0 q = n > 1 && n <= INTERLEAVED_MAX_TOKENS ? interleaved.get(w) : null;
+        InterleavedQ8_0 q = n <= INTERLEAVED_MAX_TOKENS ? interleaved.get(w) : null;
         if (n == 1) {
-            MatVec.multiply(pool, w, x, y);
+            singleToken(new Tensor[] {w}, x, new float[][] {y});
         } else if (q != null) {
             q.multiply(pool, x, 0, n, y, 0);
         } else {
             MatMul.multiply(pool, w, x, n, y);
         }
         addBias(y, bias, n);
+    }
+
+    /**
+     * {@code ys[i] = ws[i]·x} for one token: through the interleaved copies' integer kernel when every matrix has
+     * one, else through {@link MatVec}'s fused products.
+     */
+    private void singleToken(Tensor[] ws, float[] x, float[][] ys) {
+        InterleavedQ8_0[] copies = new InterleavedQ8_0[ws.length];
+        for (int i = 0; i < ws.length; i++) {
+            copies[i] = interleaved.get(ws[i]);
+            if (copies[i] == null) {
+                MatVec.multiply(pool, ws, x, ys);
+                return;
+            }
+        }
+        InterleavedQ8_0.multiplyQuantized(pool, copies, x, 0, ys, new int[ws.length]);
     }
 
     private static void addBias(float[] y, float[] bias, int n) {

@@ -151,6 +151,31 @@ class DecoderAgainstReferenceTest {
         }
     }
 
+    /**
+     * Decoding one token at a time, the interleaved copies run the integer kernel on Q8_0-quantized activations
+     * (as llama.cpp does): each step's logits stay within the activations' rounding of the dequantized forward. (That
+     * the rounding is llama.cpp's is checked by LlamaCppGreedyTest's runs with --repack.)
+     */
+    @Test
+    void interleavedQ8SingleTokenStepsFollowTheDequantizedForward() throws Exception {
+        Path f32 = randomModel(dir, Architecture.LLAMA, "plain");
+        Path q = dir.resolve("llama-interleaved-q8_0.gguf");
+        GgufQuantizer.quantize(f32, q, LlamaFileType.MOSTLY_Q8_0, false, null);
+        try (GgufFile gguf = GgufFile.open(q); LoadedModel model = LoadedModel.open(q);
+                WorkerPool pool = new WorkerPool(2)) {
+            double[][] want = new ScalarReferenceDecoder(gguf).logits(PROMPT);
+            Decoder decoder = new Decoder(model.config(), model.weights(), pool, true);
+            int vocab = model.config().vocabSize();
+            float[] logits = new float[vocab];
+            try (KvCache cache = decoder.newCache(DType.F32, model.config().contextLength())) {
+                for (int t = 0; t < PROMPT.length; t++) {
+                    decoder.forward(PROMPT, t, 1, t, cache, logits);
+                    assertClose(want[t], logits, 0, 5e-2, "interleaved Q8_0 step " + t);
+                }
+            }
+        }
+    }
+
     /** A tiny model of {@code arch} with every tensor random; cached per variant. */
     static synchronized Path randomModel(Path dir, Architecture arch, String variant) throws Exception {
         Path out = dir.resolve(arch + "-" + variant + ".gguf");
