@@ -3,8 +3,9 @@
 # and thread counts, in one run. Makes the models with `./jllm init` (reused when already in the folder), then for
 # every file and thread count runs `./jllm bench --json` and tools/llamacpp-check/bench.mjs (llama.cpp through
 # node-llama-cpp, measured the same way), alternating which goes first, and prints a markdown table.
-# Usage: tools/bench-decode.sh [--quick] [--dir DIR] [--threads "1 2"] [-p N] [-n N] [-r N]
+# Usage: tools/bench-decode.sh [--quick] [--models "preset:TYPE ..."] [--dir DIR] [--threads "1 2"] [-p N] [-n N] [-r N]
 #   --quick    one small model (qwen2.5-0.5b Q4_0), p 32, n 16, 2 repetitions: checks that the script works
+#   --models   only these files, e.g. "llama-3.2-1b:Q8_0 qwen2.5-0.5b:Q8_0" (default: the seven of the table)
 #   --dir      where the models are made or found (default ${TMPDIR:-/tmp}/jllm-bench-models); the raw JSON lines
 #              of the run are written there too
 # Needs `npm install --omit=optional node-llama-cpp@3.21.1 @node-llama-cpp/linux-x64@3.21.1` in tools/llamacpp-check.
@@ -16,16 +17,17 @@ quick=false
 dir=${TMPDIR:-/tmp}/jllm-bench-models
 thread_counts="1 2"
 pp=512 tg=128 reps=5
-pp_set="" tg_set="" reps_set=""
+pp_set="" tg_set="" reps_set="" models_set=""
 while [[ $# -gt 0 ]]; do
     case $1 in
         --quick) quick=true; shift ;;
         --dir) dir=${2:?--dir needs a folder}; shift 2 ;;
+        --models) models_set=${2:?--models needs a list such as \"llama-3.2-1b:Q8_0\"}; shift 2 ;;
         --threads) thread_counts=${2:?--threads needs a list such as \"1 2\"}; shift 2 ;;
         -p) pp_set=${2:?-p needs a number}; shift 2 ;;
         -n) tg_set=${2:?-n needs a number}; shift 2 ;;
         -r) reps_set=${2:?-r needs a number}; shift 2 ;;
-        -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench-decode.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -38,7 +40,7 @@ else
     models="tinyllama-1.1b:Q8_0 llama-3.2-1b:Q8_0 llama-3.2-1b:Q4_0 llama-3.2-1b:Q4_K_M"
     models+=" qwen2.5-0.5b:Q8_0 qwen2.5-0.5b:Q4_0 qwen2.5-0.5b:Q4_K_M"
 fi
-pp=${pp_set:-$pp} tg=${tg_set:-$tg} reps=${reps_set:-$reps}
+pp=${pp_set:-$pp} tg=${tg_set:-$tg} reps=${reps_set:-$reps} models=${models_set:-$models}
 
 if ! (cd "$root/tools/llamacpp-check" && node -e 'import("node-llama-cpp")' 2>/dev/null); then
     echo "bench-decode.sh: node-llama-cpp is not installed; run tools/llamacpp-check/install.sh" >&2

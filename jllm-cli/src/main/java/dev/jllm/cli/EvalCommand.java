@@ -157,7 +157,7 @@ final class EvalCommand implements Callable<Integer> {
             if (loaded.tokenizer().isEmpty()) {
                 throw new IllegalArgumentException(loaded.source() + " has no tokenizer, so its text cannot be scored");
             }
-            Decoder decoder = new Decoder(loaded.config(), loaded.weights(), pool, model.repack);
+            Decoder decoder = new Decoder(loaded.config(), loaded.weights(), pool, model.repack(loaded));
             try (LogLikelihood scorer = new LogLikelihood(decoder, loaded.tokenizer().get(), model.cacheDType(),
                     scoringLength(loaded), addBos, prefillChunk());
                     TextGeneration generation = new TextGeneration(decoder, loaded.tokenizer().get(),

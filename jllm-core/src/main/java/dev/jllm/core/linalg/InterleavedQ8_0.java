@@ -4,7 +4,10 @@ import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.core.quant.QuantizedActivations;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -15,13 +18,15 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * A Q8_0 matrix copied into blocks that interleave {@link #ROWS} rows, for products with several tokens
  * ({@code Y = X·Wᵀ}, as {@link MatMul}). For each group of 16 rows and each 32-column block it holds the 16 rows'
- * scales as floats, then the 32 columns' codes with the 16 rows' bytes side by side. One 16-byte load widened to
+ * F16 scales, then the 32 columns' codes with the 16 rows' bytes side by side. One 16-byte load widened to
  * floats is then one column of 16 rows, and each token adds it times its broadcast activation: an FMA per token
  * and column, a scale FMA per block, and no lane sums, where the row-major layout pays a decode to floats and a
  * lane sum per row and token. llama.cpp repacks its weights for the same reason.
  *
- * <p>The copy costs as much memory as the matrix (the mapped file is not touched). Up to eight tokens run
- * together; more run eight at a time.
+ * <p>The copy lives off the heap and costs as much memory as the matrix; its owner may release the mapped pages it
+ * replaces, since products of any token count run from the copy: up to eight tokens together, up to
+ * {@link #FEW_TOKENS} eight at a time, more through {@link MatMul}'s packed GEMM, whose slivers are cut from the
+ * copy with the same float values a dequantization of the file gives.
  *
  * <p>One token runs through integers instead ({@link #multiplyQuantized}), as llama.cpp's Q8_0 dot does: x is
  * quantized to int8 per block of 32, and two columns' 16 rows, widened to one 32-lane short vector, are multiplied
@@ -50,14 +55,20 @@ public final class InterleavedQ8_0 {
     private static final IntVector SECOND_HALF = IntVector.fromArray(I,
             new int[] {8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31}, 0);
     private static final ThreadLocal<QuantizedX> QUANTIZED_X = ThreadLocal.withInitial(QuantizedX::new);
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** Products of up to this many tokens stream the copy eight tokens at a time; more run the packed GEMM. */
+    public static final int FEW_TOKENS = 32;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private final int rows;
     private final int cols;
     private final int blocks;
-    private final byte[] codes;
-    private final float[] scales;
+    private final MemorySegment codes;
+    private final MemorySegment scales;
 
-    private InterleavedQ8_0(int rows, int cols, byte[] codes, float[] scales) {
+    private InterleavedQ8_0(int rows, int cols, MemorySegment codes, MemorySegment scales) {
         this.rows = rows;
         this.cols = cols;
         this.blocks = cols / BLOCK;
@@ -80,29 +91,66 @@ public final class InterleavedQ8_0 {
      * @throws IllegalArgumentException if {@link #supports} says no, naming the tensor
      */
     public static InterleavedQ8_0 of(Tensor w) {
+        return of(w, null, false);
+    }
+
+    /**
+     * The interleaved copy of {@code w}, made by the pool's threads (on the caller's if the pool is null). With
+     * {@code releaseMapped}, the pages of a memory-mapped {@code w} are released from this process as soon as they
+     * are copied (reading w later maps them again), so that copying a mapped model does not hold both at once.
+     *
+     * @throws IllegalArgumentException if {@link #supports} says no, naming the tensor
+     */
+    public static InterleavedQ8_0 of(Tensor w, WorkerPool pool, boolean releaseMapped) {
         if (!supports(w)) {
             throw new IllegalArgumentException("cannot interleave " + w + ": needs Q8_0 with rows a multiple of "
                     + ROWS + " and 16-lane float vectors");
         }
+        WarmUp.once();
         int rows = Math.toIntExact(w.rows());
         int cols = Math.toIntExact(w.cols());
         int blocks = cols / BLOCK;
-        byte[] codes = new byte[rows * cols];
-        float[] scales = new float[rows * blocks];
-        for (int r = 0; r < rows; r++) {
-            int group = r / ROWS;
-            int lane = r % ROWS;
-            long row = r * w.rowBytes();
-            for (int b = 0; b < blocks; b++) {
-                long o = row + (long) b * BLOCK_BYTES;
-                int at = group * blocks + b;
-                scales[at * ROWS + lane] = Float.float16ToFloat(w.data().get(ValueLayout.JAVA_SHORT_UNALIGNED, o));
-                for (int c = 0; c < BLOCK; c++) {
-                    codes[(at * BLOCK + c) * ROWS + lane] = w.data().get(ValueLayout.JAVA_BYTE, o + 2 + c);
+        Arena arena = Arena.ofAuto();
+        MemorySegment codes = arena.allocate((long) rows * cols, 64);
+        MemorySegment scales = arena.allocate((long) rows * blocks * Float.BYTES, 64);
+        int groups = rows / ROWS;
+        WorkerPool.RangeTask copy = (from, to) -> {
+            int rowBytes = Math.toIntExact(w.rowBytes());
+            byte[] in = new byte[ROWS * rowBytes];
+            byte[] out = new byte[ROWS * cols];
+            float[] d = new float[ROWS * blocks];
+            for (int g = from; g < to; g++) {
+                MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, in, 0, in.length);
+                for (int lane = 0; lane < ROWS; lane++) {
+                    int row = lane * rowBytes;
+                    for (int b = 0; b < blocks; b++) {
+                        int o = row + b * BLOCK_BYTES;
+                        d[b * ROWS + lane] = Float.float16ToFloat((short) ((in[o] & 0xFF) | (in[o + 1] << 8)));
+                        int at = b * BLOCK * ROWS + lane;
+                        for (int c = 0; c < BLOCK; c++) {
+                            out[at + c * ROWS] = in[o + 2 + c];
+                        }
+                    }
                 }
+                MemorySegment.copy(out, 0, codes, ValueLayout.JAVA_BYTE, (long) g * ROWS * cols, out.length);
+                MemorySegment.copy(d, 0, scales, FLOAT, (long) g * ROWS * blocks * Float.BYTES, d.length);
             }
+            if (releaseMapped && w.data().isMapped()) {
+                w.data().asSlice((long) from * ROWS * rowBytes, (long) (to - from) * ROWS * rowBytes).unload();
+            }
+        };
+        if (pool == null) {
+            copy.run(0, groups);
+        } else {
+            // chunks of at most 32 groups (a few MB), so that little of a mapped w is resident at once
+            pool.parallelForDynamic(groups, Math.max(1, Math.min(32, groups / (pool.threads() * 8))), copy);
         }
         return new InterleavedQ8_0(rows, cols, codes, scales);
+    }
+
+    /** Bytes the copy of {@code w} takes: a code per weight and a float scale per 32 (6% more than Q8_0). */
+    public static long bytes(Tensor w) {
+        return w.rows() * w.cols() / BLOCK * (BLOCK + Float.BYTES);
     }
 
     /** Rows of the matrix. */
@@ -122,6 +170,11 @@ public final class InterleavedQ8_0 {
      */
     public void multiply(WorkerPool pool, float[] x, int xOffset, int n, float[] y, int yOffset) {
         check(x, xOffset, n, y, yOffset);
+        if (n > FEW_TOKENS) {
+            MatMul.multiplyPacked(pool, rows, cols, (r0, nr, pc, kc, panel) -> packSliver(r0, nr, pc, kc, panel.packed),
+                    x, xOffset, n, y, yOffset);
+            return;
+        }
         int groups = rows / ROWS;
         for (int t0 = 0; t0 < n; t0 += 8) {
             int count = Math.min(8, n - t0);
@@ -150,9 +203,10 @@ public final class InterleavedQ8_0 {
                     int at = group * blocks + b;
                     float block = 0;
                     for (int c = 0; c < BLOCK; c++) {
-                        block += codes[(at * BLOCK + c) * ROWS + lane] * x[xOffset + t * cols + b * BLOCK + c];
+                        block += codes.get(ValueLayout.JAVA_BYTE, (long) (at * BLOCK + c) * ROWS + lane)
+                                * x[xOffset + t * cols + b * BLOCK + c];
                     }
-                    total += block * scales[at * ROWS + lane];
+                    total += block * scales.getAtIndex(FLOAT, (long) at * ROWS + lane);
                 }
                 y[yOffset + t * rows + r] = total;
             }
@@ -201,6 +255,7 @@ public final class InterleavedQ8_0 {
         float[] dx = qx.activations.scales;
         int pairs = firstPair[ms.length];
         pool.parallelForDynamic(pairs, Math.max(1, pairs / (pool.threads() * 16)), (from, to) -> {
+            Scratch scratch = SCRATCH.get();
             for (int i = 0; i < ms.length && from < to; i++) {
                 int lo = Math.max(from, firstPair[i]);
                 int hi = Math.min(to, firstPair[i + 1]);
@@ -209,9 +264,9 @@ public final class InterleavedQ8_0 {
                 for (int p = lo; p < hi; p++) {
                     int g = 2 * (p - firstPair[i]);
                     if (g + 1 < groups) {
-                        m.twoGroupsQuantized(g, spread, dx, ys[i], yOffsets[i]);
+                        m.twoGroupsQuantized(g, spread, dx, ys[i], yOffsets[i], scratch);
                     } else {
-                        m.groupQuantized(g, spread, dx, ys[i], yOffsets[i]);
+                        m.groupQuantized(g, spread, dx, ys[i], yOffsets[i], scratch);
                     }
                 }
             }
@@ -233,9 +288,10 @@ public final class InterleavedQ8_0 {
                 int at = group * blocks + b;
                 int sum = 0;
                 for (int c = 0; c < BLOCK; c++) {
-                    sum += codes[(at * BLOCK + c) * ROWS + lane] * qx.qs[b * BLOCK + c];
+                    sum += codes.get(ValueLayout.JAVA_BYTE, (long) (at * BLOCK + c) * ROWS + lane)
+                            * qx.qs[b * BLOCK + c];
                 }
-                total = Math.fma((float) sum, scales[at * ROWS + lane] * qx.scales[b], total);
+                total = Math.fma((float) sum, scales.getAtIndex(FLOAT, (long) at * ROWS + lane) * qx.scales[b], total);
             }
             y[yOffset + r] = total;
         }
@@ -251,22 +307,23 @@ public final class InterleavedQ8_0 {
 
     /** Group g's 16 rows against {@code count} ≤ 8 tokens. */
     private void group(int g, int count, float[] x, int xb, float[] y, int yb) {
+        float[] ds = expandScales(g * blocks, blocks, SCRATCH.get());
         if (count == 8) {
-            group8(g, x, xb, y, yb);
+            group8(g, ds, x, xb, y, yb);
             return;
         }
         int t = 0;
         if (count >= 4) {
-            group4(g, x, xb, y, yb);
+            group4(g, ds, x, xb, y, yb);
             t = 4;
         }
         for (; t < count; t++) {
-            group1(g, x, xb + t * cols, y, yb + t * rows);
+            group1(g, ds, x, xb + t * cols, y, yb + t * rows);
         }
     }
 
     /** Group g against eight tokens: eight block sums and eight totals in registers. */
-    private void group8(int g, float[] x, int xb, float[] y, int yb) {
+    private void group8(int g, float[] ds, float[] x, int xb, float[] y, int yb) {
         FloatVector t0 = FloatVector.zero(F);
         FloatVector t1 = t0;
         FloatVector t2 = t0;
@@ -289,7 +346,7 @@ public final class InterleavedQ8_0 {
             FloatVector s6 = s0;
             FloatVector s7 = s0;
             for (int c = 0; c < BLOCK; c++) {
-                FloatVector w = (FloatVector) ByteVector.fromArray(B, codes, q + c * ROWS)
+                FloatVector w = (FloatVector) ByteVector.fromMemorySegment(B, codes, (long) q + c * ROWS, LE)
                         .convertShape(VectorOperators.B2F, F, 0);
                 int xi = xc + c;
                 s0 = w.fma(FloatVector.broadcast(F, x[xi]), s0);
@@ -301,7 +358,7 @@ public final class InterleavedQ8_0 {
                 s6 = w.fma(FloatVector.broadcast(F, x[xi + 6 * c1]), s6);
                 s7 = w.fma(FloatVector.broadcast(F, x[xi + 7 * c1]), s7);
             }
-            FloatVector d = FloatVector.fromArray(F, scales, at * ROWS);
+            FloatVector d = FloatVector.fromArray(F, ds, b * ROWS);
             t0 = s0.fma(d, t0);
             t1 = s1.fma(d, t1);
             t2 = s2.fma(d, t2);
@@ -323,7 +380,7 @@ public final class InterleavedQ8_0 {
     }
 
     /** Group g against four tokens. */
-    private void group4(int g, float[] x, int xb, float[] y, int yb) {
+    private void group4(int g, float[] ds, float[] x, int xb, float[] y, int yb) {
         FloatVector t0 = FloatVector.zero(F);
         FloatVector t1 = t0;
         FloatVector t2 = t0;
@@ -338,7 +395,7 @@ public final class InterleavedQ8_0 {
             FloatVector s2 = s0;
             FloatVector s3 = s0;
             for (int c = 0; c < BLOCK; c++) {
-                FloatVector w = (FloatVector) ByteVector.fromArray(B, codes, q + c * ROWS)
+                FloatVector w = (FloatVector) ByteVector.fromMemorySegment(B, codes, (long) q + c * ROWS, LE)
                         .convertShape(VectorOperators.B2F, F, 0);
                 int xi = xc + c;
                 s0 = w.fma(FloatVector.broadcast(F, x[xi]), s0);
@@ -346,7 +403,7 @@ public final class InterleavedQ8_0 {
                 s2 = w.fma(FloatVector.broadcast(F, x[xi + 2 * c1]), s2);
                 s3 = w.fma(FloatVector.broadcast(F, x[xi + 3 * c1]), s3);
             }
-            FloatVector d = FloatVector.fromArray(F, scales, at * ROWS);
+            FloatVector d = FloatVector.fromArray(F, ds, b * ROWS);
             t0 = s0.fma(d, t0);
             t1 = s1.fma(d, t1);
             t2 = s2.fma(d, t2);
@@ -360,7 +417,7 @@ public final class InterleavedQ8_0 {
     }
 
     /** Group g against one token. */
-    private void group1(int g, float[] x, int xb, float[] y, int yb) {
+    private void group1(int g, float[] ds, float[] x, int xb, float[] y, int yb) {
         FloatVector total = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             int at = g * blocks + b;
@@ -368,82 +425,91 @@ public final class InterleavedQ8_0 {
             int xc = xb + b * BLOCK;
             FloatVector s = FloatVector.zero(F);
             for (int c = 0; c < BLOCK; c++) {
-                FloatVector w = (FloatVector) ByteVector.fromArray(B, codes, q + c * ROWS)
+                FloatVector w = (FloatVector) ByteVector.fromMemorySegment(B, codes, (long) q + c * ROWS, LE)
                         .convertShape(VectorOperators.B2F, F, 0);
                 s = w.fma(FloatVector.broadcast(F, x[xc + c]), s);
             }
-            total = s.fma(FloatVector.fromArray(F, scales, at * ROWS), total);
+            FloatVector d = FloatVector.fromArray(F, ds, b * ROWS);
+            total = s.fma(d, total);
         }
         total.intoArray(y, yb + g * ROWS);
     }
 
     /** Group g's 16 rows against the quantized token: integer block sums, scaled as floats. */
-    private void groupQuantized(int g, short[] spread, float[] dx, float[] y, int yOffset) {
+    private void groupQuantized(int g, short[] spread, float[] dx, float[] y, int yOffset, Scratch scratch) {
         FloatVector total = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
-            int at = g * blocks + b;
-            int q = at * BLOCK * ROWS;
+            long q = (long) (g * blocks + b) * BLOCK * ROWS;
             int xs = b * BLOCK * ROWS;
             IntVector all = IntVector.zero(I);
-            IntVector high = IntVector.zero(I);
+            IntVector high = all;
             for (int s = 0; s < STEPS; s++) {
-                IntVector v = fourColumns(q + s * 4 * ROWS, spread, xs + s * 4 * ROWS);
+                long c = q + s * 4 * ROWS;
+                int xc = xs + s * 4 * ROWS;
+                ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c, LE)
+                        .convertShape(VectorOperators.B2S, S, 0);
+                ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c + 2 * ROWS, LE)
+                        .convertShape(VectorOperators.B2S, S, 0);
+                IntVector v = w0.mul(ShortVector.fromArray(S, spread, xc))
+                        .add(w1.mul(ShortVector.fromArray(S, spread, xc + 2 * ROWS))).add(BIAS).reinterpretAsInts();
                 all = all.add(v);
                 high = high.add(v.lanewise(VectorOperators.LSHR, 16));
             }
-            total = blockSum(all, high).fma(FloatVector.fromArray(F, scales, at * ROWS).mul(dx[b]), total);
+            FloatVector d = FloatVector.fromMemorySegment(F, scales, (long) (g * blocks + b) * ROWS * 4, LE)
+                    .mul(dx[b]);
+            total = blockSum(all, high).fma(d, total);
         }
         total.intoArray(y, yOffset + g * ROWS);
     }
 
-    /** Groups g and g + 1 against the quantized token, sharing each load of the spread activations. */
-    private void twoGroupsQuantized(int g, short[] spread, float[] dx, float[] y, int yOffset) {
+    /**
+     * Groups g and g + 1 against the quantized token, sharing each load of the spread activations: the exact
+     * integer sums of each block into this thread's buffer, then {@link #scaleBlockSums}. Per four columns and 16 rows:
+     * two widenings, two 16-bit multiplies and adds, and the biased sums split into 32-bit lanes by one shift and two
+     * adds. Lanes 0–7 hold the first column of each pair, 8–15 the second; the low halves even rows, the high halves
+     * odd rows. Everything is written out in this one method: C2 stops inlining the Vector API into a method this
+     * large, and a vector op it does not inline is boxed.
+     */
+    private void twoGroupsQuantized(int g, short[] spread, float[] dx, float[] y, int yOffset, Scratch scratch) {
         FloatVector total0 = FloatVector.zero(F);
         FloatVector total1 = total0;
-        int next = blocks * BLOCK * ROWS;
+        long next = (long) blocks * BLOCK * ROWS;
         for (int b = 0; b < blocks; b++) {
-            int at = g * blocks + b;
-            int q = at * BLOCK * ROWS;
+            long q = (long) (g * blocks + b) * BLOCK * ROWS;
             int xs = b * BLOCK * ROWS;
             IntVector all0 = IntVector.zero(I);
             IntVector high0 = all0;
             IntVector all1 = all0;
             IntVector high1 = all0;
             for (int s = 0; s < STEPS; s++) {
-                int c = q + s * 4 * ROWS;
+                long c = q + s * 4 * ROWS;
                 int xc = xs + s * 4 * ROWS;
                 ShortVector x01 = ShortVector.fromArray(S, spread, xc);
                 ShortVector x23 = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
-                IntVector v0 = widen(c).mul(x01).add(widen(c + 2 * ROWS).mul(x23)).add(BIAS).reinterpretAsInts();
-                IntVector v1 = widen(c + next).mul(x01).add(widen(c + next + 2 * ROWS).mul(x23)).add(BIAS)
-                        .reinterpretAsInts();
+                ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c, LE)
+                        .convertShape(VectorOperators.B2S, S, 0);
+                ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c + 2 * ROWS, LE)
+                        .convertShape(VectorOperators.B2S, S, 0);
+                ShortVector u0 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c + next, LE)
+                        .convertShape(VectorOperators.B2S, S, 0);
+                ShortVector u1 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c + next + 2 * ROWS, LE)
+                        .convertShape(VectorOperators.B2S, S, 0);
+                IntVector v0 = w0.mul(x01).add(w1.mul(x23)).add(BIAS).reinterpretAsInts();
+                IntVector v1 = u0.mul(x01).add(u1.mul(x23)).add(BIAS).reinterpretAsInts();
                 all0 = all0.add(v0);
                 high0 = high0.add(v0.lanewise(VectorOperators.LSHR, 16));
                 all1 = all1.add(v1);
                 high1 = high1.add(v1.lanewise(VectorOperators.LSHR, 16));
             }
             float d = dx[b];
-            total0 = blockSum(all0, high0).fma(FloatVector.fromArray(F, scales, at * ROWS).mul(d), total0);
-            total1 = blockSum(all1, high1).fma(FloatVector.fromArray(F, scales, (at + blocks) * ROWS).mul(d), total1);
+            FloatVector d0 = FloatVector.fromMemorySegment(F, scales, (long) (g * blocks + b) * ROWS * 4, LE).mul(d);
+            FloatVector d1 = FloatVector.fromMemorySegment(F, scales, (long) ((g + 1) * blocks + b) * ROWS * 4, LE)
+                    .mul(d);
+            total0 = blockSum(all0, high0).fma(d0, total0);
+            total1 = blockSum(all1, high1).fma(d1, total1);
         }
         total0.intoArray(y, yOffset + g * ROWS);
         total1.intoArray(y, yOffset + (g + 1) * ROWS);
-    }
-
-    /**
-     * Four columns' products from {@code codes[q ..]} against {@code spread[xs ..]}: per 32-bit lane, the biased
-     * 16-bit sums of two rows (low half: even row, high half: odd row), lanes 0–7 from the first column of each
-     * pair, 8–15 from the second.
-     */
-    private IntVector fourColumns(int q, short[] spread, int xs) {
-        return widen(q).mul(ShortVector.fromArray(S, spread, xs))
-                .add(widen(q + 2 * ROWS).mul(ShortVector.fromArray(S, spread, xs + 2 * ROWS)))
-                .add(BIAS).reinterpretAsInts();
-    }
-
-    /** Two columns of 16 rows, widened to 32 shorts. */
-    private ShortVector widen(int q) {
-        return (ShortVector) ByteVector.fromArray(B32, codes, q).convertShape(VectorOperators.B2S, S, 0);
     }
 
     /**
@@ -455,6 +521,94 @@ public final class InterleavedQ8_0 {
         IntVector rows = FIRST_HALF.selectFrom(low, high).add(SECOND_HALF.selectFrom(low, high))
                 .sub(2 * STEPS * 32768);
         return (FloatVector) rows.convert(VectorOperators.I2F, 0);
+    }
+
+    /**
+     * Rows {@code [r0, r0 + nr)} × columns {@code [pc, pc + kc)} as floats, k-major for {@link MatMul}'s micro-kernel
+     * ({@code packed[p·32 + r]}, rows past nr zero): each column of a 16-row group is one 16-byte load times the
+     * group's scales, the same products a dequantization of the Q8_0 rows computes.
+     */
+    void packSliver(int r0, int nr, int pc, int kc, float[] packed) {
+        int width = 2 * ROWS;
+        for (int half = 0; half < 2; half++) {
+            int lane0 = half * ROWS;
+            if (lane0 >= nr) {
+                for (int p = 0; p < kc; p++) {
+                    java.util.Arrays.fill(packed, p * width + lane0, p * width + lane0 + ROWS, 0f);
+                }
+                continue;
+            }
+            int g = (r0 + lane0) / ROWS;
+            float[] ds = expandScales(g * blocks + pc / BLOCK, kc / BLOCK, SCRATCH.get());
+            for (int p = 0; p < kc; p += BLOCK) {
+                FloatVector d = FloatVector.fromArray(F, ds, p / BLOCK * ROWS);
+                long q = (long) (g * blocks + (pc + p) / BLOCK) * BLOCK * ROWS;
+                for (int c = 0; c < BLOCK; c++) {
+                    ((FloatVector) ByteVector.fromMemorySegment(B, codes, q + c * ROWS, LE)
+                            .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(packed, (p + c) * width + lane0);
+                }
+            }
+        }
+    }
+
+    /** A thread's buffer of scales for the float kernels. */
+    private static final class Scratch {
+        float[] scales = new float[0];
+
+        float[] scales(int n) {
+            if (scales.length < n) {
+                scales = new float[n];
+            }
+            return scales;
+        }
+    }
+
+    /**
+     * The scales of interleaved blocks {@code [at, at + count)}, 16 per block, copied into this thread's buffer for
+     * the float kernels' array loads.
+     */
+    private float[] expandScales(int at, int count, Scratch scratch) {
+        float[] out = scratch.scales(count * ROWS);
+        MemorySegment.copy(scales, FLOAT, (long) at * ROWS * Float.BYTES, out, 0, count * ROWS);
+        return out;
+    }
+
+    /**
+     * Compiles the integer kernel on its own before any product runs. The Vector API's generic code records one type
+     * profile for all its callers; when the float kernels run first, C2 later inlines more of that code into this large
+     * kernel, reaches its inlining budget, and leaves vector operations boxed (5–8 times slower).
+     */
+    private static final class WarmUp {
+        private static boolean done;
+
+        static synchronized void once() {
+            if (done) {
+                return;
+            }
+            done = true;
+            int rows = 2 * ROWS;
+            int cols = BLOCK;
+            Arena arena = Arena.ofAuto();
+            MemorySegment codes = arena.allocate((long) rows * cols, 64);
+            MemorySegment scales = arena.allocate((long) rows * cols / BLOCK * Float.BYTES, 64);
+            for (long i = 0; i < codes.byteSize(); i++) {
+                codes.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 37 % 255 - 127));
+            }
+            for (long i = 0; i < scales.byteSize() / Float.BYTES; i++) {
+                scales.setAtIndex(FLOAT, i, 1f / (1 + i));
+            }
+            InterleavedQ8_0 m = new InterleavedQ8_0(rows, cols, codes, scales);
+            float[] x = new float[cols];
+            for (int i = 0; i < cols; i++) {
+                x[i] = (float) Math.sin(i);
+            }
+            QuantizedX qx = new QuantizedX().quantize(x, 0, cols);
+            float[] y = new float[rows];
+            Scratch scratch = new Scratch();
+            for (int i = 0; i < 20_000; i++) {
+                m.twoGroupsQuantized(0, qx.spread, qx.activations.scales, y, 0, scratch);
+            }
+        }
     }
 
     /** A token quantized as Q8_0, each code repeated over the 16 lanes its column occupies. */

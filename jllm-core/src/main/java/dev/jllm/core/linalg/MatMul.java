@@ -29,8 +29,9 @@ public final class MatMul {
     private static final ThreadLocal<Panel> PANELS = ThreadLocal.withInitial(Panel::new);
 
     /** A thread's buffers for one sliver of weight rows. */
-    private static final class Panel {
+    static final class Panel {
         final float[] rows = new float[NR * KC];
+        /** The packed sliver the micro-kernel reads. */
         final float[] packed = new float[NR * KC];
         final float[] edge = new float[MR * NR];
         final int[] gather = new int[NR];
@@ -83,8 +84,25 @@ public final class MatMul {
     public static void multiplyPacked(WorkerPool pool, WeightKernel kernel, Tensor w,
                                       float[] x, int xOffset, int n, float[] y, int yOffset) {
         checkShapes(kernel, w, x, xOffset, n, y, yOffset);
-        int rows = (int) w.rows();
-        int cols = (int) w.cols();
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        multiplyPacked(pool, (int) w.rows(), (int) w.cols(), (r0, nr, pc, kc, panel) ->
+                packWeights(kernel, data, r0 * rowBytes + w.type().bytesFor(pc), rowBytes, nr, kc, panel),
+                x, xOffset, n, y, yOffset);
+    }
+
+    /** Writes weight rows {@code [r0, r0 + nr)} × columns {@code [pc, pc + kc)} into {@code panel.packed}. */
+    interface SliverSource {
+        /**
+         * Packs the sliver k-major ({@code packed[p·NR + r]}), rows from nr to NR as zeros; {@code pc} is a multiple
+         * of {@link Sgemm#KC} and {@code r0} of {@link GemmKernel#NR}.
+         */
+        void pack(int r0, int nr, int pc, int kc, Panel panel);
+    }
+
+    /** The packed GEMM over weights that {@code source} packs sliver by sliver; shapes already checked. */
+    static void multiplyPacked(WorkerPool pool, int rows, int cols, SliverSource source,
+                               float[] x, int xOffset, int n, float[] y, int yOffset) {
         if (n == 0 || rows == 0) {
             return;
         }
@@ -93,8 +111,6 @@ public final class MatMul {
         if (cols == 0) {
             return;
         }
-        MemorySegment data = w.data();
-        long rowBytes = w.rowBytes();
         int slivers = (rows + NR - 1) / NR;
         int grain = Math.max(1, slivers / (pool.threads() * 8));
         for (int ic = 0; ic < n; ic += TOKENS_PER_BLOCK) {
@@ -105,7 +121,6 @@ public final class MatMul {
                 float[] px = packedX(mSlivers * MR * kc);
                 int ic0 = ic;
                 int pc0 = pc;
-                long panelOffset = w.type().bytesFor(pc);
                 pool.parallelFor(mSlivers, (from, to) -> {
                     for (int s = from; s < to; s++) {
                         packTokens(x, xOffset, cols, ic0 + s * MR, Math.min(MR, mc - s * MR), pc0, kc, px, s * MR * kc);
@@ -116,7 +131,7 @@ public final class MatMul {
                     for (int t = from; t < to; t++) {
                         int r0 = t * NR;
                         int nr = Math.min(NR, rows - r0);
-                        packWeights(kernel, data, r0 * rowBytes + panelOffset, rowBytes, nr, kc, panel);
+                        source.pack(r0, nr, pc0, kc, panel);
                         for (int ir = 0; ir < mc; ir += MR) {
                             GemmKernel.multiplyAdd(kc, px, ir * kc, panel.packed, 0,
                                     y, yOffset + (ic0 + ir) * rows + r0, rows, Math.min(MR, mc - ir), nr, panel.edge);

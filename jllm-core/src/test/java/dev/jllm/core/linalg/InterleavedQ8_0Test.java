@@ -53,6 +53,28 @@ class InterleavedQ8_0Test {
     }
 
     @Test
+    void manyTokensRunThePackedGemmOnTheSameValuesAsTheFile() {
+        assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
+        Random rnd = new Random(21);
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
+            for (int[] shape : new int[][] {{48, 96}, {64, 544}}) {
+                Tensor w = RandomWeights.gaussian(arena, DType.Q8_0, shape[0], shape[1], rnd.nextLong());
+                InterleavedQ8_0 q = InterleavedQ8_0.of(w, pool, false);
+                for (int n : new int[] {InterleavedQ8_0.FEW_TOKENS + 1, 70}) {
+                    float[] x = TestKernels.gaussian(rnd, 1 + n * shape[1]);
+                    float[] want = new float[n * shape[0]];
+                    MatMul.multiplyPacked(pool, WeightKernels.simd(DType.Q8_0), w, x, 1, n, want, 0);
+                    float[] got = new float[want.length];
+                    q.multiply(pool, x, 1, n, got, 0);
+                    for (int i = 0; i < want.length; i++) {
+                        assertEquals(want[i], got[i], 0f, w + " n=" + n + " at " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void quantizedSingleTokenEqualsItsTwinAndGgmlsQuantizedDot() {
         assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
         Random rnd = new Random(9);

@@ -14,6 +14,7 @@ import dev.jllm.core.ops.Softmax;
 import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.core.quant.WeightKernel;
 import dev.jllm.core.quant.WeightKernels;
+import dev.jllm.core.tensor.DirectMemory;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.model.ModelConfig;
 import dev.jllm.model.cache.KvCache;
@@ -42,14 +43,12 @@ public final class Decoder {
     private final ModelConfig config;
     private final DecoderWeights weights;
     private final WorkerPool pool;
-    // interleaved copies of Q8_0 matrices for products of a few tokens, when asked for; empty otherwise
+    // interleaved copies of Q8_0 matrices, which then run every product of them, when asked for; empty otherwise
     private final Map<Tensor, InterleavedQ8_0> interleaved = new IdentityHashMap<>();
     private final WeightKernel embeddingKernel;
     private final WeightKernel positionKernel;
     private final double[] ropeFrequencies;
     private final float attentionScale;
-    /** Products of more tokens than this stream the interleaved copy once per eight: the packed GEMM wins there. */
-    private static final int INTERLEAVED_MAX_TOKENS = 32;
     private final DecoderBatch single = new DecoderBatch();
     private RopeTable rope;
     private Buffers buffers;
@@ -65,11 +64,13 @@ public final class Decoder {
 
     /**
      * A decoder over bound weights that, if {@code interleaveQ8}, first copies every Q8_0 matrix it can into
-     * {@link InterleavedQ8_0} blocks for products of {@value #INTERLEAVED_MAX_TOKENS} tokens or fewer (batched
-     * decode steps, short prompts): faster there, at the cost of a second copy of those weights on the heap.
+     * {@link InterleavedQ8_0} blocks off the heap and runs every product of those matrices from the copies: one
+     * token through the integer kernel, a few through the interleaved float kernels, more through the packed GEMM.
+     * The mapped pages each copy replaces are released, so memory stays about the file's size.
      *
      * @throws IllegalArgumentException if a weight's shape does not match the config (naming it), or the copies
-     *     would take more than half the heap
+     *     would not fit the JVM's direct memory limit ({@link #interleavedBytes} against
+     *     {@link DirectMemory#available()})
      */
     public Decoder(ModelConfig config, DecoderWeights weights, WorkerPool pool, boolean interleaveQ8) {
         this.config = config;
@@ -84,28 +85,46 @@ public final class Decoder {
                 : null;
         this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
         if (interleaveQ8) {
-            List<Tensor> matrices = new ArrayList<>();
-            for (LayerWeights l : weights.layers()) {
-                matrices.addAll(Arrays.asList(l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown()));
-            }
-            matrices.add(weights.output());
-            long bytes = 0;
-            for (Tensor m : matrices) {
-                if (m != null && InterleavedQ8_0.supports(m)) {
-                    bytes += m.rows() * m.cols() * 9 / 8; // codes, and a float scale per 32
-                }
-            }
-            long heap = Runtime.getRuntime().maxMemory();
-            if (bytes > heap / 2) {
+            long bytes = interleavedBytes(weights);
+            long limit = DirectMemory.available();
+            if (bytes > limit) {
                 throw new IllegalArgumentException("interleaving the Q8_0 matrices needs " + (bytes >> 20) + " MiB of "
-                        + "heap, more than half of the JVM's maximum (" + (heap >> 20) + " MiB); raise it with -Xmx");
+                        + "direct memory, more than the JVM has left (" + (limit >> 20) + " MiB); raise it with "
+                        + "-XX:MaxDirectMemorySize");
             }
-            for (Tensor m : matrices) {
-                if (m != null && InterleavedQ8_0.supports(m) && !interleaved.containsKey(m)) {
-                    interleaved.put(m, InterleavedQ8_0.of(m));
+            for (Tensor m : interleavable(weights)) {
+                if (!interleaved.containsKey(m)) {
+                    // the copy serves every product from now on: the mapped pages can go
+                    interleaved.put(m, InterleavedQ8_0.of(m, pool, true));
                 }
             }
         }
+    }
+
+    /** Bytes the interleaved copies of {@code weights}' Q8_0 matrices would take; 0 if none can be interleaved. */
+    public static long interleavedBytes(DecoderWeights weights) {
+        long bytes = 0;
+        for (Tensor m : interleavable(weights)) {
+            bytes += InterleavedQ8_0.bytes(m);
+        }
+        return bytes;
+    }
+
+    /** The distinct matrices of {@code weights} that {@link InterleavedQ8_0} can copy. */
+    private static List<Tensor> interleavable(DecoderWeights weights) {
+        List<Tensor> matrices = new ArrayList<>();
+        for (LayerWeights l : weights.layers()) {
+            matrices.addAll(Arrays.asList(l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown()));
+        }
+        matrices.add(weights.output());
+        Map<Tensor, Boolean> seen = new IdentityHashMap<>();
+        List<Tensor> out = new ArrayList<>();
+        for (Tensor m : matrices) {
+            if (m != null && InterleavedQ8_0.supports(m) && seen.put(m, Boolean.TRUE) == null) {
+                out.add(m);
+            }
+        }
+        return out;
     }
 
     /** Whether some matrices run interleaved (see the four-argument constructor). */
@@ -473,7 +492,7 @@ public final class Decoder {
 
     /** {@code y = x·Wᵀ + bias} for n rows of x: GEMV for one, GEMM for more. */
     private void linear(Tensor w, float[] bias, float[] x, int n, float[] y) {
-        InterleavedQ8_0 q = n <= INTERLEAVED_MAX_TOKENS ? interleaved.get(w) : null;
+        InterleavedQ8_0 q = interleaved.get(w);
         if (n == 1) {
             singleToken(new Tensor[] {w}, x, new float[][] {y});
         } else if (q != null) {
