@@ -1,0 +1,258 @@
+package dev.jllm.core.linalg;
+
+import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.core.quant.QuantizedActivations;
+import dev.jllm.core.tensor.DType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * One token against an {@link InterleavedQ8_0} copy through integers, as llama.cpp's Q8_0 dot does: x is quantized
+ * to int8 per block of 32, and two columns' 16 rows, widened to one 32-lane short vector, are multiplied by the
+ * matching activations in 16-bit lanes. Two such products fit a lane (|q·qx| ≤ 128·127), so four columns cost two
+ * widenings, two multiplies and three adds, and the sums move to 32-bit lanes with one shift and two adds: fewer
+ * instructions per weight than widening to floats, which is what a decode step, bound by one core's issue rate on
+ * this class of machine, is short of.
+ */
+final class TokenKernel {
+    private static final int ROWS = InterleavedQ8_0.ROWS;
+    private static final int BLOCK = DType.Q8_0.blockSize();
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    // a 16-bit bias that makes every two-column sum non-negative, so that the low halves never borrow
+    private static final short BIAS = (short) 0x8000;
+    private static final int STEPS = BLOCK / 4;
+    // interleave the low-half sums (even rows) and high-half sums (odd rows) of the two column halves
+    private static final IntVector FIRST_HALF = IntVector.fromArray(I,
+            new int[] {0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23}, 0);
+    private static final IntVector SECOND_HALF = IntVector.fromArray(I,
+            new int[] {8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31}, 0);
+    private static final ThreadLocal<QuantizedX> QUANTIZED_X = ThreadLocal.withInitial(QuantizedX::new);
+    private static boolean warm;
+
+    private TokenKernel() {
+    }
+
+    /** {@link InterleavedQ8_0#multiplyQuantized(WorkerPool, InterleavedQ8_0[], float[], int, float[][], int[])}. */
+    static void multiply(WorkerPool pool, InterleavedQ8_0[] ms, float[] x, int xOffset, float[][] ys, int[] yOffsets) {
+        if (ms.length != ys.length || ms.length != yOffsets.length) {
+            throw new IllegalArgumentException(ms.length + " matrices, " + ys.length + " outputs and "
+                    + yOffsets.length + " output offsets");
+        }
+        if (ms.length == 0) {
+            return;
+        }
+        int cols = ms[0].cols;
+        int[] firstPair = new int[ms.length + 1];
+        for (int i = 0; i < ms.length; i++) {
+            if (ms[i].cols != cols) {
+                throw new IllegalArgumentException("matrix " + i + " has " + ms[i].cols + " columns, matrix 0 has "
+                        + cols);
+            }
+            ms[i].check(x, xOffset, 1, ys[i], yOffsets[i]);
+            firstPair[i + 1] = firstPair[i] + (ms[i].rows / ROWS + 1) / 2;
+        }
+        QuantizedX qx = QUANTIZED_X.get().quantize(x, xOffset, cols);
+        short[] spread = qx.spread;
+        float[] dx = qx.activations.scales;
+        int pairs = firstPair[ms.length];
+        pool.parallelForDynamic(pairs, Math.max(1, pairs / (pool.threads() * 16)), (from, to) -> {
+            for (int i = 0; i < ms.length && from < to; i++) {
+                int lo = Math.max(from, firstPair[i]);
+                int hi = Math.min(to, firstPair[i + 1]);
+                InterleavedQ8_0 m = ms[i];
+                int groups = m.rows / ROWS;
+                for (int p = lo; p < hi; p++) {
+                    int g = 2 * (p - firstPair[i]);
+                    if (g + 1 < groups) {
+                        twoGroups(m, g, spread, dx, ys[i], yOffsets[i]);
+                    } else {
+                        group(m, g, spread, dx, ys[i], yOffsets[i]);
+                    }
+                }
+            }
+        });
+    }
+
+    /** {@link InterleavedQ8_0#referenceQuantized}. */
+    static void reference(InterleavedQ8_0 m, float[] x, int xOffset, float[] y, int yOffset) {
+        m.check(x, xOffset, 1, y, yOffset);
+        int rows = m.rows;
+        int cols = m.cols;
+        int blocks = m.blocks;
+        QuantizedActivations qx = new QuantizedActivations(DType.Q8_0, cols).quantize(x, xOffset, cols);
+        for (int r = 0; r < rows; r++) {
+            int group = r / ROWS;
+            int lane = r % ROWS;
+            float total = 0;
+            for (int b = 0; b < blocks; b++) {
+                int at = group * blocks + b;
+                int sum = 0;
+                for (int c = 0; c < BLOCK; c++) {
+                    sum += m.codes.get(ValueLayout.JAVA_BYTE, (long) (at * BLOCK + c) * ROWS + lane)
+                            * qx.qs[b * BLOCK + c];
+                }
+                total = Math.fma((float) sum, m.scales.getAtIndex(FLOAT, (long) at * ROWS + lane) * qx.scales[b], total);
+            }
+            y[yOffset + r] = total;
+        }
+    }
+
+    /** Group g's 16 rows against the quantized token: integer block sums, scaled as floats. */
+    private static void group(InterleavedQ8_0 m, int g, short[] spread, float[] dx, float[] y, int yOffset) {
+        MemorySegment codes = m.codes;
+        MemorySegment scales = m.scales;
+        int blocks = m.blocks;
+        FloatVector total = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long q = (long) (g * blocks + b) * BLOCK * ROWS;
+            int xs = b * BLOCK * ROWS;
+            IntVector all = IntVector.zero(I);
+            IntVector high = all;
+            for (int s = 0; s < STEPS; s++) {
+                long c = q + s * 4 * ROWS;
+                int xc = xs + s * 4 * ROWS;
+                ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c, LE)
+                        .convertShape(VectorOperators.B2S, S, 0);
+                ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c + 2 * ROWS, LE)
+                        .convertShape(VectorOperators.B2S, S, 0);
+                IntVector v = w0.mul(ShortVector.fromArray(S, spread, xc))
+                        .add(w1.mul(ShortVector.fromArray(S, spread, xc + 2 * ROWS))).add(BIAS).reinterpretAsInts();
+                all = all.add(v);
+                high = high.add(v.lanewise(VectorOperators.LSHR, 16));
+            }
+            FloatVector d = FloatVector.fromMemorySegment(F, scales, (long) (g * blocks + b) * ROWS * 4, LE)
+                    .mul(dx[b]);
+            total = blockSum(all, high).fma(d, total);
+        }
+        total.intoArray(y, yOffset + g * ROWS);
+    }
+
+    /**
+     * Groups g and g + 1 against the quantized token, sharing each load of the spread activations: the exact
+     * integer sums of each block into this thread's buffer, then {@link #scaleBlockSums}. Per four columns and 16 rows:
+     * two widenings, two 16-bit multiplies and adds, and the biased sums split into 32-bit lanes by one shift and two
+     * adds. Lanes 0–7 hold the first column of each pair, 8–15 the second; the low halves even rows, the high halves
+     * odd rows. Everything is written out in this one method: C2 stops inlining the Vector API into a method this
+     * large, and a vector op it does not inline is boxed.
+     */
+    private static void twoGroups(InterleavedQ8_0 m, int g, short[] spread, float[] dx, float[] y, int yOffset) {
+        MemorySegment codes = m.codes;
+        MemorySegment scales = m.scales;
+        int blocks = m.blocks;
+        FloatVector total0 = FloatVector.zero(F);
+        FloatVector total1 = total0;
+        long next = (long) blocks * BLOCK * ROWS;
+        for (int b = 0; b < blocks; b++) {
+            long q = (long) (g * blocks + b) * BLOCK * ROWS;
+            int xs = b * BLOCK * ROWS;
+            IntVector all0 = IntVector.zero(I);
+            IntVector high0 = all0;
+            IntVector all1 = all0;
+            IntVector high1 = all0;
+            for (int s = 0; s < STEPS; s++) {
+                long c = q + s * 4 * ROWS;
+                int xc = xs + s * 4 * ROWS;
+                ShortVector x01 = ShortVector.fromArray(S, spread, xc);
+                ShortVector x23 = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
+                ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c, LE)
+                        .convertShape(VectorOperators.B2S, S, 0);
+                ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c + 2 * ROWS, LE)
+                        .convertShape(VectorOperators.B2S, S, 0);
+                ShortVector u0 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c + next, LE)
+                        .convertShape(VectorOperators.B2S, S, 0);
+                ShortVector u1 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c + next + 2 * ROWS, LE)
+                        .convertShape(VectorOperators.B2S, S, 0);
+                IntVector v0 = w0.mul(x01).add(w1.mul(x23)).add(BIAS).reinterpretAsInts();
+                IntVector v1 = u0.mul(x01).add(u1.mul(x23)).add(BIAS).reinterpretAsInts();
+                all0 = all0.add(v0);
+                high0 = high0.add(v0.lanewise(VectorOperators.LSHR, 16));
+                all1 = all1.add(v1);
+                high1 = high1.add(v1.lanewise(VectorOperators.LSHR, 16));
+            }
+            float d = dx[b];
+            FloatVector d0 = FloatVector.fromMemorySegment(F, scales, (long) (g * blocks + b) * ROWS * 4, LE).mul(d);
+            FloatVector d1 = FloatVector.fromMemorySegment(F, scales, (long) ((g + 1) * blocks + b) * ROWS * 4, LE)
+                    .mul(d);
+            total0 = blockSum(all0, high0).fma(d0, total0);
+            total1 = blockSum(all1, high1).fma(d1, total1);
+        }
+        total0.intoArray(y, yOffset + g * ROWS);
+        total1.intoArray(y, yOffset + (g + 1) * ROWS);
+    }
+
+    /**
+     * The block's 16 row sums as floats, in row order, from the sums of the biased lanes over its eight steps:
+     * the low halves are {@code all − high·2¹⁶}, and each half carries the bias eight times.
+     */
+    private static FloatVector blockSum(IntVector all, IntVector high) {
+        IntVector low = all.sub(high.lanewise(VectorOperators.LSHL, 16));
+        IntVector rows = FIRST_HALF.selectFrom(low, high).add(SECOND_HALF.selectFrom(low, high))
+                .sub(2 * STEPS * 32768);
+        return (FloatVector) rows.convert(VectorOperators.I2F, 0);
+    }
+
+    /**
+     * Compiles the kernel on its own before any product runs, once per JVM. The Vector API's generic code records one
+     * type profile for all its callers; when the float kernels run first, C2 later inlines more of that code into this
+     * large kernel, reaches its inlining budget, and leaves vector operations boxed (5–8 times slower).
+     */
+    static synchronized void warmUp() {
+        if (warm) {
+            return;
+        }
+        warm = true;
+        int rows = 2 * ROWS;
+        int cols = BLOCK;
+        Arena arena = Arena.ofAuto();
+        MemorySegment codes = arena.allocate((long) rows * cols, 64);
+        MemorySegment scales = arena.allocate((long) rows * cols / BLOCK * Float.BYTES, 64);
+        for (long i = 0; i < codes.byteSize(); i++) {
+            codes.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 37 % 255 - 127));
+        }
+        for (long i = 0; i < scales.byteSize() / Float.BYTES; i++) {
+            scales.setAtIndex(FLOAT, i, 1f / (1 + i));
+        }
+        InterleavedQ8_0 m = new InterleavedQ8_0(rows, cols, codes, scales);
+        float[] x = new float[cols];
+        for (int i = 0; i < cols; i++) {
+            x[i] = (float) Math.sin(i);
+        }
+        QuantizedX qx = new QuantizedX().quantize(x, 0, cols);
+        float[] y = new float[rows];
+        for (int i = 0; i < 20_000; i++) {
+            twoGroups(m, 0, qx.spread, qx.activations.scales, y, 0);
+        }
+    }
+
+    /** A token quantized as Q8_0, each code repeated over the 16 lanes its column occupies. */
+    private static final class QuantizedX {
+        QuantizedActivations activations = new QuantizedActivations(DType.Q8_0, BLOCK);
+        short[] spread = new short[0];
+
+        QuantizedX quantize(float[] x, int xOffset, int cols) {
+            if (activations.capacity() < cols || spread.length < cols * ROWS) {
+                activations = new QuantizedActivations(DType.Q8_0, cols);
+                spread = new short[cols * ROWS];
+            }
+            activations.quantize(x, xOffset, cols);
+            byte[] qs = activations.qs;
+            for (int c = 0; c < cols; c++) {
+                java.util.Arrays.fill(spread, c * ROWS, (c + 1) * ROWS, qs[c]);
+            }
+            return this;
+        }
+    }
+}
