@@ -24,9 +24,9 @@ final class BenchKernelsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--json", description = "One JSON object per line instead of a table, with keys type, rows, cols, "
-            + "threads, gbps, bandwidth_gbps (the read bandwidth), read_gbps, triad_gbps, pct, median_us, "
-            + "weight_bytes.")
+    @Option(names = "--json", description = "One JSON object per line instead of a table, with keys type, layout "
+            + "(file, or repacked: Q8_0's interleaved copy, which decoding runs by default), rows, cols, threads, gbps, "
+            + "bandwidth_gbps (the read bandwidth), read_gbps, triad_gbps, pct, median_us, weight_bytes.")
     boolean json;
 
     @Option(names = {"-t", "--threads"}, split = ",", defaultValue = "1,2", paramLabel = "N",
@@ -150,21 +150,24 @@ final class BenchKernelsCommand implements Callable<Integer> {
 
     private static String toJson(KernelBenchmark.Result r) {
         return String.format(Locale.ROOT,
-                "{\"type\":\"%s\",\"rows\":%d,\"cols\":%d,\"threads\":%d,\"gbps\":%.6g,\"bandwidth_gbps\":%.6g,"
-                        + "\"read_gbps\":%.6g,\"triad_gbps\":%.6g,\"pct\":%.4g,\"median_us\":%.6g,\"weight_bytes\":%d}",
-                r.type(), r.rows(), r.cols(), r.threads(), r.gbps(), r.bandwidth().readGbps(),
+                "{\"type\":\"%s\",\"layout\":\"%s\",\"rows\":%d,\"cols\":%d,\"threads\":%d,\"gbps\":%.6g,"
+                        + "\"bandwidth_gbps\":%.6g,\"read_gbps\":%.6g,\"triad_gbps\":%.6g,\"pct\":%.4g,\"median_us\":%.6g,"
+                        + "\"weight_bytes\":%d}",
+                r.type(), r.repacked() ? "repacked" : "file", r.rows(), r.cols(), r.threads(), r.gbps(),
+                r.bandwidth().readGbps(),
                 r.bandwidth().readGbps(), r.bandwidth().triadGbps(), r.percentOfRead(), r.medianMicros(),
                 r.weightBytes());
     }
 
     private static void printTable(PrintWriter out, List<KernelBenchmark.Result> results) {
-        String header = String.format(Locale.ROOT, "%-6s %12s %7s %10s %11s %8s %10s %7s %10s",
+        String header = String.format(Locale.ROOT, "%-15s %12s %7s %10s %11s %8s %10s %7s %10s",
                 "type", "rows x cols", "threads", "MiB", "median us", "GB/s", "read GB/s", "% read", "triad GB/s");
         out.println(header);
         out.println("-".repeat(header.length()));
         for (KernelBenchmark.Result r : results) {
-            out.printf(Locale.ROOT, "%-6s %12s %7d %10.1f %11.1f %8.2f %10.2f %6.1f%% %10.2f%n",
-                    r.type(), r.rows() + "x" + r.cols(), r.threads(), r.weightBytes() / 1048576.0, r.medianMicros(),
+            out.printf(Locale.ROOT, "%-15s %12s %7d %10.1f %11.1f %8.2f %10.2f %6.1f%% %10.2f%n",
+                    r.type() + (r.repacked() ? " repacked" : ""), r.rows() + "x" + r.cols(), r.threads(),
+                    r.weightBytes() / 1048576.0, r.medianMicros(),
                     r.gbps(), r.bandwidth().readGbps(), r.percentOfRead(), r.bandwidth().triadGbps());
         }
     }

@@ -42,6 +42,21 @@ class BenchKernelsCommandTest {
     }
 
     @Test
+    void q8_0IsMeasuredInTheFileLayoutAndRepacked() {
+        CommandRun r = run("bench-kernels", "--json", "--types", "Q8_0", "--sizes", "32x64", "--threads", "1",
+                "--seconds", "0.01", "--memory-mib", "1");
+        assertEquals(0, r.exit(), r.err());
+        List<String> lines = r.out().lines().filter(l -> !l.isBlank()).toList();
+        // the interleaved copy is made where float vectors have 16 lanes (AVX-512)
+        boolean repacks = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length() == 16;
+        assertEquals(repacks ? 2 : 1, lines.size(), r.out());
+        assertTrue(lines.get(0).contains("\"layout\":\"file\""), lines.get(0));
+        if (repacks) {
+            assertTrue(lines.get(1).contains("\"layout\":\"repacked\""), lines.get(1));
+        }
+    }
+
+    @Test
     void tableHasOneRowPerMeasurement() {
         CommandRun r = run("bench-kernels", "--types", "F32", "--sizes", "16x32", "--threads", "1",
                 "--seconds", "0.01", "--memory-mib", "1");

@@ -1,5 +1,6 @@
 package dev.jllm.cli.bench;
 
+import dev.jllm.core.linalg.InterleavedQ8_0;
 import dev.jllm.core.linalg.MatVec;
 import dev.jllm.core.linalg.MemoryBandwidth;
 import dev.jllm.core.linalg.RandomWeights;
@@ -43,9 +44,12 @@ public final class KernelBenchmark {
     public record Bandwidth(int threads, double readGbps, double triadGbps) {
     }
 
-    /** One GEMV measurement. */
-    public record Result(DType type, int rows, int cols, int threads, long weightBytes, double medianMicros,
-                         double gbps, Bandwidth bandwidth) {
+    /**
+     * One GEMV measurement; {@code repacked} when it ran on the {@link InterleavedQ8_0} copy (what the decoder runs
+     * by default for Q8_0), whose bytes are the weight bytes counted.
+     */
+    public record Result(DType type, boolean repacked, int rows, int cols, int threads, long weightBytes,
+                         double medianMicros, double gbps, Bandwidth bandwidth) {
         /** GEMV throughput as a percentage of the read bandwidth. */
         public double percentOfRead() {
             return 100 * gbps / bandwidth.readGbps();
@@ -148,9 +152,35 @@ public final class KernelBenchmark {
                     next[0] = (next[0] + 1) % copies;
                 }, warmup, config.seconds(), 5);
                 warmup = config.seconds() / 3;
-                sink.accept(new Result(type, rows, cols, e.getKey(), bytes, nanos / 1e3, bytes / (double) nanos,
-                        bandwidth.get(e.getKey())));
+                sink.accept(new Result(type, false, rows, cols, e.getKey(), bytes, nanos / 1e3,
+                        bytes / (double) nanos, bandwidth.get(e.getKey())));
             }
+            if (InterleavedQ8_0.supports(first)) {
+                measureRepacked(ws, x, y, config, pools, bandwidth, sink);
+            }
+        }
+    }
+
+    /** The single-token product on interleaved copies of {@code ws}, made one at a time, as the decoder runs it. */
+    private static void measureRepacked(Tensor[] ws, float[] x, float[] y, Config config,
+                                        Map<Integer, WorkerPool> pools, Map<Integer, Bandwidth> bandwidth,
+                                        Consumer<Result> sink) {
+        InterleavedQ8_0[] copies = new InterleavedQ8_0[ws.length];
+        for (int i = 0; i < ws.length; i++) {
+            copies[i] = InterleavedQ8_0.of(ws[i]);
+        }
+        long bytes = InterleavedQ8_0.bytes(ws[0]);
+        double warmup = Math.max(Math.min(JIT_WARMUP_SECONDS, config.seconds() * 4), config.seconds() / 3);
+        for (var e : pools.entrySet()) {
+            WorkerPool pool = e.getValue();
+            int[] next = new int[1];
+            long nanos = MedianTimer.medianNanos(() -> {
+                copies[next[0]].multiplyQuantized(pool, x, 0, y, 0);
+                next[0] = (next[0] + 1) % copies.length;
+            }, warmup, config.seconds(), 5);
+            warmup = config.seconds() / 3;
+            sink.accept(new Result(ws[0].type(), true, (int) ws[0].rows(), (int) ws[0].cols(), e.getKey(), bytes,
+                    nanos / 1e3, bytes / (double) nanos, bandwidth.get(e.getKey())));
         }
     }
 
