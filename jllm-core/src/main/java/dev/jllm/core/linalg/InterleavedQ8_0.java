@@ -9,18 +9,20 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A Q8_0 matrix copied into blocks that interleave {@link #ROWS} rows, for products with several tokens
- * ({@code Y = X·Wᵀ}, as {@link MatMul}). For each group of 16 rows and each 32-column block it holds the 16 rows'
- * scales (as floats), then the 32 columns' codes with the 16 rows' bytes side by side. One 16-byte load widened to
- * floats is then one column of 16 rows, and each token adds it times its broadcast activation: an FMA per token
+ * ({@code Y = X·Wᵀ}, as {@link MatMul}). For each group of 16 rows and each 32-column block it holds the 32 columns'
+ * codes with the 16 rows' bytes side by side, and apart from them the 16 rows' F16 scales, as in the file. One
+ * 16-byte load widened to floats is then one column of 16 rows, and each token adds it times its broadcast activation: an FMA per token
  * and column, a scale FMA per block, and no lane sums, where the row-major layout pays a decode to floats and a
  * lane sum per row and token. llama.cpp repacks its weights for the same reason.
  *
- * <p>The copy lives off the heap and costs 6% more memory than the matrix; its owner may release the mapped pages it
+ * <p>The copy lives off the heap and takes as many bytes as the matrix; its owner may release the mapped pages it
  * replaces, since products of any token count run from the copy: up to eight tokens together, up to
  * {@link #FEW_TOKENS} eight at a time, more through {@link MatMul}'s packed GEMM, whose slivers are cut from the
  * copy with the same float values a dequantization of the file gives.
@@ -40,7 +42,9 @@ public final class InterleavedQ8_0 {
 
     /** Products of up to this many tokens stream the copy eight tokens at a time; more run the packed GEMM. */
     public static final int FEW_TOKENS = 32;
-    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     final int rows;
@@ -93,20 +97,20 @@ public final class InterleavedQ8_0 {
         int blocks = cols / BLOCK;
         Arena arena = Arena.ofAuto();
         MemorySegment codes = arena.allocate((long) rows * cols, 64);
-        MemorySegment scales = arena.allocate((long) rows * blocks * Float.BYTES, 64);
+        MemorySegment scales = arena.allocate((long) rows * blocks * Short.BYTES, 64);
         int groups = rows / ROWS;
         WorkerPool.RangeTask copy = (from, to) -> {
             int rowBytes = Math.toIntExact(w.rowBytes());
             byte[] in = new byte[ROWS * rowBytes];
             byte[] out = new byte[ROWS * cols];
-            float[] d = new float[ROWS * blocks];
+            short[] d = new short[ROWS * blocks];
             for (int g = from; g < to; g++) {
                 MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, in, 0, in.length);
                 for (int lane = 0; lane < ROWS; lane++) {
                     int row = lane * rowBytes;
                     for (int b = 0; b < blocks; b++) {
                         int o = row + b * BLOCK_BYTES;
-                        d[b * ROWS + lane] = Float.float16ToFloat((short) ((in[o] & 0xFF) | (in[o + 1] << 8)));
+                        d[b * ROWS + lane] = (short) ((in[o] & 0xFF) | (in[o + 1] << 8));
                         int at = b * BLOCK * ROWS + lane;
                         for (int c = 0; c < BLOCK; c++) {
                             out[at + c * ROWS] = in[o + 2 + c];
@@ -114,7 +118,7 @@ public final class InterleavedQ8_0 {
                     }
                 }
                 MemorySegment.copy(out, 0, codes, ValueLayout.JAVA_BYTE, (long) g * ROWS * cols, out.length);
-                MemorySegment.copy(d, 0, scales, FLOAT, (long) g * ROWS * blocks * Float.BYTES, d.length);
+                MemorySegment.copy(d, 0, scales, HALF, (long) g * ROWS * blocks * Short.BYTES, d.length);
             }
             if (releaseMapped && w.data().isMapped()) {
                 w.data().asSlice((long) from * ROWS * rowBytes, (long) (to - from) * ROWS * rowBytes).unload();
@@ -129,9 +133,9 @@ public final class InterleavedQ8_0 {
         return new InterleavedQ8_0(rows, cols, codes, scales);
     }
 
-    /** Bytes the copy of {@code w} takes: a code per weight and a float scale per 32 (6% more than Q8_0). */
+    /** Bytes the copy of {@code w} takes: a code per weight and an F16 scale per 32, as many as Q8_0 itself. */
     public static long bytes(Tensor w) {
-        return w.rows() * w.cols() / BLOCK * (BLOCK + Float.BYTES);
+        return w.rows() * w.cols() / BLOCK * (BLOCK + Short.BYTES);
     }
 
     /** Rows of the matrix. */
@@ -187,7 +191,7 @@ public final class InterleavedQ8_0 {
                         block += codes.get(ValueLayout.JAVA_BYTE, (long) (at * BLOCK + c) * ROWS + lane)
                                 * x[xOffset + t * cols + b * BLOCK + c];
                     }
-                    total += block * scales.getAtIndex(FLOAT, (long) at * ROWS + lane);
+                    total += block * Float.float16ToFloat(scales.getAtIndex(HALF, (long) at * ROWS + lane));
                 }
                 y[yOffset + t * rows + r] = total;
             }
@@ -235,7 +239,7 @@ public final class InterleavedQ8_0 {
 
     /** Group g's 16 rows against {@code count} ≤ 8 tokens. */
     private void group(int g, int count, float[] x, int xb, float[] y, int yb) {
-        float[] ds = expandScales(g * blocks, blocks, SCRATCH.get());
+        float[] ds = scalesAsFloats(g * blocks, blocks, SCRATCH.get().scales(blocks * ROWS));
         if (count == 8) {
             group8(g, ds, x, xb, y, yb);
             return;
@@ -379,7 +383,7 @@ public final class InterleavedQ8_0 {
                 continue;
             }
             int g = (r0 + lane0) / ROWS;
-            float[] ds = expandScales(g * blocks + pc / BLOCK, kc / BLOCK, SCRATCH.get());
+            float[] ds = scalesAsFloats(g * blocks + pc / BLOCK, kc / BLOCK, SCRATCH.get().scales(kc / BLOCK * ROWS));
             for (int p = 0; p < kc; p += BLOCK) {
                 FloatVector d = FloatVector.fromArray(F, ds, p / BLOCK * ROWS);
                 long q = (long) (g * blocks + (pc + p) / BLOCK) * BLOCK * ROWS;
@@ -404,12 +408,18 @@ public final class InterleavedQ8_0 {
     }
 
     /**
-     * The scales of interleaved blocks {@code [at, at + count)}, 16 per block, copied into this thread's buffer for
-     * the float kernels' array loads.
+     * The F16 scales of interleaved blocks {@code [at, at + count)} as floats, 16 per block, into {@code out}: the
+     * kernels load them from an array, so that the conversion stays out of their (large) compiled code.
      */
-    private float[] expandScales(int at, int count, Scratch scratch) {
-        float[] out = scratch.scales(count * ROWS);
-        MemorySegment.copy(scales, FLOAT, (long) at * ROWS * Float.BYTES, out, 0, count * ROWS);
+    float[] scalesAsFloats(int at, int count, float[] out) {
+        for (int k = 0; k < count; k++) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(HALVES, scales, (long) (at + k) * ROWS * 2, LE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            // the magnitude bits shifted into a float's place read 2¹¹² too small, subnormal halves included
+            h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                    .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats()
+                    .intoArray(out, k * ROWS);
+        }
         return out;
     }
 }

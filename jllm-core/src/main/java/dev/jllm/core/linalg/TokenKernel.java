@@ -29,7 +29,7 @@ final class TokenKernel {
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
-    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     // a 16-bit bias that makes every two-column sum non-negative, so that the low halves never borrow
     private static final short BIAS = (short) 0x8000;
@@ -40,6 +40,8 @@ final class TokenKernel {
     private static final IntVector SECOND_HALF = IntVector.fromArray(I,
             new int[] {8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31}, 0);
     private static final ThreadLocal<QuantizedX> QUANTIZED_X = ThreadLocal.withInitial(QuantizedX::new);
+    // a pair of groups' scales as floats
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
     private static boolean warm;
 
     private TokenKernel() {
@@ -68,7 +70,13 @@ final class TokenKernel {
         short[] spread = qx.spread;
         float[] dx = qx.activations.scales;
         int pairs = firstPair[ms.length];
+        int scaleFloats = 2 * (cols / BLOCK) * ROWS;
         pool.parallelForDynamic(pairs, Math.max(1, pairs / (pool.threads() * 16)), (from, to) -> {
+            float[] ds = SCALES.get();
+            if (ds.length < scaleFloats) {
+                ds = new float[scaleFloats];
+                SCALES.set(ds);
+            }
             for (int i = 0; i < ms.length && from < to; i++) {
                 int lo = Math.max(from, firstPair[i]);
                 int hi = Math.min(to, firstPair[i + 1]);
@@ -77,9 +85,10 @@ final class TokenKernel {
                 for (int p = lo; p < hi; p++) {
                     int g = 2 * (p - firstPair[i]);
                     if (g + 1 < groups) {
-                        twoGroups(m, g, spread, dx, ys[i], yOffsets[i]);
+                        twoGroups(m, g, spread, dx, m.scalesAsFloats(g * m.blocks, 2 * m.blocks, ds), ys[i],
+                                yOffsets[i]);
                     } else {
-                        group(m, g, spread, dx, ys[i], yOffsets[i]);
+                        group(m, g, spread, dx, m.scalesAsFloats(g * m.blocks, m.blocks, ds), ys[i], yOffsets[i]);
                     }
                 }
             }
@@ -104,16 +113,17 @@ final class TokenKernel {
                     sum += m.codes.get(ValueLayout.JAVA_BYTE, (long) (at * BLOCK + c) * ROWS + lane)
                             * qx.qs[b * BLOCK + c];
                 }
-                total = Math.fma((float) sum, m.scales.getAtIndex(FLOAT, (long) at * ROWS + lane) * qx.scales[b], total);
+                float d = Float.float16ToFloat(m.scales.getAtIndex(HALF, (long) at * ROWS + lane));
+                total = Math.fma((float) sum, d * qx.scales[b], total);
             }
             y[yOffset + r] = total;
         }
     }
 
     /** Group g's 16 rows against the quantized token: integer block sums, scaled as floats. */
-    private static void group(InterleavedQ8_0 m, int g, short[] spread, float[] dx, float[] y, int yOffset) {
+    private static void group(InterleavedQ8_0 m, int g, short[] spread, float[] dx, float[] ds, float[] y,
+                              int yOffset) {
         MemorySegment codes = m.codes;
-        MemorySegment scales = m.scales;
         int blocks = m.blocks;
         FloatVector total = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
@@ -133,7 +143,7 @@ final class TokenKernel {
                 all = all.add(v);
                 high = high.add(v.lanewise(VectorOperators.LSHR, 16));
             }
-            FloatVector d = FloatVector.fromMemorySegment(F, scales, (long) (g * blocks + b) * ROWS * 4, LE)
+            FloatVector d = FloatVector.fromArray(F, ds, b * ROWS)
                     .mul(dx[b]);
             total = blockSum(all, high).fma(d, total);
         }
@@ -141,16 +151,16 @@ final class TokenKernel {
     }
 
     /**
-     * Groups g and g + 1 against the quantized token, sharing each load of the spread activations: the exact
-     * integer sums of each block into this thread's buffer, then {@link #scaleBlockSums}. Per four columns and 16 rows:
-     * two widenings, two 16-bit multiplies and adds, and the biased sums split into 32-bit lanes by one shift and two
-     * adds. Lanes 0–7 hold the first column of each pair, 8–15 the second; the low halves even rows, the high halves
-     * odd rows. Everything is written out in this one method: C2 stops inlining the Vector API into a method this
-     * large, and a vector op it does not inline is boxed.
+     * Groups g and g + 1 against the quantized token, sharing each load of the spread activations ({@code ds}: the
+     * pair's scales as floats). Per four columns and 16 rows: two widenings, two 16-bit multiplies and adds, and the
+     * biased sums split into 32-bit lanes by one shift and two adds. Lanes 0–7 hold the first column of each pair,
+     * 8–15 the second; the low halves even rows, the high halves odd rows, which {@link #blockSum} puts back in order.
+     * Everything is written out in this one method: C2 stops inlining the Vector API into a method this large, and a
+     * vector op it does not inline is boxed.
      */
-    private static void twoGroups(InterleavedQ8_0 m, int g, short[] spread, float[] dx, float[] y, int yOffset) {
+    private static void twoGroups(InterleavedQ8_0 m, int g, short[] spread, float[] dx, float[] ds, float[] y,
+                                  int yOffset) {
         MemorySegment codes = m.codes;
-        MemorySegment scales = m.scales;
         int blocks = m.blocks;
         FloatVector total0 = FloatVector.zero(F);
         FloatVector total1 = total0;
@@ -183,9 +193,8 @@ final class TokenKernel {
                 high1 = high1.add(v1.lanewise(VectorOperators.LSHR, 16));
             }
             float d = dx[b];
-            FloatVector d0 = FloatVector.fromMemorySegment(F, scales, (long) (g * blocks + b) * ROWS * 4, LE).mul(d);
-            FloatVector d1 = FloatVector.fromMemorySegment(F, scales, (long) ((g + 1) * blocks + b) * ROWS * 4, LE)
-                    .mul(d);
+            FloatVector d0 = FloatVector.fromArray(F, ds, b * ROWS).mul(d);
+            FloatVector d1 = FloatVector.fromArray(F, ds, (blocks + b) * ROWS).mul(d);
             total0 = blockSum(all0, high0).fma(d0, total0);
             total1 = blockSum(all1, high1).fma(d1, total1);
         }
@@ -218,12 +227,12 @@ final class TokenKernel {
         int cols = BLOCK;
         Arena arena = Arena.ofAuto();
         MemorySegment codes = arena.allocate((long) rows * cols, 64);
-        MemorySegment scales = arena.allocate((long) rows * cols / BLOCK * Float.BYTES, 64);
+        MemorySegment scales = arena.allocate((long) rows * cols / BLOCK * Short.BYTES, 64);
         for (long i = 0; i < codes.byteSize(); i++) {
             codes.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 37 % 255 - 127));
         }
-        for (long i = 0; i < scales.byteSize() / Float.BYTES; i++) {
-            scales.setAtIndex(FLOAT, i, 1f / (1 + i));
+        for (long i = 0; i < scales.byteSize() / Short.BYTES; i++) {
+            scales.setAtIndex(HALF, i, Float.floatToFloat16(1f / (1 + i)));
         }
         InterleavedQ8_0 m = new InterleavedQ8_0(rows, cols, codes, scales);
         float[] x = new float[cols];
@@ -232,8 +241,9 @@ final class TokenKernel {
         }
         QuantizedX qx = new QuantizedX().quantize(x, 0, cols);
         float[] y = new float[rows];
+        float[] ds = new float[2 * ROWS];
         for (int i = 0; i < 20_000; i++) {
-            twoGroups(m, 0, qx.spread, qx.activations.scales, y, 0);
+            twoGroups(m, 0, qx.spread, qx.activations.scales, m.scalesAsFloats(0, 2, ds), y, 0);
         }
     }
 
