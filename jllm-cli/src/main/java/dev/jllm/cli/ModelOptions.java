@@ -42,9 +42,9 @@ final class ModelOptions {
     @Option(names = "--repack", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Copy Q8_0 weights into 16-row interleaved blocks as the model loads and run every product "
                     + "of them from the copy (one token through an integer kernel, a few through interleaved float "
-                    + "kernels, prompts through the packed GEMM): faster decoding and prompts, about 6% more memory "
-                    + "than the mapped weights, and a few seconds more to load. On by default; --no-repack keeps "
-                    + "the weights mapped in place.")
+                    + "kernels, prompts through the packed GEMM): faster decoding and prompts, the same bytes as the "
+                    + "weights held in memory instead of mapped, and a few seconds more to load. On by default; "
+                    + "--no-repack keeps the weights mapped in place.")
     boolean repack;
 
     /** The worker count, checked. */
