@@ -18,9 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * A Q8_0 matrix copied into blocks that interleave {@link #ROWS} rows, for products with several tokens
  * ({@code Y = X·Wᵀ}, as {@link MatMul}). For each group of 16 rows and each 32-column block it holds the 32 columns'
  * codes with the 16 rows' bytes side by side, and apart from them the 16 rows' F16 scales, as in the file. One
- * 16-byte load widened to floats is then one column of 16 rows, and each token adds it times its broadcast activation: an FMA per token
- * and column, a scale FMA per block, and no lane sums, where the row-major layout pays a decode to floats and a
- * lane sum per row and token. llama.cpp repacks its weights for the same reason.
+ * 16-byte load widened to floats is then one column of 16 rows, and each token adds it times its broadcast
+ * activation: an FMA per token and column, a scale FMA per block, and no lane sums, where the row-major layout pays a
+ * decode to floats and a lane sum per row and token. llama.cpp repacks its weights for the same reason.
  *
  * <p>The copy lives off the heap and takes as many bytes as the matrix; its owner may release the mapped pages it
  * replaces, since products of any token count run from the copy: up to eight tokens together, up to

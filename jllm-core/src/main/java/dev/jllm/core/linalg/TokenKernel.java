@@ -154,9 +154,9 @@ final class TokenKernel {
      * Groups g and g + 1 against the quantized token, sharing each load of the spread activations ({@code ds}: the
      * pair's scales as floats). Per four columns and 16 rows: two widenings, two 16-bit multiplies and adds, and the
      * biased sums split into 32-bit lanes by one shift and two adds. Lanes 0–7 hold the first column of each pair,
-     * 8–15 the second; the low halves even rows, the high halves odd rows, which {@link #blockSum} puts back in order.
-     * Everything is written out in this one method: C2 stops inlining the Vector API into a method this large, and a
-     * vector op it does not inline is boxed.
+     * 8–15 the second; the low halves even rows, the high halves odd rows, which {@link #blockSum} puts back in
+     * order. Everything is written out in this one method: C2 stops inlining the Vector API into a method this
+     * large, and a vector op it does not inline is boxed.
      */
     private static void twoGroups(InterleavedQ8_0 m, int g, short[] spread, float[] dx, float[] ds, float[] y,
                                   int yOffset) {
