@@ -1,5 +1,6 @@
 package dev.jllm.cli.bench;
 
+import dev.jllm.core.linalg.InterleavedQ4_0;
 import dev.jllm.core.linalg.InterleavedQ8_0;
 import dev.jllm.core.linalg.MatVec;
 import dev.jllm.core.linalg.MemoryBandwidth;
@@ -45,8 +46,8 @@ public final class KernelBenchmark {
     }
 
     /**
-     * One GEMV measurement; {@code repacked} when it ran on the {@link InterleavedQ8_0} copy (what the decoder runs
-     * by default for Q8_0), whose bytes are the weight bytes counted.
+     * One GEMV measurement; {@code repacked} when it ran on an interleaved copy ({@link InterleavedQ8_0}, what the
+     * decoder runs by default for Q8_0, or {@link InterleavedQ4_0}), whose bytes are the weight bytes counted.
      */
     public record Result(DType type, boolean repacked, int rows, int cols, int threads, long weightBytes,
                          double medianMicros, double gbps, Bandwidth bandwidth) {
@@ -155,28 +156,39 @@ public final class KernelBenchmark {
                 sink.accept(new Result(type, false, rows, cols, e.getKey(), bytes, nanos / 1e3,
                         bytes / (double) nanos, bandwidth.get(e.getKey())));
             }
-            if (InterleavedQ8_0.supports(first)) {
+            if (InterleavedQ8_0.supports(first) || InterleavedQ4_0.supports(first)) {
                 measureRepacked(ws, x, y, config, pools, bandwidth, sink);
             }
         }
     }
 
-    /** The single-token product on interleaved copies of {@code ws}, made one at a time, as the decoder runs it. */
+    /**
+     * The single-token integer product on interleaved copies of {@code ws} (Q8_0 or Q4_0), as the decoder runs it for
+     * Q8_0 by default.
+     */
     private static void measureRepacked(Tensor[] ws, float[] x, float[] y, Config config,
                                         Map<Integer, WorkerPool> pools, Map<Integer, Bandwidth> bandwidth,
                                         Consumer<Result> sink) {
-        InterleavedQ8_0[] copies = new InterleavedQ8_0[ws.length];
+        boolean q8 = InterleavedQ8_0.supports(ws[0]);
+        Runnable[] products = new Runnable[ws.length];
+        WorkerPool[] current = new WorkerPool[1];
         for (int i = 0; i < ws.length; i++) {
-            copies[i] = InterleavedQ8_0.of(ws[i]);
+            if (q8) {
+                InterleavedQ8_0 copy = InterleavedQ8_0.of(ws[i]);
+                products[i] = () -> copy.multiplyQuantized(current[0], x, 0, y, 0);
+            } else {
+                InterleavedQ4_0 copy = InterleavedQ4_0.of(ws[i], null, false);
+                products[i] = () -> copy.multiplyQuantized(current[0], x, 0, y, 0);
+            }
         }
-        long bytes = InterleavedQ8_0.bytes(ws[0]);
+        long bytes = q8 ? InterleavedQ8_0.bytes(ws[0]) : InterleavedQ4_0.bytes(ws[0]);
         double warmup = Math.max(Math.min(JIT_WARMUP_SECONDS, config.seconds() * 4), config.seconds() / 3);
         for (var e : pools.entrySet()) {
-            WorkerPool pool = e.getValue();
+            current[0] = e.getValue();
             int[] next = new int[1];
             long nanos = MedianTimer.medianNanos(() -> {
-                copies[next[0]].multiplyQuantized(pool, x, 0, y, 0);
-                next[0] = (next[0] + 1) % copies.length;
+                products[next[0]].run();
+                next[0] = (next[0] + 1) % products.length;
             }, warmup, config.seconds(), 5);
             warmup = config.seconds() / 3;
             sink.accept(new Result(ws[0].type(), true, (int) ws[0].rows(), (int) ws[0].cols(), e.getKey(), bytes,

@@ -39,7 +39,7 @@ final class TokenKernel {
             new int[] {0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23}, 0);
     private static final IntVector SECOND_HALF = IntVector.fromArray(I,
             new int[] {8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31}, 0);
-    private static final ThreadLocal<QuantizedX> QUANTIZED_X = ThreadLocal.withInitial(QuantizedX::new);
+    private static final ThreadLocal<SpreadToken> SPREAD = ThreadLocal.withInitial(SpreadToken::new);
     // a pair of groups' scales as floats
     private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
     private static boolean warm;
@@ -66,7 +66,7 @@ final class TokenKernel {
             ms[i].check(x, xOffset, 1, ys[i], yOffsets[i]);
             firstPair[i + 1] = firstPair[i] + (ms[i].rows / ROWS + 1) / 2;
         }
-        QuantizedX qx = QUANTIZED_X.get().quantize(x, xOffset, cols);
+        SpreadToken qx = SPREAD.get().quantize(x, xOffset, cols);
         short[] spread = qx.spread;
         float[] dx = qx.activations.scales;
         int pairs = firstPair[ms.length];
@@ -239,30 +239,11 @@ final class TokenKernel {
         for (int i = 0; i < cols; i++) {
             x[i] = (float) Math.sin(i);
         }
-        QuantizedX qx = new QuantizedX().quantize(x, 0, cols);
+        SpreadToken qx = new SpreadToken().quantize(x, 0, cols);
         float[] y = new float[rows];
         float[] ds = new float[2 * ROWS];
         for (int i = 0; i < 20_000; i++) {
             twoGroups(m, 0, qx.spread, qx.activations.scales, m.scalesAsFloats(0, 2, ds), y, 0);
-        }
-    }
-
-    /** A token quantized as Q8_0, each code repeated over the 16 lanes its column occupies. */
-    private static final class QuantizedX {
-        QuantizedActivations activations = new QuantizedActivations(DType.Q8_0, BLOCK);
-        short[] spread = new short[0];
-
-        QuantizedX quantize(float[] x, int xOffset, int cols) {
-            if (activations.capacity() < cols || spread.length < cols * ROWS) {
-                activations = new QuantizedActivations(DType.Q8_0, cols);
-                spread = new short[cols * ROWS];
-            }
-            activations.quantize(x, xOffset, cols);
-            byte[] qs = activations.qs;
-            for (int c = 0; c < cols; c++) {
-                java.util.Arrays.fill(spread, c * ROWS, (c + 1) * ROWS, qs[c]);
-            }
-            return this;
         }
     }
 }

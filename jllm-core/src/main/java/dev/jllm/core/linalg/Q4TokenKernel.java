@@ -1,0 +1,194 @@
+package dev.jllm.core.linalg;
+
+import dev.jllm.core.parallel.WorkerPool;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * One token against an {@link InterleavedQ4_0} copy through integers, as llama.cpp's Q4_0 dot does. Each 32-byte load
+ * holds four columns of 16 rows; a mask and a 16-bit shift unpack two pairs of columns, each widened to one 32-lane
+ * short vector and multiplied by the matching activations. Codes are below 16, so |code·qx| ≤ 15·127 and a block's
+ * 16 products per lane add up in 16 bits without overflow: the whole block is two widenings, two multiplies and two
+ * adds per four columns, and the −8 offset of every code comes off once per block as 8·Σ qx.
+ */
+final class Q4TokenKernel {
+    private static final int ROWS = InterleavedQ4_0.ROWS;
+    private static final int BLOCK = 32;
+    private static final int STEPS = BLOCK / 4;
+    private static final int GROUP_BLOCK_BYTES = InterleavedQ4_0.GROUP_BLOCK_BYTES;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ThreadLocal<SpreadToken> SPREAD = ThreadLocal.withInitial(SpreadToken::new);
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
+    private static boolean warm;
+
+    private Q4TokenKernel() {
+    }
+
+    /** {@link InterleavedQ4_0#multiplyQuantized(WorkerPool, InterleavedQ4_0[], float[], int, float[][], int[])}. */
+    static void multiply(WorkerPool pool, InterleavedQ4_0[] ms, float[] x, int xOffset, float[][] ys, int[] yOffsets) {
+        if (ms.length != ys.length || ms.length != yOffsets.length) {
+            throw new IllegalArgumentException(ms.length + " matrices, " + ys.length + " outputs and "
+                    + yOffsets.length + " output offsets");
+        }
+        if (ms.length == 0) {
+            return;
+        }
+        int cols = ms[0].cols;
+        int[] firstPair = new int[ms.length + 1];
+        for (int i = 0; i < ms.length; i++) {
+            if (ms[i].cols != cols) {
+                throw new IllegalArgumentException("matrix " + i + " has " + ms[i].cols + " columns, matrix 0 has "
+                        + cols);
+            }
+            ms[i].check(x, xOffset, 1, ys[i], yOffsets[i]);
+            firstPair[i + 1] = firstPair[i] + (ms[i].rows / ROWS + 1) / 2;
+        }
+        SpreadToken qx = SPREAD.get().quantize(x, xOffset, cols);
+        short[] spread = qx.spread;
+        float[] dx = qx.activations.scales;
+        int[] xsums = qx.blockSums;
+        int pairs = firstPair[ms.length];
+        int scaleFloats = 2 * (cols / BLOCK) * ROWS;
+        pool.parallelForDynamic(pairs, Math.max(1, pairs / (pool.threads() * 16)), (from, to) -> {
+            float[] ds = SCALES.get();
+            if (ds.length < scaleFloats) {
+                ds = new float[scaleFloats];
+                SCALES.set(ds);
+            }
+            for (int i = 0; i < ms.length && from < to; i++) {
+                int lo = Math.max(from, firstPair[i]);
+                int hi = Math.min(to, firstPair[i + 1]);
+                InterleavedQ4_0 m = ms[i];
+                int groups = m.rows / ROWS;
+                for (int p = lo; p < hi; p++) {
+                    int g = 2 * (p - firstPair[i]);
+                    int count = g + 1 < groups ? 2 : 1;
+                    m.scalesAsFloats(g * m.blocks, count * m.blocks, ds);
+                    if (count == 2) {
+                        twoGroups(m, g, spread, dx, xsums, ds, ys[i], yOffsets[i]);
+                    } else {
+                        group(m, g, spread, dx, xsums, ds, ys[i], yOffsets[i]);
+                    }
+                }
+            }
+        });
+    }
+
+    /** Group g's 16 rows: the block's 16-bit sums, then scaled as floats. */
+    private static void group(InterleavedQ4_0 m, int g, short[] spread, float[] dx, int[] xsums, float[] ds,
+                              float[] y, int yOffset) {
+        MemorySegment codes = m.codes;
+        int blocks = m.blocks;
+        FloatVector total = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long q = (long) (g * blocks + b) * GROUP_BLOCK_BYTES;
+            int xs = b * BLOCK * ROWS;
+            ShortVector acc = ShortVector.zero(S);
+            for (int s = 0; s < STEPS; s++) {
+                int xc = xs + s * 4 * ROWS;
+                ByteVector v = ByteVector.fromMemorySegment(B32, codes, q + s * 2 * ROWS, LE);
+                acc = acc.add(((ShortVector) v.and((byte) 0x0F).convertShape(VectorOperators.B2S, S, 0))
+                                .mul(ShortVector.fromArray(S, spread, xc)))
+                        .add(((ShortVector) v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
+                                .reinterpretAsBytes().and((byte) 0x0F).convertShape(VectorOperators.B2S, S, 0))
+                                .mul(ShortVector.fromArray(S, spread, xc + 2 * ROWS)));
+            }
+            IntVector rows = ((IntVector) acc.convertShape(VectorOperators.S2I, I, 0))
+                    .add((IntVector) acc.convertShape(VectorOperators.S2I, I, 1)).sub(8 * xsums[b]);
+            total = ((FloatVector) rows.convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(F, ds, b * ROWS).mul(dx[b]), total);
+        }
+        total.intoArray(y, yOffset + g * ROWS);
+    }
+
+    /**
+     * Groups g and g + 1, sharing each load of the spread activations; lanes 0–15 of a block's sum hold the even
+     * columns of each step's pairs, 16–31 the odd ones, added when widened to 32 bits. Written out in one method: C2
+     * stops inlining the Vector API into a method this large, and a vector op it does not inline is boxed.
+     */
+    private static void twoGroups(InterleavedQ4_0 m, int g, short[] spread, float[] dx, int[] xsums, float[] ds,
+                                  float[] y, int yOffset) {
+        MemorySegment codes = m.codes;
+        int blocks = m.blocks;
+        long next = (long) blocks * GROUP_BLOCK_BYTES;
+        FloatVector total0 = FloatVector.zero(F);
+        FloatVector total1 = total0;
+        for (int b = 0; b < blocks; b++) {
+            long q = (long) (g * blocks + b) * GROUP_BLOCK_BYTES;
+            int xs = b * BLOCK * ROWS;
+            ShortVector acc0 = ShortVector.zero(S);
+            ShortVector acc1 = acc0;
+            for (int s = 0; s < STEPS; s++) {
+                int xc = xs + s * 4 * ROWS;
+                ShortVector xa = ShortVector.fromArray(S, spread, xc);
+                ShortVector xb = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
+                ByteVector v = ByteVector.fromMemorySegment(B32, codes, q + s * 2 * ROWS, LE);
+                ByteVector u = ByteVector.fromMemorySegment(B32, codes, q + next + s * 2 * ROWS, LE);
+                acc0 = acc0.add(((ShortVector) v.and((byte) 0x0F).convertShape(VectorOperators.B2S, S, 0)).mul(xa))
+                        .add(((ShortVector) v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
+                                .reinterpretAsBytes().and((byte) 0x0F).convertShape(VectorOperators.B2S, S, 0))
+                                .mul(xb));
+                acc1 = acc1.add(((ShortVector) u.and((byte) 0x0F).convertShape(VectorOperators.B2S, S, 0)).mul(xa))
+                        .add(((ShortVector) u.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
+                                .reinterpretAsBytes().and((byte) 0x0F).convertShape(VectorOperators.B2S, S, 0))
+                                .mul(xb));
+            }
+            int offset = 8 * xsums[b];
+            IntVector rows0 = ((IntVector) acc0.convertShape(VectorOperators.S2I, I, 0))
+                    .add((IntVector) acc0.convertShape(VectorOperators.S2I, I, 1)).sub(offset);
+            IntVector rows1 = ((IntVector) acc1.convertShape(VectorOperators.S2I, I, 0))
+                    .add((IntVector) acc1.convertShape(VectorOperators.S2I, I, 1)).sub(offset);
+            float d = dx[b];
+            total0 = ((FloatVector) rows0.convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(F, ds, b * ROWS).mul(d), total0);
+            total1 = ((FloatVector) rows1.convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(F, ds, (blocks + b) * ROWS).mul(d), total1);
+        }
+        total0.intoArray(y, yOffset + g * ROWS);
+        total1.intoArray(y, yOffset + (g + 1) * ROWS);
+    }
+
+    /**
+     * Compiles the kernel on its own before any product runs, once per JVM (see {@link TokenKernel#warmUp}: the
+     * Vector API's shared type profiles otherwise push it past C2's inlining budget).
+     */
+    static synchronized void warmUp() {
+        if (warm) {
+            return;
+        }
+        warm = true;
+        int rows = 2 * ROWS;
+        Arena arena = Arena.ofAuto();
+        MemorySegment codes = arena.allocate((long) rows * BLOCK / 2, 64);
+        MemorySegment scales = arena.allocate((long) rows * Short.BYTES, 64);
+        for (long i = 0; i < codes.byteSize(); i++) {
+            codes.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 37));
+        }
+        for (long i = 0; i < rows; i++) {
+            scales.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(1f / (1 + i)));
+        }
+        InterleavedQ4_0 m = new InterleavedQ4_0(rows, BLOCK, codes, scales);
+        float[] x = new float[BLOCK];
+        for (int i = 0; i < BLOCK; i++) {
+            x[i] = (float) Math.sin(i);
+        }
+        SpreadToken qx = new SpreadToken().quantize(x, 0, BLOCK);
+        float[] y = new float[rows];
+        float[] ds = m.scalesAsFloats(0, 2, new float[2 * ROWS]);
+        for (int i = 0; i < 20_000; i++) {
+            twoGroups(m, 0, qx.spread, qx.activations.scales, qx.blockSums, ds, y, 0);
+        }
+    }
+}
