@@ -2,6 +2,7 @@ package dev.jllm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -40,27 +41,29 @@ class LlamaCppGreedyTest {
         return names.stream();
     }
 
+    /** With the weights used in place (float activations), every id equals llama.cpp's. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("fixtures")
     void greedyIdsEqualLlamaCpps(String name) throws Exception {
-        assertGreedyIdsEqual(name);
+        assertGreedyIdsEqual(name, false, "--no-repack");
     }
 
     /**
-     * With --repack, Q8_0 decode steps run the interleaved integer kernel on Q8_0-quantized activations: the
-     * rounding llama.cpp applies to them, so the ids still agree.
+     * Repacked (the default), Q8_0 and Q4_0 decode steps run integer kernels on Q8_0-quantized activations, as
+     * llama.cpp does; their rounding, not the same as llama.cpp's to the last bit, may turn a near-tie. The ids equal
+     * llama.cpp's up to its first step whose top-1/top-2 logit gap is under {@value #NEAR_TIE}; that step picks
+     * llama.cpp's choice or its runner-up, and the rest is not compared.
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("q8Fixtures")
-    void repackedQ8GreedyIdsEqualLlamaCpps(String name) throws Exception {
-        assertGreedyIdsEqual(name, "--repack");
+    @MethodSource("fixtures")
+    void repackedGreedyIdsEqualLlamaCppsUpToANearTie(String name) throws Exception {
+        assertGreedyIdsEqual(name, true);
     }
 
-    static Stream<String> q8Fixtures() throws Exception {
-        return fixtures().filter(n -> n.contains("-Q8_0-"));
-    }
+    /** A logit gap this small is within the int8 activations' rounding on these tiny random models. */
+    private static final double NEAR_TIE = 0.01;
 
-    private static void assertGreedyIdsEqual(String name, String... extra) throws Exception {
+    private static void assertGreedyIdsEqual(String name, boolean untilNearTie, String... extra) throws Exception {
         JsonNode f;
         try (InputStream in = LlamaCppGreedyTest.class.getResourceAsStream("/llamacpp-greedy/" + name)) {
             f = JSON.readTree(in);
@@ -77,7 +80,22 @@ class LlamaCppGreedyTest {
         args.addAll(List.of(extra));
         CommandRun run = CommandRun.of(args.toArray(String[]::new));
         assertEquals(0, run.exit(), run.err());
-        assertEquals(join(f.path("expectedIds"), " "), run.out().strip(), name);
+        if (!untilNearTie) {
+            assertEquals(join(f.path("expectedIds"), " "), run.out().strip(), name);
+            return;
+        }
+        String[] got = run.out().strip().split(" ");
+        for (int i = 0; i < count; i++) {
+            int want = f.path("expectedIds").get(i).asInt();
+            if (f.path("top1MinusTop2Logit").get(i).asDouble() < NEAR_TIE) {
+                int second = f.path("secondIds").get(i).asInt();
+                int g = Integer.parseInt(got[i]);
+                assertTrue(g == want || g == second, name + " step " + i + " (near-tie): " + g + " is neither "
+                        + want + " nor " + second);
+                return;
+            }
+            assertEquals(Integer.toString(want), got[i], name + " step " + i + ": " + run.out().strip());
+        }
     }
 
     private static synchronized Path model(JsonNode f) throws Exception {

@@ -176,6 +176,38 @@ class DecoderAgainstReferenceTest {
         }
     }
 
+    /**
+     * Q4_0 matrices repacked too: the prompt's forward runs the packed GEMM on the copy (the dequantized values, so
+     * within float rounding of the reference), and single-token steps the integer kernel on Q8_0-quantized
+     * activations (within their rounding).
+     */
+    @Test
+    void interleavedQ4MatricesFollowTheDequantizedForward() throws Exception {
+        Path f32 = randomModel(dir, Architecture.LLAMA, "plain");
+        Path q = dir.resolve("llama-interleaved-q4_0.gguf");
+        GgufQuantizer.quantize(f32, q, LlamaFileType.parse("Q4_0"), false, null);
+        try (GgufFile gguf = GgufFile.open(q); LoadedModel model = LoadedModel.open(q);
+                WorkerPool pool = new WorkerPool(2)) {
+            double[][] want = new ScalarReferenceDecoder(gguf).logits(PROMPT);
+            Decoder decoder = new Decoder(model.config(), model.weights(), pool, true);
+            int vocab = model.config().vocabSize();
+            float[] all = new float[PROMPT.length * vocab];
+            try (KvCache cache = decoder.newCache(DType.F32, model.config().contextLength())) {
+                decoder.forward(PROMPT, 0, PROMPT.length, 0, cache, all, true);
+            }
+            for (int t = 0; t < PROMPT.length; t++) {
+                assertClose(want[t], all, t * vocab, 1e-4, "interleaved Q4_0 position " + t);
+            }
+            float[] logits = new float[vocab];
+            try (KvCache cache = decoder.newCache(DType.F32, model.config().contextLength())) {
+                for (int t = 0; t < PROMPT.length; t++) {
+                    decoder.forward(PROMPT, t, 1, t, cache, logits);
+                    assertClose(want[t], logits, 0, 5e-2, "interleaved Q4_0 step " + t);
+                }
+            }
+        }
+    }
+
     /** A tiny model of {@code arch} with every tensor random; cached per variant. */
     static synchronized Path randomModel(Path dir, Architecture arch, String variant) throws Exception {
         Path out = dir.resolve(arch + "-" + variant + ".gguf");
