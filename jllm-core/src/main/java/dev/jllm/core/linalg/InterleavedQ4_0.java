@@ -4,7 +4,6 @@ import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.core.quant.QuantizedActivations;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.Tensor;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -22,9 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
  * as many bytes as the matrix. Products of more than one token run {@link MatMul}'s packed GEMM on slivers cut from
  * the copy, with the values a dequantization of the file gives.
  */
-public final class InterleavedQ4_0 {
+public final class InterleavedQ4_0 extends InterleavedMatrix {
     /** Rows per interleaved group. */
-    public static final int ROWS = 16;
+    public static final int ROWS = InterleavedMatrix.ROWS;
     private static final int BLOCK = DType.Q4_0.blockSize();
     private static final int BLOCK_BYTES = DType.Q4_0.blockBytes();
     /** Bytes of one group's block: 32 columns of 16 four-bit codes. */
@@ -35,18 +34,8 @@ public final class InterleavedQ4_0 {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
 
-    final int rows;
-    final int cols;
-    final int blocks;
-    final MemorySegment codes;
-    final MemorySegment scales;
-
     InterleavedQ4_0(int rows, int cols, MemorySegment codes, MemorySegment scales) {
-        this.rows = rows;
-        this.cols = cols;
-        this.blocks = cols / BLOCK;
-        this.codes = codes;
-        this.scales = scales;
+        super(rows, cols, codes, scales);
     }
 
     /** Whether {@code w} can be interleaved here: Q4_0, rows a multiple of 16, and 16-lane float vectors. */
@@ -70,62 +59,31 @@ public final class InterleavedQ4_0 {
         int rows = Math.toIntExact(w.rows());
         int cols = Math.toIntExact(w.cols());
         int blocks = cols / BLOCK;
-        Arena arena = Arena.ofAuto();
-        MemorySegment codes = arena.allocate((long) rows * cols / 2, 64);
-        MemorySegment scales = arena.allocate((long) rows * blocks * Short.BYTES, 64);
-        int groups = rows / ROWS;
-        int rowBytes = Math.toIntExact(w.rowBytes());
-        WorkerPool.RangeTask copy = (from, to) -> {
-            byte[] in = new byte[ROWS * rowBytes];
-            byte[] out = new byte[blocks * GROUP_BLOCK_BYTES];
-            short[] d = new short[ROWS * blocks];
-            int[] q = new int[BLOCK];
-            for (int g = from; g < to; g++) {
-                MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, in, 0, in.length);
-                for (int lane = 0; lane < ROWS; lane++) {
-                    for (int b = 0; b < blocks; b++) {
-                        int o = lane * rowBytes + b * BLOCK_BYTES;
-                        d[b * ROWS + lane] = (short) ((in[o] & 0xFF) | (in[o + 1] << 8));
-                        // Q4_0 stores element k in byte k's low nibble and element k + 16 in its high nibble
-                        for (int k = 0; k < BLOCK / 2; k++) {
-                            q[k] = in[o + 2 + k] & 0x0F;
-                            q[k + BLOCK / 2] = (in[o + 2 + k] >> 4) & 0x0F;
-                        }
-                        for (int s = 0; s < BLOCK / 4; s++) {
-                            int at = b * GROUP_BLOCK_BYTES + s * 2 * ROWS;
-                            out[at + lane] = (byte) (q[4 * s] | q[4 * s + 2] << 4);
-                            out[at + ROWS + lane] = (byte) (q[4 * s + 1] | q[4 * s + 3] << 4);
+        MemorySegment[] copy = copy(w, pool, releaseMapped, BLOCK_BYTES, blocks * GROUP_BLOCK_BYTES,
+                (in, rowBytes, out) -> {
+                    int[] q = new int[BLOCK];
+                    for (int lane = 0; lane < ROWS; lane++) {
+                        for (int b = 0; b < blocks; b++) {
+                            int o = lane * rowBytes + b * BLOCK_BYTES + 2;
+                            // Q4_0 stores element k in byte k's low nibble and element k + 16 in its high nibble
+                            for (int k = 0; k < BLOCK / 2; k++) {
+                                q[k] = in[o + k] & 0x0F;
+                                q[k + BLOCK / 2] = (in[o + k] >> 4) & 0x0F;
+                            }
+                            for (int s = 0; s < BLOCK / 4; s++) {
+                                int at = b * GROUP_BLOCK_BYTES + s * 2 * ROWS;
+                                out[at + lane] = (byte) (q[4 * s] | q[4 * s + 2] << 4);
+                                out[at + ROWS + lane] = (byte) (q[4 * s + 1] | q[4 * s + 3] << 4);
+                            }
                         }
                     }
-                }
-                MemorySegment.copy(out, 0, codes, ValueLayout.JAVA_BYTE, (long) g * out.length, out.length);
-                MemorySegment.copy(d, 0, scales, HALF, (long) g * ROWS * blocks * Short.BYTES, d.length);
-            }
-            if (releaseMapped && w.data().isMapped()) {
-                w.data().asSlice((long) from * ROWS * rowBytes, (long) (to - from) * ROWS * rowBytes).unload();
-            }
-        };
-        if (pool == null) {
-            copy.run(0, groups);
-        } else {
-            pool.parallelForDynamic(groups, Math.max(1, Math.min(32, groups / (pool.threads() * 8))), copy);
-        }
-        return new InterleavedQ4_0(rows, cols, codes, scales);
+                });
+        return new InterleavedQ4_0(rows, cols, copy[0], copy[1]);
     }
 
     /** Bytes the copy of {@code w} takes: as many as Q4_0 itself. */
     public static long bytes(Tensor w) {
         return w.rows() * w.cols() / BLOCK * BLOCK_BYTES;
-    }
-
-    /** Rows of the matrix. */
-    public int rows() {
-        return rows;
-    }
-
-    /** Columns of the matrix. */
-    public int cols() {
-        return cols;
     }
 
     /**
@@ -159,7 +117,7 @@ public final class InterleavedQ4_0 {
      */
     public static void multiplyQuantized(WorkerPool pool, InterleavedQ4_0[] ms, float[] x, int xOffset,
                                          float[][] ys, int[] yOffsets) {
-        Q4TokenKernel.multiply(pool, ms, x, xOffset, ys, yOffsets);
+        multiplyQuantized(pool, ms, x, xOffset, ys, yOffsets, Q4TokenKernel::groups);
     }
 
     /**
@@ -192,22 +150,6 @@ public final class InterleavedQ4_0 {
         long at = (long) (g * blocks + b) * GROUP_BLOCK_BYTES + s * 2 * ROWS + (k % 2) * ROWS + lane;
         int v = codes.get(ValueLayout.JAVA_BYTE, at) & 0xFF;
         return k < 2 ? v & 0x0F : v >> 4;
-    }
-
-    void check(float[] x, int xOffset, int n, float[] y, int yOffset) {
-        if (n < 0 || xOffset < 0 || yOffset < 0 || xOffset + (long) n * cols > x.length
-                || yOffset + (long) n * rows > y.length) {
-            throw new IllegalArgumentException("x[" + x.length + "] from " + xOffset + " and y[" + y.length + "] from "
-                    + yOffset + " do not fit " + n + " tokens of a [" + rows + ", " + cols + "] matrix");
-        }
-    }
-
-    /** The F16 scales of blocks {@code [at, at + count)} (in group-block order) as floats, into {@code out}. */
-    float[] scalesAsFloats(int at, int count, float[] out) {
-        for (int i = 0; i < count * ROWS; i++) {
-            out[i] = Float.float16ToFloat(scales.getAtIndex(HALF, (long) at * ROWS + i));
-        }
-        return out;
     }
 
     /**

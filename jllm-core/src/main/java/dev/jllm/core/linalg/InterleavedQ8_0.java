@@ -3,14 +3,11 @@ package dev.jllm.core.linalg;
 import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.Tensor;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -30,9 +27,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>One token runs through integers instead ({@link #multiplyQuantized}, {@link TokenKernel}), as llama.cpp's Q8_0
  * dot does, on x quantized to int8.
  */
-public final class InterleavedQ8_0 {
+public final class InterleavedQ8_0 extends InterleavedMatrix {
     /** Rows per interleaved group: one float vector's lanes. */
-    public static final int ROWS = 16;
+    public static final int ROWS = InterleavedMatrix.ROWS;
     // Q8_0's block: an F16 scale, then 32 int8 codes
     private static final int BLOCK = DType.Q8_0.blockSize();
     private static final int BLOCK_BYTES = DType.Q8_0.blockBytes();
@@ -43,22 +40,10 @@ public final class InterleavedQ8_0 {
     /** Products of up to this many tokens stream the copy eight tokens at a time; more run the packed GEMM. */
     public static final int FEW_TOKENS = 32;
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
-    private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_256;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    final int rows;
-    final int cols;
-    final int blocks;
-    final MemorySegment codes;
-    final MemorySegment scales;
-
     InterleavedQ8_0(int rows, int cols, MemorySegment codes, MemorySegment scales) {
-        this.rows = rows;
-        this.cols = cols;
-        this.blocks = cols / BLOCK;
-        this.codes = codes;
-        this.scales = scales;
+        super(rows, cols, codes, scales);
     }
 
     /**
@@ -80,9 +65,9 @@ public final class InterleavedQ8_0 {
     }
 
     /**
-     * The interleaved copy of {@code w}, made by the pool's threads (on the caller's if the pool is null). With
-     * {@code releaseMapped}, the pages of a memory-mapped {@code w} are released from this process as soon as they
-     * are copied (reading w later maps them again), so that copying a mapped model does not hold both at once.
+     * The interleaved copy of {@code w}, made by the pool's threads (on the caller's if the pool is null); with
+     * {@code releaseMapped}, the pages of a mapped {@code w} are released as they are copied (see
+     * {@link InterleavedMatrix#copy}).
      *
      * @throws IllegalArgumentException if {@link #supports} says no, naming the tensor
      */
@@ -95,57 +80,23 @@ public final class InterleavedQ8_0 {
         int rows = Math.toIntExact(w.rows());
         int cols = Math.toIntExact(w.cols());
         int blocks = cols / BLOCK;
-        Arena arena = Arena.ofAuto();
-        MemorySegment codes = arena.allocate((long) rows * cols, 64);
-        MemorySegment scales = arena.allocate((long) rows * blocks * Short.BYTES, 64);
-        int groups = rows / ROWS;
-        WorkerPool.RangeTask copy = (from, to) -> {
-            int rowBytes = Math.toIntExact(w.rowBytes());
-            byte[] in = new byte[ROWS * rowBytes];
-            byte[] out = new byte[ROWS * cols];
-            short[] d = new short[ROWS * blocks];
-            for (int g = from; g < to; g++) {
-                MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, in, 0, in.length);
-                for (int lane = 0; lane < ROWS; lane++) {
-                    int row = lane * rowBytes;
-                    for (int b = 0; b < blocks; b++) {
-                        int o = row + b * BLOCK_BYTES;
-                        d[b * ROWS + lane] = (short) ((in[o] & 0xFF) | (in[o + 1] << 8));
-                        int at = b * BLOCK * ROWS + lane;
-                        for (int c = 0; c < BLOCK; c++) {
-                            out[at + c * ROWS] = in[o + 2 + c];
-                        }
+        MemorySegment[] copy = copy(w, pool, releaseMapped, BLOCK_BYTES, ROWS * cols, (in, rowBytes, out) -> {
+            for (int lane = 0; lane < ROWS; lane++) {
+                for (int b = 0; b < blocks; b++) {
+                    int o = lane * rowBytes + b * BLOCK_BYTES + 2;
+                    int at = b * BLOCK * ROWS + lane;
+                    for (int c = 0; c < BLOCK; c++) {
+                        out[at + c * ROWS] = in[o + c];
                     }
                 }
-                MemorySegment.copy(out, 0, codes, ValueLayout.JAVA_BYTE, (long) g * ROWS * cols, out.length);
-                MemorySegment.copy(d, 0, scales, HALF, (long) g * ROWS * blocks * Short.BYTES, d.length);
             }
-            if (releaseMapped && w.data().isMapped()) {
-                w.data().asSlice((long) from * ROWS * rowBytes, (long) (to - from) * ROWS * rowBytes).unload();
-            }
-        };
-        if (pool == null) {
-            copy.run(0, groups);
-        } else {
-            // chunks of at most 32 groups (a few MB), so that little of a mapped w is resident at once
-            pool.parallelForDynamic(groups, Math.max(1, Math.min(32, groups / (pool.threads() * 8))), copy);
-        }
-        return new InterleavedQ8_0(rows, cols, codes, scales);
+        });
+        return new InterleavedQ8_0(rows, cols, copy[0], copy[1]);
     }
 
     /** Bytes the copy of {@code w} takes: a code per weight and an F16 scale per 32, as many as Q8_0 itself. */
     public static long bytes(Tensor w) {
         return w.rows() * w.cols() / BLOCK * (BLOCK + Short.BYTES);
-    }
-
-    /** Rows of the matrix. */
-    public int rows() {
-        return rows;
-    }
-
-    /** Columns of the matrix. */
-    public int cols() {
-        return cols;
     }
 
     /**
@@ -218,7 +169,7 @@ public final class InterleavedQ8_0 {
      */
     public static void multiplyQuantized(WorkerPool pool, InterleavedQ8_0[] ms, float[] x, int xOffset,
                                          float[][] ys, int[] yOffsets) {
-        TokenKernel.multiply(pool, ms, x, xOffset, ys, yOffsets);
+        multiplyQuantized(pool, ms, x, xOffset, ys, yOffsets, TokenKernel::groups);
     }
 
     /**
@@ -227,14 +178,6 @@ public final class InterleavedQ8_0 {
      */
     public void referenceQuantized(float[] x, int xOffset, float[] y, int yOffset) {
         TokenKernel.reference(this, x, xOffset, y, yOffset);
-    }
-
-    void check(float[] x, int xOffset, int n, float[] y, int yOffset) {
-        if (n < 0 || xOffset < 0 || yOffset < 0 || xOffset + (long) n * cols > x.length
-                || yOffset + (long) n * rows > y.length) {
-            throw new IllegalArgumentException("x[" + x.length + "] from " + xOffset + " and y[" + y.length + "] from "
-                    + yOffset + " do not fit " + n + " tokens of a [" + rows + ", " + cols + "] matrix");
-        }
     }
 
     /** Group g's 16 rows against {@code count} ≤ 8 tokens. */
@@ -407,19 +350,4 @@ public final class InterleavedQ8_0 {
         }
     }
 
-    /**
-     * The F16 scales of interleaved blocks {@code [at, at + count)} as floats, 16 per block, into {@code out}: the
-     * kernels load them from an array, so that the conversion stays out of their (large) compiled code.
-     */
-    float[] scalesAsFloats(int at, int count, float[] out) {
-        for (int k = 0; k < count; k++) {
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(HALVES, scales, (long) (at + k) * ROWS * 2, LE)
-                    .convertShape(VectorOperators.S2I, I, 0);
-            // the magnitude bits shifted into a float's place read 2¹¹² too small, subnormal halves included
-            h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats()
-                    .intoArray(out, k * ROWS);
-        }
-        return out;
-    }
 }

@@ -1,6 +1,5 @@
 package dev.jllm.core.linalg;
 
-import dev.jllm.core.parallel.WorkerPool;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -29,61 +28,18 @@ final class Q4TokenKernel {
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final ThreadLocal<SpreadToken> SPREAD = ThreadLocal.withInitial(SpreadToken::new);
-    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
     private static boolean warm;
 
     private Q4TokenKernel() {
     }
 
-    /** {@link InterleavedQ4_0#multiplyQuantized(WorkerPool, InterleavedQ4_0[], float[], int, float[][], int[])}. */
-    static void multiply(WorkerPool pool, InterleavedQ4_0[] ms, float[] x, int xOffset, float[][] ys, int[] yOffsets) {
-        if (ms.length != ys.length || ms.length != yOffsets.length) {
-            throw new IllegalArgumentException(ms.length + " matrices, " + ys.length + " outputs and "
-                    + yOffsets.length + " output offsets");
+    /** Groups {@code [g, g + count)} of m against the quantized token (an {@link InterleavedMatrix.GroupKernel}). */
+    static void groups(InterleavedQ4_0 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
+        if (count == 2) {
+            twoGroups(m, g, qx.spread, qx.activations.scales, qx.blockSums, ds, y, yOffset);
+        } else {
+            group(m, g, qx.spread, qx.activations.scales, qx.blockSums, ds, y, yOffset);
         }
-        if (ms.length == 0) {
-            return;
-        }
-        int cols = ms[0].cols;
-        int[] firstPair = new int[ms.length + 1];
-        for (int i = 0; i < ms.length; i++) {
-            if (ms[i].cols != cols) {
-                throw new IllegalArgumentException("matrix " + i + " has " + ms[i].cols + " columns, matrix 0 has "
-                        + cols);
-            }
-            ms[i].check(x, xOffset, 1, ys[i], yOffsets[i]);
-            firstPair[i + 1] = firstPair[i] + (ms[i].rows / ROWS + 1) / 2;
-        }
-        SpreadToken qx = SPREAD.get().quantize(x, xOffset, cols);
-        short[] spread = qx.spread;
-        float[] dx = qx.activations.scales;
-        int[] xsums = qx.blockSums;
-        int pairs = firstPair[ms.length];
-        int scaleFloats = 2 * (cols / BLOCK) * ROWS;
-        pool.parallelForDynamic(pairs, Math.max(1, pairs / (pool.threads() * 16)), (from, to) -> {
-            float[] ds = SCALES.get();
-            if (ds.length < scaleFloats) {
-                ds = new float[scaleFloats];
-                SCALES.set(ds);
-            }
-            for (int i = 0; i < ms.length && from < to; i++) {
-                int lo = Math.max(from, firstPair[i]);
-                int hi = Math.min(to, firstPair[i + 1]);
-                InterleavedQ4_0 m = ms[i];
-                int groups = m.rows / ROWS;
-                for (int p = lo; p < hi; p++) {
-                    int g = 2 * (p - firstPair[i]);
-                    int count = g + 1 < groups ? 2 : 1;
-                    m.scalesAsFloats(g * m.blocks, count * m.blocks, ds);
-                    if (count == 2) {
-                        twoGroups(m, g, spread, dx, xsums, ds, ys[i], yOffsets[i]);
-                    } else {
-                        group(m, g, spread, dx, xsums, ds, ys[i], yOffsets[i]);
-                    }
-                }
-            }
-        });
     }
 
     /** Group g's 16 rows: the block's 16-bit sums, then scaled as floats. */

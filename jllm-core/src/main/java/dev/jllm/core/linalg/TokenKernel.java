@@ -1,6 +1,5 @@
 package dev.jllm.core.linalg;
 
-import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.core.quant.QuantizedActivations;
 import dev.jllm.core.tensor.DType;
 import java.lang.foreign.Arena;
@@ -39,60 +38,18 @@ final class TokenKernel {
             new int[] {0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23}, 0);
     private static final IntVector SECOND_HALF = IntVector.fromArray(I,
             new int[] {8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31}, 0);
-    private static final ThreadLocal<SpreadToken> SPREAD = ThreadLocal.withInitial(SpreadToken::new);
-    // a pair of groups' scales as floats
-    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
     private static boolean warm;
 
     private TokenKernel() {
     }
 
-    /** {@link InterleavedQ8_0#multiplyQuantized(WorkerPool, InterleavedQ8_0[], float[], int, float[][], int[])}. */
-    static void multiply(WorkerPool pool, InterleavedQ8_0[] ms, float[] x, int xOffset, float[][] ys, int[] yOffsets) {
-        if (ms.length != ys.length || ms.length != yOffsets.length) {
-            throw new IllegalArgumentException(ms.length + " matrices, " + ys.length + " outputs and "
-                    + yOffsets.length + " output offsets");
+    /** Groups {@code [g, g + count)} of m against the quantized token (an {@link InterleavedMatrix.GroupKernel}). */
+    static void groups(InterleavedQ8_0 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
+        if (count == 2) {
+            twoGroups(m, g, qx.spread, qx.activations.scales, ds, y, yOffset);
+        } else {
+            group(m, g, qx.spread, qx.activations.scales, ds, y, yOffset);
         }
-        if (ms.length == 0) {
-            return;
-        }
-        int cols = ms[0].cols;
-        int[] firstPair = new int[ms.length + 1];
-        for (int i = 0; i < ms.length; i++) {
-            if (ms[i].cols != cols) {
-                throw new IllegalArgumentException("matrix " + i + " has " + ms[i].cols + " columns, matrix 0 has "
-                        + cols);
-            }
-            ms[i].check(x, xOffset, 1, ys[i], yOffsets[i]);
-            firstPair[i + 1] = firstPair[i] + (ms[i].rows / ROWS + 1) / 2;
-        }
-        SpreadToken qx = SPREAD.get().quantize(x, xOffset, cols);
-        short[] spread = qx.spread;
-        float[] dx = qx.activations.scales;
-        int pairs = firstPair[ms.length];
-        int scaleFloats = 2 * (cols / BLOCK) * ROWS;
-        pool.parallelForDynamic(pairs, Math.max(1, pairs / (pool.threads() * 16)), (from, to) -> {
-            float[] ds = SCALES.get();
-            if (ds.length < scaleFloats) {
-                ds = new float[scaleFloats];
-                SCALES.set(ds);
-            }
-            for (int i = 0; i < ms.length && from < to; i++) {
-                int lo = Math.max(from, firstPair[i]);
-                int hi = Math.min(to, firstPair[i + 1]);
-                InterleavedQ8_0 m = ms[i];
-                int groups = m.rows / ROWS;
-                for (int p = lo; p < hi; p++) {
-                    int g = 2 * (p - firstPair[i]);
-                    if (g + 1 < groups) {
-                        twoGroups(m, g, spread, dx, m.scalesAsFloats(g * m.blocks, 2 * m.blocks, ds), ys[i],
-                                yOffsets[i]);
-                    } else {
-                        group(m, g, spread, dx, m.scalesAsFloats(g * m.blocks, m.blocks, ds), ys[i], yOffsets[i]);
-                    }
-                }
-            }
-        });
     }
 
     /** {@link InterleavedQ8_0#referenceQuantized}. */
