@@ -134,9 +134,9 @@ public final class Decoder {
         return out;
     }
 
-    /** Whether some matrices run interleaved (see the four-argument constructor). */
-    public boolean interleavesQ8() {
-        return !interleaved.isEmpty();
+    /** Whether some matrices run from interleaved copies (see the four-argument constructor). */
+    public boolean interleaves() {
+        return !interleaved.isEmpty() || !interleaved4.isEmpty();
     }
 
     /**

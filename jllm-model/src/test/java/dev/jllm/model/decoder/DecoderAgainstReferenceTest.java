@@ -129,80 +129,42 @@ class DecoderAgainstReferenceTest {
         }
     }
 
-    /** Q8_0 matrices interleaved for few-token products give the same forward as the dequantized file. */
-    @Test
-    void interleavedQ8MatricesFollowTheDequantizedForward() throws Exception {
-        Path f32 = randomModel(dir, Architecture.QWEN2, "plain");
-        Path q = dir.resolve("qwen2-interleaved-q8_0.gguf");
-        GgufQuantizer.quantize(f32, q, LlamaFileType.MOSTLY_Q8_0, false, null);
+    static Stream<Arguments> repackedTypes() {
+        return Stream.of(Arguments.of(Architecture.QWEN2, LlamaFileType.MOSTLY_Q8_0),
+                Arguments.of(Architecture.LLAMA, LlamaFileType.MOSTLY_Q8_0),
+                Arguments.of(Architecture.LLAMA, LlamaFileType.parse("Q4_0")));
+    }
+
+    /**
+     * Matrices repacked into interleaved copies: the prompt's forward (interleaved float kernels or the packed GEMM,
+     * on the file's dequantized values) stays within float rounding of the scalar forward, and single-token steps,
+     * which run the integer kernels on Q8_0-quantized activations as llama.cpp does, within those activations'
+     * rounding. (That the rounding is llama.cpp's is checked by LlamaCppGreedyTest's repacked runs.)
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("repackedTypes")
+    void repackedMatricesFollowTheDequantizedForward(Architecture arch, LlamaFileType type) throws Exception {
+        Path f32 = randomModel(dir, arch, "plain");
+        Path q = dir.resolve(arch + "-repacked-" + type + ".gguf");
+        GgufQuantizer.quantize(f32, q, type, false, null);
         try (GgufFile gguf = GgufFile.open(q); LoadedModel model = LoadedModel.open(q);
                 WorkerPool pool = new WorkerPool(2)) {
             double[][] want = new ScalarReferenceDecoder(gguf).logits(PROMPT);
             Decoder decoder = new Decoder(model.config(), model.weights(), pool, true);
-            assertTrue(decoder.interleavesQ8(), "the tiny model's Q8_0 matrices have rows in sixteens");
+            assertTrue(decoder.interleaves(), "the tiny model's matrices have rows in sixteens");
             int vocab = model.config().vocabSize();
             float[] all = new float[PROMPT.length * vocab];
             try (KvCache cache = decoder.newCache(DType.F32, model.config().contextLength())) {
                 decoder.forward(PROMPT, 0, PROMPT.length, 0, cache, all, true);
             }
             for (int t = 0; t < PROMPT.length; t++) {
-                assertClose(want[t], all, t * vocab, 1e-4, "interleaved Q8_0 position " + t);
-            }
-        }
-    }
-
-    /**
-     * Decoding one token at a time, the interleaved copies run the integer kernel on Q8_0-quantized activations
-     * (as llama.cpp does): each step's logits stay within the activations' rounding of the dequantized forward. (That
-     * the rounding is llama.cpp's is checked by LlamaCppGreedyTest's runs with --repack.)
-     */
-    @Test
-    void interleavedQ8SingleTokenStepsFollowTheDequantizedForward() throws Exception {
-        Path f32 = randomModel(dir, Architecture.LLAMA, "plain");
-        Path q = dir.resolve("llama-interleaved-q8_0.gguf");
-        GgufQuantizer.quantize(f32, q, LlamaFileType.MOSTLY_Q8_0, false, null);
-        try (GgufFile gguf = GgufFile.open(q); LoadedModel model = LoadedModel.open(q);
-                WorkerPool pool = new WorkerPool(2)) {
-            double[][] want = new ScalarReferenceDecoder(gguf).logits(PROMPT);
-            Decoder decoder = new Decoder(model.config(), model.weights(), pool, true);
-            int vocab = model.config().vocabSize();
-            float[] logits = new float[vocab];
-            try (KvCache cache = decoder.newCache(DType.F32, model.config().contextLength())) {
-                for (int t = 0; t < PROMPT.length; t++) {
-                    decoder.forward(PROMPT, t, 1, t, cache, logits);
-                    assertClose(want[t], logits, 0, 5e-2, "interleaved Q8_0 step " + t);
-                }
-            }
-        }
-    }
-
-    /**
-     * Q4_0 matrices repacked too: the prompt's forward runs the packed GEMM on the copy (the dequantized values, so
-     * within float rounding of the reference), and single-token steps the integer kernel on Q8_0-quantized
-     * activations (within their rounding).
-     */
-    @Test
-    void interleavedQ4MatricesFollowTheDequantizedForward() throws Exception {
-        Path f32 = randomModel(dir, Architecture.LLAMA, "plain");
-        Path q = dir.resolve("llama-interleaved-q4_0.gguf");
-        GgufQuantizer.quantize(f32, q, LlamaFileType.parse("Q4_0"), false, null);
-        try (GgufFile gguf = GgufFile.open(q); LoadedModel model = LoadedModel.open(q);
-                WorkerPool pool = new WorkerPool(2)) {
-            double[][] want = new ScalarReferenceDecoder(gguf).logits(PROMPT);
-            Decoder decoder = new Decoder(model.config(), model.weights(), pool, true);
-            int vocab = model.config().vocabSize();
-            float[] all = new float[PROMPT.length * vocab];
-            try (KvCache cache = decoder.newCache(DType.F32, model.config().contextLength())) {
-                decoder.forward(PROMPT, 0, PROMPT.length, 0, cache, all, true);
-            }
-            for (int t = 0; t < PROMPT.length; t++) {
-                assertClose(want[t], all, t * vocab, 1e-4, "interleaved Q4_0 position " + t);
+                assertClose(want[t], all, t * vocab, 1e-4, type + " repacked, position " + t);
             }
             float[] logits = new float[vocab];
             try (KvCache cache = decoder.newCache(DType.F32, model.config().contextLength())) {
                 for (int t = 0; t < PROMPT.length; t++) {
                     decoder.forward(PROMPT, t, 1, t, cache, logits);
-                    assertClose(want[t], logits, 0, 5e-2, "interleaved Q4_0 step " + t);
+                    assertClose(want[t], logits, 0, 5e-2, type + " repacked, step " + t);
                 }
             }
         }
