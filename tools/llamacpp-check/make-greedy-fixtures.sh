@@ -3,6 +3,7 @@
 # ./jllm quantize) in a temporary folder, runs greedy.mjs on it in llama.cpp, and writes one JSON per model and
 # KV cache type that records how the file was made, its sha256 and size, and llama.cpp's greedy tokens.
 # Usage: tools/llamacpp-check/make-greedy-fixtures.sh [OUT_DIR]   (needs `npm install` in tools/llamacpp-check)
+# ONLY="name ..." remakes just those fixtures.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -18,6 +19,9 @@ mkdir -p "$out"
 # top-1/top-2 logit gap over the 32 steps under both cache types; Q4_0 of seed 10 had a near-tie, hence seed 2.
 fixture() {
     local name=$1 init_args=$2 quantize_type=${3:-}
+    if [[ -n ${ONLY:-} && " $ONLY " != *" $name "* ]]; then
+        return
+    fi
     local base="$work/$name-base.gguf" model="$work/$name.gguf"
     # shellcheck disable=SC2086 # init_args is a word list on purpose
     (cd "$root" && ./jllm init $init_args -o "$base") >/dev/null 2>&1
@@ -59,6 +63,8 @@ fixture llama-tiny-F16    "--arch llama --preset tiny --seed 10" F16
 fixture llama-tiny-Q8_0   "--arch llama --preset tiny --seed 10" Q8_0
 fixture llama-tiny-Q4_0   "--arch llama --preset tiny --seed 2" Q4_0
 fixture llama-tiny-Q4_K_M "--arch llama --preset tiny --seed 10" Q4_K_M
+# rows of 256, so that Q4_K_M's K-quants (and jllm's repacked Q4_K kernel) are used, not its fallback types
+fixture llama-wide-Q4_K_M "--arch llama --dims 256,2,4,2,512,512 --seed 20" Q4_K_M
 fixture mistral-tiny-F32  "--arch mistral --preset tiny --seed 4"
 fixture qwen2-tiny-F32    "--arch qwen2 --preset tiny --seed 4"
 fixture qwen3-tiny-F32    "--arch qwen3 --preset tiny --seed 2"

@@ -40,7 +40,7 @@ final class ModelOptions {
     int prefillChunk;
 
     @Option(names = "--repack", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Copy Q8_0 and Q4_0 weights into 16-row interleaved blocks as the model loads and run every "
+            description = "Copy Q8_0, Q4_0 and Q4_K weights into 16-row interleaved blocks as the model loads and run every "
                     + "product of them from the copy (one token through an integer kernel, more through interleaved "
                     + "float kernels or the packed GEMM): faster decoding and prompts, the same bytes as the "
                     + "weights held in memory instead of mapped, and a few seconds more to load. On by default; "
@@ -87,7 +87,7 @@ final class ModelOptions {
     }
 
     /**
-     * Whether to repack the model's Q8_0 matrices: asked for, and the copies fit the direct memory the JVM has left.
+     * Whether to repack the model's quantized matrices: asked for, and the copies fit the direct memory the JVM has left.
      * When they do not, says so on stderr and runs the weights in place.
      */
     boolean repack(LoadedModel loaded) {
@@ -97,7 +97,7 @@ final class ModelOptions {
         long need = Decoder.interleavedBytes(loaded.weights());
         long left = DirectMemory.available();
         if (need > left) {
-            System.err.println("jllm: not repacking: the interleaved Q8_0 copies need " + (need >> 20) + " MiB, more "
+            System.err.println("jllm: not repacking: the interleaved copies need " + (need >> 20) + " MiB, more "
                     + "than the " + (left >> 20) + " MiB of direct memory left (raise -XX:MaxDirectMemorySize)");
             return false;
         }

@@ -1,7 +1,6 @@
 package dev.jllm.cli.bench;
 
-import dev.jllm.core.linalg.InterleavedQ4_0;
-import dev.jllm.core.linalg.InterleavedQ8_0;
+import dev.jllm.core.linalg.InterleavedMatrix;
 import dev.jllm.core.linalg.MatVec;
 import dev.jllm.core.linalg.MemoryBandwidth;
 import dev.jllm.core.linalg.RandomWeights;
@@ -46,8 +45,8 @@ public final class KernelBenchmark {
     }
 
     /**
-     * One GEMV measurement; {@code repacked} when it ran on an interleaved copy ({@link InterleavedQ8_0}, what the
-     * decoder runs by default for Q8_0, or {@link InterleavedQ4_0}), whose bytes are the weight bytes counted.
+     * One GEMV measurement; {@code repacked} when it ran on an interleaved copy ({@link InterleavedMatrix}: Q8_0,
+     * Q4_0 or Q4_K, as the decoder runs them by default), whose bytes are the weight bytes counted.
      */
     public record Result(DType type, boolean repacked, int rows, int cols, int threads, long weightBytes,
                          double medianMicros, double gbps, Bandwidth bandwidth) {
@@ -156,32 +155,23 @@ public final class KernelBenchmark {
                 sink.accept(new Result(type, false, rows, cols, e.getKey(), bytes, nanos / 1e3,
                         bytes / (double) nanos, bandwidth.get(e.getKey())));
             }
-            if (InterleavedQ8_0.supports(first) || InterleavedQ4_0.supports(first)) {
+            if (InterleavedMatrix.supports(first)) {
                 measureRepacked(ws, x, y, config, pools, bandwidth, sink);
             }
         }
     }
 
-    /**
-     * The single-token integer product on interleaved copies of {@code ws} (Q8_0 or Q4_0), as the decoder runs it for
-     * Q8_0 by default.
-     */
+    /** The single-token integer product on interleaved copies of {@code ws}, as the decoder runs it by default. */
     private static void measureRepacked(Tensor[] ws, float[] x, float[] y, Config config,
                                         Map<Integer, WorkerPool> pools, Map<Integer, Bandwidth> bandwidth,
                                         Consumer<Result> sink) {
-        boolean q8 = InterleavedQ8_0.supports(ws[0]);
         Runnable[] products = new Runnable[ws.length];
         WorkerPool[] current = new WorkerPool[1];
         for (int i = 0; i < ws.length; i++) {
-            if (q8) {
-                InterleavedQ8_0 copy = InterleavedQ8_0.of(ws[i]);
-                products[i] = () -> copy.multiplyQuantized(current[0], x, 0, y, 0);
-            } else {
-                InterleavedQ4_0 copy = InterleavedQ4_0.of(ws[i], null, false);
-                products[i] = () -> copy.multiplyQuantized(current[0], x, 0, y, 0);
-            }
+            InterleavedMatrix copy = InterleavedMatrix.of(ws[i], null, false);
+            products[i] = () -> copy.multiplyQuantized(current[0], x, 0, y, 0);
         }
-        long bytes = q8 ? InterleavedQ8_0.bytes(ws[0]) : InterleavedQ4_0.bytes(ws[0]);
+        long bytes = InterleavedMatrix.bytes(ws[0]);
         double warmup = Math.max(Math.min(JIT_WARMUP_SECONDS, config.seconds() * 4), config.seconds() / 3);
         for (var e : pools.entrySet()) {
             current[0] = e.getValue();

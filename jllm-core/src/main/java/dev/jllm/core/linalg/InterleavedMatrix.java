@@ -12,15 +12,17 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * What the interleaved copies of a quantized matrix share ({@link InterleavedQ8_0}, {@link InterleavedQ4_0}): groups of
- * 16 rows whose 32-column blocks keep their codes in a type's own interleaved order and, apart from them, the 16
- * rows' F16 scales as in the file; the copy from a (possibly mapped) tensor; the shape checks; the single-token
- * driver that quantizes x once and splits pairs of groups across the workers.
+ * A quantized matrix copied off the heap into groups of 16 rows whose codes sit in a type's own interleaved order
+ * ({@link InterleavedQ8_0}, {@link InterleavedQ4_0}, {@link InterleavedQ4_K}), with the 16 rows' F16 block scales
+ * apart, as in the file. A decoder copies its matrices once as it loads and runs every product from the copies: one
+ * token through an integer kernel on int8 activations ({@link #multiplyQuantized}), more through {@link #multiply}.
+ * This class holds what the types share: the copy from a (possibly mapped) tensor, the shape checks, and the
+ * single-token driver that quantizes x once and splits pairs of groups of several matrices across the workers.
  */
-abstract sealed class InterleavedMatrix permits InterleavedQ8_0, InterleavedQ4_0 {
+public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, InterleavedQ4_0, InterleavedQ4_K {
     /** Rows per interleaved group. */
     static final int ROWS = 16;
-    /** Columns per block (and per F16 scale) in both types. */
+    /** Columns per block of the integer kernels (and per F16 scale in Q8_0 and Q4_0). */
     static final int BLOCK = 32;
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_256;
@@ -31,15 +33,47 @@ abstract sealed class InterleavedMatrix permits InterleavedQ8_0, InterleavedQ4_0
     final int rows;
     final int cols;
     final int blocks;
+    /** F16 scales per row in a group: 16-lane sets of them, each group's after the previous group's. */
+    final int scaleSets;
     final MemorySegment codes;
     final MemorySegment scales;
 
-    InterleavedMatrix(int rows, int cols, MemorySegment codes, MemorySegment scales) {
+    InterleavedMatrix(int rows, int cols, int scaleSets, MemorySegment codes, MemorySegment scales) {
         this.rows = rows;
         this.cols = cols;
         this.blocks = cols / BLOCK;
+        this.scaleSets = scaleSets;
         this.codes = codes;
         this.scales = scales;
+    }
+
+    /** Whether {@code w} has a type, shape and size one of the interleaved copies takes, on this machine. */
+    public static boolean supports(Tensor w) {
+        return InterleavedQ8_0.supports(w) || InterleavedQ4_0.supports(w) || InterleavedQ4_K.supports(w);
+    }
+
+    /**
+     * The interleaved copy of {@code w} in its type's layout, made by the pool's threads (the caller's if null); with
+     * {@code releaseMapped}, the pages of a mapped {@code w} are released as they are copied (see {@link #copy}).
+     *
+     * @throws IllegalArgumentException if {@link #supports} says no, naming the tensor
+     */
+    public static InterleavedMatrix of(Tensor w, WorkerPool pool, boolean releaseMapped) {
+        if (InterleavedQ4_0.supports(w)) {
+            return InterleavedQ4_0.of(w, pool, releaseMapped);
+        }
+        if (InterleavedQ4_K.supports(w)) {
+            return InterleavedQ4_K.of(w, pool, releaseMapped);
+        }
+        return InterleavedQ8_0.of(w, pool, releaseMapped);
+    }
+
+    /** Bytes the copy of {@code w} would take off the heap; {@code w} must be {@link #supports supported}. */
+    public static long bytes(Tensor w) {
+        if (InterleavedQ4_0.supports(w)) {
+            return InterleavedQ4_0.bytes(w);
+        }
+        return InterleavedQ4_K.supports(w) ? InterleavedQ4_K.bytes(w) : InterleavedQ8_0.bytes(w);
     }
 
     /** Rows of the matrix. */
@@ -59,35 +93,38 @@ abstract sealed class InterleavedMatrix permits InterleavedQ8_0, InterleavedQ4_0
 
     /**
      * Copies {@code w} group by group through {@code layout} into a new segment of {@code codeBytesPerGroup} per
-     * group, and its blocks' F16 scales (the first two bytes of each block of {@code blockBytes}) into another, by the
-     * pool's threads (the caller's if null). With {@code releaseMapped}, the pages of a mapped w are released from this
-     * process as soon as they are copied (reading w later maps them again), so that copying a mapped model does not
-     * hold both at once. Returns {codes, scales}.
+     * group, and the F16 scales that open each of its blocks ({@code halves} of them in each block of
+     * {@code blockSize} columns and {@code blockBytes} bytes) into another, scale h of block b of the group's 16 rows
+     * at {@code [(b·halves + h)·16 + lane]}, by the pool's threads (the caller's if null). With {@code releaseMapped},
+     * the pages of a mapped w are released from this process as soon as they are copied (reading w later maps them
+     * again), so that copying a mapped model does not hold both at once. Returns {codes, scales}.
      */
-    static MemorySegment[] copy(Tensor w, WorkerPool pool, boolean releaseMapped, int blockBytes,
-                                int codeBytesPerGroup, GroupLayout layout) {
+    static MemorySegment[] copy(Tensor w, WorkerPool pool, boolean releaseMapped, int blockSize, int blockBytes,
+                                int halves, int codeBytesPerGroup, GroupLayout layout) {
         int rows = Math.toIntExact(w.rows());
-        int blocks = Math.toIntExact(w.cols()) / BLOCK;
+        int blocks = Math.toIntExact(w.cols()) / blockSize;
         int rowBytes = Math.toIntExact(w.rowBytes());
         Arena arena = Arena.ofAuto();
         MemorySegment codes = arena.allocate((long) rows / ROWS * codeBytesPerGroup, 64);
-        MemorySegment scales = arena.allocate((long) rows * blocks * Short.BYTES, 64);
+        MemorySegment scales = arena.allocate((long) rows * blocks * halves * Short.BYTES, 64);
         int groups = rows / ROWS;
         WorkerPool.RangeTask copy = (from, to) -> {
             byte[] in = new byte[ROWS * rowBytes];
             byte[] out = new byte[codeBytesPerGroup];
-            short[] d = new short[ROWS * blocks];
+            short[] d = new short[ROWS * blocks * halves];
             for (int g = from; g < to; g++) {
                 MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, in, 0, in.length);
                 for (int lane = 0; lane < ROWS; lane++) {
                     for (int b = 0; b < blocks; b++) {
-                        int o = lane * rowBytes + b * blockBytes;
-                        d[b * ROWS + lane] = (short) ((in[o] & 0xFF) | (in[o + 1] << 8));
+                        for (int h = 0; h < halves; h++) {
+                            int o = lane * rowBytes + b * blockBytes + 2 * h;
+                            d[(b * halves + h) * ROWS + lane] = (short) ((in[o] & 0xFF) | (in[o + 1] << 8));
+                        }
                     }
                 }
                 layout.interleave(in, rowBytes, out);
                 MemorySegment.copy(out, 0, codes, ValueLayout.JAVA_BYTE, (long) g * out.length, out.length);
-                MemorySegment.copy(d, 0, scales, HALF, (long) g * ROWS * blocks * Short.BYTES, d.length);
+                MemorySegment.copy(d, 0, scales, HALF, (long) g * d.length * Short.BYTES, d.length);
             }
             if (releaseMapped && w.data().isMapped()) {
                 w.data().asSlice((long) from * ROWS * rowBytes, (long) (to - from) * ROWS * rowBytes).unload();
@@ -127,24 +164,46 @@ abstract sealed class InterleavedMatrix permits InterleavedQ8_0, InterleavedQ4_0
         return out;
     }
 
-    /** One or two groups of one matrix against the quantized token: a type's integer kernel. */
-    interface GroupKernel<M extends InterleavedMatrix> {
-        /**
-         * Groups {@code [g, g + count)} (count 1 or 2) of m into {@code y[yOffset ..]}, {@code ds} holding their
-         * scales as floats.
-         */
-        void run(M m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset);
+    /**
+     * {@code y[yOffset + t·rows + r] = Σ_c x[xOffset + t·cols + c]·W[r][c]} for n tokens t, in floats. Y is
+     * overwritten.
+     *
+     * @throws IllegalArgumentException if x or y are too short for n tokens
+     */
+    public abstract void multiply(WorkerPool pool, float[] x, int xOffset, int n, float[] y, int yOffset);
+
+    /**
+     * The scalar twin of {@link #multiplyQuantized}: the same quantized x and integer block sums, scaled and added in
+     * the same order, in plain loops. Bit-identical with it.
+     */
+    public abstract void referenceQuantized(float[] x, int xOffset, float[] y, int yOffset);
+
+    /**
+     * Groups {@code [g, g + count)} (count 1 or 2) against the quantized token into {@code y[yOffset ..]}, {@code ds}
+     * holding their scales as floats: the type's integer kernel.
+     */
+    abstract void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset);
+
+    /**
+     * One token through int8 activations, as llama.cpp's dot of this type with Q8 activations: x quantized as GGML's
+     * Q8_0 quantizer does, integer sums per 32 columns, scaled as floats. Y is overwritten.
+     *
+     * @throws IllegalArgumentException if x or y are too short
+     */
+    public void multiplyQuantized(WorkerPool pool, float[] x, int xOffset, float[] y, int yOffset) {
+        multiplyQuantized(pool, new InterleavedMatrix[] {this}, x, xOffset, new float[][] {y}, new int[] {yOffset});
     }
 
     /**
-     * Single-token products sharing one x: checks the shapes, quantizes x once (as GGML's Q8_0 quantizer does), and
-     * splits the pairs of row groups of all matrices across the workers, each pair through {@code kernel}.
+     * Several single-token products sharing one x (Q, K and V; gate and up), of any interleaved types, as
+     * {@link #multiplyQuantized(WorkerPool, float[], int, float[], int)}: x is quantized once and the pairs of row
+     * groups of all matrices are split across the workers together.
      *
      * @throws IllegalArgumentException if the column counts differ, the counts of matrices, outputs and offsets
      *     differ, or an array is too short
      */
-    static <M extends InterleavedMatrix> void multiplyQuantized(WorkerPool pool, M[] ms, float[] x, int xOffset,
-                                                                float[][] ys, int[] yOffsets, GroupKernel<M> kernel) {
+    public static void multiplyQuantized(WorkerPool pool, InterleavedMatrix[] ms, float[] x, int xOffset,
+                                         float[][] ys, int[] yOffsets) {
         if (ms.length != ys.length || ms.length != yOffsets.length) {
             throw new IllegalArgumentException(ms.length + " matrices, " + ys.length + " outputs and "
                     + yOffsets.length + " output offsets");
@@ -154,7 +213,9 @@ abstract sealed class InterleavedMatrix permits InterleavedQ8_0, InterleavedQ4_0
         }
         int cols = ms[0].cols;
         int[] firstPair = new int[ms.length + 1];
+        int maxSets = 0;
         for (int i = 0; i < ms.length; i++) {
+            maxSets = Math.max(maxSets, ms[i].scaleSets);
             if (ms[i].cols != cols) {
                 throw new IllegalArgumentException("matrix " + i + " has " + ms[i].cols + " columns, matrix 0 has "
                         + cols);
@@ -164,7 +225,7 @@ abstract sealed class InterleavedMatrix permits InterleavedQ8_0, InterleavedQ4_0
         }
         SpreadToken qx = SPREAD.get().quantize(x, xOffset, cols);
         int pairs = firstPair[ms.length];
-        int scaleFloats = 2 * (cols / BLOCK) * ROWS;
+        int scaleFloats = 2 * maxSets * ROWS;
         pool.parallelForDynamic(pairs, Math.max(1, pairs / (pool.threads() * 16)), (from, to) -> {
             float[] ds = PAIR_SCALES.get();
             if (ds.length < scaleFloats) {
@@ -174,12 +235,12 @@ abstract sealed class InterleavedMatrix permits InterleavedQ8_0, InterleavedQ4_0
             for (int i = 0; i < ms.length && from < to; i++) {
                 int lo = Math.max(from, firstPair[i]);
                 int hi = Math.min(to, firstPair[i + 1]);
-                M m = ms[i];
+                InterleavedMatrix m = ms[i];
                 int groups = m.rows / ROWS;
                 for (int p = lo; p < hi; p++) {
                     int g = 2 * (p - firstPair[i]);
                     int count = g + 1 < groups ? 2 : 1;
-                    kernel.run(m, g, count, qx, m.scalesAsFloats(g * m.blocks, count * m.blocks, ds), ys[i],
+                    m.groups(g, count, qx, m.scalesAsFloats(g * m.scaleSets, count * m.scaleSets, ds), ys[i],
                             yOffsets[i]);
                 }
             }

@@ -35,7 +35,7 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
     private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
 
     InterleavedQ4_0(int rows, int cols, MemorySegment codes, MemorySegment scales) {
-        super(rows, cols, codes, scales);
+        super(rows, cols, cols / BLOCK, codes, scales);
     }
 
     /** Whether {@code w} can be interleaved here: Q4_0, rows a multiple of 16, and 16-lane float vectors. */
@@ -59,7 +59,7 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
         int rows = Math.toIntExact(w.rows());
         int cols = Math.toIntExact(w.cols());
         int blocks = cols / BLOCK;
-        MemorySegment[] copy = copy(w, pool, releaseMapped, BLOCK_BYTES, blocks * GROUP_BLOCK_BYTES,
+        MemorySegment[] copy = copy(w, pool, releaseMapped, BLOCK, BLOCK_BYTES, 1, blocks * GROUP_BLOCK_BYTES,
                 (in, rowBytes, out) -> {
                     int[] q = new int[BLOCK];
                     for (int lane = 0; lane < ROWS; lane++) {
@@ -92,38 +92,23 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
      *
      * @throws IllegalArgumentException if x or y are too short for n tokens
      */
+    @Override
     public void multiply(WorkerPool pool, float[] x, int xOffset, int n, float[] y, int yOffset) {
         check(x, xOffset, n, y, yOffset);
         MatMul.multiplyPacked(pool, rows, cols, (r0, nr, pc, kc, panel) -> packSliver(r0, nr, pc, kc, panel.packed),
                 x, xOffset, n, y, yOffset);
     }
 
-    /**
-     * One token through int8 activations, as llama.cpp's Q4_0 dot: {@code y[r] = Σ_b d[r][b]·dx[b]·Σ_c
-     * (q[r][c] − 8)·qx[c]} with x quantized as GGML's Q8_0 quantizer does. Y is overwritten.
-     *
-     * @throws IllegalArgumentException if x or y are too short
-     */
-    public void multiplyQuantized(WorkerPool pool, float[] x, int xOffset, float[] y, int yOffset) {
-        multiplyQuantized(pool, new InterleavedQ4_0[] {this}, x, xOffset, new float[][] {y}, new int[] {yOffset});
-    }
-
-    /**
-     * Several single-token products sharing one x, as {@link #multiplyQuantized}: x is quantized once and the row
-     * groups of all matrices are split across the workers together.
-     *
-     * @throws IllegalArgumentException if the column counts differ, the counts of matrices, outputs and offsets
-     *     differ, or an array is too short
-     */
-    public static void multiplyQuantized(WorkerPool pool, InterleavedQ4_0[] ms, float[] x, int xOffset,
-                                         float[][] ys, int[] yOffsets) {
-        multiplyQuantized(pool, ms, x, xOffset, ys, yOffsets, Q4TokenKernel::groups);
+    @Override
+    void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
+        Q4TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
     }
 
     /**
      * The scalar twin of {@link #multiplyQuantized}: the same quantized x and integer block sums, scaled and added in
      * the same order, in plain loops. Bit-identical with it.
      */
+    @Override
     public void referenceQuantized(float[] x, int xOffset, float[] y, int yOffset) {
         check(x, xOffset, 1, y, yOffset);
         QuantizedActivations qx = new QuantizedActivations(DType.Q8_0, cols).quantize(x, xOffset, cols);

@@ -43,7 +43,7 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     InterleavedQ8_0(int rows, int cols, MemorySegment codes, MemorySegment scales) {
-        super(rows, cols, codes, scales);
+        super(rows, cols, cols / BLOCK, codes, scales);
     }
 
     /**
@@ -80,7 +80,7 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
         int rows = Math.toIntExact(w.rows());
         int cols = Math.toIntExact(w.cols());
         int blocks = cols / BLOCK;
-        MemorySegment[] copy = copy(w, pool, releaseMapped, BLOCK_BYTES, ROWS * cols, (in, rowBytes, out) -> {
+        MemorySegment[] copy = copy(w, pool, releaseMapped, BLOCK, BLOCK_BYTES, 1, ROWS * cols, (in, rowBytes, out) -> {
             for (int lane = 0; lane < ROWS; lane++) {
                 for (int b = 0; b < blocks; b++) {
                     int o = lane * rowBytes + b * BLOCK_BYTES + 2;
@@ -104,6 +104,7 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
      *
      * @throws IllegalArgumentException if x or y are too short for n tokens
      */
+    @Override
     public void multiply(WorkerPool pool, float[] x, int xOffset, int n, float[] y, int yOffset) {
         check(x, xOffset, n, y, yOffset);
         if (n > FEW_TOKENS) {
@@ -151,33 +152,17 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
 
 
     /**
-     * One token through int8 activations: {@code y[yOffset + r] = Σ_b d[r][b]·dx[b]·Σ_c q[r][c]·qx[c]}, with x
-     * quantized as GGML's Q8_0 quantizer does (llama.cpp's product for Q8_0 weights). Y is overwritten.
-     *
-     * @throws IllegalArgumentException if x or y are too short
-     */
-    public void multiplyQuantized(WorkerPool pool, float[] x, int xOffset, float[] y, int yOffset) {
-        multiplyQuantized(pool, new InterleavedQ8_0[] {this}, x, xOffset, new float[][] {y}, new int[] {yOffset});
-    }
-
-    /**
-     * Several single-token products sharing one x (Q, K and V; gate and up), as {@link #multiplyQuantized}: x is
-     * quantized once and the row groups of all matrices are split across the workers together.
-     *
-     * @throws IllegalArgumentException if the matrices' column counts differ, the counts of matrices, outputs and
-     *     offsets differ, or an array is too short
-     */
-    public static void multiplyQuantized(WorkerPool pool, InterleavedQ8_0[] ms, float[] x, int xOffset,
-                                         float[][] ys, int[] yOffsets) {
-        multiplyQuantized(pool, ms, x, xOffset, ys, yOffsets, TokenKernel::groups);
-    }
-
-    /**
      * The scalar twin of {@link #multiplyQuantized}: the same quantized x and integer block sums, scaled and
      * added in the same order, in plain loops. Bit-identical with it.
      */
+    @Override
     public void referenceQuantized(float[] x, int xOffset, float[] y, int yOffset) {
         TokenKernel.reference(this, x, xOffset, y, yOffset);
+    }
+
+    @Override
+    void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
+        TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
     }
 
     /** Group g's 16 rows against {@code count} ≤ 8 tokens. */

@@ -1,7 +1,6 @@
 package dev.jllm.model.decoder;
 
-import dev.jllm.core.linalg.InterleavedQ4_0;
-import dev.jllm.core.linalg.InterleavedQ8_0;
+import dev.jllm.core.linalg.InterleavedMatrix;
 import dev.jllm.core.linalg.MatMul;
 import dev.jllm.core.linalg.MatVec;
 import dev.jllm.core.linalg.Sgemm;
@@ -44,10 +43,8 @@ public final class Decoder {
     private final ModelConfig config;
     private final DecoderWeights weights;
     private final WorkerPool pool;
-    // interleaved copies of Q8_0 matrices, which then run every product of them, when asked for; empty otherwise
-    private final Map<Tensor, InterleavedQ8_0> interleaved = new IdentityHashMap<>();
-    // the same for Q4_0 matrices: one token through the integer kernel, more through the packed GEMM on the copy
-    private final Map<Tensor, InterleavedQ4_0> interleaved4 = new IdentityHashMap<>();
+    // interleaved copies of Q8_0, Q4_0 and Q4_K matrices, which then run every product of them, when asked for
+    private final Map<Tensor, InterleavedMatrix> interleaved = new IdentityHashMap<>();
     private final WeightKernel embeddingKernel;
     private final WeightKernel positionKernel;
     private final double[] ropeFrequencies;
@@ -66,17 +63,17 @@ public final class Decoder {
     }
 
     /**
-     * A decoder over bound weights that, if {@code interleaveQ8}, first copies every Q8_0 matrix it can into
-     * {@link InterleavedQ8_0} blocks off the heap (and every Q4_0 one into {@link InterleavedQ4_0}) and runs every
-     * product of those matrices from the copies: one token through an integer kernel, a few through the interleaved
-     * float kernels (Q8_0) or the packed GEMM (Q4_0), more through the packed GEMM.
+     * A decoder over bound weights that, if {@code interleave}, first copies every Q8_0, Q4_0 and Q4_K matrix it can
+     * into {@link InterleavedMatrix} blocks off the heap and runs every product of those matrices from the copies: one
+     * token through an integer kernel, a few through the interleaved float kernels (Q8_0) or the packed GEMM (the
+     * 4-bit types), more through the packed GEMM.
      * The mapped pages each copy replaces are released, so memory stays about the file's size.
      *
      * @throws IllegalArgumentException if a weight's shape does not match the config (naming it), or the copies
      *     would not fit the JVM's direct memory limit ({@link #interleavedBytes} against
      *     {@link DirectMemory#available()})
      */
-    public Decoder(ModelConfig config, DecoderWeights weights, WorkerPool pool, boolean interleaveQ8) {
+    public Decoder(ModelConfig config, DecoderWeights weights, WorkerPool pool, boolean interleave) {
         this.config = config;
         this.weights = weights;
         this.pool = pool;
@@ -88,35 +85,32 @@ public final class Decoder {
                 ? config.ropeScaling().scale(RopeTable.standardFrequencies(config.rotaryDim(), config.ropeTheta()))
                 : null;
         this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
-        if (interleaveQ8) {
+        if (interleave) {
             long bytes = interleavedBytes(weights);
             long limit = DirectMemory.available();
             if (bytes > limit) {
-                throw new IllegalArgumentException("interleaving the Q8_0 matrices needs " + (bytes >> 20) + " MiB of "
+                throw new IllegalArgumentException("interleaving the quantized matrices needs " + (bytes >> 20)
+                        + " MiB of "
                         + "direct memory, more than the JVM has left (" + (limit >> 20) + " MiB); raise it with "
                         + "-XX:MaxDirectMemorySize");
             }
             for (Tensor m : interleavable(weights)) {
                 // the copy serves every product from now on: the mapped pages can go
-                if (InterleavedQ8_0.supports(m)) {
-                    interleaved.put(m, InterleavedQ8_0.of(m, pool, true));
-                } else {
-                    interleaved4.put(m, InterleavedQ4_0.of(m, pool, true));
-                }
+                interleaved.put(m, InterleavedMatrix.of(m, pool, true));
             }
         }
     }
 
-    /** Bytes the interleaved copies of {@code weights}' Q8_0 and Q4_0 matrices would take; 0 if none can be. */
+    /** Bytes the interleaved copies of {@code weights}' quantized matrices would take; 0 if none can be. */
     public static long interleavedBytes(DecoderWeights weights) {
         long bytes = 0;
         for (Tensor m : interleavable(weights)) {
-            bytes += InterleavedQ8_0.supports(m) ? InterleavedQ8_0.bytes(m) : InterleavedQ4_0.bytes(m);
+            bytes += InterleavedMatrix.bytes(m);
         }
         return bytes;
     }
 
-    /** The distinct matrices of {@code weights} that {@link InterleavedQ8_0} or {@link InterleavedQ4_0} can copy. */
+    /** The distinct matrices of {@code weights} that {@link InterleavedMatrix} can copy. */
     private static List<Tensor> interleavable(DecoderWeights weights) {
         List<Tensor> matrices = new ArrayList<>();
         for (LayerWeights l : weights.layers()) {
@@ -126,8 +120,7 @@ public final class Decoder {
         Map<Tensor, Boolean> seen = new IdentityHashMap<>();
         List<Tensor> out = new ArrayList<>();
         for (Tensor m : matrices) {
-            if (m != null && (InterleavedQ8_0.supports(m) || InterleavedQ4_0.supports(m))
-                    && seen.put(m, Boolean.TRUE) == null) {
+            if (m != null && InterleavedMatrix.supports(m) && seen.put(m, Boolean.TRUE) == null) {
                 out.add(m);
             }
         }
@@ -136,7 +129,7 @@ public final class Decoder {
 
     /** Whether some matrices run from interleaved copies (see the four-argument constructor). */
     public boolean interleaves() {
-        return !interleaved.isEmpty() || !interleaved4.isEmpty();
+        return !interleaved.isEmpty();
     }
 
     /**
@@ -499,14 +492,11 @@ public final class Decoder {
 
     /** {@code y = x·Wᵀ + bias} for n rows of x: GEMV for one, GEMM for more. */
     private void linear(Tensor w, float[] bias, float[] x, int n, float[] y) {
-        InterleavedQ8_0 q = interleaved.get(w);
-        InterleavedQ4_0 q4 = interleaved4.get(w);
+        InterleavedMatrix copy = interleaved.get(w);
         if (n == 1) {
             singleToken(new Tensor[] {w}, x, new float[][] {y});
-        } else if (q4 != null) {
-            q4.multiply(pool, x, 0, n, y, 0);
-        } else if (q != null) {
-            q.multiply(pool, x, 0, n, y, 0);
+        } else if (copy != null) {
+            copy.multiply(pool, x, 0, n, y, 0);
         } else {
             MatMul.multiply(pool, w, x, n, y);
         }
@@ -514,37 +504,31 @@ public final class Decoder {
     }
 
     /**
-     * {@code ys[i] = ws[i]·x} for one token: through the interleaved copies' integer kernel when every matrix has
-     * one, else through {@link MatVec}'s fused products.
+     * {@code ys[i] = ws[i]·x} for one token: the matrices with interleaved copies through their integer kernels, the
+     * others through {@link MatVec}'s fused products.
      */
     private void singleToken(Tensor[] ws, float[] x, float[][] ys) {
-        InterleavedQ8_0[] copies = new InterleavedQ8_0[ws.length];
-        InterleavedQ4_0[] copies4 = new InterleavedQ4_0[ws.length];
-        int found = 0;
-        int found4 = 0;
+        List<InterleavedMatrix> copies = new ArrayList<>();
+        List<float[]> copyYs = new ArrayList<>();
+        List<Tensor> rest = new ArrayList<>();
+        List<float[]> restYs = new ArrayList<>();
         for (int i = 0; i < ws.length; i++) {
-            copies[i] = interleaved.get(ws[i]);
-            copies4[i] = interleaved4.get(ws[i]);
-            found += copies[i] != null ? 1 : 0;
-            found4 += copies4[i] != null ? 1 : 0;
-        }
-        if (found == ws.length) {
-            InterleavedQ8_0.multiplyQuantized(pool, copies, x, 0, ys, new int[ws.length]);
-        } else if (found4 == ws.length) {
-            InterleavedQ4_0.multiplyQuantized(pool, copies4, x, 0, ys, new int[ws.length]);
-        } else if (found + found4 == 0) {
-            MatVec.multiply(pool, ws, x, ys);
-        } else {
-            // mixed types: each matrix on its own
-            for (int i = 0; i < ws.length; i++) {
-                if (copies[i] != null) {
-                    copies[i].multiplyQuantized(pool, x, 0, ys[i], 0);
-                } else if (copies4[i] != null) {
-                    copies4[i].multiplyQuantized(pool, x, 0, ys[i], 0);
-                } else {
-                    MatVec.multiply(pool, ws[i], x, ys[i]);
-                }
+            InterleavedMatrix copy = interleaved.get(ws[i]);
+            if (copy != null) {
+                copies.add(copy);
+                copyYs.add(ys[i]);
+            } else {
+                rest.add(ws[i]);
+                restYs.add(ys[i]);
             }
+        }
+        // a type without a copy (Q6_K beside Q4_K) runs apart, the copies of any types together
+        if (!copies.isEmpty()) {
+            InterleavedMatrix.multiplyQuantized(pool, copies.toArray(InterleavedMatrix[]::new), x, 0,
+                    copyYs.toArray(float[][]::new), new int[copies.size()]);
+        }
+        if (!rest.isEmpty()) {
+            MatVec.multiply(pool, rest.toArray(Tensor[]::new), x, restYs.toArray(float[][]::new));
         }
     }
 

@@ -132,7 +132,8 @@ class DecoderAgainstReferenceTest {
     static Stream<Arguments> repackedTypes() {
         return Stream.of(Arguments.of(Architecture.QWEN2, LlamaFileType.MOSTLY_Q8_0),
                 Arguments.of(Architecture.LLAMA, LlamaFileType.MOSTLY_Q8_0),
-                Arguments.of(Architecture.LLAMA, LlamaFileType.parse("Q4_0")));
+                Arguments.of(Architecture.LLAMA, LlamaFileType.parse("Q4_0")),
+                Arguments.of(Architecture.LLAMA, LlamaFileType.parse("Q4_K_M")));
     }
 
     /**
@@ -144,7 +145,8 @@ class DecoderAgainstReferenceTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("repackedTypes")
     void repackedMatricesFollowTheDequantizedForward(Architecture arch, LlamaFileType type) throws Exception {
-        Path f32 = randomModel(dir, arch, "plain");
+        // K-quants need rows of 256
+        Path f32 = randomModel(dir, arch, type.name().contains("_K") ? "wide" : "plain");
         Path q = dir.resolve(arch + "-repacked-" + type + ".gguf");
         GgufQuantizer.quantize(f32, q, type, false, null);
         try (GgufFile gguf = GgufFile.open(q); LoadedModel model = LoadedModel.open(q);
@@ -177,12 +179,15 @@ class DecoderAgainstReferenceTest {
             return out;
         }
         boolean mqa = variant.equals("mqa");
-        Path init = dir.resolve(arch + (mqa ? "-mqa" : "") + "-init.gguf");
+        boolean wide = variant.equals("wide");
+        Path init = dir.resolve(arch + (mqa ? "-mqa" : wide ? "-wide" : "") + "-init.gguf");
         if (!java.nio.file.Files.exists(init)) {
             ModelDims tiny = ModelPreset.tiny(arch);
-            // one key/value head shared by all query heads (multi-query attention)
+            // one key/value head shared by all query heads (multi-query attention); or rows of 256 for K-quants
             ModelDims dims = mqa ? new ModelDims(tiny.dim(), 2, tiny.heads(), 1, tiny.ff(), tiny.vocab(),
-                    tiny.headDim(), tiny.context(), tiny.ropeTheta(), tiny.normEps(), tiny.tiedEmbeddings()) : tiny;
+                    tiny.headDim(), tiny.context(), tiny.ropeTheta(), tiny.normEps(), tiny.tiedEmbeddings())
+                    : wide ? new ModelDims(256, 2, 4, 2, 512, 512, 64, tiny.context(), tiny.ropeTheta(),
+                    tiny.normEps(), tiny.tiedEmbeddings()) : tiny;
             RandomModelWriter.write(arch, dims, "test", PlaceholderVocabulary.metadata(512), 7,
                     LlamaFileType.ALL_F32, init, null);
         }

@@ -7,12 +7,12 @@ import java.lang.foreign.ValueLayout;
  * The packed sub-block scales of the K-quants: the 12-byte field of Q4_K/Q5_K holding eight
  * 6-bit scales and eight 6-bit mins, and the 12-byte field of Q3_K holding sixteen 6-bit scales.
  */
-final class PackedScales {
+public final class PackedScales {
     private PackedScales() {
     }
 
     /** Scale {@code j} (0..7) of a Q4_K/Q5_K scales field at {@code at} (GGML's get_scale_min_k4). */
-    static int scaleK4(MemorySegment seg, long at, int j) {
+    public static int scaleK4(MemorySegment seg, long at, int j) {
         if (j < 4) {
             return b(seg, at + j) & 63;
         }
@@ -20,7 +20,7 @@ final class PackedScales {
     }
 
     /** Min {@code j} (0..7) of a Q4_K/Q5_K scales field at {@code at}. */
-    static int minK4(MemorySegment seg, long at, int j) {
+    public static int minK4(MemorySegment seg, long at, int j) {
         if (j < 4) {
             return b(seg, at + j + 4) & 63;
         }

@@ -1,0 +1,228 @@
+package dev.jllm.core.linalg;
+
+import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.core.quant.QuantizedActivations;
+import dev.jllm.core.quant.kquant.PackedScales;
+import dev.jllm.core.tensor.DType;
+import dev.jllm.core.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A Q4_K matrix copied into groups of {@link #ROWS} interleaved rows, for the single-token integer kernel
+ * ({@link Q4KTokenKernel}). Each group's 256-column super-block takes {@value #SUPER_BYTES} bytes: the 16 rows'
+ * eight 6-bit sub-block scales unpacked to bytes ({@code [j·16 + lane]}), then their eight mins the same way, then the
+ * eight 32-column sub-blocks' four-bit codes in {@link InterleavedQ4_0}'s order (so one kernel step reads both the
+ * same way). The rows' F16 {@code d} and {@code dmin} sit apart, as scales do in the other copies. The copy takes
+ * 148 bytes per row and super-block against the file's 144.
+ */
+public final class InterleavedQ4_K extends InterleavedMatrix {
+    /** Rows per interleaved group. */
+    public static final int ROWS = InterleavedMatrix.ROWS;
+    private static final int SUPER = DType.Q4_K.blockSize();
+    private static final int SUPER_FILE_BYTES = DType.Q4_K.blockBytes();
+    /** Sub-blocks of 32 columns per super-block. */
+    static final int SUBS = SUPER / BLOCK;
+    /** Where a group's super-block keeps its mins; its scales start at 0. */
+    static final int MINS = SUBS * ROWS;
+    /** Where a group's super-block keeps its codes. */
+    static final int CODES = 2 * SUBS * ROWS;
+    /** Bytes of one group's super-block: scales, mins and 256 columns of 16 four-bit codes. */
+    static final int SUPER_BYTES = CODES + SUPER * ROWS / 2;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** Super-blocks per row. */
+    final int supers;
+
+    InterleavedQ4_K(int rows, int cols, MemorySegment codes, MemorySegment scales) {
+        super(rows, cols, 2 * (cols / SUPER), codes, scales);
+        this.supers = cols / SUPER;
+    }
+
+    /** Whether {@code w} can be interleaved here: Q4_K, rows a multiple of 16, and 16-lane float vectors. */
+    public static boolean supports(Tensor w) {
+        return w.type() == DType.Q4_K && w.shape().length == 2 && w.rows() % ROWS == 0 && w.cols() % SUPER == 0
+                && w.rows() / ROWS * (w.cols() / SUPER) * SUPER_BYTES <= Integer.MAX_VALUE
+                && FloatVector.SPECIES_PREFERRED.length() == 16;
+    }
+
+    /**
+     * The interleaved copy of {@code w}, made by the pool's threads (the caller's if null); with
+     * {@code releaseMapped}, the pages of a mapped {@code w} are released as they are copied.
+     *
+     * @throws IllegalArgumentException if {@link #supports} says no, naming the tensor
+     */
+    public static InterleavedQ4_K of(Tensor w, WorkerPool pool, boolean releaseMapped) {
+        if (!supports(w)) {
+            throw new IllegalArgumentException("cannot interleave " + w + ": needs Q4_K with rows a multiple of "
+                    + ROWS + " and 16-lane float vectors");
+        }
+        Q4KTokenKernel.warmUp();
+        int rows = Math.toIntExact(w.rows());
+        int cols = Math.toIntExact(w.cols());
+        int supers = cols / SUPER;
+        MemorySegment[] copy = copy(w, pool, releaseMapped, SUPER, SUPER_FILE_BYTES, 2, supers * SUPER_BYTES,
+                (in, rowBytes, out) -> {
+                    MemorySegment file = MemorySegment.ofArray(in);
+                    int[] q = new int[SUPER];
+                    for (int lane = 0; lane < ROWS; lane++) {
+                        for (int sb = 0; sb < supers; sb++) {
+                            int o = lane * rowBytes + sb * SUPER_FILE_BYTES;
+                            int at = sb * SUPER_BYTES;
+                            for (int j = 0; j < SUBS; j++) {
+                                out[at + j * ROWS + lane] = (byte) PackedScales.scaleK4(file, o + 4, j);
+                                out[at + MINS + j * ROWS + lane] = (byte) PackedScales.minK4(file, o + 4, j);
+                            }
+                            // 64 columns per 32 bytes: the first 32 in the low nibbles, the next 32 in the high ones
+                            for (int k = 0; k < SUPER / 2; k++) {
+                                int v = in[o + 16 + k];
+                                q[k / 32 * 64 + k % 32] = v & 0x0F;
+                                q[k / 32 * 64 + 32 + k % 32] = (v >> 4) & 0x0F;
+                            }
+                            for (int j = 0; j < SUBS; j++) {
+                                for (int s = 0; s < BLOCK / 4; s++) {
+                                    int c = j * BLOCK + 4 * s;
+                                    int step = at + CODES + j * InterleavedQ4_0.GROUP_BLOCK_BYTES + s * 2 * ROWS;
+                                    out[step + lane] = (byte) (q[c] | q[c + 2] << 4);
+                                    out[step + ROWS + lane] = (byte) (q[c + 1] | q[c + 3] << 4);
+                                }
+                            }
+                        }
+                    }
+                });
+        return new InterleavedQ4_K(rows, cols, copy[0], copy[1]);
+    }
+
+    /** Bytes the copy of {@code w} takes: 148 per row and super-block. */
+    public static long bytes(Tensor w) {
+        return w.rows() * (w.cols() / SUPER) * (SUPER_BYTES / ROWS + 2 * Short.BYTES);
+    }
+
+    /**
+     * {@code y[yOffset + t·rows + r] = Σ_c x[xOffset + t·cols + c]·W[r][c]} for n tokens t, through the packed GEMM
+     * on slivers dequantized from the copy (the values Q4_K's dequantization gives). Y is overwritten.
+     *
+     * @throws IllegalArgumentException if x or y are too short for n tokens
+     */
+    @Override
+    public void multiply(WorkerPool pool, float[] x, int xOffset, int n, float[] y, int yOffset) {
+        check(x, xOffset, n, y, yOffset);
+        MatMul.multiplyPacked(pool, rows, cols, (r0, nr, pc, kc, panel) -> packSliver(r0, nr, pc, kc, panel.packed),
+                x, xOffset, n, y, yOffset);
+    }
+
+    @Override
+    void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
+        Q4KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+    }
+
+    /**
+     * The scalar twin of {@link #multiplyQuantized}: per sub-block b of 32 columns, the integer sum of codes times x's
+     * int8 codes, scaled by the sub-block's scale and x's block scale; per super-block, {@code d} times those minus
+     * {@code dmin} times the mins' sums against x. The same order as the kernel; bit-identical with it.
+     */
+    @Override
+    public void referenceQuantized(float[] x, int xOffset, float[] y, int yOffset) {
+        check(x, xOffset, 1, y, yOffset);
+        QuantizedActivations qx = new QuantizedActivations(DType.Q8_0, cols).quantize(x, xOffset, cols);
+        for (int r = 0; r < rows; r++) {
+            int g = r / ROWS;
+            int lane = r % ROWS;
+            float total = 0;
+            for (int sb = 0; sb < supers; sb++) {
+                long at = (long) (g * supers + sb) * SUPER_BYTES;
+                float scaled = 0;
+                float mins = 0;
+                for (int j = 0; j < SUBS; j++) {
+                    int b = sb * SUBS + j;
+                    int sum = 0;
+                    int xsum = 0;
+                    for (int c = 0; c < BLOCK; c++) {
+                        sum += code(g, b, c, lane) * qx.qs[b * BLOCK + c];
+                        xsum += qx.qs[b * BLOCK + c];
+                    }
+                    int scale = codes.get(ValueLayout.JAVA_BYTE, at + j * ROWS + lane);
+                    int min = codes.get(ValueLayout.JAVA_BYTE, at + MINS + j * ROWS + lane);
+                    scaled = Math.fma((float) sum * scale, qx.scales[b], scaled);
+                    mins = Math.fma((float) min, qx.scales[b] * xsum, mins);
+                }
+                long s = (long) ((g * supers + sb) * 2) * ROWS + lane;
+                total = Math.fma(Float.float16ToFloat(scales.getAtIndex(HALF, s)), scaled, total);
+                total = Math.fma(-Float.float16ToFloat(scales.getAtIndex(HALF, s + ROWS)), mins, total);
+            }
+            y[yOffset + r] = total;
+        }
+    }
+
+    /** The four-bit code of column c of sub-block b (counted along the row), for row {@code lane} of group g. */
+    private int code(int g, int b, int c, int lane) {
+        int s = c / 4;
+        int k = c % 4;
+        long at = (long) (g * supers + b / SUBS) * SUPER_BYTES + CODES
+                + (b % SUBS) * InterleavedQ4_0.GROUP_BLOCK_BYTES + s * 2 * ROWS + (k % 2) * ROWS + lane;
+        int v = codes.get(ValueLayout.JAVA_BYTE, at) & 0xFF;
+        return k < 2 ? v & 0x0F : v >> 4;
+    }
+
+    /**
+     * Rows {@code [r0, r0 + nr)} × columns {@code [pc, pc + kc)} as floats, k-major for {@link MatMul}'s micro-kernel
+     * ({@code packed[p·32 + r]}, rows past nr zero): {@code (d·scale)·q − dmin·min}, in the order of Q4_K's
+     * dequantization, so the values equal the file's.
+     */
+    void packSliver(int r0, int nr, int pc, int kc, float[] packed) {
+        int width = 2 * ROWS;
+        int count = kc / SUPER;
+        float[] ds = SCALES.get();
+        if (ds.length < 2 * count * ROWS) {
+            ds = new float[2 * count * ROWS];
+            SCALES.set(ds);
+        }
+        for (int half = 0; half < 2; half++) {
+            int lane0 = half * ROWS;
+            if (lane0 >= nr) {
+                for (int p = 0; p < kc; p++) {
+                    java.util.Arrays.fill(packed, p * width + lane0, p * width + lane0 + ROWS, 0f);
+                }
+                continue;
+            }
+            int g = (r0 + lane0) / ROWS;
+            scalesAsFloats((g * supers + pc / SUPER) * 2, 2 * count, ds);
+            for (int p = 0; p < kc; p += BLOCK) {
+                int sb = p / SUPER;
+                int j = (p % SUPER) / BLOCK;
+                long at = (long) (g * supers + (pc + p) / SUPER) * SUPER_BYTES;
+                FloatVector d = FloatVector.fromArray(F, ds, 2 * sb * ROWS);
+                FloatVector dmin = FloatVector.fromArray(F, ds, (2 * sb + 1) * ROWS);
+                FloatVector scale = d.mul((FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, codes,
+                        at + j * ROWS, LE).convertShape(VectorOperators.B2F, F, 0));
+                FloatVector min = dmin.mul((FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, codes,
+                        at + MINS + j * ROWS, LE).convertShape(VectorOperators.B2F, F, 0));
+                long q = at + CODES + (long) j * InterleavedQ4_0.GROUP_BLOCK_BYTES;
+                for (int s = 0; s < BLOCK / 4; s++) {
+                    ByteVector v = ByteVector.fromMemorySegment(B32, codes, q + s * 2 * ROWS, LE);
+                    ByteVector lo = v.and((byte) 0x0F);
+                    ByteVector hi = v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+                    int c = p + 4 * s;
+                    // written out: a vector passed to a call C2 does not inline is boxed
+                    ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(scale).sub(min)
+                            .intoArray(packed, c * width + lane0);
+                    ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1)).mul(scale).sub(min)
+                            .intoArray(packed, (c + 1) * width + lane0);
+                    ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(scale).sub(min)
+                            .intoArray(packed, (c + 2) * width + lane0);
+                    ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1)).mul(scale).sub(min)
+                            .intoArray(packed, (c + 3) * width + lane0);
+                }
+            }
+        }
+    }
+}
