@@ -13,13 +13,14 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A quantized matrix copied off the heap into groups of 16 rows whose codes sit in a type's own interleaved order
- * ({@link InterleavedQ8_0}, {@link InterleavedQ4_0}, {@link InterleavedQ4_K}), with the 16 rows' F16 block scales
- * apart, as in the file. A decoder copies its matrices once as it loads and runs every product from the copies: one
+ * ({@link InterleavedQ8_0}, {@link InterleavedQ4_0}, {@link InterleavedQ4_K}, {@link InterleavedQ6_K}), with the 16
+ * rows' F16 block scales apart, as in the file. A decoder copies its matrices once as it loads and runs every product from the copies: one
  * token through an integer kernel on int8 activations ({@link #multiplyQuantized}), more through {@link #multiply}.
  * This class holds what the types share: the copy from a (possibly mapped) tensor, the shape checks, and the
  * single-token driver that quantizes x once and splits pairs of groups of several matrices across the workers.
  */
-public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, InterleavedQ4_0, InterleavedQ4_K {
+public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, InterleavedQ4_0, InterleavedQ4_K,
+        InterleavedQ6_K {
     /** Rows per interleaved group. */
     static final int ROWS = 16;
     /** Columns per block of the integer kernels (and per F16 scale in Q8_0 and Q4_0). */
@@ -49,7 +50,8 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
 
     /** Whether {@code w} has a type, shape and size one of the interleaved copies takes, on this machine. */
     public static boolean supports(Tensor w) {
-        return InterleavedQ8_0.supports(w) || InterleavedQ4_0.supports(w) || InterleavedQ4_K.supports(w);
+        return InterleavedQ8_0.supports(w) || InterleavedQ4_0.supports(w) || InterleavedQ4_K.supports(w)
+                || InterleavedQ6_K.supports(w);
     }
 
     /**
@@ -65,6 +67,9 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
         if (InterleavedQ4_K.supports(w)) {
             return InterleavedQ4_K.of(w, pool, releaseMapped);
         }
+        if (InterleavedQ6_K.supports(w)) {
+            return InterleavedQ6_K.of(w, pool, releaseMapped);
+        }
         return InterleavedQ8_0.of(w, pool, releaseMapped);
     }
 
@@ -73,7 +78,10 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
         if (InterleavedQ4_0.supports(w)) {
             return InterleavedQ4_0.bytes(w);
         }
-        return InterleavedQ4_K.supports(w) ? InterleavedQ4_K.bytes(w) : InterleavedQ8_0.bytes(w);
+        if (InterleavedQ4_K.supports(w)) {
+            return InterleavedQ4_K.bytes(w);
+        }
+        return InterleavedQ6_K.supports(w) ? InterleavedQ6_K.bytes(w) : InterleavedQ8_0.bytes(w);
     }
 
     /** Rows of the matrix. */
@@ -93,14 +101,14 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
 
     /**
      * Copies {@code w} group by group through {@code layout} into a new segment of {@code codeBytesPerGroup} per
-     * group, and the F16 scales that open each of its blocks ({@code halves} of them in each block of
-     * {@code blockSize} columns and {@code blockBytes} bytes) into another, scale h of block b of the group's 16 rows
-     * at {@code [(b·halves + h)·16 + lane]}, by the pool's threads (the caller's if null). With {@code releaseMapped},
+     * group, and the F16 scales of each of its blocks ({@code halves} of them from byte {@code scaleAt} of each block
+     * of {@code blockSize} columns and {@code blockBytes} bytes) into another, scale h of block b of the group's 16
+     * rows at {@code [(b·halves + h)·16 + lane]}, by the pool's threads (the caller's if null). With {@code releaseMapped},
      * the pages of a mapped w are released from this process as soon as they are copied (reading w later maps them
      * again), so that copying a mapped model does not hold both at once. Returns {codes, scales}.
      */
     static MemorySegment[] copy(Tensor w, WorkerPool pool, boolean releaseMapped, int blockSize, int blockBytes,
-                                int halves, int codeBytesPerGroup, GroupLayout layout) {
+                                int scaleAt, int halves, int codeBytesPerGroup, GroupLayout layout) {
         int rows = Math.toIntExact(w.rows());
         int blocks = Math.toIntExact(w.cols()) / blockSize;
         int rowBytes = Math.toIntExact(w.rowBytes());
@@ -117,7 +125,7 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
                 for (int lane = 0; lane < ROWS; lane++) {
                     for (int b = 0; b < blocks; b++) {
                         for (int h = 0; h < halves; h++) {
-                            int o = lane * rowBytes + b * blockBytes + 2 * h;
+                            int o = lane * rowBytes + b * blockBytes + scaleAt + 2 * h;
                             d[(b * halves + h) * ROWS + lane] = (short) ((in[o] & 0xFF) | (in[o + 1] << 8));
                         }
                     }

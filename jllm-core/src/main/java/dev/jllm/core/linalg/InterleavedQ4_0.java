@@ -59,7 +59,7 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
         int rows = Math.toIntExact(w.rows());
         int cols = Math.toIntExact(w.cols());
         int blocks = cols / BLOCK;
-        MemorySegment[] copy = copy(w, pool, releaseMapped, BLOCK, BLOCK_BYTES, 1, blocks * GROUP_BLOCK_BYTES,
+        MemorySegment[] copy = copy(w, pool, releaseMapped, BLOCK, BLOCK_BYTES, 0, 1, blocks * GROUP_BLOCK_BYTES,
                 (in, rowBytes, out) -> {
                     int[] q = new int[BLOCK];
                     for (int lane = 0; lane < ROWS; lane++) {

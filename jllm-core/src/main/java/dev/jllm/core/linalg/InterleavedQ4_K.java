@@ -70,7 +70,7 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
         int rows = Math.toIntExact(w.rows());
         int cols = Math.toIntExact(w.cols());
         int supers = cols / SUPER;
-        MemorySegment[] copy = copy(w, pool, releaseMapped, SUPER, SUPER_FILE_BYTES, 2, supers * SUPER_BYTES,
+        MemorySegment[] copy = copy(w, pool, releaseMapped, SUPER, SUPER_FILE_BYTES, 0, 2, supers * SUPER_BYTES,
                 (in, rowBytes, out) -> {
                     MemorySegment file = MemorySegment.ofArray(in);
                     int[] q = new int[SUPER];

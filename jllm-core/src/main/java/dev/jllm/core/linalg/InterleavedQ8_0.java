@@ -80,7 +80,7 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
         int rows = Math.toIntExact(w.rows());
         int cols = Math.toIntExact(w.cols());
         int blocks = cols / BLOCK;
-        MemorySegment[] copy = copy(w, pool, releaseMapped, BLOCK, BLOCK_BYTES, 1, ROWS * cols, (in, rowBytes, out) -> {
+        MemorySegment[] copy = copy(w, pool, releaseMapped, BLOCK, BLOCK_BYTES, 0, 1, ROWS * cols, (in, rowBytes, out) -> {
             for (int lane = 0; lane < ROWS; lane++) {
                 for (int b = 0; b < blocks; b++) {
                     int o = lane * rowBytes + b * BLOCK_BYTES + 2;

@@ -5,13 +5,16 @@ import dev.jllm.core.tensor.DType;
 
 /**
  * One token quantized as Q8_0 for the interleaved integer kernels, each code repeated over the 16 lanes its column
- * occupies in a widened column pair, with each block's sum of codes (for types whose codes carry an offset).
+ * occupies in a widened column pair, with each block's sum of codes (for types whose codes carry an offset), and for
+ * each 16 columns 32 times the sums of the even and of the odd columns' codes, spread over the 16 lanes each takes
+ * ({@link Q6KTokenKernel}: the offset of 6-bit codes, taken off in 16-bit lanes).
  */
 final class SpreadToken {
     private static final int ROWS = InterleavedQ8_0.ROWS;
     QuantizedActivations activations = new QuantizedActivations(DType.Q8_0, 32);
     short[] spread = new short[0];
     int[] blockSums = new int[0];
+    short[] sixBitOffsets = new short[0];
 
     /** Quantizes {@code x[xOffset .. xOffset + cols)} into these buffers, replacing what they held. */
     SpreadToken quantize(float[] x, int xOffset, int cols) {
@@ -19,6 +22,7 @@ final class SpreadToken {
             activations = new QuantizedActivations(DType.Q8_0, cols);
             spread = new short[cols * ROWS];
             blockSums = new int[cols / 32];
+            sixBitOffsets = new short[cols / 16 * 2 * ROWS];
         }
         activations.quantize(x, xOffset, cols);
         byte[] qs = activations.qs;
@@ -31,6 +35,16 @@ final class SpreadToken {
                 sum += qs[b * 32 + c];
             }
             blockSums[b] = sum;
+        }
+        for (int k = 0; k < cols / 16; k++) {
+            int even = 0;
+            int odd = 0;
+            for (int c = 0; c < 16; c += 2) {
+                even += qs[k * 16 + c];
+                odd += qs[k * 16 + c + 1];
+            }
+            java.util.Arrays.fill(sixBitOffsets, k * 2 * ROWS, k * 2 * ROWS + ROWS, (short) (32 * even));
+            java.util.Arrays.fill(sixBitOffsets, k * 2 * ROWS + ROWS, (k + 1) * 2 * ROWS, (short) (32 * odd));
         }
         return this;
     }

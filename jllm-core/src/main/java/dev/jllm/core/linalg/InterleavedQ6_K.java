@@ -1,0 +1,252 @@
+package dev.jllm.core.linalg;
+
+import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.core.quant.QuantizedActivations;
+import dev.jllm.core.tensor.DType;
+import dev.jllm.core.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A Q6_K matrix copied into groups of {@link #ROWS} interleaved rows, for the single-token integer kernel
+ * ({@link Q6KTokenKernel}), in as many bytes as the file. Each group's 256-column super-block holds the 16 rows'
+ * sixteen int8 sub-block scales ({@code [k·16 + lane]}, one per 16 columns), then per 32-column block the low four
+ * bits of the 6-bit codes in {@link InterleavedQ4_0}'s order (eight steps of four columns) and their high two bits,
+ * 32 bytes per two steps: byte j &lt; 16 holds row j's even columns (bits 4–5 and 6–7: the first step's columns 4s
+ * and 4s + 2; bits 0–1 and 2–3: the second step's), byte 16 + j the odd ones. A mask, or a 16-bit shift and a mask,
+ * then puts each high pair beside its nibble. The rows' F16 {@code d} sit apart, as scales do in the other copies.
+ */
+public final class InterleavedQ6_K extends InterleavedMatrix {
+    /** Rows per interleaved group. */
+    public static final int ROWS = InterleavedMatrix.ROWS;
+    private static final int SUPER = DType.Q6_K.blockSize();
+    private static final int SUPER_FILE_BYTES = DType.Q6_K.blockBytes();
+    /** Columns per sub-block scale. */
+    static final int SUB = 16;
+    /** Where a group's super-block keeps its first 32-column block; its scales start at 0. */
+    static final int BLOCKS_AT = SUPER / SUB * ROWS;
+    /** Bytes of one group's 32-column block: 256 of low nibbles, then 128 of high pairs. */
+    static final int BLOCK_BYTES = BLOCK * ROWS / 2 + BLOCK * ROWS / 4;
+    /** Where a block keeps its high pairs. */
+    static final int HIGHS_AT = BLOCK * ROWS / 2;
+    /** Bytes of one group's super-block. */
+    static final int SUPER_BYTES = BLOCKS_AT + SUPER / BLOCK * BLOCK_BYTES;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** Super-blocks per row. */
+    final int supers;
+
+    InterleavedQ6_K(int rows, int cols, MemorySegment codes, MemorySegment scales) {
+        super(rows, cols, cols / SUPER, codes, scales);
+        this.supers = cols / SUPER;
+    }
+
+    /** Whether {@code w} can be interleaved here: Q6_K, rows a multiple of 16, and 16-lane float vectors. */
+    public static boolean supports(Tensor w) {
+        return w.type() == DType.Q6_K && w.shape().length == 2 && w.rows() % ROWS == 0 && w.cols() % SUPER == 0
+                && w.rows() / ROWS * (w.cols() / SUPER) * SUPER_BYTES <= Integer.MAX_VALUE
+                && FloatVector.SPECIES_PREFERRED.length() == 16;
+    }
+
+    /**
+     * The interleaved copy of {@code w}, made by the pool's threads (the caller's if null); with
+     * {@code releaseMapped}, the pages of a mapped {@code w} are released as they are copied.
+     *
+     * @throws IllegalArgumentException if {@link #supports} says no, naming the tensor
+     */
+    public static InterleavedQ6_K of(Tensor w, WorkerPool pool, boolean releaseMapped) {
+        if (!supports(w)) {
+            throw new IllegalArgumentException("cannot interleave " + w + ": needs Q6_K with rows a multiple of "
+                    + ROWS + " and 16-lane float vectors");
+        }
+        Q6KTokenKernel.warmUp();
+        int rows = Math.toIntExact(w.rows());
+        int cols = Math.toIntExact(w.cols());
+        int supers = cols / SUPER;
+        MemorySegment[] copy = copy(w, pool, releaseMapped, SUPER, SUPER_FILE_BYTES, SUPER_FILE_BYTES - 2, 1,
+                supers * SUPER_BYTES, (in, rowBytes, out) -> {
+                    int[] q = new int[SUPER];
+                    for (int lane = 0; lane < ROWS; lane++) {
+                        for (int sb = 0; sb < supers; sb++) {
+                            int o = lane * rowBytes + sb * SUPER_FILE_BYTES;
+                            int at = sb * SUPER_BYTES;
+                            for (int k = 0; k < SUPER / SUB; k++) {
+                                out[at + k * ROWS + lane] = in[o + 192 + k];
+                            }
+                            unpack(in, o, q);
+                            for (int b = 0; b < SUPER / BLOCK; b++) {
+                                int block = at + BLOCKS_AT + b * BLOCK_BYTES;
+                                for (int s = 0; s < BLOCK / 4; s++) {
+                                    int c = b * BLOCK + 4 * s;
+                                    int step = block + s * 2 * ROWS;
+                                    out[step + lane] = (byte) ((q[c] & 0xF) | (q[c + 2] & 0xF) << 4);
+                                    out[step + ROWS + lane] = (byte) ((q[c + 1] & 0xF) | (q[c + 3] & 0xF) << 4);
+                                    // the first step of a pair in bits 4–7 (out is reused: set), the second in 0–3
+                                    int pair = block + HIGHS_AT + s / 2 * 2 * ROWS;
+                                    int even = (q[c] >> 4) | (q[c + 2] >> 4) << 2;
+                                    int odd = (q[c + 1] >> 4) | (q[c + 3] >> 4) << 2;
+                                    if (s % 2 == 0) {
+                                        out[pair + lane] = (byte) (even << 4);
+                                        out[pair + ROWS + lane] = (byte) (odd << 4);
+                                    } else {
+                                        out[pair + lane] |= (byte) even;
+                                        out[pair + ROWS + lane] |= (byte) odd;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                });
+        return new InterleavedQ6_K(rows, cols, copy[0], copy[1]);
+    }
+
+    /**
+     * The 256 unsigned 6-bit codes of the Q6_K block at {@code in[o]}: {ql[128], qh[64], scales[16], d}; in each half
+     * of 128, element {@code l + 32k} takes a nibble of {@code ql[64·half + l + 32(k & 1)]} (low for k &lt; 2) and
+     * bits {@code 2k, 2k + 1} of {@code qh[32·half + l]}.
+     */
+    private static void unpack(byte[] in, int o, int[] q) {
+        for (int half = 0; half < 2; half++) {
+            for (int k = 0; k < 4; k++) {
+                for (int l = 0; l < 32; l++) {
+                    int ql = in[o + 64 * half + l + 32 * (k & 1)] & 0xFF;
+                    int qh = in[o + 128 + 32 * half + l] & 0xFF;
+                    q[128 * half + 32 * k + l] = (k < 2 ? ql & 0xF : ql >> 4) | ((qh >> (2 * k)) & 3) << 4;
+                }
+            }
+        }
+    }
+
+    /** Bytes the copy of {@code w} takes: as many as Q6_K itself, 210 per row and super-block. */
+    public static long bytes(Tensor w) {
+        return w.rows() * (w.cols() / SUPER) * (SUPER_BYTES / ROWS + Short.BYTES);
+    }
+
+    /**
+     * {@code y[yOffset + t·rows + r] = Σ_c x[xOffset + t·cols + c]·W[r][c]} for n tokens t, through the packed GEMM
+     * on slivers dequantized from the copy (the values Q6_K's dequantization gives). Y is overwritten.
+     *
+     * @throws IllegalArgumentException if x or y are too short for n tokens
+     */
+    @Override
+    public void multiply(WorkerPool pool, float[] x, int xOffset, int n, float[] y, int yOffset) {
+        check(x, xOffset, n, y, yOffset);
+        MatMul.multiplyPacked(pool, rows, cols, (r0, nr, pc, kc, panel) -> packSliver(r0, nr, pc, kc, panel.packed),
+                x, xOffset, n, y, yOffset);
+    }
+
+    @Override
+    void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
+        Q6KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+    }
+
+    /**
+     * The scalar twin of {@link #multiplyQuantized}: per 16 columns the integer sum of (code − 32) times x's int8
+     * codes, times the sub-block's scale and x's block scale, added up per super-block and times {@code d}. The same
+     * order as the kernel; bit-identical with it.
+     */
+    @Override
+    public void referenceQuantized(float[] x, int xOffset, float[] y, int yOffset) {
+        check(x, xOffset, 1, y, yOffset);
+        QuantizedActivations qx = new QuantizedActivations(DType.Q8_0, cols).quantize(x, xOffset, cols);
+        for (int r = 0; r < rows; r++) {
+            int g = r / ROWS;
+            int lane = r % ROWS;
+            float total = 0;
+            for (int sb = 0; sb < supers; sb++) {
+                long at = (long) (g * supers + sb) * SUPER_BYTES;
+                float scaled = 0;
+                for (int k = 0; k < SUPER / SUB; k++) {
+                    int sum = 0;
+                    for (int c = k * SUB; c < (k + 1) * SUB; c++) {
+                        sum += (code(at, c, lane) - 32) * qx.qs[sb * SUPER + c];
+                    }
+                    int scale = codes.get(ValueLayout.JAVA_BYTE, at + k * ROWS + lane);
+                    scaled = Math.fma((float) sum * scale, qx.scales[(sb * SUPER + k * SUB) / BLOCK], scaled);
+                }
+                float d = Float.float16ToFloat(scales.getAtIndex(HALF, (long) (g * supers + sb) * ROWS + lane));
+                total = Math.fma(d, scaled, total);
+            }
+            y[yOffset + r] = total;
+        }
+    }
+
+    /** The 6-bit code of column c of the super-block at {@code at}, for row {@code lane}. */
+    private int code(long at, int c, int lane) {
+        int b = c / BLOCK;
+        int s = (c % BLOCK) / 4;
+        int k = c % 4;
+        long block = at + BLOCKS_AT + (long) b * BLOCK_BYTES;
+        int low = codes.get(ValueLayout.JAVA_BYTE, block + s * 2 * ROWS + (k % 2) * ROWS + lane) & 0xFF;
+        int highs = codes.get(ValueLayout.JAVA_BYTE, block + HIGHS_AT + s / 2 * 2 * ROWS + (k % 2) * ROWS + lane)
+                & 0xFF;
+        int pair = highs >> (s % 2 == 0 ? 4 : 0) >> (k < 2 ? 0 : 2) & 3;
+        return (k < 2 ? low & 0xF : low >> 4) | pair << 4;
+    }
+
+    /**
+     * Rows {@code [r0, r0 + nr)} × columns {@code [pc, pc + kc)} as floats, k-major for {@link MatMul}'s micro-kernel
+     * ({@code packed[p·32 + r]}, rows past nr zero): {@code (d·scale)·(q − 32)}, in the order of Q6_K's
+     * dequantization, so the values equal the file's.
+     */
+    void packSliver(int r0, int nr, int pc, int kc, float[] packed) {
+        int width = 2 * ROWS;
+        int count = kc / SUPER;
+        float[] ds = SCALES.get();
+        if (ds.length < count * ROWS) {
+            ds = new float[count * ROWS];
+            SCALES.set(ds);
+        }
+        for (int half = 0; half < 2; half++) {
+            int lane0 = half * ROWS;
+            if (lane0 >= nr) {
+                for (int p = 0; p < kc; p++) {
+                    java.util.Arrays.fill(packed, p * width + lane0, p * width + lane0 + ROWS, 0f);
+                }
+                continue;
+            }
+            int g = (r0 + lane0) / ROWS;
+            scalesAsFloats(g * supers + pc / SUPER, count, ds);
+            for (int p = 0; p < kc; p += BLOCK) {
+                long at = (long) (g * supers + (pc + p) / SUPER) * SUPER_BYTES;
+                int b = (p % SUPER) / BLOCK;
+                FloatVector d = FloatVector.fromArray(F, ds, p / SUPER * ROWS);
+                FloatVector first = d.mul((FloatVector) ByteVector.fromMemorySegment(B16, codes,
+                        at + 2L * b * ROWS, LE).convertShape(VectorOperators.B2F, F, 0));
+                FloatVector second = d.mul((FloatVector) ByteVector.fromMemorySegment(B16, codes,
+                        at + (2L * b + 1) * ROWS, LE).convertShape(VectorOperators.B2F, F, 0));
+                long block = at + BLOCKS_AT + (long) b * BLOCK_BYTES;
+                for (int s = 0; s < BLOCK / 4; s++) {
+                    ByteVector v = ByteVector.fromMemorySegment(B32, codes, block + s * 2 * ROWS, LE);
+                    ByteVector h = ByteVector.fromMemorySegment(B32, codes, block + HIGHS_AT + s / 2 * 2 * ROWS, LE);
+                    h = s % 2 == 0 ? h : h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
+                    ByteVector lo = v.and((byte) 0x0F).or(h.and((byte) 0x30)).sub((byte) 32);
+                    ByteVector hi = v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                            .and((byte) 0x0F).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2)
+                                    .reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+                    FloatVector scale = s < 4 ? first : second;
+                    int c = p + 4 * s;
+                    // written out: a vector passed to a call C2 does not inline is boxed
+                    scale.mul((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0))
+                            .intoArray(packed, c * width + lane0);
+                    scale.mul((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1))
+                            .intoArray(packed, (c + 1) * width + lane0);
+                    scale.mul((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0))
+                            .intoArray(packed, (c + 2) * width + lane0);
+                    scale.mul((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1))
+                            .intoArray(packed, (c + 3) * width + lane0);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package dev.jllm.core.linalg;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * One token against an {@link InterleavedQ6_K} copy through integers. Each step rebuilds four columns' 6-bit codes
+ * from their nibbles and high pairs (masks, or-ed together, a 16-bit shift for the pairs stored higher) and multiplies
+ * two widened column pairs by the activations in 16-bit lanes, as {@link Q4TokenKernel} does. The codes are unsigned
+ * (0–63) and eight products per lane may pass 16 bits, but the sum of (code − 32)·qx does not: the lanes wrap, and
+ * taking off 32 times the activations' sum ({@link SpreadToken#sixBitOffsets}) after each 16 columns leaves it
+ * exact. Each 16 columns' sums are then scaled as floats by their int8 scale and x's block scale, each super-block's
+ * by d.
+ */
+final class Q6KTokenKernel {
+    private static final int ROWS = InterleavedQ6_K.ROWS;
+    private static final int BLOCK = 32;
+    private static final int BLOCKS = 8;
+    private static final int BLOCKS_AT = InterleavedQ6_K.BLOCKS_AT;
+    private static final int BLOCK_BYTES = InterleavedQ6_K.BLOCK_BYTES;
+    private static final int HIGHS_AT = InterleavedQ6_K.HIGHS_AT;
+    private static final int SUPER_BYTES = InterleavedQ6_K.SUPER_BYTES;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static boolean warm;
+
+    private Q6KTokenKernel() {
+    }
+
+    /** Groups {@code [g, g + count)} of m against the quantized token. */
+    static void groups(InterleavedQ6_K m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
+        if (count == 2) {
+            twoGroups(m, g, qx.spread, qx.activations.scales, qx.sixBitOffsets, ds, y, yOffset);
+        } else {
+            group(m, g, qx.spread, qx.activations.scales, qx.sixBitOffsets, ds, y, yOffset);
+        }
+    }
+
+    /** Group g's 16 rows; {@code ds} holds each super-block's d, 16 rows each. */
+    private static void group(InterleavedQ6_K m, int g, short[] spread, float[] dx, short[] offsets, float[] ds,
+                              float[] y, int yOffset) {
+        MemorySegment codes = m.codes;
+        int supers = m.supers;
+        FloatVector total = FloatVector.zero(F);
+        for (int sb = 0; sb < supers; sb++) {
+            long at = (long) (g * supers + sb) * SUPER_BYTES;
+            FloatVector scaled = FloatVector.zero(F);
+            for (int b = 0; b < BLOCKS; b++) {
+                int gb = sb * BLOCKS + b;
+                long block = at + BLOCKS_AT + b * BLOCK_BYTES;
+                FloatVector d = FloatVector.broadcast(F, dx[gb]);
+                for (int half = 0; half < 2; half++) {
+                    ShortVector acc = ShortVector.zero(S);
+                    for (int p = 2 * half; p < 2 * half + 2; p++) {
+                        ByteVector h = ByteVector.fromMemorySegment(B32, codes, block + HIGHS_AT + p * 2 * ROWS, LE);
+                        ByteVector v = ByteVector.fromMemorySegment(B32, codes, block + p * 4 * ROWS, LE);
+                        int xc = (gb * BLOCK + 8 * p) * ROWS;
+                        acc = acc.add(((ShortVector) v.and((byte) 0x0F).or(h.and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0))
+                                        .mul(ShortVector.fromArray(S, spread, xc)))
+                                .add(((ShortVector) v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
+                                        .reinterpretAsBytes().and((byte) 0x0F)
+                                        .or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2)
+                                                .reinterpretAsBytes().and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0))
+                                        .mul(ShortVector.fromArray(S, spread, xc + 2 * ROWS)));
+                        ByteVector u = ByteVector.fromMemorySegment(B32, codes, block + (p * 4 + 2) * ROWS, LE);
+                        ByteVector k = h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
+                        acc = acc.add(((ShortVector) u.and((byte) 0x0F).or(k.and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0))
+                                        .mul(ShortVector.fromArray(S, spread, xc + 4 * ROWS)))
+                                .add(((ShortVector) u.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
+                                        .reinterpretAsBytes().and((byte) 0x0F)
+                                        .or(k.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2)
+                                                .reinterpretAsBytes().and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0))
+                                        .mul(ShortVector.fromArray(S, spread, xc + 6 * ROWS)));
+                    }
+                    int sub = 2 * b + half;
+                    acc = acc.sub(ShortVector.fromArray(S, offsets, (sb * 16 + sub) * 2 * ROWS));
+                    IntVector sums = ((IntVector) acc.convertShape(VectorOperators.S2I, I, 0))
+                            .add((IntVector) acc.convertShape(VectorOperators.S2I, I, 1));
+                    FloatVector scale = (FloatVector) ByteVector.fromMemorySegment(B16, codes, at + sub * ROWS, LE)
+                            .convertShape(VectorOperators.B2F, F, 0);
+                    scaled = ((FloatVector) sums.convert(VectorOperators.I2F, 0)).mul(scale).fma(d, scaled);
+                }
+            }
+            total = FloatVector.fromArray(F, ds, sb * ROWS).fma(scaled, total);
+        }
+        total.intoArray(y, yOffset + g * ROWS);
+    }
+
+    /**
+     * Groups g and g + 1, sharing each load of the spread activations. Written out in one method: C2 stops inlining
+     * the Vector API into a method this large, and a vector op it does not inline is boxed.
+     */
+    private static void twoGroups(InterleavedQ6_K m, int g, short[] spread, float[] dx, short[] offsets,
+                                  float[] ds, float[] y, int yOffset) {
+        MemorySegment codes = m.codes;
+        int supers = m.supers;
+        long next = (long) supers * SUPER_BYTES;
+        FloatVector total0 = FloatVector.zero(F);
+        FloatVector total1 = total0;
+        for (int sb = 0; sb < supers; sb++) {
+            long at = (long) (g * supers + sb) * SUPER_BYTES;
+            FloatVector scaled0 = FloatVector.zero(F);
+            FloatVector scaled1 = scaled0;
+            for (int b = 0; b < BLOCKS; b++) {
+                int gb = sb * BLOCKS + b;
+                long block = at + BLOCKS_AT + b * BLOCK_BYTES;
+                FloatVector d = FloatVector.broadcast(F, dx[gb]);
+                for (int half = 0; half < 2; half++) {
+                    ShortVector acc0 = ShortVector.zero(S);
+                    ShortVector acc1 = acc0;
+                    for (int p = 2 * half; p < 2 * half + 2; p++) {
+                        int xc = (gb * BLOCK + 8 * p) * ROWS;
+                        ShortVector xa = ShortVector.fromArray(S, spread, xc);
+                        ShortVector xb = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
+                        ShortVector xe = ShortVector.fromArray(S, spread, xc + 4 * ROWS);
+                        ShortVector xf = ShortVector.fromArray(S, spread, xc + 6 * ROWS);
+                        long hp = block + HIGHS_AT + p * 2 * ROWS;
+                        long vp = block + p * 4 * ROWS;
+                        ByteVector h = ByteVector.fromMemorySegment(B32, codes, hp, LE);
+                        ByteVector v = ByteVector.fromMemorySegment(B32, codes, vp, LE);
+                        ByteVector u = ByteVector.fromMemorySegment(B32, codes, vp + 2 * ROWS, LE);
+                        ByteVector k = h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
+                        acc0 = acc0.add(((ShortVector) v.and((byte) 0x0F).or(h.and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
+                                .add(((ShortVector) v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
+                                        .reinterpretAsBytes().and((byte) 0x0F)
+                                        .or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2)
+                                                .reinterpretAsBytes().and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xb))
+                                .add(((ShortVector) u.and((byte) 0x0F).or(k.and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xe))
+                                .add(((ShortVector) u.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
+                                        .reinterpretAsBytes().and((byte) 0x0F)
+                                        .or(k.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2)
+                                                .reinterpretAsBytes().and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xf));
+                        h = ByteVector.fromMemorySegment(B32, codes, hp + next, LE);
+                        v = ByteVector.fromMemorySegment(B32, codes, vp + next, LE);
+                        u = ByteVector.fromMemorySegment(B32, codes, vp + next + 2 * ROWS, LE);
+                        k = h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
+                        acc1 = acc1.add(((ShortVector) v.and((byte) 0x0F).or(h.and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
+                                .add(((ShortVector) v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
+                                        .reinterpretAsBytes().and((byte) 0x0F)
+                                        .or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2)
+                                                .reinterpretAsBytes().and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xb))
+                                .add(((ShortVector) u.and((byte) 0x0F).or(k.and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xe))
+                                .add(((ShortVector) u.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
+                                        .reinterpretAsBytes().and((byte) 0x0F)
+                                        .or(k.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2)
+                                                .reinterpretAsBytes().and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xf));
+                    }
+                    int sub = 2 * b + half;
+                    ShortVector offset = ShortVector.fromArray(S, offsets, (sb * 16 + sub) * 2 * ROWS);
+                    acc0 = acc0.sub(offset);
+                    acc1 = acc1.sub(offset);
+                    IntVector sums0 = ((IntVector) acc0.convertShape(VectorOperators.S2I, I, 0))
+                            .add((IntVector) acc0.convertShape(VectorOperators.S2I, I, 1));
+                    IntVector sums1 = ((IntVector) acc1.convertShape(VectorOperators.S2I, I, 0))
+                            .add((IntVector) acc1.convertShape(VectorOperators.S2I, I, 1));
+                    FloatVector scale0 = (FloatVector) ByteVector.fromMemorySegment(B16, codes, at + sub * ROWS, LE)
+                            .convertShape(VectorOperators.B2F, F, 0);
+                    FloatVector scale1 = (FloatVector) ByteVector.fromMemorySegment(B16, codes,
+                            at + next + sub * ROWS, LE).convertShape(VectorOperators.B2F, F, 0);
+                    scaled0 = ((FloatVector) sums0.convert(VectorOperators.I2F, 0)).mul(scale0).fma(d, scaled0);
+                    scaled1 = ((FloatVector) sums1.convert(VectorOperators.I2F, 0)).mul(scale1).fma(d, scaled1);
+                }
+            }
+            total0 = FloatVector.fromArray(F, ds, sb * ROWS).fma(scaled0, total0);
+            total1 = FloatVector.fromArray(F, ds, (supers + sb) * ROWS).fma(scaled1, total1);
+        }
+        total0.intoArray(y, yOffset + g * ROWS);
+        total1.intoArray(y, yOffset + (g + 1) * ROWS);
+    }
+
+    /**
+     * Compiles the kernel on its own before any product runs, once per JVM (see {@link TokenKernel#warmUp}: the
+     * Vector API's shared type profiles otherwise push it past C2's inlining budget).
+     */
+    static synchronized void warmUp() {
+        if (warm) {
+            return;
+        }
+        warm = true;
+        int rows = 2 * ROWS;
+        int cols = BLOCKS * BLOCK;
+        Arena arena = Arena.ofAuto();
+        MemorySegment codes = arena.allocate(2L * SUPER_BYTES, 64);
+        MemorySegment scales = arena.allocate((long) rows * Short.BYTES, 64);
+        for (long i = 0; i < codes.byteSize(); i++) {
+            codes.set(ValueLayout.JAVA_BYTE, i, (byte) ((i * 37) & 0x3F));
+        }
+        for (long i = 0; i < rows; i++) {
+            scales.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(1f / (1 + i)));
+        }
+        InterleavedQ6_K m = new InterleavedQ6_K(rows, cols, codes, scales);
+        float[] x = new float[cols];
+        for (int i = 0; i < cols; i++) {
+            x[i] = (float) Math.sin(i);
+        }
+        SpreadToken qx = new SpreadToken().quantize(x, 0, cols);
+        float[] y = new float[rows];
+        float[] ds = m.scalesAsFloats(0, 2, new float[2 * ROWS]);
+        for (int i = 0; i < 5_000; i++) {
+            twoGroups(m, 0, qx.spread, qx.activations.scales, qx.sixBitOffsets, ds, y, 0);
+        }
+    }
+}
