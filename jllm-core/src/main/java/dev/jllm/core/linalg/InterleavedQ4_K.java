@@ -73,7 +73,6 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
         MemorySegment[] copy = copy(w, pool, releaseMapped, SUPER, SUPER_FILE_BYTES, 0, 2, supers * SUPER_BYTES,
                 (in, rowBytes, out) -> {
                     MemorySegment file = MemorySegment.ofArray(in);
-                    int[] q = new int[SUPER];
                     for (int lane = 0; lane < ROWS; lane++) {
                         for (int sb = 0; sb < supers; sb++) {
                             int o = lane * rowBytes + sb * SUPER_FILE_BYTES;
@@ -82,18 +81,16 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
                                 out[at + j * ROWS + lane] = (byte) PackedScales.scaleK4(file, o + 4, j);
                                 out[at + MINS + j * ROWS + lane] = (byte) PackedScales.minK4(file, o + 4, j);
                             }
-                            // 64 columns per 32 bytes: the first 32 in the low nibbles, the next 32 in the high ones
-                            for (int k = 0; k < SUPER / 2; k++) {
-                                int v = in[o + 16 + k];
-                                q[k / 32 * 64 + k % 32] = v & 0x0F;
-                                q[k / 32 * 64 + 32 + k % 32] = (v >> 4) & 0x0F;
-                            }
+                            // 64 columns per 32 bytes: sub-block 2c in the low nibbles of chunk c, 2c + 1 in the high
                             for (int j = 0; j < SUBS; j++) {
+                                int chunk = o + 16 + j / 2 * BLOCK;
+                                int shift = 4 * (j % 2);
                                 for (int s = 0; s < BLOCK / 4; s++) {
-                                    int c = j * BLOCK + 4 * s;
+                                    int c = chunk + 4 * s;
                                     int step = at + CODES + j * InterleavedQ4_0.GROUP_BLOCK_BYTES + s * 2 * ROWS;
-                                    out[step + lane] = (byte) (q[c] | q[c + 2] << 4);
-                                    out[step + ROWS + lane] = (byte) (q[c + 1] | q[c + 3] << 4);
+                                    out[step + lane] = (byte) ((in[c] >> shift & 0x0F) | (in[c + 2] >> shift & 0x0F) << 4);
+                                    out[step + ROWS + lane] = (byte) ((in[c + 1] >> shift & 0x0F)
+                                            | (in[c + 3] >> shift & 0x0F) << 4);
                                 }
                             }
                         }

@@ -75,7 +75,6 @@ public final class InterleavedQ6_K extends InterleavedMatrix {
         int supers = cols / SUPER;
         MemorySegment[] copy = copy(w, pool, releaseMapped, SUPER, SUPER_FILE_BYTES, SUPER_FILE_BYTES - 2, 1,
                 supers * SUPER_BYTES, (in, rowBytes, out) -> {
-                    int[] q = new int[SUPER];
                     for (int lane = 0; lane < ROWS; lane++) {
                         for (int sb = 0; sb < supers; sb++) {
                             int o = lane * rowBytes + sb * SUPER_FILE_BYTES;
@@ -83,26 +82,8 @@ public final class InterleavedQ6_K extends InterleavedMatrix {
                             for (int k = 0; k < SUPER / SUB; k++) {
                                 out[at + k * ROWS + lane] = in[o + 192 + k];
                             }
-                            unpack(in, o, q);
                             for (int b = 0; b < SUPER / BLOCK; b++) {
-                                int block = at + BLOCKS_AT + b * BLOCK_BYTES;
-                                for (int s = 0; s < BLOCK / 4; s++) {
-                                    int c = b * BLOCK + 4 * s;
-                                    int step = block + s * 2 * ROWS;
-                                    out[step + lane] = (byte) ((q[c] & 0xF) | (q[c + 2] & 0xF) << 4);
-                                    out[step + ROWS + lane] = (byte) ((q[c + 1] & 0xF) | (q[c + 3] & 0xF) << 4);
-                                    // the first step of a pair in bits 4–7 (out is reused: set), the second in 0–3
-                                    int pair = block + HIGHS_AT + s / 2 * 2 * ROWS;
-                                    int even = (q[c] >> 4) | (q[c + 2] >> 4) << 2;
-                                    int odd = (q[c + 1] >> 4) | (q[c + 3] >> 4) << 2;
-                                    if (s % 2 == 0) {
-                                        out[pair + lane] = (byte) (even << 4);
-                                        out[pair + ROWS + lane] = (byte) (odd << 4);
-                                    } else {
-                                        out[pair + lane] |= (byte) even;
-                                        out[pair + ROWS + lane] |= (byte) odd;
-                                    }
-                                }
+                                interleaveBlock(in, o, b, out, at + BLOCKS_AT + b * BLOCK_BYTES, lane);
                             }
                         }
                     }
@@ -111,18 +92,33 @@ public final class InterleavedQ6_K extends InterleavedMatrix {
     }
 
     /**
-     * The 256 unsigned 6-bit codes of the Q6_K block at {@code in[o]}: {ql[128], qh[64], scales[16], d}; in each half
-     * of 128, element {@code l + 32k} takes a nibble of {@code ql[64·half + l + 32(k & 1)]} (low for k &lt; 2) and
-     * bits {@code 2k, 2k + 1} of {@code qh[32·half + l]}.
+     * Row {@code lane}'s 32-column block b of the Q6_K block at {@code in[o]} ({ql[128], qh[64], scales[16], d})
+     * into the group's block at {@code out[at]}. In each half of 128 columns, column {@code l + 32k} takes a nibble of
+     * {@code ql[64·half + l + 32(k & 1)]} (low for k &lt; 2) and bits {@code 2k, 2k + 1} of {@code qh[32·half + l]}:
+     * one nibble and one bit pair for all of block b = 4·half + k.
      */
-    private static void unpack(byte[] in, int o, int[] q) {
-        for (int half = 0; half < 2; half++) {
-            for (int k = 0; k < 4; k++) {
-                for (int l = 0; l < 32; l++) {
-                    int ql = in[o + 64 * half + l + 32 * (k & 1)] & 0xFF;
-                    int qh = in[o + 128 + 32 * half + l] & 0xFF;
-                    q[128 * half + 32 * k + l] = (k < 2 ? ql & 0xF : ql >> 4) | ((qh >> (2 * k)) & 3) << 4;
-                }
+    private static void interleaveBlock(byte[] in, int o, int b, byte[] out, int at, int lane) {
+        int half = b / 4;
+        int k = b % 4;
+        int ql = o + 64 * half + 32 * (k & 1);
+        int qh = o + 128 + 32 * half;
+        int nibble = k < 2 ? 0 : 4;
+        int pair = 2 * k;
+        for (int s = 0; s < BLOCK / 4; s++) {
+            int l = 4 * s;
+            int step = at + s * 2 * ROWS;
+            out[step + lane] = (byte) ((in[ql + l] >> nibble & 0xF) | (in[ql + l + 2] >> nibble & 0xF) << 4);
+            out[step + ROWS + lane] = (byte) ((in[ql + l + 1] >> nibble & 0xF) | (in[ql + l + 3] >> nibble & 0xF) << 4);
+            int even = (in[qh + l] >> pair & 3) | (in[qh + l + 2] >> pair & 3) << 2;
+            int odd = (in[qh + l + 1] >> pair & 3) | (in[qh + l + 3] >> pair & 3) << 2;
+            // the first step of a pair in bits 4–7 (out is reused: set), the second in bits 0–3
+            int highs = at + HIGHS_AT + s / 2 * 2 * ROWS;
+            if (s % 2 == 0) {
+                out[highs + lane] = (byte) (even << 4);
+                out[highs + ROWS + lane] = (byte) (odd << 4);
+            } else {
+                out[highs + lane] |= (byte) even;
+                out[highs + ROWS + lane] |= (byte) odd;
             }
         }
     }
