@@ -1,11 +1,14 @@
 package dev.jllm.core.linalg;
 
 import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.core.quant.QuantizedActivations;
+import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -14,10 +17,11 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * A quantized matrix copied off the heap into groups of 16 rows whose codes sit in a type's own interleaved order
  * ({@link InterleavedQ8_0}, {@link InterleavedQ4_0}, {@link InterleavedQ4_K}, {@link InterleavedQ6_K}), with the 16
- * rows' F16 block scales apart, as in the file. A decoder copies its matrices once as it loads and runs every product from the copies: one
- * token through an integer kernel on int8 activations ({@link #multiplyQuantized}), more through {@link #multiply}.
- * This class holds what the types share: the copy from a (possibly mapped) tensor, the shape checks, and the
- * single-token driver that quantizes x once and splits pairs of groups of several matrices across the workers.
+ * rows' F16 block scales apart, as in the file. A decoder copies its matrices once as it loads and runs every product
+ * from the copies: one token through an integer kernel on int8 activations ({@link #multiplyQuantized}), more
+ * through {@link #multiply}. This class holds what the types share: the copy from a (possibly mapped) tensor, the
+ * shape checks, the single-token driver that quantizes x once and splits pairs of groups of several matrices across
+ * the workers, and the slivers the packed GEMM reads.
  */
 public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, InterleavedQ4_0, InterleavedQ4_K,
         InterleavedQ6_K {
@@ -30,6 +34,7 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final ThreadLocal<SpreadToken> SPREAD = ThreadLocal.withInitial(SpreadToken::new);
     private static final ThreadLocal<float[]> PAIR_SCALES = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> SLIVER_SCALES = ThreadLocal.withInitial(() -> new float[0]);
 
     final int rows;
     final int cols;
@@ -103,9 +108,10 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
      * Copies {@code w} group by group through {@code layout} into a new segment of {@code codeBytesPerGroup} per
      * group, and the F16 scales of each of its blocks ({@code halves} of them from byte {@code scaleAt} of each block
      * of {@code blockSize} columns and {@code blockBytes} bytes) into another, scale h of block b of the group's 16
-     * rows at {@code [(b·halves + h)·16 + lane]}, by the pool's threads (the caller's if null). With {@code releaseMapped},
-     * the pages of a mapped w are released from this process as soon as they are copied (reading w later maps them
-     * again), so that copying a mapped model does not hold both at once. Returns {codes, scales}.
+     * rows at {@code [(b·halves + h)·16 + lane]}, by the pool's threads (the caller's if null). With
+     * {@code releaseMapped}, the pages of a mapped w are released from this process as soon as they are copied
+     * (reading w later maps them again), so that copying a mapped model does not hold both at once. Returns {codes,
+     * scales}.
      */
     static MemorySegment[] copy(Tensor w, WorkerPool pool, boolean releaseMapped, int blockSize, int blockBytes,
                                 int scaleAt, int halves, int codeBytesPerGroup, GroupLayout layout) {
@@ -173,18 +179,82 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
     }
 
     /**
-     * {@code y[yOffset + t·rows + r] = Σ_c x[xOffset + t·cols + c]·W[r][c]} for n tokens t, in floats. Y is
-     * overwritten.
+     * Whether {@code w} is a matrix of {@code type} with rows in sixteens, whole blocks of {@code blockSize} per row
+     * and fewer than 2³¹ weights, on a machine of 16-lane float vectors (the kernels' width).
+     */
+    static boolean fits(Tensor w, DType type, int blockSize) {
+        return w.type() == type && w.shape().length == 2 && w.rows() % ROWS == 0 && w.cols() % blockSize == 0
+                && w.rows() * w.cols() <= Integer.MAX_VALUE - 8 && FloatVector.SPECIES_PREFERRED.length() == 16;
+    }
+
+    /** Throws, naming {@code w} and what a copy of {@code type} needs, unless {@code supported}. */
+    static void requireSupported(Tensor w, boolean supported, DType type) {
+        if (!supported) {
+            throw new IllegalArgumentException("cannot interleave " + w + ": needs " + type
+                    + " with rows a multiple of " + ROWS + ", whole blocks of " + type.blockSize() + " per row, and 16-lane float vectors");
+        }
+    }
+
+    /**
+     * {@code y[yOffset + t·rows + r] = Σ_c x[xOffset + t·cols + c]·W[r][c]} for n tokens t, in floats: here through
+     * {@link MatMul}'s packed GEMM on slivers dequantized from the copy ({@link #packSliver}), which give the values a
+     * dequantization of the file gives. Y is overwritten.
      *
      * @throws IllegalArgumentException if x or y are too short for n tokens
      */
-    public abstract void multiply(WorkerPool pool, float[] x, int xOffset, int n, float[] y, int yOffset);
+    public void multiply(WorkerPool pool, float[] x, int xOffset, int n, float[] y, int yOffset) {
+        check(x, xOffset, n, y, yOffset);
+        MatMul.multiplyPacked(pool, rows, cols, (r0, nr, pc, kc, panel) -> packSliver(r0, nr, pc, kc, panel.packed),
+                x, xOffset, n, y, yOffset);
+    }
+
+    /**
+     * Rows {@code [r0, r0 + nr)} × columns {@code [pc, pc + kc)} as floats, k-major for {@link MatMul}'s micro-kernel
+     * ({@code packed[p·32 + r]}, rows past nr zero), with the values and rounding of the type's dequantization: the
+     * sliver's two groups through {@link #packGroup}.
+     */
+    void packSliver(int r0, int nr, int pc, int kc, float[] packed) {
+        int sets = (int) ((long) kc * scaleSets / cols);
+        float[] ds = SLIVER_SCALES.get();
+        if (ds.length < sets * ROWS) {
+            ds = new float[sets * ROWS];
+            SLIVER_SCALES.set(ds);
+        }
+        for (int lane0 = 0; lane0 < 2 * ROWS; lane0 += ROWS) {
+            if (lane0 >= nr) {
+                for (int p = 0; p < kc; p++) {
+                    java.util.Arrays.fill(packed, p * 2 * ROWS + lane0, p * 2 * ROWS + lane0 + ROWS, 0f);
+                }
+                continue;
+            }
+            int g = (r0 + lane0) / ROWS;
+            packGroup(g, pc, kc, scalesAsFloats(g * scaleSets + (int) ((long) pc * scaleSets / cols), sets, ds),
+                    packed, lane0);
+        }
+    }
+
+    /**
+     * Group g's 16 rows × columns {@code [pc, pc + kc)} as floats into lanes {@code [lane0, lane0 + 16)} of a sliver
+     * ({@code packed[p·32 + lane0 + r]}), {@code ds} holding the scales of those columns as floats.
+     */
+    abstract void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0);
 
     /**
      * The scalar twin of {@link #multiplyQuantized}: the same quantized x and integer block sums, scaled and added in
-     * the same order, in plain loops. Bit-identical with it.
+     * the same order, in plain loops, row by row ({@link #referenceRow}). Bit-identical with it.
+     *
+     * @throws IllegalArgumentException if x or y are too short
      */
-    public abstract void referenceQuantized(float[] x, int xOffset, float[] y, int yOffset);
+    public void referenceQuantized(float[] x, int xOffset, float[] y, int yOffset) {
+        check(x, xOffset, 1, y, yOffset);
+        QuantizedActivations qx = new QuantizedActivations(DType.Q8_0, cols).quantize(x, xOffset, cols);
+        for (int r = 0; r < rows; r++) {
+            y[yOffset + r] = referenceRow(r / ROWS, r % ROWS, qx);
+        }
+    }
+
+    /** Row {@code lane} of group g against the quantized token, in plain loops, in the kernel's order. */
+    abstract float referenceRow(int g, int lane, QuantizedActivations qx);
 
     /**
      * Groups {@code [g, g + count)} (count 1 or 2) against the quantized token into {@code y[yOffset ..]}, {@code ds}
@@ -253,5 +323,31 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
                 }
             }
         });
+    }
+
+    /**
+     * A patterned copy for a kernel's warm-up: {@code codeBytes} of codes (each byte {@code (i·37) & codeMask}) and
+     * {@code halves} F16 scales. Returns {codes, scales}.
+     */
+    static MemorySegment[] warmUpData(long codeBytes, int halves, int codeMask) {
+        Arena arena = Arena.ofAuto();
+        MemorySegment codes = arena.allocate(codeBytes, 64);
+        MemorySegment scales = arena.allocate((long) halves * Short.BYTES, 64);
+        for (long i = 0; i < codeBytes; i++) {
+            codes.set(ValueLayout.JAVA_BYTE, i, (byte) ((i * 37) & codeMask));
+        }
+        for (long i = 0; i < halves; i++) {
+            scales.setAtIndex(HALF, i, Float.floatToFloat16(1f / (1 + i)));
+        }
+        return new MemorySegment[] {codes, scales};
+    }
+
+    /** A token of {@code cols} smooth activations, quantized, for a kernel's warm-up. */
+    static SpreadToken warmUpToken(int cols) {
+        float[] x = new float[cols];
+        for (int i = 0; i < cols; i++) {
+            x[i] = (float) Math.sin(i);
+        }
+        return new SpreadToken().quantize(x, 0, cols);
     }
 }

@@ -32,7 +32,6 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
 
     InterleavedQ4_0(int rows, int cols, MemorySegment codes, MemorySegment scales) {
         super(rows, cols, cols / BLOCK, codes, scales);
@@ -40,8 +39,7 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
 
     /** Whether {@code w} can be interleaved here: Q4_0, rows a multiple of 16, and 16-lane float vectors. */
     public static boolean supports(Tensor w) {
-        return w.type() == DType.Q4_0 && w.shape().length == 2 && w.rows() % ROWS == 0 && w.cols() % BLOCK == 0
-                && w.rows() * w.cols() <= Integer.MAX_VALUE - 8 && FloatVector.SPECIES_PREFERRED.length() == 16;
+        return fits(w, DType.Q4_0, BLOCK);
     }
 
     /**
@@ -51,10 +49,7 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
      * @throws IllegalArgumentException if {@link #supports} says no, naming the tensor
      */
     public static InterleavedQ4_0 of(Tensor w, WorkerPool pool, boolean releaseMapped) {
-        if (!supports(w)) {
-            throw new IllegalArgumentException("cannot interleave " + w + ": needs Q4_0 with rows a multiple of "
-                    + ROWS + " and 16-lane float vectors");
-        }
+        requireSupported(w, supports(w), DType.Q4_0);
         Q4TokenKernel.warmUp();
         int rows = Math.toIntExact(w.rows());
         int cols = Math.toIntExact(w.cols());
@@ -86,46 +81,27 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
         return w.rows() * w.cols() / BLOCK * BLOCK_BYTES;
     }
 
-    /**
-     * {@code y[yOffset + t·rows + r] = Σ_c x[xOffset + t·cols + c]·W[r][c]} for n tokens t, through the packed GEMM
-     * on slivers dequantized from the copy. Y is overwritten.
-     *
-     * @throws IllegalArgumentException if x or y are too short for n tokens
-     */
-    @Override
-    public void multiply(WorkerPool pool, float[] x, int xOffset, int n, float[] y, int yOffset) {
-        check(x, xOffset, n, y, yOffset);
-        MatMul.multiplyPacked(pool, rows, cols, (r0, nr, pc, kc, panel) -> packSliver(r0, nr, pc, kc, panel.packed),
-                x, xOffset, n, y, yOffset);
-    }
-
     @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
         Q4TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
     }
 
     /**
-     * The scalar twin of {@link #multiplyQuantized}: the same quantized x and integer block sums, scaled and added in
-     * the same order, in plain loops. Bit-identical with it.
+     * One row of the scalar twin: per block of 32, the integer sum of (code − 8) times x's int8 codes, times the
+     * block's scale and x's.
      */
     @Override
-    public void referenceQuantized(float[] x, int xOffset, float[] y, int yOffset) {
-        check(x, xOffset, 1, y, yOffset);
-        QuantizedActivations qx = new QuantizedActivations(DType.Q8_0, cols).quantize(x, xOffset, cols);
-        for (int r = 0; r < rows; r++) {
-            int g = r / ROWS;
-            int lane = r % ROWS;
-            float total = 0;
-            for (int b = 0; b < blocks; b++) {
-                int sum = 0;
-                for (int c = 0; c < BLOCK; c++) {
-                    sum += (code(g, b, c, lane) - 8) * qx.qs[b * BLOCK + c];
-                }
-                float d = Float.float16ToFloat(scales.getAtIndex(HALF, (long) (g * blocks + b) * ROWS + lane));
-                total = Math.fma((float) sum, d * qx.scales[b], total);
+    float referenceRow(int g, int lane, QuantizedActivations qx) {
+        float total = 0;
+        for (int b = 0; b < blocks; b++) {
+            int sum = 0;
+            for (int c = 0; c < BLOCK; c++) {
+                sum += (code(g, b, c, lane) - 8) * qx.qs[b * BLOCK + c];
             }
-            y[yOffset + r] = total;
+            float d = Float.float16ToFloat(scales.getAtIndex(HALF, (long) (g * blocks + b) * ROWS + lane));
+            total = Math.fma((float) sum, d * qx.scales[b], total);
         }
+        return total;
     }
 
     /** The four-bit code of column c of block b, for row {@code lane} of group g. */
@@ -138,44 +114,30 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
     }
 
     /**
-     * Rows {@code [r0, r0 + nr)} × columns {@code [pc, pc + kc)} as floats, k-major for {@link MatMul}'s micro-kernel
-     * ({@code packed[p·32 + r]}, rows past nr zero): (code − 8)·scale, as Q4_0's dequantization computes.
+     * Group g's 16 rows × columns {@code [pc, pc + kc)} as floats into lanes {@code [lane0, lane0 + 16)} of a
+     * sliver ({@code packed[p·32 + lane0 + r]}), {@code ds} holding the columns' scales as floats:
+     * (code − 8)·scale, as Q4_0's dequantization computes.
      */
-    void packSliver(int r0, int nr, int pc, int kc, float[] packed) {
+    @Override
+    void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
         int width = 2 * ROWS;
-        float[] ds = SCALES.get();
-        if (ds.length < kc / BLOCK * ROWS) {
-            ds = new float[kc / BLOCK * ROWS];
-            SCALES.set(ds);
-        }
-        for (int half = 0; half < 2; half++) {
-            int lane0 = half * ROWS;
-            if (lane0 >= nr) {
-                for (int p = 0; p < kc; p++) {
-                    java.util.Arrays.fill(packed, p * width + lane0, p * width + lane0 + ROWS, 0f);
-                }
-                continue;
-            }
-            int g = (r0 + lane0) / ROWS;
-            scalesAsFloats(g * blocks + pc / BLOCK, kc / BLOCK, ds);
-            for (int p = 0; p < kc; p += BLOCK) {
-                FloatVector d = FloatVector.fromArray(F, ds, p / BLOCK * ROWS);
-                long q = (long) (g * blocks + (pc + p) / BLOCK) * GROUP_BLOCK_BYTES;
-                for (int s = 0; s < BLOCK / 4; s++) {
-                    ByteVector v = ByteVector.fromMemorySegment(B32, codes, q + s * 2 * ROWS, LE);
-                    ByteVector lo = v.and((byte) 0x0F);
-                    ByteVector hi = v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-                    int c = p + 4 * s;
-                    // written out: a vector passed to a call C2 does not inline is boxed
-                    ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).sub(8f).mul(d)
-                            .intoArray(packed, c * width + lane0);
-                    ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1)).sub(8f).mul(d)
-                            .intoArray(packed, (c + 1) * width + lane0);
-                    ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).sub(8f).mul(d)
-                            .intoArray(packed, (c + 2) * width + lane0);
-                    ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1)).sub(8f).mul(d)
-                            .intoArray(packed, (c + 3) * width + lane0);
-                }
+        for (int p = 0; p < kc; p += BLOCK) {
+            FloatVector d = FloatVector.fromArray(F, ds, p / BLOCK * ROWS);
+            long q = (long) (g * blocks + (pc + p) / BLOCK) * GROUP_BLOCK_BYTES;
+            for (int s = 0; s < BLOCK / 4; s++) {
+                ByteVector v = ByteVector.fromMemorySegment(B32, codes, q + s * 2 * ROWS, LE);
+                ByteVector lo = v.and((byte) 0x0F);
+                ByteVector hi = v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+                int c = p + 4 * s;
+                // written out: a vector passed to a call C2 does not inline is boxed
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).sub(8f).mul(d)
+                        .intoArray(packed, c * width + lane0);
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1)).sub(8f).mul(d)
+                        .intoArray(packed, (c + 1) * width + lane0);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).sub(8f).mul(d)
+                        .intoArray(packed, (c + 2) * width + lane0);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1)).sub(8f).mul(d)
+                        .intoArray(packed, (c + 3) * width + lane0);
             }
         }
     }

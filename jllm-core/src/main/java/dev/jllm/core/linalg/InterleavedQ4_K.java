@@ -38,7 +38,6 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
 
     /** Super-blocks per row. */
     final int supers;
@@ -50,9 +49,7 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
 
     /** Whether {@code w} can be interleaved here: Q4_K, rows a multiple of 16, and 16-lane float vectors. */
     public static boolean supports(Tensor w) {
-        return w.type() == DType.Q4_K && w.shape().length == 2 && w.rows() % ROWS == 0 && w.cols() % SUPER == 0
-                && w.rows() / ROWS * (w.cols() / SUPER) * SUPER_BYTES <= Integer.MAX_VALUE
-                && FloatVector.SPECIES_PREFERRED.length() == 16;
+        return fits(w, DType.Q4_K, SUPER);
     }
 
     /**
@@ -62,10 +59,7 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
      * @throws IllegalArgumentException if {@link #supports} says no, naming the tensor
      */
     public static InterleavedQ4_K of(Tensor w, WorkerPool pool, boolean releaseMapped) {
-        if (!supports(w)) {
-            throw new IllegalArgumentException("cannot interleave " + w + ": needs Q4_K with rows a multiple of "
-                    + ROWS + " and 16-lane float vectors");
-        }
+        requireSupported(w, supports(w), DType.Q4_K);
         Q4KTokenKernel.warmUp();
         int rows = Math.toIntExact(w.rows());
         int cols = Math.toIntExact(w.cols());
@@ -88,7 +82,8 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
                                 for (int s = 0; s < BLOCK / 4; s++) {
                                     int c = chunk + 4 * s;
                                     int step = at + CODES + j * InterleavedQ4_0.GROUP_BLOCK_BYTES + s * 2 * ROWS;
-                                    out[step + lane] = (byte) ((in[c] >> shift & 0x0F) | (in[c + 2] >> shift & 0x0F) << 4);
+                                    out[step + lane] = (byte) ((in[c] >> shift & 0x0F)
+                                            | (in[c + 2] >> shift & 0x0F) << 4);
                                     out[step + ROWS + lane] = (byte) ((in[c + 1] >> shift & 0x0F)
                                             | (in[c + 3] >> shift & 0x0F) << 4);
                                 }
@@ -104,60 +99,41 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
         return w.rows() * (w.cols() / SUPER) * (SUPER_BYTES / ROWS + 2 * Short.BYTES);
     }
 
-    /**
-     * {@code y[yOffset + t·rows + r] = Σ_c x[xOffset + t·cols + c]·W[r][c]} for n tokens t, through the packed GEMM
-     * on slivers dequantized from the copy (the values Q4_K's dequantization gives). Y is overwritten.
-     *
-     * @throws IllegalArgumentException if x or y are too short for n tokens
-     */
-    @Override
-    public void multiply(WorkerPool pool, float[] x, int xOffset, int n, float[] y, int yOffset) {
-        check(x, xOffset, n, y, yOffset);
-        MatMul.multiplyPacked(pool, rows, cols, (r0, nr, pc, kc, panel) -> packSliver(r0, nr, pc, kc, panel.packed),
-                x, xOffset, n, y, yOffset);
-    }
-
     @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
         Q4KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
     }
 
     /**
-     * The scalar twin of {@link #multiplyQuantized}: per sub-block b of 32 columns, the integer sum of codes times x's
+     * One row of the scalar twin: per sub-block b of 32 columns, the integer sum of codes times x's
      * int8 codes, scaled by the sub-block's scale and x's block scale; per super-block, {@code d} times those minus
      * {@code dmin} times the mins' sums against x. The same order as the kernel; bit-identical with it.
      */
     @Override
-    public void referenceQuantized(float[] x, int xOffset, float[] y, int yOffset) {
-        check(x, xOffset, 1, y, yOffset);
-        QuantizedActivations qx = new QuantizedActivations(DType.Q8_0, cols).quantize(x, xOffset, cols);
-        for (int r = 0; r < rows; r++) {
-            int g = r / ROWS;
-            int lane = r % ROWS;
-            float total = 0;
-            for (int sb = 0; sb < supers; sb++) {
-                long at = (long) (g * supers + sb) * SUPER_BYTES;
-                float scaled = 0;
-                float mins = 0;
-                for (int j = 0; j < SUBS; j++) {
-                    int b = sb * SUBS + j;
-                    int sum = 0;
-                    int xsum = 0;
-                    for (int c = 0; c < BLOCK; c++) {
-                        sum += code(g, b, c, lane) * qx.qs[b * BLOCK + c];
-                        xsum += qx.qs[b * BLOCK + c];
-                    }
-                    int scale = codes.get(ValueLayout.JAVA_BYTE, at + j * ROWS + lane);
-                    int min = codes.get(ValueLayout.JAVA_BYTE, at + MINS + j * ROWS + lane);
-                    scaled = Math.fma((float) sum * scale, qx.scales[b], scaled);
-                    mins = Math.fma((float) min, qx.scales[b] * xsum, mins);
+    float referenceRow(int g, int lane, QuantizedActivations qx) {
+        float total = 0;
+        for (int sb = 0; sb < supers; sb++) {
+            long at = (long) (g * supers + sb) * SUPER_BYTES;
+            float scaled = 0;
+            float mins = 0;
+            for (int j = 0; j < SUBS; j++) {
+                int b = sb * SUBS + j;
+                int sum = 0;
+                int xsum = 0;
+                for (int c = 0; c < BLOCK; c++) {
+                    sum += code(g, b, c, lane) * qx.qs[b * BLOCK + c];
+                    xsum += qx.qs[b * BLOCK + c];
                 }
-                long s = (long) ((g * supers + sb) * 2) * ROWS + lane;
-                total = Math.fma(Float.float16ToFloat(scales.getAtIndex(HALF, s)), scaled, total);
-                total = Math.fma(-Float.float16ToFloat(scales.getAtIndex(HALF, s + ROWS)), mins, total);
+                int scale = codes.get(ValueLayout.JAVA_BYTE, at + j * ROWS + lane);
+                int min = codes.get(ValueLayout.JAVA_BYTE, at + MINS + j * ROWS + lane);
+                scaled = Math.fma((float) sum * scale, qx.scales[b], scaled);
+                mins = Math.fma((float) min, qx.scales[b] * xsum, mins);
             }
-            y[yOffset + r] = total;
+            long s = (long) ((g * supers + sb) * 2) * ROWS + lane;
+            total = Math.fma(Float.float16ToFloat(scales.getAtIndex(HALF, s)), scaled, total);
+            total = Math.fma(-Float.float16ToFloat(scales.getAtIndex(HALF, s + ROWS)), mins, total);
         }
+        return total;
     }
 
     /** The four-bit code of column c of sub-block b (counted along the row), for row {@code lane} of group g. */
@@ -171,54 +147,38 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
     }
 
     /**
-     * Rows {@code [r0, r0 + nr)} × columns {@code [pc, pc + kc)} as floats, k-major for {@link MatMul}'s micro-kernel
-     * ({@code packed[p·32 + r]}, rows past nr zero): {@code (d·scale)·q − dmin·min}, in the order of Q4_K's
-     * dequantization, so the values equal the file's.
+     * Group g's 16 rows × columns {@code [pc, pc + kc)} as floats into lanes {@code [lane0, lane0 + 16)} of a
+     * sliver ({@code packed[p·32 + lane0 + r]}), {@code ds} holding the columns' scales as floats:
+     * {@code (d·scale)·q − dmin·min}, in the order of Q4_K's dequantization, so the values equal the file's.
      */
-    void packSliver(int r0, int nr, int pc, int kc, float[] packed) {
+    @Override
+    void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
         int width = 2 * ROWS;
-        int count = kc / SUPER;
-        float[] ds = SCALES.get();
-        if (ds.length < 2 * count * ROWS) {
-            ds = new float[2 * count * ROWS];
-            SCALES.set(ds);
-        }
-        for (int half = 0; half < 2; half++) {
-            int lane0 = half * ROWS;
-            if (lane0 >= nr) {
-                for (int p = 0; p < kc; p++) {
-                    java.util.Arrays.fill(packed, p * width + lane0, p * width + lane0 + ROWS, 0f);
-                }
-                continue;
-            }
-            int g = (r0 + lane0) / ROWS;
-            scalesAsFloats((g * supers + pc / SUPER) * 2, 2 * count, ds);
-            for (int p = 0; p < kc; p += BLOCK) {
-                int sb = p / SUPER;
-                int j = (p % SUPER) / BLOCK;
-                long at = (long) (g * supers + (pc + p) / SUPER) * SUPER_BYTES;
-                FloatVector d = FloatVector.fromArray(F, ds, 2 * sb * ROWS);
-                FloatVector dmin = FloatVector.fromArray(F, ds, (2 * sb + 1) * ROWS);
-                FloatVector scale = d.mul((FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, codes,
-                        at + j * ROWS, LE).convertShape(VectorOperators.B2F, F, 0));
-                FloatVector min = dmin.mul((FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, codes,
-                        at + MINS + j * ROWS, LE).convertShape(VectorOperators.B2F, F, 0));
-                long q = at + CODES + (long) j * InterleavedQ4_0.GROUP_BLOCK_BYTES;
-                for (int s = 0; s < BLOCK / 4; s++) {
-                    ByteVector v = ByteVector.fromMemorySegment(B32, codes, q + s * 2 * ROWS, LE);
-                    ByteVector lo = v.and((byte) 0x0F);
-                    ByteVector hi = v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-                    int c = p + 4 * s;
-                    // written out: a vector passed to a call C2 does not inline is boxed
-                    ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(scale).sub(min)
-                            .intoArray(packed, c * width + lane0);
-                    ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1)).mul(scale).sub(min)
-                            .intoArray(packed, (c + 1) * width + lane0);
-                    ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(scale).sub(min)
-                            .intoArray(packed, (c + 2) * width + lane0);
-                    ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1)).mul(scale).sub(min)
-                            .intoArray(packed, (c + 3) * width + lane0);
-                }
+        for (int p = 0; p < kc; p += BLOCK) {
+            int sb = p / SUPER;
+            int j = (p % SUPER) / BLOCK;
+            long at = (long) (g * supers + (pc + p) / SUPER) * SUPER_BYTES;
+            FloatVector d = FloatVector.fromArray(F, ds, 2 * sb * ROWS);
+            FloatVector dmin = FloatVector.fromArray(F, ds, (2 * sb + 1) * ROWS);
+            FloatVector scale = d.mul((FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, codes,
+                    at + j * ROWS, LE).convertShape(VectorOperators.B2F, F, 0));
+            FloatVector min = dmin.mul((FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, codes,
+                    at + MINS + j * ROWS, LE).convertShape(VectorOperators.B2F, F, 0));
+            long q = at + CODES + (long) j * InterleavedQ4_0.GROUP_BLOCK_BYTES;
+            for (int s = 0; s < BLOCK / 4; s++) {
+                ByteVector v = ByteVector.fromMemorySegment(B32, codes, q + s * 2 * ROWS, LE);
+                ByteVector lo = v.and((byte) 0x0F);
+                ByteVector hi = v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+                int c = p + 4 * s;
+                // written out: a vector passed to a call C2 does not inline is boxed
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(scale).sub(min)
+                        .intoArray(packed, c * width + lane0);
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1)).mul(scale).sub(min)
+                        .intoArray(packed, (c + 1) * width + lane0);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(scale).sub(min)
+                        .intoArray(packed, (c + 2) * width + lane0);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1)).mul(scale).sub(min)
+                        .intoArray(packed, (c + 3) * width + lane0);
             }
         }
     }

@@ -41,7 +41,6 @@ public final class InterleavedQ6_K extends InterleavedMatrix {
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
 
     /** Super-blocks per row. */
     final int supers;
@@ -53,9 +52,7 @@ public final class InterleavedQ6_K extends InterleavedMatrix {
 
     /** Whether {@code w} can be interleaved here: Q6_K, rows a multiple of 16, and 16-lane float vectors. */
     public static boolean supports(Tensor w) {
-        return w.type() == DType.Q6_K && w.shape().length == 2 && w.rows() % ROWS == 0 && w.cols() % SUPER == 0
-                && w.rows() / ROWS * (w.cols() / SUPER) * SUPER_BYTES <= Integer.MAX_VALUE
-                && FloatVector.SPECIES_PREFERRED.length() == 16;
+        return fits(w, DType.Q6_K, SUPER);
     }
 
     /**
@@ -65,10 +62,7 @@ public final class InterleavedQ6_K extends InterleavedMatrix {
      * @throws IllegalArgumentException if {@link #supports} says no, naming the tensor
      */
     public static InterleavedQ6_K of(Tensor w, WorkerPool pool, boolean releaseMapped) {
-        if (!supports(w)) {
-            throw new IllegalArgumentException("cannot interleave " + w + ": needs Q6_K with rows a multiple of "
-                    + ROWS + " and 16-lane float vectors");
-        }
+        requireSupported(w, supports(w), DType.Q6_K);
         Q6KTokenKernel.warmUp();
         int rows = Math.toIntExact(w.rows());
         int cols = Math.toIntExact(w.cols());
@@ -128,53 +122,34 @@ public final class InterleavedQ6_K extends InterleavedMatrix {
         return w.rows() * (w.cols() / SUPER) * (SUPER_BYTES / ROWS + Short.BYTES);
     }
 
-    /**
-     * {@code y[yOffset + t·rows + r] = Σ_c x[xOffset + t·cols + c]·W[r][c]} for n tokens t, through the packed GEMM
-     * on slivers dequantized from the copy (the values Q6_K's dequantization gives). Y is overwritten.
-     *
-     * @throws IllegalArgumentException if x or y are too short for n tokens
-     */
-    @Override
-    public void multiply(WorkerPool pool, float[] x, int xOffset, int n, float[] y, int yOffset) {
-        check(x, xOffset, n, y, yOffset);
-        MatMul.multiplyPacked(pool, rows, cols, (r0, nr, pc, kc, panel) -> packSliver(r0, nr, pc, kc, panel.packed),
-                x, xOffset, n, y, yOffset);
-    }
-
     @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
         Q6KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
     }
 
     /**
-     * The scalar twin of {@link #multiplyQuantized}: per 16 columns the integer sum of (code − 32) times x's int8
+     * One row of the scalar twin: per 16 columns the integer sum of (code − 32) times x's int8
      * codes, times the sub-block's scale and x's block scale, added up per super-block and times {@code d}. The same
      * order as the kernel; bit-identical with it.
      */
     @Override
-    public void referenceQuantized(float[] x, int xOffset, float[] y, int yOffset) {
-        check(x, xOffset, 1, y, yOffset);
-        QuantizedActivations qx = new QuantizedActivations(DType.Q8_0, cols).quantize(x, xOffset, cols);
-        for (int r = 0; r < rows; r++) {
-            int g = r / ROWS;
-            int lane = r % ROWS;
-            float total = 0;
-            for (int sb = 0; sb < supers; sb++) {
-                long at = (long) (g * supers + sb) * SUPER_BYTES;
-                float scaled = 0;
-                for (int k = 0; k < SUPER / SUB; k++) {
-                    int sum = 0;
-                    for (int c = k * SUB; c < (k + 1) * SUB; c++) {
-                        sum += (code(at, c, lane) - 32) * qx.qs[sb * SUPER + c];
-                    }
-                    int scale = codes.get(ValueLayout.JAVA_BYTE, at + k * ROWS + lane);
-                    scaled = Math.fma((float) sum * scale, qx.scales[(sb * SUPER + k * SUB) / BLOCK], scaled);
+    float referenceRow(int g, int lane, QuantizedActivations qx) {
+        float total = 0;
+        for (int sb = 0; sb < supers; sb++) {
+            long at = (long) (g * supers + sb) * SUPER_BYTES;
+            float scaled = 0;
+            for (int k = 0; k < SUPER / SUB; k++) {
+                int sum = 0;
+                for (int c = k * SUB; c < (k + 1) * SUB; c++) {
+                    sum += (code(at, c, lane) - 32) * qx.qs[sb * SUPER + c];
                 }
-                float d = Float.float16ToFloat(scales.getAtIndex(HALF, (long) (g * supers + sb) * ROWS + lane));
-                total = Math.fma(d, scaled, total);
+                int scale = codes.get(ValueLayout.JAVA_BYTE, at + k * ROWS + lane);
+                scaled = Math.fma((float) sum * scale, qx.scales[(sb * SUPER + k * SUB) / BLOCK], scaled);
             }
-            y[yOffset + r] = total;
+            float d = Float.float16ToFloat(scales.getAtIndex(HALF, (long) (g * supers + sb) * ROWS + lane));
+            total = Math.fma(d, scaled, total);
         }
+        return total;
     }
 
     /** The 6-bit code of column c of the super-block at {@code at}, for row {@code lane}. */
@@ -191,57 +166,41 @@ public final class InterleavedQ6_K extends InterleavedMatrix {
     }
 
     /**
-     * Rows {@code [r0, r0 + nr)} × columns {@code [pc, pc + kc)} as floats, k-major for {@link MatMul}'s micro-kernel
-     * ({@code packed[p·32 + r]}, rows past nr zero): {@code (d·scale)·(q − 32)}, in the order of Q6_K's
-     * dequantization, so the values equal the file's.
+     * Group g's 16 rows × columns {@code [pc, pc + kc)} as floats into lanes {@code [lane0, lane0 + 16)} of a
+     * sliver ({@code packed[p·32 + lane0 + r]}), {@code ds} holding the columns' scales as floats:
+     * {@code (d·scale)·(q − 32)}, in the order of Q6_K's dequantization, so the values equal the file's.
      */
-    void packSliver(int r0, int nr, int pc, int kc, float[] packed) {
+    @Override
+    void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
         int width = 2 * ROWS;
-        int count = kc / SUPER;
-        float[] ds = SCALES.get();
-        if (ds.length < count * ROWS) {
-            ds = new float[count * ROWS];
-            SCALES.set(ds);
-        }
-        for (int half = 0; half < 2; half++) {
-            int lane0 = half * ROWS;
-            if (lane0 >= nr) {
-                for (int p = 0; p < kc; p++) {
-                    java.util.Arrays.fill(packed, p * width + lane0, p * width + lane0 + ROWS, 0f);
-                }
-                continue;
-            }
-            int g = (r0 + lane0) / ROWS;
-            scalesAsFloats(g * supers + pc / SUPER, count, ds);
-            for (int p = 0; p < kc; p += BLOCK) {
-                long at = (long) (g * supers + (pc + p) / SUPER) * SUPER_BYTES;
-                int b = (p % SUPER) / BLOCK;
-                FloatVector d = FloatVector.fromArray(F, ds, p / SUPER * ROWS);
-                FloatVector first = d.mul((FloatVector) ByteVector.fromMemorySegment(B16, codes,
-                        at + 2L * b * ROWS, LE).convertShape(VectorOperators.B2F, F, 0));
-                FloatVector second = d.mul((FloatVector) ByteVector.fromMemorySegment(B16, codes,
-                        at + (2L * b + 1) * ROWS, LE).convertShape(VectorOperators.B2F, F, 0));
-                long block = at + BLOCKS_AT + (long) b * BLOCK_BYTES;
-                for (int s = 0; s < BLOCK / 4; s++) {
-                    ByteVector v = ByteVector.fromMemorySegment(B32, codes, block + s * 2 * ROWS, LE);
-                    ByteVector h = ByteVector.fromMemorySegment(B32, codes, block + HIGHS_AT + s / 2 * 2 * ROWS, LE);
-                    h = s % 2 == 0 ? h : h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
-                    ByteVector lo = v.and((byte) 0x0F).or(h.and((byte) 0x30)).sub((byte) 32);
-                    ByteVector hi = v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
-                            .and((byte) 0x0F).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2)
-                                    .reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
-                    FloatVector scale = s < 4 ? first : second;
-                    int c = p + 4 * s;
-                    // written out: a vector passed to a call C2 does not inline is boxed
-                    scale.mul((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0))
-                            .intoArray(packed, c * width + lane0);
-                    scale.mul((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1))
-                            .intoArray(packed, (c + 1) * width + lane0);
-                    scale.mul((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0))
-                            .intoArray(packed, (c + 2) * width + lane0);
-                    scale.mul((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1))
-                            .intoArray(packed, (c + 3) * width + lane0);
-                }
+        for (int p = 0; p < kc; p += BLOCK) {
+            long at = (long) (g * supers + (pc + p) / SUPER) * SUPER_BYTES;
+            int b = (p % SUPER) / BLOCK;
+            FloatVector d = FloatVector.fromArray(F, ds, p / SUPER * ROWS);
+            FloatVector first = d.mul((FloatVector) ByteVector.fromMemorySegment(B16, codes,
+                    at + 2L * b * ROWS, LE).convertShape(VectorOperators.B2F, F, 0));
+            FloatVector second = d.mul((FloatVector) ByteVector.fromMemorySegment(B16, codes,
+                    at + (2L * b + 1) * ROWS, LE).convertShape(VectorOperators.B2F, F, 0));
+            long block = at + BLOCKS_AT + (long) b * BLOCK_BYTES;
+            for (int s = 0; s < BLOCK / 4; s++) {
+                ByteVector v = ByteVector.fromMemorySegment(B32, codes, block + s * 2 * ROWS, LE);
+                ByteVector h = ByteVector.fromMemorySegment(B32, codes, block + HIGHS_AT + s / 2 * 2 * ROWS, LE);
+                h = s % 2 == 0 ? h : h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
+                ByteVector lo = v.and((byte) 0x0F).or(h.and((byte) 0x30)).sub((byte) 32);
+                ByteVector hi = v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                        .and((byte) 0x0F).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2)
+                                .reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+                FloatVector scale = s < 4 ? first : second;
+                int c = p + 4 * s;
+                // written out: a vector passed to a call C2 does not inline is boxed
+                scale.mul((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0))
+                        .intoArray(packed, c * width + lane0);
+                scale.mul((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1))
+                        .intoArray(packed, (c + 1) * width + lane0);
+                scale.mul((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0))
+                        .intoArray(packed, (c + 2) * width + lane0);
+                scale.mul((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1))
+                        .intoArray(packed, (c + 3) * width + lane0);
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.jllm.core.linalg;
 
 import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.core.quant.QuantizedActivations;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -51,8 +52,7 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
      * float vectors on this machine.
      */
     public static boolean supports(Tensor w) {
-        return w.type() == DType.Q8_0 && w.shape().length == 2 && w.rows() % ROWS == 0 && w.cols() % BLOCK == 0
-                && w.rows() * w.cols() <= Integer.MAX_VALUE - 8 && FloatVector.SPECIES_PREFERRED.length() == 16;
+        return fits(w, DType.Q8_0, BLOCK);
     }
 
     /**
@@ -72,10 +72,7 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
      * @throws IllegalArgumentException if {@link #supports} says no, naming the tensor
      */
     public static InterleavedQ8_0 of(Tensor w, WorkerPool pool, boolean releaseMapped) {
-        if (!supports(w)) {
-            throw new IllegalArgumentException("cannot interleave " + w + ": needs Q8_0 with rows a multiple of "
-                    + ROWS + " and 16-lane float vectors");
-        }
+        requireSupported(w, supports(w), DType.Q8_0);
         TokenKernel.warmUp();
         int rows = Math.toIntExact(w.rows());
         int cols = Math.toIntExact(w.cols());
@@ -106,12 +103,11 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
      */
     @Override
     public void multiply(WorkerPool pool, float[] x, int xOffset, int n, float[] y, int yOffset) {
-        check(x, xOffset, n, y, yOffset);
         if (n > FEW_TOKENS) {
-            MatMul.multiplyPacked(pool, rows, cols, (r0, nr, pc, kc, panel) -> packSliver(r0, nr, pc, kc, panel.packed),
-                    x, xOffset, n, y, yOffset);
+            super.multiply(pool, x, xOffset, n, y, yOffset);
             return;
         }
+        check(x, xOffset, n, y, yOffset);
         int groups = rows / ROWS;
         for (int t0 = 0; t0 < n; t0 += 8) {
             int count = Math.min(8, n - t0);
@@ -150,14 +146,20 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
         }
     }
 
-
-    /**
-     * The scalar twin of {@link #multiplyQuantized}: the same quantized x and integer block sums, scaled and
-     * added in the same order, in plain loops. Bit-identical with it.
-     */
+    /** One row of the scalar twin: per block of 32, the integer sum of codes times x's, times both scales. */
     @Override
-    public void referenceQuantized(float[] x, int xOffset, float[] y, int yOffset) {
-        TokenKernel.reference(this, x, xOffset, y, yOffset);
+    float referenceRow(int g, int lane, QuantizedActivations qx) {
+        float total = 0;
+        for (int b = 0; b < blocks; b++) {
+            int at = g * blocks + b;
+            int sum = 0;
+            for (int c = 0; c < BLOCK; c++) {
+                sum += codes.get(ValueLayout.JAVA_BYTE, (long) (at * BLOCK + c) * ROWS + lane) * qx.qs[b * BLOCK + c];
+            }
+            float d = Float.float16ToFloat(scales.getAtIndex(HALF, (long) at * ROWS + lane));
+            total = Math.fma((float) sum, d * qx.scales[b], total);
+        }
+        return total;
     }
 
     @Override
@@ -296,29 +298,19 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
     }
 
     /**
-     * Rows {@code [r0, r0 + nr)} × columns {@code [pc, pc + kc)} as floats, k-major for {@link MatMul}'s micro-kernel
-     * ({@code packed[p·32 + r]}, rows past nr zero): each column of a 16-row group is one 16-byte load times the
-     * group's scales, the same products a dequantization of the Q8_0 rows computes.
+     * Group g's 16 rows × columns {@code [pc, pc + kc)} as floats into lanes {@code [lane0, lane0 + 16)} of a
+     * sliver ({@code packed[p·32 + lane0 + r]}), {@code ds} holding the columns' scales as floats: each column is one
+     * 16-byte load times the scales, the same products a dequantization of the Q8_0 rows computes.
      */
-    void packSliver(int r0, int nr, int pc, int kc, float[] packed) {
+    @Override
+    void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
         int width = 2 * ROWS;
-        for (int half = 0; half < 2; half++) {
-            int lane0 = half * ROWS;
-            if (lane0 >= nr) {
-                for (int p = 0; p < kc; p++) {
-                    java.util.Arrays.fill(packed, p * width + lane0, p * width + lane0 + ROWS, 0f);
-                }
-                continue;
-            }
-            int g = (r0 + lane0) / ROWS;
-            float[] ds = scalesAsFloats(g * blocks + pc / BLOCK, kc / BLOCK, SCRATCH.get().scales(kc / BLOCK * ROWS));
-            for (int p = 0; p < kc; p += BLOCK) {
-                FloatVector d = FloatVector.fromArray(F, ds, p / BLOCK * ROWS);
-                long q = (long) (g * blocks + (pc + p) / BLOCK) * BLOCK * ROWS;
-                for (int c = 0; c < BLOCK; c++) {
-                    ((FloatVector) ByteVector.fromMemorySegment(B, codes, q + c * ROWS, LE)
-                            .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(packed, (p + c) * width + lane0);
-                }
+        for (int p = 0; p < kc; p += BLOCK) {
+            FloatVector d = FloatVector.fromArray(F, ds, p / BLOCK * ROWS);
+            long q = (long) (g * blocks + (pc + p) / BLOCK) * BLOCK * ROWS;
+            for (int c = 0; c < BLOCK; c++) {
+                ((FloatVector) ByteVector.fromMemorySegment(B, codes, q + c * ROWS, LE)
+                        .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(packed, (p + c) * width + lane0);
             }
         }
     }

@@ -1,8 +1,6 @@
 package dev.jllm.core.linalg;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -77,7 +75,8 @@ final class Q4KTokenKernel {
                         .convertShape(VectorOperators.B2F, F, 0);
                 FloatVector min = (FloatVector) ByteVector.fromMemorySegment(B16, codes, at + MINS + j * ROWS, LE)
                         .convertShape(VectorOperators.B2F, F, 0);
-                scaled = ((FloatVector) sums.convert(VectorOperators.I2F, 0)).mul(scale).fma(FloatVector.broadcast(F, dx[b]), scaled);
+                scaled = ((FloatVector) sums.convert(VectorOperators.I2F, 0)).mul(scale)
+                        .fma(FloatVector.broadcast(F, dx[b]), scaled);
                 mins = min.fma(FloatVector.broadcast(F, dx[b] * xsums[b]), mins);
             }
             total = FloatVector.fromArray(F, ds, 2 * sb * ROWS).fma(scaled, total);
@@ -164,24 +163,11 @@ final class Q4KTokenKernel {
             return;
         }
         warm = true;
-        int rows = 2 * ROWS;
         int cols = SUBS * BLOCK;
-        Arena arena = Arena.ofAuto();
-        MemorySegment codes = arena.allocate(2L * SUPER_BYTES, 64);
-        MemorySegment scales = arena.allocate(2L * rows * Short.BYTES, 64);
-        for (long i = 0; i < codes.byteSize(); i++) {
-            codes.set(ValueLayout.JAVA_BYTE, i, (byte) ((i * 37) & 0x3F));
-        }
-        for (long i = 0; i < 2L * rows; i++) {
-            scales.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(1f / (1 + i)));
-        }
-        InterleavedQ4_K m = new InterleavedQ4_K(rows, cols, codes, scales);
-        float[] x = new float[cols];
-        for (int i = 0; i < cols; i++) {
-            x[i] = (float) Math.sin(i);
-        }
-        SpreadToken qx = new SpreadToken().quantize(x, 0, cols);
-        float[] y = new float[rows];
+        MemorySegment[] data = InterleavedMatrix.warmUpData(2L * SUPER_BYTES, 4 * ROWS, 0x3F);
+        InterleavedQ4_K m = new InterleavedQ4_K(2 * ROWS, cols, data[0], data[1]);
+        SpreadToken qx = InterleavedMatrix.warmUpToken(cols);
+        float[] y = new float[2 * ROWS];
         float[] ds = m.scalesAsFloats(0, 4, new float[4 * ROWS]);
         for (int i = 0; i < 5_000; i++) {
             twoGroups(m, 0, qx.spread, qx.activations.scales, qx.blockSums, ds, y, 0);

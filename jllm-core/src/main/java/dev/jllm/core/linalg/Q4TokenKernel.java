@@ -1,8 +1,6 @@
 package dev.jllm.core.linalg;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -125,23 +123,10 @@ final class Q4TokenKernel {
             return;
         }
         warm = true;
-        int rows = 2 * ROWS;
-        Arena arena = Arena.ofAuto();
-        MemorySegment codes = arena.allocate((long) rows * BLOCK / 2, 64);
-        MemorySegment scales = arena.allocate((long) rows * Short.BYTES, 64);
-        for (long i = 0; i < codes.byteSize(); i++) {
-            codes.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 37));
-        }
-        for (long i = 0; i < rows; i++) {
-            scales.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(1f / (1 + i)));
-        }
-        InterleavedQ4_0 m = new InterleavedQ4_0(rows, BLOCK, codes, scales);
-        float[] x = new float[BLOCK];
-        for (int i = 0; i < BLOCK; i++) {
-            x[i] = (float) Math.sin(i);
-        }
-        SpreadToken qx = new SpreadToken().quantize(x, 0, BLOCK);
-        float[] y = new float[rows];
+        MemorySegment[] data = InterleavedMatrix.warmUpData(2L * GROUP_BLOCK_BYTES, 2 * ROWS, 0xFF);
+        InterleavedQ4_0 m = new InterleavedQ4_0(2 * ROWS, BLOCK, data[0], data[1]);
+        SpreadToken qx = InterleavedMatrix.warmUpToken(BLOCK);
+        float[] y = new float[2 * ROWS];
         float[] ds = m.scalesAsFloats(0, 2, new float[2 * ROWS]);
         for (int i = 0; i < 20_000; i++) {
             twoGroups(m, 0, qx.spread, qx.activations.scales, qx.blockSums, ds, y, 0);

@@ -1,8 +1,6 @@
 package dev.jllm.core.linalg;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -201,24 +199,11 @@ final class Q6KTokenKernel {
             return;
         }
         warm = true;
-        int rows = 2 * ROWS;
         int cols = BLOCKS * BLOCK;
-        Arena arena = Arena.ofAuto();
-        MemorySegment codes = arena.allocate(2L * SUPER_BYTES, 64);
-        MemorySegment scales = arena.allocate((long) rows * Short.BYTES, 64);
-        for (long i = 0; i < codes.byteSize(); i++) {
-            codes.set(ValueLayout.JAVA_BYTE, i, (byte) ((i * 37) & 0x3F));
-        }
-        for (long i = 0; i < rows; i++) {
-            scales.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(1f / (1 + i)));
-        }
-        InterleavedQ6_K m = new InterleavedQ6_K(rows, cols, codes, scales);
-        float[] x = new float[cols];
-        for (int i = 0; i < cols; i++) {
-            x[i] = (float) Math.sin(i);
-        }
-        SpreadToken qx = new SpreadToken().quantize(x, 0, cols);
-        float[] y = new float[rows];
+        MemorySegment[] data = InterleavedMatrix.warmUpData(2L * SUPER_BYTES, 2 * ROWS, 0x3F);
+        InterleavedQ6_K m = new InterleavedQ6_K(2 * ROWS, cols, data[0], data[1]);
+        SpreadToken qx = InterleavedMatrix.warmUpToken(cols);
+        float[] y = new float[2 * ROWS];
         float[] ds = m.scalesAsFloats(0, 2, new float[2 * ROWS]);
         for (int i = 0; i < 5_000; i++) {
             twoGroups(m, 0, qx.spread, qx.activations.scales, qx.sixBitOffsets, ds, y, 0);

@@ -1,10 +1,7 @@
 package dev.jllm.core.linalg;
 
-import dev.jllm.core.quant.QuantizedActivations;
 import dev.jllm.core.tensor.DType;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -28,7 +25,6 @@ final class TokenKernel {
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
-    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     // a 16-bit bias that makes every two-column sum non-negative, so that the low halves never borrow
     private static final short BIAS = (short) 0x8000;
@@ -49,31 +45,6 @@ final class TokenKernel {
             twoGroups(m, g, qx.spread, qx.activations.scales, ds, y, yOffset);
         } else {
             group(m, g, qx.spread, qx.activations.scales, ds, y, yOffset);
-        }
-    }
-
-    /** {@link InterleavedQ8_0#referenceQuantized}. */
-    static void reference(InterleavedQ8_0 m, float[] x, int xOffset, float[] y, int yOffset) {
-        m.check(x, xOffset, 1, y, yOffset);
-        int rows = m.rows;
-        int cols = m.cols;
-        int blocks = m.blocks;
-        QuantizedActivations qx = new QuantizedActivations(DType.Q8_0, cols).quantize(x, xOffset, cols);
-        for (int r = 0; r < rows; r++) {
-            int group = r / ROWS;
-            int lane = r % ROWS;
-            float total = 0;
-            for (int b = 0; b < blocks; b++) {
-                int at = group * blocks + b;
-                int sum = 0;
-                for (int c = 0; c < BLOCK; c++) {
-                    sum += m.codes.get(ValueLayout.JAVA_BYTE, (long) (at * BLOCK + c) * ROWS + lane)
-                            * qx.qs[b * BLOCK + c];
-                }
-                float d = Float.float16ToFloat(m.scales.getAtIndex(HALF, (long) at * ROWS + lane));
-                total = Math.fma((float) sum, d * qx.scales[b], total);
-            }
-            y[yOffset + r] = total;
         }
     }
 
@@ -180,24 +151,10 @@ final class TokenKernel {
             return;
         }
         warm = true;
-        int rows = 2 * ROWS;
-        int cols = BLOCK;
-        Arena arena = Arena.ofAuto();
-        MemorySegment codes = arena.allocate((long) rows * cols, 64);
-        MemorySegment scales = arena.allocate((long) rows * cols / BLOCK * Short.BYTES, 64);
-        for (long i = 0; i < codes.byteSize(); i++) {
-            codes.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 37 % 255 - 127));
-        }
-        for (long i = 0; i < scales.byteSize() / Short.BYTES; i++) {
-            scales.setAtIndex(HALF, i, Float.floatToFloat16(1f / (1 + i)));
-        }
-        InterleavedQ8_0 m = new InterleavedQ8_0(rows, cols, codes, scales);
-        float[] x = new float[cols];
-        for (int i = 0; i < cols; i++) {
-            x[i] = (float) Math.sin(i);
-        }
-        SpreadToken qx = new SpreadToken().quantize(x, 0, cols);
-        float[] y = new float[rows];
+        MemorySegment[] data = InterleavedMatrix.warmUpData(2L * ROWS * BLOCK, 2 * ROWS, 0xFF);
+        InterleavedQ8_0 m = new InterleavedQ8_0(2 * ROWS, BLOCK, data[0], data[1]);
+        SpreadToken qx = InterleavedMatrix.warmUpToken(BLOCK);
+        float[] y = new float[2 * ROWS];
         float[] ds = new float[2 * ROWS];
         for (int i = 0; i < 20_000; i++) {
             twoGroups(m, 0, qx.spread, qx.activations.scales, m.scalesAsFloats(0, 2, ds), y, 0);
