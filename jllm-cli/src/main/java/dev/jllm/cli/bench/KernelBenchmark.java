@@ -70,6 +70,8 @@ public final class KernelBenchmark {
             for (int t : config.threads()) {
                 pools.put(t, new WorkerPool(t));
             }
+            // the copies' kernels compiled first, in the order asked, as a decoder loading a model does
+            InterleavedMatrix.warmUp(config.types());
             Map<Integer, Bandwidth> bandwidth = new LinkedHashMap<>();
             try (Arena arena = Arena.ofShared()) {
                 long third = Math.max(64, config.memoryBytes() / 3 / 64 * 64);

@@ -7,6 +7,7 @@ import dev.jllm.core.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.List;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -50,7 +51,7 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
      */
     public static InterleavedQ4_0 of(Tensor w, WorkerPool pool, boolean releaseMapped) {
         requireSupported(w, supports(w), DType.Q4_0);
-        Q4TokenKernel.warmUp();
+        warmUp(List.of(DType.Q4_0));
         int rows = Math.toIntExact(w.rows());
         int cols = Math.toIntExact(w.cols());
         int blocks = cols / BLOCK;

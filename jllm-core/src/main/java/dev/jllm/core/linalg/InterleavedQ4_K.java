@@ -8,6 +8,7 @@ import dev.jllm.core.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.List;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -60,7 +61,7 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
      */
     public static InterleavedQ4_K of(Tensor w, WorkerPool pool, boolean releaseMapped) {
         requireSupported(w, supports(w), DType.Q4_K);
-        Q4KTokenKernel.warmUp();
+        warmUp(List.of(DType.Q4_K));
         int rows = Math.toIntExact(w.rows());
         int cols = Math.toIntExact(w.cols());
         int supers = cols / SUPER;

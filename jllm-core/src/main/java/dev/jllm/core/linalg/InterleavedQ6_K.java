@@ -7,6 +7,7 @@ import dev.jllm.core.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.List;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -63,7 +64,7 @@ public final class InterleavedQ6_K extends InterleavedMatrix {
      */
     public static InterleavedQ6_K of(Tensor w, WorkerPool pool, boolean releaseMapped) {
         requireSupported(w, supports(w), DType.Q6_K);
-        Q6KTokenKernel.warmUp();
+        warmUp(List.of(DType.Q6_K));
         int rows = Math.toIntExact(w.rows());
         int cols = Math.toIntExact(w.cols());
         int supers = cols / SUPER;

@@ -7,6 +7,7 @@ import dev.jllm.core.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.List;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -73,7 +74,7 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
      */
     public static InterleavedQ8_0 of(Tensor w, WorkerPool pool, boolean releaseMapped) {
         requireSupported(w, supports(w), DType.Q8_0);
-        TokenKernel.warmUp();
+        warmUp(List.of(DType.Q8_0));
         int rows = Math.toIntExact(w.rows());
         int cols = Math.toIntExact(w.cols());
         int blocks = cols / BLOCK;

@@ -14,6 +14,7 @@ import dev.jllm.core.ops.Softmax;
 import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.core.quant.WeightKernel;
 import dev.jllm.core.quant.WeightKernels;
+import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.DirectMemory;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.model.ModelConfig;
@@ -22,6 +23,8 @@ import dev.jllm.model.decoder.DecoderMath.NormSite;
 import dev.jllm.model.decoder.DecoderMath.Projection;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,7 +97,14 @@ public final class Decoder {
                         + "direct memory, more than the JVM has left (" + (limit >> 20) + " MiB); raise it with "
                         + "-XX:MaxDirectMemorySize");
             }
-            for (Tensor m : interleavable(weights)) {
+            List<Tensor> matrices = interleavable(weights);
+            // the kernel of the type holding most of the weights compiled first (see InterleavedMatrix.warmUp)
+            Map<DType, Long> bytesByType = new EnumMap<>(DType.class);
+            matrices.forEach(m -> bytesByType.merge(m.type(), InterleavedMatrix.bytes(m), Long::sum));
+            List<DType> types = new ArrayList<>(bytesByType.keySet());
+            types.sort(Comparator.comparing(bytesByType::get, Comparator.reverseOrder()));
+            InterleavedMatrix.warmUp(types);
+            for (Tensor m : matrices) {
                 // the copy serves every product from now on: the mapped pages can go
                 interleaved.put(m, InterleavedMatrix.of(m, pool, true));
             }
