@@ -7,7 +7,8 @@ import dev.jllm.core.tensor.DType;
  * One token quantized as Q8_0 for the interleaved integer kernels, each code repeated over the 16 lanes its column
  * occupies in a widened column pair, with each block's sum of codes (for types whose codes carry an offset), and for
  * each 16 columns 32 times the sums of the even and of the odd columns' codes, spread over the 16 lanes each takes
- * ({@link Q6KTokenKernel}: the offset of 6-bit codes, taken off in 16-bit lanes).
+ * ({@link Q6KTokenKernel}: the offset of 6-bit codes, taken off in 16-bit lanes), and the same per 32 columns
+ * with 16 ({@link Q5TokenKernel}).
  */
 final class SpreadToken {
     private static final int ROWS = InterleavedQ8_0.ROWS;
@@ -15,6 +16,7 @@ final class SpreadToken {
     short[] spread = new short[0];
     int[] blockSums = new int[0];
     short[] sixBitOffsets = new short[0];
+    short[] fiveBitOffsets = new short[0];
 
     /** Quantizes {@code x[xOffset .. xOffset + cols)} into these buffers, replacing what they held. */
     SpreadToken quantize(float[] x, int xOffset, int cols) {
@@ -23,6 +25,7 @@ final class SpreadToken {
             spread = new short[cols * ROWS];
             blockSums = new int[cols / 32];
             sixBitOffsets = new short[cols / 16 * 2 * ROWS];
+            fiveBitOffsets = new short[cols / 32 * 2 * ROWS];
         }
         activations.quantize(x, xOffset, cols);
         byte[] qs = activations.qs;
@@ -45,6 +48,16 @@ final class SpreadToken {
             }
             java.util.Arrays.fill(sixBitOffsets, k * 2 * ROWS, k * 2 * ROWS + ROWS, (short) (32 * even));
             java.util.Arrays.fill(sixBitOffsets, k * 2 * ROWS + ROWS, (k + 1) * 2 * ROWS, (short) (32 * odd));
+        }
+        for (int b = 0; b < cols / 32; b++) {
+            int even = 0;
+            int odd = 0;
+            for (int c = 0; c < 32; c += 2) {
+                even += qs[b * 32 + c];
+                odd += qs[b * 32 + c + 1];
+            }
+            java.util.Arrays.fill(fiveBitOffsets, b * 2 * ROWS, b * 2 * ROWS + ROWS, (short) (16 * even));
+            java.util.Arrays.fill(fiveBitOffsets, b * 2 * ROWS + ROWS, (b + 1) * 2 * ROWS, (short) (16 * odd));
         }
         return this;
     }

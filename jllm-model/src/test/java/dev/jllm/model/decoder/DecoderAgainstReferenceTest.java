@@ -133,6 +133,7 @@ class DecoderAgainstReferenceTest {
         return Stream.of(Arguments.of(Architecture.QWEN2, LlamaFileType.MOSTLY_Q8_0),
                 Arguments.of(Architecture.LLAMA, LlamaFileType.MOSTLY_Q8_0),
                 Arguments.of(Architecture.LLAMA, LlamaFileType.parse("Q4_0")),
+                Arguments.of(Architecture.QWEN2, LlamaFileType.parse("Q5_0")),
                 Arguments.of(Architecture.LLAMA, LlamaFileType.parse("Q4_K_M")));
     }
 

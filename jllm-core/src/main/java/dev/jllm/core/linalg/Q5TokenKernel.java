@@ -1,0 +1,115 @@
+package dev.jllm.core.linalg;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * One token against an {@link InterleavedQ5_0} copy through integers. Each step rebuilds four columns' 5-bit codes
+ * from their nibbles and fifth bits (a 16-bit shift of the fifth bits by the step's place, then a shift and a mask
+ * per column pair) and multiplies two widened column pairs by the activations in 16-bit lanes, as
+ * {@link Q4TokenKernel} does. Sixteen products of an unsigned code (0–31) may pass 16 bits, but the sum of
+ * (code − 16)·qx does not: the lanes wrap, and taking off 16 times the activations' sums
+ * ({@link SpreadToken#fiveBitOffsets}) after each block leaves it exact. The steps run as a loop, not written out:
+ * C2 unrolls it, and the method stays small enough for C2 to inline every vector operation.
+ */
+final class Q5TokenKernel {
+    private static final int ROWS = InterleavedQ5_0.ROWS;
+    private static final int BLOCK = 32;
+    private static final int STEPS = BLOCK / 4;
+    private static final int HIGHS_AT = InterleavedQ5_0.HIGHS_AT;
+    private static final int GROUP_BLOCK_BYTES = InterleavedQ5_0.GROUP_BLOCK_BYTES;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static boolean warm;
+
+    private Q5TokenKernel() {
+    }
+
+    /** Groups {@code [g, g + count)} of m against the quantized token: two at a time, sharing x's loads. */
+    static void groups(InterleavedQ5_0 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
+        MemorySegment codes = m.codes;
+        int blocks = m.blocks;
+        short[] spread = qx.spread;
+        float[] dx = qx.activations.scales;
+        short[] offsets = qx.fiveBitOffsets;
+        // a lone last group reads its own block twice and keeps one result
+        long next = count == 2 ? (long) blocks * GROUP_BLOCK_BYTES : 0;
+        FloatVector total0 = FloatVector.zero(F);
+        FloatVector total1 = total0;
+        for (int b = 0; b < blocks; b++) {
+            long q = (long) (g * blocks + b) * GROUP_BLOCK_BYTES;
+            ShortVector acc0 = ShortVector.zero(S);
+            ShortVector acc1 = acc0;
+            for (int s = 0; s < STEPS; s++) {
+                int xc = (b * BLOCK + 4 * s) * ROWS;
+                ShortVector xa = ShortVector.fromArray(S, spread, xc);
+                ShortVector xb = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
+                long vp = q + s * 2 * ROWS;
+                long hp = q + HIGHS_AT + s / 4 * 2 * ROWS;
+                int shift = 2 * (s % 4);
+                ShortVector h = ByteVector.fromMemorySegment(B32, codes, hp, LE).reinterpretAsShorts()
+                        .lanewise(VectorOperators.LSHR, shift);
+                ByteVector v = ByteVector.fromMemorySegment(B32, codes, vp, LE);
+                acc0 = acc0.add(((ShortVector) v.and((byte) 0x0F)
+                                .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
+                                .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
+                        .add(((ShortVector) v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
+                                .reinterpretAsBytes().and((byte) 0x0F)
+                                .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
+                                .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
+                h = ByteVector.fromMemorySegment(B32, codes, hp + next, LE).reinterpretAsShorts()
+                        .lanewise(VectorOperators.LSHR, shift);
+                v = ByteVector.fromMemorySegment(B32, codes, vp + next, LE);
+                acc1 = acc1.add(((ShortVector) v.and((byte) 0x0F)
+                                .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
+                                .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
+                        .add(((ShortVector) v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
+                                .reinterpretAsBytes().and((byte) 0x0F)
+                                .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
+                                .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
+            }
+            ShortVector offset = ShortVector.fromArray(S, offsets, b * 2 * ROWS);
+            acc0 = acc0.sub(offset);
+            acc1 = acc1.sub(offset);
+            IntVector sums0 = ((IntVector) acc0.convertShape(VectorOperators.S2I, I, 0))
+                    .add((IntVector) acc0.convertShape(VectorOperators.S2I, I, 1));
+            IntVector sums1 = ((IntVector) acc1.convertShape(VectorOperators.S2I, I, 0))
+                    .add((IntVector) acc1.convertShape(VectorOperators.S2I, I, 1));
+            float d = dx[b];
+            total0 = ((FloatVector) sums0.convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(F, ds, b * ROWS).mul(d), total0);
+            total1 = ((FloatVector) sums1.convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(F, ds, ((count - 1) * blocks + b) * ROWS).mul(d), total1);
+        }
+        total0.intoArray(y, yOffset + g * ROWS);
+        if (count == 2) {
+            total1.intoArray(y, yOffset + (g + 1) * ROWS);
+        }
+    }
+
+    /** Compiles the kernel on its own before any product runs, once per JVM (see {@link InterleavedMatrix#warmUp}). */
+    static synchronized void warmUp() {
+        if (warm) {
+            return;
+        }
+        warm = true;
+        int cols = 4 * BLOCK;
+        MemorySegment[] data = InterleavedMatrix.warmUpData(2L * 4 * GROUP_BLOCK_BYTES, 2 * 4 * ROWS, 0xFF);
+        InterleavedQ5_0 m = new InterleavedQ5_0(2 * ROWS, cols, data[0], data[1]);
+        SpreadToken qx = InterleavedMatrix.warmUpToken(cols);
+        float[] y = new float[2 * ROWS];
+        float[] ds = m.scalesAsFloats(0, 8, new float[8 * ROWS]);
+        for (int i = 0; i < 5_000; i++) {
+            groups(m, 0, 2, qx, ds, y, 0);
+        }
+    }
+}
