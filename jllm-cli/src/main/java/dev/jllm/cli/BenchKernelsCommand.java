@@ -25,9 +25,9 @@ final class BenchKernelsCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--json", description = "One JSON object per line instead of a table, with keys type, layout "
-            + "(file, or repacked: the interleaved copy of Q8_0, Q4_0, Q5_0, Q4_K or Q6_K, which decoding runs by "
-            + "default), rows, cols, threads, gbps, bandwidth_gbps (the read bandwidth), read_gbps, triad_gbps, pct, median_us, "
-            + "weight_bytes.")
+            + "(file, or repacked: the interleaved copy of Q8_0, Q4_0, Q5_0, Q4_K, Q5_K or Q6_K, which decoding "
+            + "runs by default), rows, cols, threads, gbps, bandwidth_gbps (the read bandwidth), read_gbps, "
+            + "triad_gbps, pct, median_us, weight_bytes.")
     boolean json;
 
     @Option(names = {"-t", "--threads"}, split = ",", defaultValue = "1,2", paramLabel = "N",

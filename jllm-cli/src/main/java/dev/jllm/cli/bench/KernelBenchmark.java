@@ -46,7 +46,7 @@ public final class KernelBenchmark {
 
     /**
      * One GEMV measurement; {@code repacked} when it ran on an interleaved copy ({@link InterleavedMatrix}: Q8_0,
-     * Q4_0, Q5_0, Q4_K or Q6_K, as the decoder runs them by default), whose bytes are the weight bytes counted.
+     * Q4_0, Q5_0, Q4_K, Q5_K or Q6_K, as the decoder runs them by default), whose bytes are the weight bytes counted.
      */
     public record Result(DType type, boolean repacked, int rows, int cols, int threads, long weightBytes,
                          double medianMicros, double gbps, Bandwidth bandwidth) {

@@ -18,14 +18,14 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * A quantized matrix copied off the heap into groups of 16 rows whose codes sit in a type's own interleaved order
  * ({@link InterleavedQ8_0}, {@link InterleavedQ4_0}, {@link InterleavedQ5_0}, {@link InterleavedQ4_K},
- * {@link InterleavedQ6_K}), with the 16 rows' F16 block scales apart, as in the file. A decoder copies its matrices
- * once as it loads and runs every product from the copies: one token through an integer kernel on int8 activations
- * ({@link #multiplyQuantized}), more through {@link #multiply}. This class holds what the types share: the copy from
- * a (possibly mapped) tensor, the shape checks, the single-token driver that quantizes x once and splits pairs of
- * groups of several matrices across the workers, and the slivers the packed GEMM reads.
+ * {@link InterleavedQ5_K}, {@link InterleavedQ6_K}), with the 16 rows' F16 block scales apart, as in the file. A
+ * decoder copies its matrices once as it loads and runs every product from the copies: one token through an integer
+ * kernel on int8 activations ({@link #multiplyQuantized}), more through {@link #multiply}. This class holds what the
+ * types share: the copy from a (possibly mapped) tensor, the shape checks, the single-token driver that quantizes x
+ * once and splits pairs of groups of several matrices across the workers, and the slivers the packed GEMM reads.
  */
 public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, InterleavedQ4_0, InterleavedQ5_0,
-        InterleavedQ4_K, InterleavedQ6_K {
+        InterleavedQ4_K, InterleavedQ5_K, InterleavedQ6_K {
     /** Rows per interleaved group. */
     static final int ROWS = 16;
     /** Columns per block of the integer kernels (and per F16 scale in Q8_0 and Q4_0). */
@@ -57,7 +57,7 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
     /** Whether {@code w} has a type, shape and size one of the interleaved copies takes, on this machine. */
     public static boolean supports(Tensor w) {
         return InterleavedQ8_0.supports(w) || InterleavedQ4_0.supports(w) || InterleavedQ5_0.supports(w)
-                || InterleavedQ4_K.supports(w) || InterleavedQ6_K.supports(w);
+                || InterleavedQ4_K.supports(w) || InterleavedQ5_K.supports(w) || InterleavedQ6_K.supports(w);
     }
 
     /**
@@ -76,6 +76,9 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
         if (InterleavedQ4_K.supports(w)) {
             return InterleavedQ4_K.of(w, pool, releaseMapped);
         }
+        if (InterleavedQ5_K.supports(w)) {
+            return InterleavedQ5_K.of(w, pool, releaseMapped);
+        }
         if (InterleavedQ6_K.supports(w)) {
             return InterleavedQ6_K.of(w, pool, releaseMapped);
         }
@@ -92,6 +95,9 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
         }
         if (InterleavedQ4_K.supports(w)) {
             return InterleavedQ4_K.bytes(w);
+        }
+        if (InterleavedQ5_K.supports(w)) {
+            return InterleavedQ5_K.bytes(w);
         }
         return InterleavedQ6_K.supports(w) ? InterleavedQ6_K.bytes(w) : InterleavedQ8_0.bytes(w);
     }
@@ -198,7 +204,8 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
     static void requireSupported(Tensor w, boolean supported, DType type) {
         if (!supported) {
             throw new IllegalArgumentException("cannot interleave " + w + ": needs " + type
-                    + " with rows a multiple of " + ROWS + ", whole blocks of " + type.blockSize() + " per row, and 16-lane float vectors");
+                    + " with rows a multiple of " + ROWS + ", whole blocks of " + type.blockSize()
+                    + " per row, and 16-lane float vectors");
         }
     }
 
@@ -348,6 +355,7 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
                 case Q4_0 -> Q4TokenKernel.warmUp();
                 case Q5_0 -> Q5TokenKernel.warmUp();
                 case Q4_K -> Q4KTokenKernel.warmUp();
+                case Q5_K -> Q5KTokenKernel.warmUp();
                 case Q6_K -> Q6KTokenKernel.warmUp();
                 default -> {
                     // no copy, no kernel

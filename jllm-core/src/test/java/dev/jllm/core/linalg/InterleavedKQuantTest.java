@@ -20,15 +20,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The interleaved K-quant copies ({@link InterleavedQ4_K}, {@link InterleavedQ6_K}): the integer single-token kernel
- * against its scalar twin (bit for bit) and against the file's weights, dequantized by the scalar reference kernel,
- * times the same int8 activations in double (GGML's own K-quant dots quantize x per 256, not per 32); the largest
- * codes, scales, mins and products each type's 16-bit lanes meet; and products of many tokens against the packed GEMM
- * on the file.
+ * The interleaved K-quant copies ({@link InterleavedQ4_K}, {@link InterleavedQ5_K}, {@link InterleavedQ6_K}): the
+ * integer single-token kernel against its scalar twin (bit for bit) and against the file's weights, dequantized by the
+ * scalar reference kernel, times the same int8 activations in double (GGML's own K-quant dots quantize x per 256, not
+ * per 32); the largest codes, scales, mins and products each type's 16-bit lanes meet; and products of many tokens
+ * against the packed GEMM on the file.
  */
 class InterleavedKQuantTest {
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_K", "Q5_K", "Q6_K"})
     void quantizedSingleTokenEqualsItsTwinAndTheDequantizedFileInDouble(DType type) {
         assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
         Random rnd = new Random(type.ordinal());
@@ -85,6 +85,40 @@ class InterleavedKQuantTest {
     }
 
     @Test
+    void q5kSurvivesTheLargestCodesScalesMinsAndProducts() {
+        assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
+        // every scale and min 63, codes 31 or 0, activations quantized to ±127: unsigned sums of 31·127 that wrap a
+        // 16-bit lane before the offset comes off
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
+            int rows = 48;
+            int cols = 512;
+            Tensor w = Tensor.allocate(arena, DType.Q5_K, rows, cols);
+            for (int r = 0; r < rows; r++) {
+                for (int b = 0; b < cols / 256; b++) {
+                    long o = r * w.rowBytes() + b * 176L;
+                    w.data().set(ValueLayout.JAVA_SHORT_UNALIGNED, o, Float.floatToFloat16(0.01f));
+                    w.data().set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 2, Float.floatToFloat16(0.002f));
+                    for (int k = 0; k < 12; k++) {
+                        w.data().set(ValueLayout.JAVA_BYTE, o + 4 + k, (byte) 0xFF);
+                    }
+                    for (int k = 0; k < 160; k++) {
+                        w.data().set(ValueLayout.JAVA_BYTE, o + 16 + k,
+                                (byte) (r % 3 == 0 ? 0xFF : r % 3 == 1 ? 0x00 : 0x0F));
+                    }
+                }
+            }
+            float[] x = new float[cols];
+            for (int c = 0; c < cols; c++) {
+                x[c] = (c / 32) % 2 == 0 ? 3f : -3f;
+            }
+            InterleavedMatrix q = InterleavedMatrix.of(w, pool, false);
+            float[] got = new float[rows];
+            q.multiplyQuantized(pool, x, 0, got, 0);
+            assertCloseToTheFile(w, x, 0, got, 0);
+        }
+    }
+
+    @Test
     void q6kSurvivesTheLargestCodesScalesAndProducts() {
         assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
         // codes 63 or 0 (31 and −32 after the offset), scales 127 or −128, activations quantized to ±127: eight
@@ -117,7 +151,7 @@ class InterleavedKQuantTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_K", "Q5_K", "Q6_K"})
     void manyTokensRunThePackedGemmOnTheSameValuesAsTheFile(DType type) {
         assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
         Random rnd = new Random(29 + type.ordinal());
@@ -141,7 +175,7 @@ class InterleavedKQuantTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_K", "Q5_K", "Q6_K"})
     void shapesItCannotTakeAreRefusedByName(DType type) {
         try (Arena arena = Arena.ofShared()) {
             Tensor odd = RandomWeights.gaussian(arena, type, 17, 256, 1);
