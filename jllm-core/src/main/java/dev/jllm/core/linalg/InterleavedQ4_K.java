@@ -106,15 +106,29 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
     }
 
     /**
-     * One row of the scalar twin: per sub-block b of 32 columns, the integer sum of codes times x's
-     * int8 codes, scaled by the sub-block's scale and x's block scale; per super-block, {@code d} times those minus
-     * {@code dmin} times the mins' sums against x. The same order as the kernel; bit-identical with it.
+     * One row of the scalar twin: per sub-block b of 32 columns, the integer sum of codes times x's int8 codes, scaled
+     * by the sub-block's scale and x's block scale; per super-block, {@code d} times those minus {@code dmin} times the
+     * mins' sums against x. The same order as the kernel; bit-identical with it.
      */
     @Override
     float referenceRow(int g, int lane, QuantizedActivations qx) {
+        return scaleMinRow(this, supers, SUPER_BYTES, g, lane, qx, (b, c) -> code(g, b, c, lane));
+    }
+
+    /** One row's code of column c of sub-block b (counted along the row). */
+    interface RowCodes {
+        int code(int b, int c);
+    }
+
+    /**
+     * {@link #referenceRow} of a copy laid out with Q4_K's unpacked scales and mins at the start of each group's
+     * super-block of {@code superBytes} (Q4_K, Q5_K), its codes read through {@code codes}.
+     */
+    static float scaleMinRow(InterleavedMatrix m, int supers, int superBytes, int g, int lane, QuantizedActivations qx,
+                             RowCodes codes) {
         float total = 0;
         for (int sb = 0; sb < supers; sb++) {
-            long at = (long) (g * supers + sb) * SUPER_BYTES;
+            long at = (long) (g * supers + sb) * superBytes;
             float scaled = 0;
             float mins = 0;
             for (int j = 0; j < SUBS; j++) {
@@ -122,20 +136,21 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
                 int sum = 0;
                 int xsum = 0;
                 for (int c = 0; c < BLOCK; c++) {
-                    sum += code(g, b, c, lane) * qx.qs[b * BLOCK + c];
+                    sum += codes.code(b, c) * qx.qs[b * BLOCK + c];
                     xsum += qx.qs[b * BLOCK + c];
                 }
-                int scale = codes.get(ValueLayout.JAVA_BYTE, at + j * ROWS + lane);
-                int min = codes.get(ValueLayout.JAVA_BYTE, at + MINS + j * ROWS + lane);
+                int scale = m.codes.get(ValueLayout.JAVA_BYTE, at + j * ROWS + lane);
+                int min = m.codes.get(ValueLayout.JAVA_BYTE, at + MINS + j * ROWS + lane);
                 scaled = Math.fma((float) sum * scale, qx.scales[b], scaled);
                 mins = Math.fma((float) min, qx.scales[b] * xsum, mins);
             }
             long s = (long) ((g * supers + sb) * 2) * ROWS + lane;
-            total = Math.fma(Float.float16ToFloat(scales.getAtIndex(HALF, s)), scaled, total);
-            total = Math.fma(-Float.float16ToFloat(scales.getAtIndex(HALF, s + ROWS)), mins, total);
+            total = Math.fma(Float.float16ToFloat(m.scales.getAtIndex(HALF, s)), scaled, total);
+            total = Math.fma(-Float.float16ToFloat(m.scales.getAtIndex(HALF, s + ROWS)), mins, total);
         }
         return total;
     }
+
 
     /** The four-bit code of column c of sub-block b (counted along the row), for row {@code lane} of group g. */
     private int code(int g, int b, int c, int lane) {

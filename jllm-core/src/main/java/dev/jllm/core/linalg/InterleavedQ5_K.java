@@ -38,7 +38,6 @@ public final class InterleavedQ5_K extends InterleavedMatrix {
     static final int SUPER_BYTES = CODES + SUBS * SUB_BYTES;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
-    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /** Super-blocks per row. */
@@ -125,36 +124,14 @@ public final class InterleavedQ5_K extends InterleavedMatrix {
     }
 
     /**
-     * One row of the scalar twin: per sub-block b of 32 columns, the integer sum of codes times x's
-     * int8 codes, scaled by the sub-block's scale and x's block scale; per super-block, {@code d} times those minus
-     * {@code dmin} times the mins' sums against x. The same order as the kernel; bit-identical with it.
+     * One row of the scalar twin, as Q4_K's ({@link InterleavedQ4_K#scaleMinRow}) with 5-bit codes. Bit-identical with
+     * the kernel.
      */
     @Override
     float referenceRow(int g, int lane, QuantizedActivations qx) {
-        float total = 0;
-        for (int sb = 0; sb < supers; sb++) {
-            long at = (long) (g * supers + sb) * SUPER_BYTES;
-            float scaled = 0;
-            float mins = 0;
-            for (int j = 0; j < SUBS; j++) {
-                int b = sb * SUBS + j;
-                int sum = 0;
-                int xsum = 0;
-                for (int c = 0; c < BLOCK; c++) {
-                    sum += code(g, b, c, lane) * qx.qs[b * BLOCK + c];
-                    xsum += qx.qs[b * BLOCK + c];
-                }
-                int scale = codes.get(ValueLayout.JAVA_BYTE, at + j * ROWS + lane);
-                int min = codes.get(ValueLayout.JAVA_BYTE, at + MINS + j * ROWS + lane);
-                scaled = Math.fma((float) sum * scale, qx.scales[b], scaled);
-                mins = Math.fma((float) min, qx.scales[b] * xsum, mins);
-            }
-            long s = (long) ((g * supers + sb) * 2) * ROWS + lane;
-            total = Math.fma(Float.float16ToFloat(scales.getAtIndex(HALF, s)), scaled, total);
-            total = Math.fma(-Float.float16ToFloat(scales.getAtIndex(HALF, s + ROWS)), mins, total);
-        }
-        return total;
+        return InterleavedQ4_K.scaleMinRow(this, supers, SUPER_BYTES, g, lane, qx, (b, c) -> code(g, b, c, lane));
     }
+
 
     /** The 5-bit code of column c of sub-block b (counted along the row), for row {@code lane} of group g. */
     private int code(int g, int b, int c, int lane) {
