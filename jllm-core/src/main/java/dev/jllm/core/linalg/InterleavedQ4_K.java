@@ -26,15 +26,16 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
     /** Rows per interleaved group. */
     public static final int ROWS = InterleavedMatrix.ROWS;
     private static final int SUPER = DType.Q4_K.blockSize();
-    private static final int SUPER_FILE_BYTES = DType.Q4_K.blockBytes();
     /** Sub-blocks of 32 columns per super-block. */
     static final int SUBS = SUPER / BLOCK;
     /** Where a group's super-block keeps its mins; its scales start at 0. */
     static final int MINS = SUBS * ROWS;
     /** Where a group's super-block keeps its codes. */
     static final int CODES = 2 * SUBS * ROWS;
-    /** Bytes of one group's super-block: scales, mins and 256 columns of 16 four-bit codes. */
-    static final int SUPER_BYTES = CODES + SUPER * ROWS / 2;
+    /** Bytes of one group's sub-block: 32 columns of 16 four-bit codes, as a Q4_0 block's. */
+    static final int SUB_BYTES = InterleavedQ4_0.GROUP_BLOCK_BYTES;
+    /** Bytes of one group's super-block: scales, mins and eight sub-blocks. */
+    static final int SUPER_BYTES = CODES + SUBS * SUB_BYTES;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -64,35 +65,50 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
         warmUp(List.of(DType.Q4_K));
         int rows = Math.toIntExact(w.rows());
         int cols = Math.toIntExact(w.cols());
-        int supers = cols / SUPER;
-        MemorySegment[] copy = copy(w, pool, releaseMapped, SUPER, SUPER_FILE_BYTES, 0, 2, supers * SUPER_BYTES,
-                (in, rowBytes, out) -> {
-                    MemorySegment file = MemorySegment.ofArray(in);
-                    for (int lane = 0; lane < ROWS; lane++) {
-                        for (int sb = 0; sb < supers; sb++) {
-                            int o = lane * rowBytes + sb * SUPER_FILE_BYTES;
-                            int at = sb * SUPER_BYTES;
-                            for (int j = 0; j < SUBS; j++) {
-                                out[at + j * ROWS + lane] = (byte) PackedScales.scaleK4(file, o + 4, j);
-                                out[at + MINS + j * ROWS + lane] = (byte) PackedScales.minK4(file, o + 4, j);
-                            }
-                            // 64 columns per 32 bytes: sub-block 2c in the low nibbles of chunk c, 2c + 1 in the high
-                            for (int j = 0; j < SUBS; j++) {
-                                int chunk = o + 16 + j / 2 * BLOCK;
-                                int shift = 4 * (j % 2);
-                                for (int s = 0; s < BLOCK / 4; s++) {
-                                    int c = chunk + 4 * s;
-                                    int step = at + CODES + j * InterleavedQ4_0.GROUP_BLOCK_BYTES + s * 2 * ROWS;
-                                    out[step + lane] = (byte) ((in[c] >> shift & 0x0F)
-                                            | (in[c + 2] >> shift & 0x0F) << 4);
-                                    out[step + ROWS + lane] = (byte) ((in[c + 1] >> shift & 0x0F)
-                                            | (in[c + 3] >> shift & 0x0F) << 4);
-                                }
-                            }
-                        }
+        MemorySegment[] copy = copyScaleMin(w, pool, releaseMapped, SUPER_BYTES, SUB_BYTES,
+                (in, o, j, out, at, lane) -> {
+                    // 64 columns per 32 bytes: sub-block 2c in the low nibbles of chunk c, 2c + 1 in the high ones
+                    int chunk = o + 16 + j / 2 * BLOCK;
+                    int shift = 4 * (j % 2);
+                    for (int s = 0; s < BLOCK / 4; s++) {
+                        int c = chunk + 4 * s;
+                        int step = at + s * 2 * ROWS;
+                        out[step + lane] = (byte) ((in[c] >> shift & 0x0F) | (in[c + 2] >> shift & 0x0F) << 4);
+                        out[step + ROWS + lane] = (byte) ((in[c + 1] >> shift & 0x0F)
+                                | (in[c + 3] >> shift & 0x0F) << 4);
                     }
                 });
         return new InterleavedQ4_K(rows, cols, copy[0], copy[1]);
+    }
+
+    /** Writes row {@code lane}'s sub-block j of the file's super-block at {@code in[o]} to the group's at out[at]. */
+    interface SubBlockLayout {
+        void interleave(byte[] in, int o, int j, byte[] out, int at, int lane);
+    }
+
+    /**
+     * The copy of a matrix with Q4_K's packed 6-bit scales and mins (Q4_K, Q5_K): per group and super-block of
+     * {@code superBytes}, the 16 rows' scales and mins unpacked to bytes, then eight sub-blocks of {@code subBytes}
+     * written by {@code layout}; d and dmin apart. Returns {codes, scales}.
+     */
+    static MemorySegment[] copyScaleMin(Tensor w, WorkerPool pool, boolean releaseMapped, int superBytes, int subBytes,
+                                        SubBlockLayout layout) {
+        int supers = Math.toIntExact(w.cols()) / SUPER;
+        int fileBytes = w.type().blockBytes();
+        return copy(w, pool, releaseMapped, SUPER, fileBytes, 0, 2, supers * superBytes, (in, rowBytes, out) -> {
+            MemorySegment file = MemorySegment.ofArray(in);
+            for (int lane = 0; lane < ROWS; lane++) {
+                for (int sb = 0; sb < supers; sb++) {
+                    int o = lane * rowBytes + sb * fileBytes;
+                    int at = sb * superBytes;
+                    for (int j = 0; j < SUBS; j++) {
+                        out[at + j * ROWS + lane] = (byte) PackedScales.scaleK4(file, o + 4, j);
+                        out[at + MINS + j * ROWS + lane] = (byte) PackedScales.minK4(file, o + 4, j);
+                        layout.interleave(in, o, j, out, at + CODES + j * subBytes, lane);
+                    }
+                }
+            }
+        });
     }
 
     /** Bytes the copy of {@code w} takes: 148 per row and super-block. */

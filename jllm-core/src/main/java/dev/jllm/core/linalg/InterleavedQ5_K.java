@@ -2,7 +2,6 @@ package dev.jllm.core.linalg;
 
 import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.core.quant.QuantizedActivations;
-import dev.jllm.core.quant.kquant.PackedScales;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -25,7 +24,6 @@ public final class InterleavedQ5_K extends InterleavedMatrix {
     /** Rows per interleaved group. */
     public static final int ROWS = InterleavedMatrix.ROWS;
     private static final int SUPER = DType.Q5_K.blockSize();
-    private static final int SUPER_FILE_BYTES = DType.Q5_K.blockBytes();
     /** Sub-blocks of 32 columns per super-block. */
     static final int SUBS = SUPER / BLOCK;
     /** Where a group's super-block keeps its mins; its scales start at 0. */
@@ -64,27 +62,11 @@ public final class InterleavedQ5_K extends InterleavedMatrix {
         warmUp(List.of(DType.Q5_K));
         int rows = Math.toIntExact(w.rows());
         int cols = Math.toIntExact(w.cols());
-        int supers = cols / SUPER;
-        MemorySegment[] copy = copy(w, pool, releaseMapped, SUPER, SUPER_FILE_BYTES, 0, 2, supers * SUPER_BYTES,
-                (in, rowBytes, out) -> {
-                    MemorySegment file = MemorySegment.ofArray(in);
-                    for (int lane = 0; lane < ROWS; lane++) {
-                        for (int sb = 0; sb < supers; sb++) {
-                            int o = lane * rowBytes + sb * SUPER_FILE_BYTES;
-                            int at = sb * SUPER_BYTES;
-                            for (int j = 0; j < SUBS; j++) {
-                                out[at + j * ROWS + lane] = (byte) PackedScales.scaleK4(file, o + 4, j);
-                                out[at + MINS + j * ROWS + lane] = (byte) PackedScales.minK4(file, o + 4, j);
-                            }
-                            // 64 columns per 32 bytes of qs: sub-block 2c in the low nibbles of chunk c, 2c + 1 in
-                            // the high ones; qh[l] holds bit j of column l of sub-block j
-                            for (int j = 0; j < SUBS; j++) {
-                                interleaveSub(in, o + 48 + j / 2 * BLOCK, 4 * (j % 2), o + 16, j, out,
-                                        at + CODES + j * SUB_BYTES, lane);
-                            }
-                        }
-                    }
-                });
+        // 64 columns per 32 bytes of qs: sub-block 2c in the low nibbles of chunk c, 2c + 1 in the high ones; qh[l]
+        // holds bit j of column l of sub-block j
+        MemorySegment[] copy = InterleavedQ4_K.copyScaleMin(w, pool, releaseMapped, SUPER_BYTES, SUB_BYTES,
+                (in, o, j, out, at, lane) -> interleaveSub(in, o + 48 + j / 2 * BLOCK, 4 * (j % 2), o + 16, j, out,
+                        at, lane));
         return new InterleavedQ5_K(rows, cols, copy[0], copy[1]);
     }
 

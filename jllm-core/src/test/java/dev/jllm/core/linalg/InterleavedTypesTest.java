@@ -12,23 +12,24 @@ import dev.jllm.core.quant.WeightKernels;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.Tensor;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import jdk.incubator.vector.FloatVector;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The interleaved K-quant copies ({@link InterleavedQ4_K}, {@link InterleavedQ5_K}, {@link InterleavedQ6_K}): the
- * integer single-token kernel against its scalar twin (bit for bit) and against the file's weights, dequantized by the
- * scalar reference kernel, times the same int8 activations in double (GGML's own K-quant dots quantize x per 256, not
- * per 32); the largest codes, scales, mins and products each type's 16-bit lanes meet; and products of many tokens
- * against the packed GEMM on the file.
+ * The interleaved 4-, 5- and 6-bit copies ({@link InterleavedQ4_0}, {@link InterleavedQ5_0}, {@link InterleavedQ4_K},
+ * {@link InterleavedQ5_K}, {@link InterleavedQ6_K}; Q8_0 has its own test): the integer single-token kernel against
+ * its scalar twin (bit for bit), against the file's weights, dequantized by the scalar reference kernel, times the same
+ * int8 activations in double, and for Q4_0 and Q5_0 against GGML's own dot with Q8_0 activations (its K-quant dots
+ * quantize x per 256, not per 32); the largest codes, scales, mins and products each type's 16-bit lanes meet; and
+ * products of many tokens against the packed GEMM on the file.
  */
-class InterleavedKQuantTest {
+class InterleavedTypesTest {
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
     void quantizedSingleTokenEqualsItsTwinAndTheDequantizedFileInDouble(DType type) {
         assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
         Random rnd = new Random(type.ordinal());
@@ -40,6 +41,14 @@ class InterleavedKQuantTest {
                 float[] twin = new float[2 + shape[0]];
                 q.referenceQuantized(x, 3, twin, 2);
                 assertCloseToTheFile(w, x, 3, twin, 2);
+                if (type == DType.Q4_0 || type == DType.Q5_0) {
+                    QuantizedActivations qx = new QuantizedActivations(DType.Q8_0, shape[1]).quantize(x, 3, shape[1]);
+                    for (int r = 0; r < shape[0]; r++) {
+                        float want = WeightKernels.reference(type).dotQuantized(w.data(), r * w.rowBytes(), qx, 0,
+                                shape[1]);
+                        assertEquals(want, twin[2 + r], 1e-5f * Math.max(1f, Math.abs(want)), w + " row " + r);
+                    }
+                }
                 for (WorkerPool pool : new WorkerPool[] {one, three}) {
                     float[] got = new float[twin.length];
                     q.multiplyQuantized(pool, x, 3, got, 2);
@@ -51,28 +60,21 @@ class InterleavedKQuantTest {
         }
     }
 
-    @Test
-    void q4kSurvivesTheLargestScalesMinsAndProducts() {
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+    void theLargestCodesScalesAndProductsStayExact(DType type) {
         assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
-        // every scale and min 63, codes 15 or 0, activations quantized to ±127: the kernel's widest sums
         try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
             int rows = 48;
             int cols = 512;
-            Tensor w = Tensor.allocate(arena, DType.Q4_K, rows, cols);
+            Tensor w = Tensor.allocate(arena, type, rows, cols);
             for (int r = 0; r < rows; r++) {
-                for (int b = 0; b < cols / 256; b++) {
-                    long o = r * w.rowBytes() + b * 144L;
-                    w.data().set(ValueLayout.JAVA_SHORT_UNALIGNED, o, Float.floatToFloat16(0.01f));
-                    w.data().set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 2, Float.floatToFloat16(0.002f));
-                    for (int k = 0; k < 12; k++) {
-                        w.data().set(ValueLayout.JAVA_BYTE, o + 4 + k, (byte) 0xFF);
-                    }
-                    for (int k = 0; k < 128; k++) {
-                        byte v = (byte) (r % 3 == 0 ? 0xFF : r % 3 == 1 ? 0x00 : 0x0F);
-                        w.data().set(ValueLayout.JAVA_BYTE, o + 16 + k, v);
-                    }
+                byte v = (byte) (r % 3 == 0 ? 0xFF : r % 3 == 1 ? 0x00 : 0x0F);
+                for (int b = 0; b < cols / type.blockSize(); b++) {
+                    writeExtremeBlock(type, w.data(), r * w.rowBytes() + (long) b * type.blockBytes(), r, v);
                 }
             }
+            // activations quantized to ±127
             float[] x = new float[cols];
             for (int c = 0; c < cols; c++) {
                 x[c] = (c / 32) % 2 == 0 ? 3f : -3f;
@@ -84,74 +86,38 @@ class InterleavedKQuantTest {
         }
     }
 
-    @Test
-    void q5kSurvivesTheLargestCodesScalesMinsAndProducts() {
-        assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
-        // every scale and min 63, codes 31 or 0, activations quantized to ±127: unsigned sums of 31·127 that wrap a
-        // 16-bit lane before the offset comes off
-        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
-            int rows = 48;
-            int cols = 512;
-            Tensor w = Tensor.allocate(arena, DType.Q5_K, rows, cols);
-            for (int r = 0; r < rows; r++) {
-                for (int b = 0; b < cols / 256; b++) {
-                    long o = r * w.rowBytes() + b * 176L;
-                    w.data().set(ValueLayout.JAVA_SHORT_UNALIGNED, o, Float.floatToFloat16(0.01f));
-                    w.data().set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 2, Float.floatToFloat16(0.002f));
-                    for (int k = 0; k < 12; k++) {
-                        w.data().set(ValueLayout.JAVA_BYTE, o + 4 + k, (byte) 0xFF);
-                    }
-                    for (int k = 0; k < 160; k++) {
-                        w.data().set(ValueLayout.JAVA_BYTE, o + 16 + k,
-                                (byte) (r % 3 == 0 ? 0xFF : r % 3 == 1 ? 0x00 : 0x0F));
-                    }
+    /**
+     * One block of a matrix of extreme values: every code byte {@code v} (0xFF, 0x00 or 0x0F by row: all codes the
+     * largest, all zero, or mixed), and the largest sub-block scales and mins. Against activations of ±127 this meets
+     * each kernel's widest 16-bit sums: Q4_0's 16 products of 15·127 per lane; Q5_0's and Q5_K's unsigned sums of
+     * 31·127 that wrap before the offset comes off, and 16 products of 16·127 after; Q4_K's scales and mins of 63;
+     * Q6_K's eight products of 32·127 per lane and scales of 127 and −128.
+     */
+    private static void writeExtremeBlock(DType type, MemorySegment m, long o, int r, byte v) {
+        switch (type) {
+            case Q4_0, Q5_0 -> {
+                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, o, Float.floatToFloat16(0.25f));
+                m.asSlice(o + 2, type.blockBytes() - 2).fill(v);
+            }
+            case Q4_K, Q5_K -> {
+                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, o, Float.floatToFloat16(0.01f));
+                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 2, Float.floatToFloat16(0.002f));
+                m.asSlice(o + 4, 12).fill((byte) 0xFF);
+                m.asSlice(o + 16, type.blockBytes() - 16).fill(v);
+            }
+            case Q6_K -> {
+                m.asSlice(o, 192).fill(v);
+                for (int k = 0; k < 16; k++) {
+                    m.set(ValueLayout.JAVA_BYTE, o + 192 + k, (byte) ((r + k) % 2 == 0 ? 127 : -128));
                 }
+                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 208, Float.floatToFloat16(0.001f));
             }
-            float[] x = new float[cols];
-            for (int c = 0; c < cols; c++) {
-                x[c] = (c / 32) % 2 == 0 ? 3f : -3f;
-            }
-            InterleavedMatrix q = InterleavedMatrix.of(w, pool, false);
-            float[] got = new float[rows];
-            q.multiplyQuantized(pool, x, 0, got, 0);
-            assertCloseToTheFile(w, x, 0, got, 0);
-        }
-    }
-
-    @Test
-    void q6kSurvivesTheLargestCodesScalesAndProducts() {
-        assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
-        // codes 63 or 0 (31 and −32 after the offset), scales 127 or −128, activations quantized to ±127: eight
-        // products of 32·127 in a 16-bit lane, and unsigned sums that wrap before the offset comes off
-        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
-            int rows = 48;
-            int cols = 512;
-            Tensor w = Tensor.allocate(arena, DType.Q6_K, rows, cols);
-            for (int r = 0; r < rows; r++) {
-                for (int b = 0; b < cols / 256; b++) {
-                    long o = r * w.rowBytes() + b * 210L;
-                    for (int k = 0; k < 192; k++) {
-                        w.data().set(ValueLayout.JAVA_BYTE, o + k, (byte) (r % 3 == 0 ? 0xFF : r % 3 == 1 ? 0 : 0x0F));
-                    }
-                    for (int k = 0; k < 16; k++) {
-                        w.data().set(ValueLayout.JAVA_BYTE, o + 192 + k, (byte) ((r + k) % 2 == 0 ? 127 : -128));
-                    }
-                    w.data().set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 208, Float.floatToFloat16(0.001f));
-                }
-            }
-            float[] x = new float[cols];
-            for (int c = 0; c < cols; c++) {
-                x[c] = (c / 32) % 2 == 0 ? 3f : -3f;
-            }
-            InterleavedMatrix q = InterleavedMatrix.of(w, pool, false);
-            float[] got = new float[rows];
-            q.multiplyQuantized(pool, x, 0, got, 0);
-            assertCloseToTheFile(w, x, 0, got, 0);
+            default -> throw new IllegalArgumentException(type.name());
         }
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
     void manyTokensRunThePackedGemmOnTheSameValuesAsTheFile(DType type) {
         assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
         Random rnd = new Random(29 + type.ordinal());
@@ -175,7 +141,7 @@ class InterleavedKQuantTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
     void shapesItCannotTakeAreRefusedByName(DType type) {
         try (Arena arena = Arena.ofShared()) {
             Tensor odd = RandomWeights.gaussian(arena, type, 17, 256, 1);
@@ -185,6 +151,8 @@ class InterleavedKQuantTest {
             assertTrue(e.getMessage().contains(type.name()) && e.getMessage().contains("[17, 256]"), e.getMessage());
             assertFalse(InterleavedQ4_K.supports(RandomWeights.gaussian(arena, DType.Q6_K, 16, 256, 1)));
             assertFalse(InterleavedQ6_K.supports(RandomWeights.gaussian(arena, DType.Q4_K, 16, 256, 1)));
+            assertFalse(InterleavedQ4_0.supports(RandomWeights.gaussian(arena, DType.Q5_0, 16, 256, 1)));
+            assertFalse(InterleavedQ5_0.supports(RandomWeights.gaussian(arena, DType.Q4_0, 16, 256, 1)));
         }
     }
 
