@@ -155,8 +155,7 @@ final class Q4KTokenKernel {
     }
 
     /**
-     * Compiles the kernel on its own before any product runs, once per JVM (see {@link TokenKernel#warmUp}: the
-     * Vector API's shared type profiles otherwise push it past C2's inlining budget).
+     * Compiles the kernel on its own before any product runs, once per JVM (see {@link InterleavedMatrix#warmUp}).
      */
     static synchronized void warmUp() {
         if (warm) {

@@ -31,7 +31,7 @@ final class Q4TokenKernel {
     private Q4TokenKernel() {
     }
 
-    /** Groups {@code [g, g + count)} of m against the quantized token (an {@link InterleavedMatrix.GroupKernel}). */
+    /** Groups {@code [g, g + count)} of m against the quantized token ({@link InterleavedMatrix#groups}). */
     static void groups(InterleavedQ4_0 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
         if (count == 2) {
             twoGroups(m, g, qx.spread, qx.activations.scales, qx.blockSums, ds, y, yOffset);
@@ -115,8 +115,7 @@ final class Q4TokenKernel {
     }
 
     /**
-     * Compiles the kernel on its own before any product runs, once per JVM (see {@link TokenKernel#warmUp}: the
-     * Vector API's shared type profiles otherwise push it past C2's inlining budget).
+     * Compiles the kernel on its own before any product runs, once per JVM (see {@link InterleavedMatrix#warmUp}).
      */
     static synchronized void warmUp() {
         if (warm) {

@@ -39,7 +39,7 @@ final class TokenKernel {
     private TokenKernel() {
     }
 
-    /** Groups {@code [g, g + count)} of m against the quantized token (an {@link InterleavedMatrix.GroupKernel}). */
+    /** Groups {@code [g, g + count)} of m against the quantized token ({@link InterleavedMatrix#groups}). */
     static void groups(InterleavedQ8_0 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
         if (count == 2) {
             twoGroups(m, g, qx.spread, qx.activations.scales, ds, y, yOffset);
