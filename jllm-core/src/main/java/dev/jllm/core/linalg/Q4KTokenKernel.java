@@ -38,63 +38,21 @@ final class Q4KTokenKernel {
 
     /** Groups {@code [g, g + count)} of m against the quantized token. */
     static void groups(InterleavedQ4_K m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        if (count == 2) {
-            twoGroups(m, g, qx.spread, qx.activations.scales, qx.blockSums, ds, y, yOffset);
-        } else {
-            group(m, g, qx.spread, qx.activations.scales, qx.blockSums, ds, y, yOffset);
-        }
+        twoGroups(m, g, count, qx.spread, qx.activations.scales, qx.blockSums, ds, y, yOffset);
     }
 
-    /** Group g's 16 rows; {@code ds} holds each super-block's d then dmin, 16 rows each. */
-    private static void group(InterleavedQ4_K m, int g, short[] spread, float[] dx, int[] xsums, float[] ds,
-                              float[] y, int yOffset) {
-        MemorySegment codes = m.codes;
-        int supers = m.supers;
-        FloatVector total = FloatVector.zero(F);
-        for (int sb = 0; sb < supers; sb++) {
-            long at = (long) (g * supers + sb) * SUPER_BYTES;
-            FloatVector scaled = FloatVector.zero(F);
-            FloatVector mins = scaled;
-            for (int j = 0; j < SUBS; j++) {
-                int b = sb * SUBS + j;
-                long q = at + CODES + j * SUB_BYTES;
-                int xs = b * BLOCK * ROWS;
-                ShortVector acc = ShortVector.zero(S);
-                for (int s = 0; s < STEPS; s++) {
-                    int xc = xs + s * 4 * ROWS;
-                    ByteVector v = ByteVector.fromMemorySegment(B32, codes, q + s * 2 * ROWS, LE);
-                    acc = acc.add(((ShortVector) v.and((byte) 0x0F).convertShape(VectorOperators.B2S, S, 0))
-                                    .mul(ShortVector.fromArray(S, spread, xc)))
-                            .add(((ShortVector) v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
-                                    .reinterpretAsBytes().and((byte) 0x0F).convertShape(VectorOperators.B2S, S, 0))
-                                    .mul(ShortVector.fromArray(S, spread, xc + 2 * ROWS)));
-                }
-                IntVector sums = ((IntVector) acc.convertShape(VectorOperators.S2I, I, 0))
-                        .add((IntVector) acc.convertShape(VectorOperators.S2I, I, 1));
-                FloatVector scale = (FloatVector) ByteVector.fromMemorySegment(B16, codes, at + j * ROWS, LE)
-                        .convertShape(VectorOperators.B2F, F, 0);
-                FloatVector min = (FloatVector) ByteVector.fromMemorySegment(B16, codes, at + MINS + j * ROWS, LE)
-                        .convertShape(VectorOperators.B2F, F, 0);
-                scaled = ((FloatVector) sums.convert(VectorOperators.I2F, 0)).mul(scale)
-                        .fma(FloatVector.broadcast(F, dx[b]), scaled);
-                mins = min.fma(FloatVector.broadcast(F, dx[b] * xsums[b]), mins);
-            }
-            total = FloatVector.fromArray(F, ds, 2 * sb * ROWS).fma(scaled, total);
-            total = FloatVector.fromArray(F, ds, (2 * sb + 1) * ROWS).neg().fma(mins, total);
-        }
-        total.intoArray(y, yOffset + g * ROWS);
-    }
 
     /**
-     * Groups g and g + 1, sharing each load of the spread activations. Written out in one method: C2 stops inlining
-     * the Vector API into a method this large, and a vector op it does not inline is boxed.
+     * Groups g and g + 1 (g alone when count is 1), sharing each load of the spread activations. Written out in one
+     * method: C2 stops inlining the Vector API into a method this large, and a vector op it does not inline is boxed.
      */
-    private static void twoGroups(InterleavedQ4_K m, int g, short[] spread, float[] dx, int[] xsums, float[] ds,
-                                  float[] y, int yOffset) {
+    private static void twoGroups(InterleavedQ4_K m, int g, int count, short[] spread, float[] dx, int[] xsums,
+                                  float[] ds, float[] y, int yOffset) {
         MemorySegment codes = m.codes;
         int supers = m.supers;
-        long next = (long) supers * SUPER_BYTES;
-        int nextScales = 2 * supers * ROWS;
+        // a lone last group (count 1) reads its own codes twice and keeps one result
+        long next = count == 2 ? (long) supers * SUPER_BYTES : 0;
+        int nextScales = (count - 1) * 2 * supers * ROWS;
         FloatVector total0 = FloatVector.zero(F);
         FloatVector total1 = total0;
         for (int sb = 0; sb < supers; sb++) {
@@ -151,7 +109,9 @@ final class Q4KTokenKernel {
             total1 = FloatVector.fromArray(F, ds, nextScales + (2 * sb + 1) * ROWS).neg().fma(mins1, total1);
         }
         total0.intoArray(y, yOffset + g * ROWS);
-        total1.intoArray(y, yOffset + (g + 1) * ROWS);
+        if (count == 2) {
+            total1.intoArray(y, yOffset + (g + 1) * ROWS);
+        }
     }
 
     /**
@@ -169,7 +129,7 @@ final class Q4KTokenKernel {
         float[] y = new float[2 * ROWS];
         float[] ds = m.scalesAsFloats(0, 4, new float[4 * ROWS]);
         for (int i = 0; i < 5_000; i++) {
-            twoGroups(m, 0, qx.spread, qx.activations.scales, qx.blockSums, ds, y, 0);
+            twoGroups(m, 0, 2, qx.spread, qx.activations.scales, qx.blockSums, ds, y, 0);
         }
     }
 }

@@ -33,50 +33,22 @@ final class Q4TokenKernel {
 
     /** Groups {@code [g, g + count)} of m against the quantized token ({@link InterleavedMatrix#groups}). */
     static void groups(InterleavedQ4_0 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        if (count == 2) {
-            twoGroups(m, g, qx.spread, qx.activations.scales, qx.blockSums, ds, y, yOffset);
-        } else {
-            group(m, g, qx.spread, qx.activations.scales, qx.blockSums, ds, y, yOffset);
-        }
+        twoGroups(m, g, count, qx.spread, qx.activations.scales, qx.blockSums, ds, y, yOffset);
     }
 
-    /** Group g's 16 rows: the block's 16-bit sums, then scaled as floats. */
-    private static void group(InterleavedQ4_0 m, int g, short[] spread, float[] dx, int[] xsums, float[] ds,
-                              float[] y, int yOffset) {
-        MemorySegment codes = m.codes;
-        int blocks = m.blocks;
-        FloatVector total = FloatVector.zero(F);
-        for (int b = 0; b < blocks; b++) {
-            long q = (long) (g * blocks + b) * GROUP_BLOCK_BYTES;
-            int xs = b * BLOCK * ROWS;
-            ShortVector acc = ShortVector.zero(S);
-            for (int s = 0; s < STEPS; s++) {
-                int xc = xs + s * 4 * ROWS;
-                ByteVector v = ByteVector.fromMemorySegment(B32, codes, q + s * 2 * ROWS, LE);
-                acc = acc.add(((ShortVector) v.and((byte) 0x0F).convertShape(VectorOperators.B2S, S, 0))
-                                .mul(ShortVector.fromArray(S, spread, xc)))
-                        .add(((ShortVector) v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
-                                .reinterpretAsBytes().and((byte) 0x0F).convertShape(VectorOperators.B2S, S, 0))
-                                .mul(ShortVector.fromArray(S, spread, xc + 2 * ROWS)));
-            }
-            IntVector rows = ((IntVector) acc.convertShape(VectorOperators.S2I, I, 0))
-                    .add((IntVector) acc.convertShape(VectorOperators.S2I, I, 1)).sub(8 * xsums[b]);
-            total = ((FloatVector) rows.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromArray(F, ds, b * ROWS).mul(dx[b]), total);
-        }
-        total.intoArray(y, yOffset + g * ROWS);
-    }
 
     /**
-     * Groups g and g + 1, sharing each load of the spread activations; lanes 0–15 of a block's sum hold the even
-     * columns of each step's pairs, 16–31 the odd ones, added when widened to 32 bits. Written out in one method: C2
-     * stops inlining the Vector API into a method this large, and a vector op it does not inline is boxed.
+     * Groups g and g + 1 (g alone when count is 1), sharing each load of the spread activations; lanes 0–15 of a
+     * block's sum hold the even columns of each step's pairs, 16–31 the odd ones, added when widened to 32 bits.
+     * Written out in one method: C2 stops inlining the Vector API into a method this large, and a vector op it does
+     * not inline is boxed.
      */
-    private static void twoGroups(InterleavedQ4_0 m, int g, short[] spread, float[] dx, int[] xsums, float[] ds,
-                                  float[] y, int yOffset) {
+    private static void twoGroups(InterleavedQ4_0 m, int g, int count, short[] spread, float[] dx, int[] xsums,
+                                  float[] ds, float[] y, int yOffset) {
         MemorySegment codes = m.codes;
         int blocks = m.blocks;
-        long next = (long) blocks * GROUP_BLOCK_BYTES;
+        // a lone last group (count 1) reads its own codes twice and keeps one result
+        long next = count == 2 ? (long) blocks * GROUP_BLOCK_BYTES : 0;
         FloatVector total0 = FloatVector.zero(F);
         FloatVector total1 = total0;
         for (int b = 0; b < blocks; b++) {
@@ -108,10 +80,12 @@ final class Q4TokenKernel {
             total0 = ((FloatVector) rows0.convert(VectorOperators.I2F, 0))
                     .fma(FloatVector.fromArray(F, ds, b * ROWS).mul(d), total0);
             total1 = ((FloatVector) rows1.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromArray(F, ds, (blocks + b) * ROWS).mul(d), total1);
+                    .fma(FloatVector.fromArray(F, ds, ((count - 1) * blocks + b) * ROWS).mul(d), total1);
         }
         total0.intoArray(y, yOffset + g * ROWS);
-        total1.intoArray(y, yOffset + (g + 1) * ROWS);
+        if (count == 2) {
+            total1.intoArray(y, yOffset + (g + 1) * ROWS);
+        }
     }
 
     /**
@@ -128,7 +102,7 @@ final class Q4TokenKernel {
         float[] y = new float[2 * ROWS];
         float[] ds = m.scalesAsFloats(0, 2, new float[2 * ROWS]);
         for (int i = 0; i < 20_000; i++) {
-            twoGroups(m, 0, qx.spread, qx.activations.scales, qx.blockSums, ds, y, 0);
+            twoGroups(m, 0, 2, qx.spread, qx.activations.scales, qx.blockSums, ds, y, 0);
         }
     }
 }

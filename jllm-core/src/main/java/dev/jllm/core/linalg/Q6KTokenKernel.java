@@ -39,76 +39,20 @@ final class Q6KTokenKernel {
 
     /** Groups {@code [g, g + count)} of m against the quantized token. */
     static void groups(InterleavedQ6_K m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        if (count == 2) {
-            twoGroups(m, g, qx.spread, qx.activations.scales, qx.sixBitOffsets, ds, y, yOffset);
-        } else {
-            group(m, g, qx.spread, qx.activations.scales, qx.sixBitOffsets, ds, y, yOffset);
-        }
+        twoGroups(m, g, count, qx.spread, qx.activations.scales, qx.sixBitOffsets, ds, y, yOffset);
     }
 
-    /** Group g's 16 rows; {@code ds} holds each super-block's d, 16 rows each. */
-    private static void group(InterleavedQ6_K m, int g, short[] spread, float[] dx, short[] offsets, float[] ds,
-                              float[] y, int yOffset) {
-        MemorySegment codes = m.codes;
-        int supers = m.supers;
-        FloatVector total = FloatVector.zero(F);
-        for (int sb = 0; sb < supers; sb++) {
-            long at = (long) (g * supers + sb) * SUPER_BYTES;
-            FloatVector scaled = FloatVector.zero(F);
-            for (int b = 0; b < BLOCKS; b++) {
-                int gb = sb * BLOCKS + b;
-                long block = at + BLOCKS_AT + b * BLOCK_BYTES;
-                FloatVector d = FloatVector.broadcast(F, dx[gb]);
-                for (int half = 0; half < 2; half++) {
-                    ShortVector acc = ShortVector.zero(S);
-                    for (int p = 2 * half; p < 2 * half + 2; p++) {
-                        ByteVector h = ByteVector.fromMemorySegment(B32, codes, block + HIGHS_AT + p * 2 * ROWS, LE);
-                        ByteVector v = ByteVector.fromMemorySegment(B32, codes, block + p * 4 * ROWS, LE);
-                        int xc = (gb * BLOCK + 8 * p) * ROWS;
-                        acc = acc.add(((ShortVector) v.and((byte) 0x0F).or(h.and((byte) 0x30))
-                                        .convertShape(VectorOperators.B2S, S, 0))
-                                        .mul(ShortVector.fromArray(S, spread, xc)))
-                                .add(((ShortVector) v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
-                                        .reinterpretAsBytes().and((byte) 0x0F)
-                                        .or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2)
-                                                .reinterpretAsBytes().and((byte) 0x30))
-                                        .convertShape(VectorOperators.B2S, S, 0))
-                                        .mul(ShortVector.fromArray(S, spread, xc + 2 * ROWS)));
-                        ByteVector u = ByteVector.fromMemorySegment(B32, codes, block + (p * 4 + 2) * ROWS, LE);
-                        ByteVector k = h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
-                        acc = acc.add(((ShortVector) u.and((byte) 0x0F).or(k.and((byte) 0x30))
-                                        .convertShape(VectorOperators.B2S, S, 0))
-                                        .mul(ShortVector.fromArray(S, spread, xc + 4 * ROWS)))
-                                .add(((ShortVector) u.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
-                                        .reinterpretAsBytes().and((byte) 0x0F)
-                                        .or(k.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2)
-                                                .reinterpretAsBytes().and((byte) 0x30))
-                                        .convertShape(VectorOperators.B2S, S, 0))
-                                        .mul(ShortVector.fromArray(S, spread, xc + 6 * ROWS)));
-                    }
-                    int sub = 2 * b + half;
-                    acc = acc.sub(ShortVector.fromArray(S, offsets, (sb * 16 + sub) * 2 * ROWS));
-                    IntVector sums = ((IntVector) acc.convertShape(VectorOperators.S2I, I, 0))
-                            .add((IntVector) acc.convertShape(VectorOperators.S2I, I, 1));
-                    FloatVector scale = (FloatVector) ByteVector.fromMemorySegment(B16, codes, at + sub * ROWS, LE)
-                            .convertShape(VectorOperators.B2F, F, 0);
-                    scaled = ((FloatVector) sums.convert(VectorOperators.I2F, 0)).mul(scale).fma(d, scaled);
-                }
-            }
-            total = FloatVector.fromArray(F, ds, sb * ROWS).fma(scaled, total);
-        }
-        total.intoArray(y, yOffset + g * ROWS);
-    }
 
     /**
-     * Groups g and g + 1, sharing each load of the spread activations. Written out in one method: C2 stops inlining
-     * the Vector API into a method this large, and a vector op it does not inline is boxed.
+     * Groups g and g + 1 (g alone when count is 1), sharing each load of the spread activations. Written out in one
+     * method: C2 stops inlining the Vector API into a method this large, and a vector op it does not inline is boxed.
      */
-    private static void twoGroups(InterleavedQ6_K m, int g, short[] spread, float[] dx, short[] offsets,
+    private static void twoGroups(InterleavedQ6_K m, int g, int count, short[] spread, float[] dx, short[] offsets,
                                   float[] ds, float[] y, int yOffset) {
         MemorySegment codes = m.codes;
         int supers = m.supers;
-        long next = (long) supers * SUPER_BYTES;
+        // a lone last group (count 1) reads its own codes twice and keeps one result
+        long next = count == 2 ? (long) supers * SUPER_BYTES : 0;
         FloatVector total0 = FloatVector.zero(F);
         FloatVector total1 = total0;
         for (int sb = 0; sb < supers; sb++) {
@@ -184,10 +128,12 @@ final class Q6KTokenKernel {
                 }
             }
             total0 = FloatVector.fromArray(F, ds, sb * ROWS).fma(scaled0, total0);
-            total1 = FloatVector.fromArray(F, ds, (supers + sb) * ROWS).fma(scaled1, total1);
+            total1 = FloatVector.fromArray(F, ds, ((count - 1) * supers + sb) * ROWS).fma(scaled1, total1);
         }
         total0.intoArray(y, yOffset + g * ROWS);
-        total1.intoArray(y, yOffset + (g + 1) * ROWS);
+        if (count == 2) {
+            total1.intoArray(y, yOffset + (g + 1) * ROWS);
+        }
     }
 
     /**
@@ -205,7 +151,7 @@ final class Q6KTokenKernel {
         float[] y = new float[2 * ROWS];
         float[] ds = m.scalesAsFloats(0, 2, new float[2 * ROWS]);
         for (int i = 0; i < 5_000; i++) {
-            twoGroups(m, 0, qx.spread, qx.activations.scales, qx.sixBitOffsets, ds, y, 0);
+            twoGroups(m, 0, 2, qx.spread, qx.activations.scales, qx.sixBitOffsets, ds, y, 0);
         }
     }
 }
