@@ -38,7 +38,7 @@ final class Q4KTokenKernel {
 
     /** Groups {@code [g, g + count)} of m against the quantized token. */
     static void groups(InterleavedQ4_K m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        twoGroups(m, g, count, qx.spread, qx.activations.scales, qx.blockSums, ds, y, yOffset);
+        twoGroups(m, g, count, qx.spread, qx.scales, qx.blockSums, ds, y, yOffset);
     }
 
 
@@ -129,7 +129,7 @@ final class Q4KTokenKernel {
         float[] y = new float[2 * ROWS];
         float[] ds = m.scalesAsFloats(0, 4, new float[4 * ROWS]);
         for (int i = 0; i < 5_000; i++) {
-            twoGroups(m, 0, 2, qx.spread, qx.activations.scales, qx.blockSums, ds, y, 0);
+            twoGroups(m, 0, 2, qx.spread, qx.scales, qx.blockSums, ds, y, 0);
         }
     }
 }

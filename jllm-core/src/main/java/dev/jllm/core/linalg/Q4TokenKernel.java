@@ -33,7 +33,7 @@ final class Q4TokenKernel {
 
     /** Groups {@code [g, g + count)} of m against the quantized token ({@link InterleavedMatrix#groups}). */
     static void groups(InterleavedQ4_0 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        twoGroups(m, g, count, qx.spread, qx.activations.scales, qx.blockSums, ds, y, yOffset);
+        twoGroups(m, g, count, qx.spread, qx.scales, qx.blockSums, ds, y, yOffset);
     }
 
 
@@ -102,7 +102,7 @@ final class Q4TokenKernel {
         float[] y = new float[2 * ROWS];
         float[] ds = m.scalesAsFloats(0, 2, new float[2 * ROWS]);
         for (int i = 0; i < 20_000; i++) {
-            twoGroups(m, 0, 2, qx.spread, qx.activations.scales, qx.blockSums, ds, y, 0);
+            twoGroups(m, 0, 2, qx.spread, qx.scales, qx.blockSums, ds, y, 0);
         }
     }
 }

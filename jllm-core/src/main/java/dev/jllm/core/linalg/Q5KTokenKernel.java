@@ -44,7 +44,7 @@ final class Q5KTokenKernel {
         MemorySegment codes = m.codes;
         int supers = m.supers;
         short[] spread = qx.spread;
-        float[] dx = qx.activations.scales;
+        float[] dx = qx.scales;
         int[] xsums = qx.blockSums;
         short[] offsets = qx.fiveBitOffsets;
         // a lone last group reads its own codes twice and keeps one result

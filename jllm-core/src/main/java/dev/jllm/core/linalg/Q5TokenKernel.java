@@ -39,7 +39,7 @@ final class Q5TokenKernel {
         MemorySegment codes = m.codes;
         int blocks = m.blocks;
         short[] spread = qx.spread;
-        float[] dx = qx.activations.scales;
+        float[] dx = qx.scales;
         short[] offsets = qx.fiveBitOffsets;
         // a lone last group reads its own block twice and keeps one result
         long next = count == 2 ? (long) blocks * GROUP_BLOCK_BYTES : 0;

@@ -39,7 +39,7 @@ final class Q6KTokenKernel {
 
     /** Groups {@code [g, g + count)} of m against the quantized token. */
     static void groups(InterleavedQ6_K m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        twoGroups(m, g, count, qx.spread, qx.activations.scales, qx.sixBitOffsets, ds, y, yOffset);
+        twoGroups(m, g, count, qx.spread, qx.scales, qx.sixBitOffsets, ds, y, yOffset);
     }
 
 
@@ -151,7 +151,7 @@ final class Q6KTokenKernel {
         float[] y = new float[2 * ROWS];
         float[] ds = m.scalesAsFloats(0, 2, new float[2 * ROWS]);
         for (int i = 0; i < 5_000; i++) {
-            twoGroups(m, 0, 2, qx.spread, qx.activations.scales, qx.sixBitOffsets, ds, y, 0);
+            twoGroups(m, 0, 2, qx.spread, qx.scales, qx.sixBitOffsets, ds, y, 0);
         }
     }
 }

@@ -42,9 +42,9 @@ final class TokenKernel {
     /** Groups {@code [g, g + count)} of m against the quantized token ({@link InterleavedMatrix#groups}). */
     static void groups(InterleavedQ8_0 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
         if (count == 2) {
-            twoGroups(m, g, qx.spread, qx.activations.scales, ds, y, yOffset);
+            twoGroups(m, g, qx.spread, qx.scales, ds, y, yOffset);
         } else {
-            group(m, g, qx.spread, qx.activations.scales, ds, y, yOffset);
+            group(m, g, qx.spread, qx.scales, ds, y, yOffset);
         }
     }
 
@@ -157,7 +157,7 @@ final class TokenKernel {
         float[] y = new float[2 * ROWS];
         float[] ds = new float[2 * ROWS];
         for (int i = 0; i < 20_000; i++) {
-            twoGroups(m, 0, qx.spread, qx.activations.scales, m.scalesAsFloats(0, 2, ds), y, 0);
+            twoGroups(m, 0, qx.spread, qx.scales, m.scalesAsFloats(0, 2, ds), y, 0);
         }
     }
 }
