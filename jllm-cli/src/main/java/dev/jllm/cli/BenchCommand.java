@@ -33,6 +33,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Generated tokens of the tg test, 0 to skip it (default: ${DEFAULT-VALUE}).")
     int generateTokens;
 
+    @Option(names = {"-d", "--depth"}, defaultValue = "0", paramLabel = "N",
+            description = "Tokens already in the context when each test starts, as llama-bench's -d "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int depth;
+
     @Option(names = {"-r", "--repetitions"}, defaultValue = "5", paramLabel = "N",
             description = "Timed repetitions of each test (default: ${DEFAULT-VALUE}).")
     int repetitions;
@@ -54,7 +59,7 @@ final class BenchCommand implements Callable<Integer> {
                 Generator generator = model.generator(loaded, pool)) {
             double loadMs = (System.nanoTime() - start) / 1e6;
             ThroughputBenchmark.Result r = ThroughputBenchmark.run(generator, promptTokens, generateTokens,
-                    repetitions, 42);
+                    depth, repetitions, 42);
             // the peak before the bandwidth pass, whose buffer is not the model's
             double rssMb = ProcessMemory.peakRssBytes() / (1024.0 * 1024.0);
             long bytesPerToken = DecodeBound.weightBytesPerToken(loaded.weights());
@@ -64,23 +69,23 @@ final class BenchCommand implements Callable<Integer> {
             double ppGflops = 2.0 * DecodeBound.matrixParameters(loaded.weights()) * r.ppTokensPerSecond() / 1e9;
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
-                out.printf(Locale.ROOT, "{\"model\": \"%s\", \"threads\": %d, \"pp\": %d, \"tg\": %d, \"pp_tps\": %.3f, "
+                out.printf(Locale.ROOT, "{\"model\": \"%s\", \"threads\": %d, \"pp\": %d, \"tg\": %d, \"depth\": %d, \"pp_tps\": %.3f, "
                         + "\"pp_sd\": %.3f, \"tg_tps\": %.3f, \"tg_sd\": %.3f, \"ttft_ms\": %.3f, \"load_ms\": %.3f, "
                         + "\"peak_rss_mb\": %.1f, \"weight_bytes_per_token\": %d, \"read_gbps\": %.2f, \"tg_bound_tps\": %.3f, \"pp_gflops\": %.1f}%n", jsonEscape(loaded.source().getFileName().toString()), threads,
-                        promptTokens, generateTokens, r.ppTokensPerSecond(), r.ppSd(), r.tgTokensPerSecond(),
+                        promptTokens, generateTokens, depth, r.ppTokensPerSecond(), r.ppSd(), r.tgTokensPerSecond(),
                         r.tgSd(), r.timeToFirstTokenMs(), loadMs, rssMb, bytesPerToken, readGbps, boundTps, ppGflops);
             } else {
                 out.printf(Locale.ROOT, "model %s (%s, %s), %d thread%s, cache %s%n", loaded.source().getFileName(),
                         loaded.config().architecture(), loaded.format(), threads, threads == 1 ? "" : "s",
                         model.cacheDType());
                 if (promptTokens > 0) {
-                    out.printf(Locale.ROOT, "pp%-5d %10.2f ± %.2f tokens/s   %.1f GFLOP/s in matrices, time to "
-                            + "first token %.1f ms%n", promptTokens, r.ppTokensPerSecond(), r.ppSd(), ppGflops,
-                            r.timeToFirstTokenMs());
+                    out.printf(Locale.ROOT, "%-7s %10.2f ± %.2f tokens/s   %.1f GFLOP/s in matrices, time to "
+                            + "first token %.1f ms%n", "pp" + promptTokens + at(depth), r.ppTokensPerSecond(), r.ppSd(),
+                            ppGflops, r.timeToFirstTokenMs());
                 }
                 if (generateTokens > 0) {
-                    out.printf(Locale.ROOT, "tg%-5d %10.2f ± %.2f tokens/s%n", generateTokens, r.tgTokensPerSecond(),
-                            r.tgSd());
+                    out.printf(Locale.ROOT, "%-7s %10.2f ± %.2f tokens/s%n", "tg" + generateTokens + at(depth),
+                            r.tgTokensPerSecond(), r.tgSd());
                     if (readGbps > 0) {
                         out.printf(Locale.ROOT, "tg bound %.2f tokens/s (%.1f MB read per token at %.1f GB/s), "
                                 + "reached %.0f%%%n", boundTps, bytesPerToken / 1e6, readGbps,
@@ -93,6 +98,11 @@ final class BenchCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    /** llama-bench's label of a test at a depth: {@code " @ d512"}. */
+    private static String at(int depth) {
+        return depth > 0 ? " @ d" + depth : "";
     }
 
     private static String jsonEscape(String s) {

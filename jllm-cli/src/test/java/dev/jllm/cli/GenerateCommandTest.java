@@ -128,4 +128,20 @@ class GenerateCommandTest {
             assertTrue(json.contains(key), json);
         }
     }
+
+    @Test
+    void benchAtADepth() {
+        CommandRun r = CommandRun.of("bench", "-m", stories.toString(), "-p", "16", "-n", "8", "-d", "200", "-r", "1",
+                "-t", "1", "--bound-mib", "0");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("pp16 @ d200") && r.out().contains("tg8 @ d200"), r.out());
+        CommandRun json = CommandRun.of("bench", "-m", stories.toString(), "-p", "0", "-n", "4", "-d", "64", "-r", "1",
+                "-t", "1", "--bound-mib", "0", "--json");
+        assertEquals(0, json.exit(), json.err());
+        assertTrue(json.out().contains("\"depth\": 64"), json.out());
+        CommandRun deep = CommandRun.of("bench", "-m", stories.toString(), "-p", "16", "-n", "8", "-d", "100000");
+        assertEquals(1, deep.exit(), deep.out());
+        assertTrue(deep.err().contains("depth 100000"), deep.err());
+        assertTrue(!deep.err().contains("Exception"), deep.err());
+    }
 }
