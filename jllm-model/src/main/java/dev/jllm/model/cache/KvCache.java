@@ -77,6 +77,11 @@ public final class KvCache implements AutoCloseable {
         return type;
     }
 
+    /** Values per key or value row. */
+    public int headDim() {
+        return headDim;
+    }
+
     /** The most positions the cache holds. */
     public int capacity() {
         return capacity;

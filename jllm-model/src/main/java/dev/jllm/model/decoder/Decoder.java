@@ -18,6 +18,7 @@ import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.DirectMemory;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.model.ModelConfig;
+import dev.jllm.model.cache.CachedAttention;
 import dev.jllm.model.cache.KvCache;
 import dev.jllm.model.decoder.DecoderMath.NormSite;
 import dev.jllm.model.decoder.DecoderMath.Projection;
@@ -42,6 +43,8 @@ import java.util.Map;
 public final class Decoder {
     /** Batches at least this long run attention as matrix products. */
     static final int BATCHED_ATTENTION_TOKENS = 8;
+    /** Scratch of single-token attention, one per worker thread. */
+    private static final ThreadLocal<CachedAttention> ATTENTION = ThreadLocal.withInitial(CachedAttention::new);
 
     private final ModelConfig config;
     private final DecoderWeights weights;
@@ -430,26 +433,22 @@ public final class Decoder {
         int qDim = config.queryDim();
         int group = heads / config.kvHeads();
         int window = config.slidingWindow();
-        int longest = 0;
-        for (int i = 0; i < tokens; i++) {
-            longest = Math.max(longest, b.positions[b.looseTokens[i]] + 1);
-        }
-        int span0 = longest;
-        pool.parallelFor(tokens * heads, (lo, hi) -> {
-            float[] scores = new float[span0];
+        // one task per token, key/value head and share of its query heads: rows read once serve the whole share
+        int kvHeads = config.kvHeads();
+        int shares = Math.min(group, Math.max(1, (pool.threads() + tokens * kvHeads - 1) / (tokens * kvHeads)));
+        pool.parallelFor(tokens * kvHeads * shares, (lo, hi) -> {
+            CachedAttention attention = ATTENTION.get();
             for (int i = lo; i < hi; i++) {
-                int t = b.looseTokens[i / heads];
-                int h = i % heads;
+                int t = b.looseTokens[i / (kvHeads * shares)];
+                int g = i / shares % kvHeads;
+                int share = i % shares;
+                int h0 = g * group + group * share / shares;
+                int h1 = g * group + group * (share + 1) / shares;
                 KvCache cache = batch.cache(b.segmentOf[t]);
                 int last = b.positions[t];
                 int first = window > 0 ? Math.max(0, last - window + 1) : 0;
-                int span = last + 1 - first;
-                int q = t * qDim + h * headDim;
-                cache.keyScores(layer, h / group, b.q, q, first, last + 1, scores, 0);
-                Elementwise.scale(scores, 0, scores, 0, attentionScale, span);
-                Softmax.apply(scores, 0, span);
-                java.util.Arrays.fill(b.attention, q, q + headDim, 0f);
-                cache.addValues(layer, h / group, scores, 0, first, last + 1, b.attention, q);
+                int q = t * qDim + h0 * headDim;
+                attention.attend(cache, layer, g, b.q, q, h1 - h0, attentionScale, first, last + 1, b.attention, q);
             }
         });
     }
