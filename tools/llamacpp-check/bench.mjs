@@ -1,10 +1,11 @@
 // Prompt processing (pp) and token generation (tg) speed of a GGUF file in llama.cpp (node-llama-cpp's prebuilt CPU
 // build), measured the way `jllm bench` measures jllm, so that the two can be put side by side:
 //   pp: P random token ids evaluated from an empty context in one batch, timed until the last one's logits are
-//       sampled; tg: from a one-token context, N tokens generated greedily one at a time, timed.
+//       sampled; tg: from a one-token context, N tokens generated greedily one at a time, timed. With --depth D
+//       (jllm bench -d, llama-bench -d), both start after D random ids evaluated untimed.
 // An untimed warm-up (pp of min(P, 64) tokens, tg of min(N, 8)) runs first, as in jllm; each repetition then runs
 // pp and tg once, and the mean and sample standard deviation of tokens/s over the repetitions are printed as JSON.
-// Usage: node bench.mjs --model FILE.gguf [--threads 1] [--pp 512] [--tg 128] [--reps 5] [--seed 42]
+// Usage: node bench.mjs --model FILE.gguf [--threads 1] [--pp 512] [--tg 128] [--depth 0] [--reps 5] [--seed 42]
 //                       [--flash-attention off|on|auto] [--kv-cache F16|F32|Q8_0]
 import {readFileSync} from "node:fs";
 import {basename} from "node:path";
@@ -12,11 +13,12 @@ import {performance} from "node:perf_hooks";
 import {getLlama, GgmlType, LlamaLogLevel} from "node-llama-cpp";
 
 const options = parseArguments(process.argv.slice(2), {
-    model: null, threads: "1", pp: "512", tg: "128", reps: "5", seed: "42", "flash-attention": "off", "kv-cache": "F16"
+    model: null, threads: "1", pp: "512", tg: "128", depth: "0", reps: "5", seed: "42", "flash-attention": "off", "kv-cache": "F16"
 });
 const threads = positiveInteger("threads", 1);
 const promptTokens = positiveInteger("pp", 0);
 const generateTokens = positiveInteger("tg", 0);
+const depth = positiveInteger("depth", 0);
 const repetitions = positiveInteger("reps", 1);
 const seed = positiveInteger("seed", 0);
 const kvCache = options["kv-cache"];
@@ -44,7 +46,7 @@ if (!Number.isInteger(vocabularySize) || vocabularySize < 1) fail(`--model ${opt
 // node-llama-cpp sets n_ubatch = n_batch, so a batch of max(p, 512) tokens makes pp a single llama_decode of the
 // whole prompt, as jllm's one ingest call; 512 is llama-bench's n_ubatch (with a batch of 1 token, llama.cpp counted
 // 11 decodes for 8 generated tokens, so small batches are avoided)
-const contextSize = Math.max(promptTokens + generateTokens, generateTokens + 1, 2);
+const contextSize = depth + Math.max(promptTokens + generateTokens, generateTokens + 1, 2);
 const batchSize = Math.max(promptTokens, 512);
 const context = await model.createContext({
     contextSize, batchSize, threads, flashAttention, performanceTracking: true,
@@ -82,6 +84,7 @@ console.log(JSON.stringify({
     threads,
     pp: promptTokens,
     tg: generateTokens,
+    depth,
     pp_tps: round(mean(pp)),
     pp_sd: round(sd(pp)),
     tg_tps: round(mean(tg)),
@@ -119,7 +122,7 @@ await llama.dispose();
  */
 async function prompt(count) {
     const ids = randomIds(count);
-    await sequence.clearHistory();
+    await startAtDepth();
     const items = ids.map((id, i) => i === count - 1 ? [id, {generateNext: {token: true, options: {temperature: 0}}}] : id);
     await nativeTimings();
     const start = performance.now();
@@ -138,7 +141,7 @@ async function prompt(count) {
  * milliseconds of the count steps, and those of their llama_decode calls alone by llama.cpp's own timer.
  */
 async function generate(count) {
-    await sequence.clearHistory();
+    await startAtDepth();
     if (count === 0) return {ms: 0, nativeMs: 0};
     // temperature 0 is llama.cpp's greedy sampler; the generator reuses one sampler across steps
     const steps = sequence.evaluate(randomIds(1), {temperature: 0, yieldEogToken: true});
@@ -154,6 +157,12 @@ async function generate(count) {
     await steps.return();
     if (native.evalRuns !== count) fail(`llama.cpp counted ${native.evalRuns} single-token runs for ${count} generated tokens`);
     return {ms, nativeMs: native.evalMs};
+}
+
+/** An empty context, then --depth random ids evaluated in one batch (untimed). */
+async function startAtDepth() {
+    await sequence.clearHistory();
+    if (depth > 0) await sequence.controlledEvaluate(randomIds(depth));
 }
 
 /** llama.cpp's decode timers since the last call (printing them resets them), read from its log. */
