@@ -56,25 +56,30 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
         int cols = Math.toIntExact(w.cols());
         int blocks = cols / BLOCK;
         MemorySegment[] copy = copy(w, pool, releaseMapped, BLOCK, BLOCK_BYTES, 0, 1, blocks * GROUP_BLOCK_BYTES,
-                (in, rowBytes, out) -> {
-                    int[] q = new int[BLOCK];
-                    for (int lane = 0; lane < ROWS; lane++) {
-                        for (int b = 0; b < blocks; b++) {
-                            int o = lane * rowBytes + b * BLOCK_BYTES + 2;
-                            // Q4_0 stores element k in byte k's low nibble and element k + 16 in its high nibble
-                            for (int k = 0; k < BLOCK / 2; k++) {
-                                q[k] = in[o + k] & 0x0F;
-                                q[k + BLOCK / 2] = (in[o + k] >> 4) & 0x0F;
-                            }
-                            for (int s = 0; s < BLOCK / 4; s++) {
-                                int at = b * GROUP_BLOCK_BYTES + s * 2 * ROWS;
-                                out[at + lane] = (byte) (q[4 * s] | q[4 * s + 2] << 4);
-                                out[at + ROWS + lane] = (byte) (q[4 * s + 1] | q[4 * s + 3] << 4);
-                            }
-                        }
-                    }
-                });
+                (in, rowBytes, out) -> interleaveNibbles(in, rowBytes, out, blocks, BLOCK_BYTES, 2));
         return new InterleavedQ4_0(rows, cols, copy[0], copy[1]);
+    }
+
+    /**
+     * One group's 16 rows of 4-bit codes in GGML's legacy order (element k in byte k's low nibble, k + 16 in its high
+     * one, from byte {@code codeAt} of each block of {@code blockBytes}) into this copy's interleaved steps.
+     */
+    static void interleaveNibbles(byte[] in, int rowBytes, byte[] out, int blocks, int blockBytes, int codeAt) {
+        int[] q = new int[BLOCK];
+        for (int lane = 0; lane < ROWS; lane++) {
+            for (int b = 0; b < blocks; b++) {
+                int o = lane * rowBytes + b * blockBytes + codeAt;
+                for (int k = 0; k < BLOCK / 2; k++) {
+                    q[k] = in[o + k] & 0x0F;
+                    q[k + BLOCK / 2] = (in[o + k] >> 4) & 0x0F;
+                }
+                for (int s = 0; s < BLOCK / 4; s++) {
+                    int at = b * GROUP_BLOCK_BYTES + s * 2 * ROWS;
+                    out[at + lane] = (byte) (q[4 * s] | q[4 * s + 2] << 4);
+                    out[at + ROWS + lane] = (byte) (q[4 * s + 1] | q[4 * s + 3] << 4);
+                }
+            }
+        }
     }
 
     /** Bytes the copy of {@code w} takes: as many as Q4_0 itself. */
@@ -107,6 +112,11 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
 
     /** The four-bit code of column c of block b, for row {@code lane} of group g. */
     private int code(int g, int b, int c, int lane) {
+        return code(codes, blocks, g, b, c, lane);
+    }
+
+    /** The four-bit code of column c of block b, for row {@code lane} of group g, in interleaved {@code codes}. */
+    static int code(MemorySegment codes, int blocks, int g, int b, int c, int lane) {
         int s = c / 4;
         int k = c % 4;
         long at = (long) (g * blocks + b) * GROUP_BLOCK_BYTES + s * 2 * ROWS + (k % 2) * ROWS + lane;

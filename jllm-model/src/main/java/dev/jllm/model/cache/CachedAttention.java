@@ -8,12 +8,12 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Attention of one query token against a {@link KvCache} for query heads that share one key/value head (grouped-query
- * attention): {@code softmax(scale · q·Kᵀ)·V} per query head. Each key and value row is read from the cache once, as
- * floats, in chunks of {@link #CHUNK} positions that stay in the first-level cache, and serves every query head of
- * the group; {@link KvCache#keyScores} and {@link KvCache#addValues}, called per query head, read each row once per
- * head through a call per row, which cost Qwen2.5-0.5B (seven query heads to a key/value head) most of its attention
- * time. Scores and sums are added in the order those two methods use, so an F16 cache gives the same floats.
+ * Attention of one query token against a {@link KvCache} for query heads that share one key/value head
+ * (grouped-query attention): {@code softmax(scale · q·Kᵀ)·V} per query head. Each key and value row is read from the
+ * cache once, as floats, in chunks of {@link #CHUNK} positions that stay in the first-level cache, and serves every
+ * query head of the group. {@link KvCache#keyScores} and {@link KvCache#addValues}, called per query head, read each
+ * row once per head, one call per row: seven times over in Qwen2.5-0.5B (seven query heads to a key/value head).
+ * Scores and sums are added in the order those two methods use, so an F16 cache gives the same floats.
  *
  * <p>An instance holds scratch buffers: one per thread.
  */
@@ -120,7 +120,8 @@ public final class CachedAttention {
         for (; d < F.loopBound(headDim); d += L) {
             FloatVector acc = FloatVector.fromArray(F, out, outOffset + d);
             for (int r = 0; r < n; r++) {
-                acc = FloatVector.fromArray(F, rows, r * headDim + d).fma(FloatVector.broadcast(F, weights[w + r]), acc);
+                acc = FloatVector.fromArray(F, rows, r * headDim + d)
+                        .fma(FloatVector.broadcast(F, weights[w + r]), acc);
             }
             acc.intoArray(out, outOffset + d);
         }
