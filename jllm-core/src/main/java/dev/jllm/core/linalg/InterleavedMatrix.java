@@ -360,8 +360,7 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
         for (DType type : types) {
             switch (type) {
                 case Q8_0 -> TokenKernel.warmUp();
-                case Q4_0 -> Q4TokenKernel.warmUp();
-                case Q4_1 -> Q41TokenKernel.warmUp();
+                case Q4_0, Q4_1 -> Q4TokenKernel.warmUp();
                 case Q5_0 -> Q5TokenKernel.warmUp();
                 case Q4_K -> Q4KTokenKernel.warmUp();
                 case Q5_K -> Q5KTokenKernel.warmUp();

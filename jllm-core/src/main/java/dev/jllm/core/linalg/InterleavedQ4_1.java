@@ -15,9 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A Q4_1 matrix (value = d·code + m per block of 32) copied as {@link InterleavedQ4_0} copies Q4_0: the codes in the
- * same interleaved steps, and each block's two F16 halves, d then m, in 16-lane sets apart. The kernel
- * ({@link Q41TokenKernel}) is Q4_0's without the −8 offset, plus m times x's block sum; the copy takes as many bytes
- * as the matrix.
+ * same interleaved steps, and each block's two F16 halves, d then m, in 16-lane sets apart. The kernel is
+ * {@link Q4TokenKernel}'s, without the −8 offset and plus m times x's block sum; the copy takes as many bytes as the
+ * matrix.
  */
 public final class InterleavedQ4_1 extends InterleavedMatrix {
     /** Rows per interleaved group. */
@@ -63,7 +63,7 @@ public final class InterleavedQ4_1 extends InterleavedMatrix {
 
     @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        Q41TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        Q4TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
     }
 
     /**

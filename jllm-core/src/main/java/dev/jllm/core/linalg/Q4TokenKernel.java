@@ -14,7 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * holds four columns of 16 rows; a mask and a 16-bit shift unpack two pairs of columns, each widened to one 32-lane
  * short vector and multiplied by the matching activations. Codes are below 16, so |code·qx| ≤ 15·127 and a block's
  * 16 products per lane add up in 16 bits without overflow: the whole block is two widenings, two multiplies and two
- * adds per four columns, and the −8 offset of every code comes off once per block as 8·Σ qx.
+ * adds per four columns, and the −8 offset of every code comes off once per block as 8·Σ qx. Q4_1 copies run the same
+ * steps ({@link InterleavedQ4_1}: unsigned codes, and a minimum per block against x's block sum).
  */
 final class Q4TokenKernel {
     private static final int ROWS = InterleavedQ4_0.ROWS;
@@ -33,20 +34,29 @@ final class Q4TokenKernel {
 
     /** Groups {@code [g, g + count)} of m against the quantized token ({@link InterleavedMatrix#groups}). */
     static void groups(InterleavedQ4_0 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        twoGroups(m, g, count, qx.spread, qx.scales, qx.blockSums, ds, y, yOffset);
+        twoGroups(m.codes, m.blocks, false, g, count, qx.spread, qx.scales, qx.blockSums, ds, y, yOffset);
+    }
+
+    /**
+     * Groups {@code [g, g + count)} of a Q4_1 copy (the same interleaved codes, unsigned, with a minimum per block)
+     * against the quantized token.
+     */
+    static void groups(InterleavedQ4_1 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
+        twoGroups(m.codes, m.blocks, true, g, count, qx.spread, qx.scales, qx.blockSums, ds, y, yOffset);
     }
 
 
     /**
      * Groups g and g + 1 (g alone when count is 1), sharing each load of the spread activations; lanes 0–15 of a
      * block's sum hold the even columns of each step's pairs, 16–31 the odd ones, added when widened to 32 bits.
-     * Written out in one method: C2 stops inlining the Vector API into a method this large, and a vector op it does
-     * not inline is boxed.
+     * With {@code mins} (Q4_1) the codes carry no −8 offset, {@code ds} holds a d and an m set per block, and each
+     * block adds m·dx·Σqx. Written out in one method: C2 stops inlining the Vector API into a method this large, and
+     * a vector op it does not inline is boxed.
      */
-    private static void twoGroups(InterleavedQ4_0 m, int g, int count, short[] spread, float[] dx, int[] xsums,
-                                  float[] ds, float[] y, int yOffset) {
-        MemorySegment codes = m.codes;
-        int blocks = m.blocks;
+    private static void twoGroups(MemorySegment codes, int blocks, boolean mins, int g, int count, short[] spread,
+                                  float[] dx, int[] xsums, float[] ds, float[] y, int yOffset) {
+        int sets = mins ? 2 : 1;
+        int codeOffset = mins ? 0 : 8;
         // a lone last group (count 1) reads its own codes twice and keeps one result
         long next = count == 2 ? (long) blocks * GROUP_BLOCK_BYTES : 0;
         FloatVector total0 = FloatVector.zero(F);
@@ -71,16 +81,23 @@ final class Q4TokenKernel {
                                 .reinterpretAsBytes().and((byte) 0x0F).convertShape(VectorOperators.B2S, S, 0))
                                 .mul(xb));
             }
-            int offset = 8 * xsums[b];
+            int offset = codeOffset * xsums[b];
             IntVector rows0 = ((IntVector) acc0.convertShape(VectorOperators.S2I, I, 0))
                     .add((IntVector) acc0.convertShape(VectorOperators.S2I, I, 1)).sub(offset);
             IntVector rows1 = ((IntVector) acc1.convertShape(VectorOperators.S2I, I, 0))
                     .add((IntVector) acc1.convertShape(VectorOperators.S2I, I, 1)).sub(offset);
             float d = dx[b];
+            int first = sets * b * ROWS;
+            int second = sets * ((count - 1) * blocks + b) * ROWS;
             total0 = ((FloatVector) rows0.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromArray(F, ds, b * ROWS).mul(d), total0);
+                    .fma(FloatVector.fromArray(F, ds, first).mul(d), total0);
             total1 = ((FloatVector) rows1.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromArray(F, ds, ((count - 1) * blocks + b) * ROWS).mul(d), total1);
+                    .fma(FloatVector.fromArray(F, ds, second).mul(d), total1);
+            if (mins) {
+                FloatVector mx = FloatVector.broadcast(F, d * xsums[b]);
+                total0 = FloatVector.fromArray(F, ds, first + ROWS).fma(mx, total0);
+                total1 = FloatVector.fromArray(F, ds, second + ROWS).fma(mx, total1);
+            }
         }
         total0.intoArray(y, yOffset + g * ROWS);
         if (count == 2) {
@@ -89,20 +106,21 @@ final class Q4TokenKernel {
     }
 
     /**
-     * Compiles the kernel on its own before any product runs, once per JVM (see {@link InterleavedMatrix#warmUp}).
+     * Compiles the kernel on its own before any product runs, once per JVM (see {@link InterleavedMatrix#warmUp}),
+     * with Q4_0's and Q4_1's blocks in turn, so that neither type's path is left out of the compiled code.
      */
     static synchronized void warmUp() {
         if (warm) {
             return;
         }
         warm = true;
-        MemorySegment[] data = InterleavedMatrix.warmUpData(2L * GROUP_BLOCK_BYTES, 2 * ROWS, 0xFF);
-        InterleavedQ4_0 m = new InterleavedQ4_0(2 * ROWS, BLOCK, data[0], data[1]);
+        MemorySegment[] data = InterleavedMatrix.warmUpData(2L * GROUP_BLOCK_BYTES, 2 * 2 * ROWS, 0xFF);
+        InterleavedQ4_1 q41 = new InterleavedQ4_1(2 * ROWS, BLOCK, data[0], data[1]);
         SpreadToken qx = InterleavedMatrix.warmUpToken(BLOCK);
         float[] y = new float[2 * ROWS];
-        float[] ds = m.scalesAsFloats(0, 2, new float[2 * ROWS]);
+        float[] ds = q41.scalesAsFloats(0, 4, new float[4 * ROWS]);
         for (int i = 0; i < 20_000; i++) {
-            twoGroups(m, 0, 2, qx.spread, qx.scales, qx.blockSums, ds, y, 0);
+            twoGroups(data[0], 1, i % 2 == 1, 0, 2, qx.spread, qx.scales, qx.blockSums, ds, y, 0);
         }
     }
 }
