@@ -65,6 +65,7 @@ fixture llama-tiny-Q4_0   "--arch llama --preset tiny --seed 2" Q4_0
 fixture llama-tiny-Q4_K_M "--arch llama --preset tiny --seed 10" Q4_K_M
 fixture llama-tiny-Q5_0   "--arch llama --preset tiny --seed 4" Q5_0
 fixture llama-tiny-Q4_1   "--arch llama --preset tiny --seed 8" Q4_1
+fixture llama-tiny-Q5_1   "--arch llama --preset tiny --seed 22" Q5_1
 # rows of 256, so that Q4_K_M's K-quants (and jllm's repacked Q4_K kernel) are used, not its fallback types
 fixture llama-wide-Q4_K_M "--arch llama --dims 256,2,4,2,512,512 --seed 20" Q4_K_M
 fixture mistral-tiny-F32  "--arch mistral --preset tiny --seed 4"

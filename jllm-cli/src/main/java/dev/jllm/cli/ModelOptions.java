@@ -40,7 +40,7 @@ final class ModelOptions {
     int prefillChunk;
 
     @Option(names = "--repack", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Copy Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q5_K and Q6_K weights into 16-row interleaved blocks as the "
+            description = "Copy Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K and Q6_K weights into 16-row interleaved blocks as the "
                     + "model loads and run every product of them from the copy (one token through an integer kernel, "
                     + "more through interleaved float kernels or the packed GEMM): faster decoding and prompts, the "
                     + "same bytes as the weights held in memory instead of mapped, and a few seconds more to load. On "

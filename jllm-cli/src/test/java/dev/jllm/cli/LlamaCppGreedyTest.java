@@ -49,7 +49,7 @@ class LlamaCppGreedyTest {
     }
 
     /**
-     * Repacked (the default), Q8_0, Q4_0, Q4_1, Q5_0 and K-quant decode steps run integer kernels on Q8_0-quantized
+     * Repacked (the default), Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 and K-quant decode steps run integer kernels on Q8_0-quantized
      * activations, as llama.cpp does; their rounding, not the same as llama.cpp's to the last bit, may turn a near-tie. The ids equal
      * llama.cpp's up to its first step whose top-1/top-2 logit gap is under {@value #NEAR_TIE}; that step picks
      * llama.cpp's choice or its runner-up, and the rest is not compared.

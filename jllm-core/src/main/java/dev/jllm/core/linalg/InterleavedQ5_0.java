@@ -72,7 +72,7 @@ public final class InterleavedQ5_0 extends InterleavedMatrix {
      * Row {@code lane}'s block (nibbles at {@code in[qs]}: element k in byte k's low nibble, k + 16 in its high one;
      * fifth bits {@code qh}, bit k for element k) into the group's block at {@code out[at]}.
      */
-    private static void interleaveBlock(byte[] in, int qs, int qh, byte[] out, int at, int lane) {
+    static void interleaveBlock(byte[] in, int qs, int qh, byte[] out, int at, int lane) {
         for (int s = 0; s < BLOCK / 4; s++) {
             int c = 4 * s;
             int step = at + s * 2 * ROWS;
@@ -129,6 +129,11 @@ public final class InterleavedQ5_0 extends InterleavedMatrix {
 
     /** The 5-bit code of column c of block b, for row {@code lane} of group g. */
     private int code(int g, int b, int c, int lane) {
+        return code(codes, blocks, g, b, c, lane);
+    }
+
+    /** The 5-bit code of column c of block b, for row {@code lane} of group g, in interleaved {@code codes}. */
+    static int code(MemorySegment codes, int blocks, int g, int b, int c, int lane) {
         int s = c / 4;
         int k = c % 4;
         long at = (long) (g * blocks + b) * GROUP_BLOCK_BYTES;

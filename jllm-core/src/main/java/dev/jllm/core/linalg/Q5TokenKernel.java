@@ -16,7 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link Q4TokenKernel} does. Sixteen products of an unsigned code (0–31) may pass 16 bits, but the sum of
  * (code − 16)·qx does not: the lanes wrap, and taking off 16 times the activations' sums
  * ({@link SpreadToken#fiveBitOffsets}) after each block leaves it exact. The steps run as a loop, not written out:
- * C2 unrolls it, and the method stays small enough for C2 to inline every vector operation.
+ * C2 unrolls it, and the method stays small enough for C2 to inline every vector operation. Q5_1 copies run the same
+ * steps ({@link InterleavedQ5_1}: the 16·Σqx added back, and a minimum per block against x's block sum).
  */
 final class Q5TokenKernel {
     private static final int ROWS = InterleavedQ5_0.ROWS;
@@ -36,8 +37,25 @@ final class Q5TokenKernel {
 
     /** Groups {@code [g, g + count)} of m against the quantized token: two at a time, sharing x's loads. */
     static void groups(InterleavedQ5_0 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        MemorySegment codes = m.codes;
-        int blocks = m.blocks;
+        groups(m.codes, m.blocks, false, g, count, qx, ds, y, yOffset);
+    }
+
+    /**
+     * Groups {@code [g, g + count)} of a Q5_1 copy (the same interleaved codes, without Q5_0's −16, and a minimum per
+     * block) against the quantized token.
+     */
+    static void groups(InterleavedQ5_1 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
+        groups(m.codes, m.blocks, true, g, count, qx, ds, y, yOffset);
+    }
+
+    /**
+     * The kernel. With {@code mins} (Q5_1) the codes carry no −16: the 16·Σqx taken off to keep the sums in 16 bits
+     * is added back in 32, {@code ds} holds a d and an m set per block, and each block adds m·dx·Σqx.
+     */
+    private static void groups(MemorySegment codes, int blocks, boolean mins, int g, int count, SpreadToken qx,
+            float[] ds, float[] y, int yOffset) {
+        int sets = mins ? 2 : 1;
+        int[] xsums = qx.blockSums;
         short[] spread = qx.spread;
         float[] dx = qx.scales;
         short[] offsets = qx.fiveBitOffsets;
@@ -84,11 +102,22 @@ final class Q5TokenKernel {
                     .add((IntVector) acc0.convertShape(VectorOperators.S2I, I, 1));
             IntVector sums1 = ((IntVector) acc1.convertShape(VectorOperators.S2I, I, 0))
                     .add((IntVector) acc1.convertShape(VectorOperators.S2I, I, 1));
+            if (mins) {
+                sums0 = sums0.add(16 * xsums[b]);
+                sums1 = sums1.add(16 * xsums[b]);
+            }
             float d = dx[b];
+            int first = sets * b * ROWS;
+            int second = sets * ((count - 1) * blocks + b) * ROWS;
             total0 = ((FloatVector) sums0.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromArray(F, ds, b * ROWS).mul(d), total0);
+                    .fma(FloatVector.fromArray(F, ds, first).mul(d), total0);
             total1 = ((FloatVector) sums1.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromArray(F, ds, ((count - 1) * blocks + b) * ROWS).mul(d), total1);
+                    .fma(FloatVector.fromArray(F, ds, second).mul(d), total1);
+            if (mins) {
+                FloatVector mx = FloatVector.broadcast(F, d * xsums[b]);
+                total0 = FloatVector.fromArray(F, ds, first + ROWS).fma(mx, total0);
+                total1 = FloatVector.fromArray(F, ds, second + ROWS).fma(mx, total1);
+            }
         }
         total0.intoArray(y, yOffset + g * ROWS);
         if (count == 2) {
@@ -96,20 +125,23 @@ final class Q5TokenKernel {
         }
     }
 
-    /** Compiles the kernel on its own before any product runs, once per JVM (see {@link InterleavedMatrix#warmUp}). */
+    /**
+     * Compiles the kernel on its own before any product runs, once per JVM (see {@link InterleavedMatrix#warmUp}),
+     * with Q5_0's and Q5_1's blocks in turn, so that neither type's path is left out of the compiled code.
+     */
     static synchronized void warmUp() {
         if (warm) {
             return;
         }
         warm = true;
         int cols = 4 * BLOCK;
-        MemorySegment[] data = InterleavedMatrix.warmUpData(2L * 4 * GROUP_BLOCK_BYTES, 2 * 4 * ROWS, 0xFF);
-        InterleavedQ5_0 m = new InterleavedQ5_0(2 * ROWS, cols, data[0], data[1]);
+        MemorySegment[] data = InterleavedMatrix.warmUpData(2L * 4 * GROUP_BLOCK_BYTES, 2 * 2 * 4 * ROWS, 0xFF);
+        InterleavedQ5_1 m = new InterleavedQ5_1(2 * ROWS, cols, data[0], data[1]);
         SpreadToken qx = InterleavedMatrix.warmUpToken(cols);
         float[] y = new float[2 * ROWS];
-        float[] ds = m.scalesAsFloats(0, 8, new float[8 * ROWS]);
+        float[] ds = m.scalesAsFloats(0, 16, new float[16 * ROWS]);
         for (int i = 0; i < 5_000; i++) {
-            groups(m, 0, 2, qx, ds, y, 0);
+            groups(data[0], 4, i % 2 == 1, 0, 2, qx, ds, y, 0);
         }
     }
 }

@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The interleaved 4-, 5- and 6-bit copies ({@link InterleavedQ4_0}, {@link InterleavedQ4_1}, {@link InterleavedQ5_0},
- * {@link InterleavedQ4_K}, {@link InterleavedQ5_K}, {@link InterleavedQ6_K}; Q8_0 has its own test): the integer single-token kernel against
+ * {@link InterleavedQ5_1}, {@link InterleavedQ4_K}, {@link InterleavedQ5_K}, {@link InterleavedQ6_K}; Q8_0 has its
+ * own test): the integer single-token kernel against
  * its scalar twin (bit for bit), against the file's weights, dequantized by the scalar reference kernel, times the same
  * int8 activations in double, and for Q4_0 and Q5_0 against GGML's own dot with Q8_0 activations (its K-quant dots
  * quantize x per 256, not per 32); the largest codes, scales, mins and products each type's 16-bit lanes meet; and
@@ -29,7 +30,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class InterleavedTypesTest {
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     void quantizedSingleTokenEqualsItsTwinAndTheDequantizedFileInDouble(DType type) {
         assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
         Random rnd = new Random(type.ordinal());
@@ -61,7 +62,7 @@ class InterleavedTypesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     void theLargestCodesScalesAndProductsStayExact(DType type) {
         assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
         try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
@@ -99,7 +100,7 @@ class InterleavedTypesTest {
                 m.set(ValueLayout.JAVA_SHORT_UNALIGNED, o, Float.floatToFloat16(0.25f));
                 m.asSlice(o + 2, type.blockBytes() - 2).fill(v);
             }
-            case Q4_1 -> {
+            case Q4_1, Q5_1 -> {
                 m.set(ValueLayout.JAVA_SHORT_UNALIGNED, o, Float.floatToFloat16(0.25f));
                 // mins that vary by block, so that their sum against x's alternating block sums does not cancel
                 m.set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 2,
@@ -124,7 +125,7 @@ class InterleavedTypesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     void manyTokensRunThePackedGemmOnTheSameValuesAsTheFile(DType type) {
         assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
         Random rnd = new Random(29 + type.ordinal());
@@ -148,7 +149,7 @@ class InterleavedTypesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     void shapesItCannotTakeAreRefusedByName(DType type) {
         try (Arena arena = Arena.ofShared()) {
             Tensor odd = RandomWeights.gaussian(arena, type, 17, 256, 1);
@@ -162,6 +163,7 @@ class InterleavedTypesTest {
             assertFalse(InterleavedQ5_0.supports(RandomWeights.gaussian(arena, DType.Q4_0, 16, 256, 1)));
             assertFalse(InterleavedQ4_1.supports(RandomWeights.gaussian(arena, DType.Q4_0, 16, 256, 1)));
             assertFalse(InterleavedQ4_0.supports(RandomWeights.gaussian(arena, DType.Q4_1, 16, 256, 1)));
+            assertFalse(InterleavedQ5_1.supports(RandomWeights.gaussian(arena, DType.Q5_0, 16, 256, 1)));
         }
     }
 

@@ -49,7 +49,8 @@ public final class Decoder {
     private final ModelConfig config;
     private final DecoderWeights weights;
     private final WorkerPool pool;
-    // interleaved copies of Q8_0, Q4_0, Q4_1, Q5_0 and K-quant matrices, which then run every product of them, if asked
+    // interleaved copies of Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 and K-quant matrices, which then run every product of them,
+    // if asked
     private final Map<Tensor, InterleavedMatrix> interleaved = new IdentityHashMap<>();
     private final WeightKernel embeddingKernel;
     private final WeightKernel positionKernel;
@@ -69,8 +70,8 @@ public final class Decoder {
     }
 
     /**
-     * A decoder over bound weights that, if {@code interleave}, first copies every Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q5_K and
-     * Q6_K matrix it can into {@link InterleavedMatrix} blocks off the heap and runs every product of those matrices
+     * A decoder over bound weights that, if {@code interleave}, first copies every Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K,
+     * Q5_K and Q6_K matrix it can into {@link InterleavedMatrix} blocks off the heap and runs every product of those matrices
      * from the copies: one token through an integer kernel, a few through the interleaved float kernels (Q8_0) or the
      * packed GEMM (the other types), more through the packed GEMM.
      * The mapped pages each copy replaces are released, so memory stays about the file's size.

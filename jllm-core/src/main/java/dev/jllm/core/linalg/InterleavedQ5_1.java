@@ -1,0 +1,139 @@
+package dev.jllm.core.linalg;
+
+import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.core.quant.QuantizedActivations;
+import dev.jllm.core.tensor.DType;
+import dev.jllm.core.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.List;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A Q5_1 matrix (value = d·code + m per block of 32, codes 0–31) copied as {@link InterleavedQ5_0} copies Q5_0: the
+ * nibbles and fifth bits in the same interleaved steps, and each block's two F16 halves, d then m, in 16-lane sets
+ * apart. The kernel is {@link Q5TokenKernel}'s, adding back the 16·Σqx it takes off and m times x's block sum; the
+ * copy takes as many bytes as the matrix.
+ */
+public final class InterleavedQ5_1 extends InterleavedMatrix {
+    /** Rows per interleaved group. */
+    public static final int ROWS = InterleavedMatrix.ROWS;
+    private static final int BLOCK_BYTES = DType.Q5_1.blockBytes();
+    private static final int HIGHS_AT = InterleavedQ5_0.HIGHS_AT;
+    private static final int GROUP_BLOCK_BYTES = InterleavedQ5_0.GROUP_BLOCK_BYTES;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    InterleavedQ5_1(int rows, int cols, MemorySegment codes, MemorySegment scales) {
+        super(rows, cols, 2 * (cols / BLOCK), codes, scales);
+    }
+
+    /** Whether {@code w} can be interleaved here: Q5_0, rows a multiple of 16, and 16-lane float vectors. */
+    public static boolean supports(Tensor w) {
+        return fits(w, DType.Q5_1, BLOCK);
+    }
+
+    /**
+     * The interleaved copy of {@code w}, made by the pool's threads (the caller's if null); with
+     * {@code releaseMapped}, the pages of a mapped {@code w} are released as they are copied.
+     *
+     * @throws IllegalArgumentException if {@link #supports} says no, naming the tensor
+     */
+    public static InterleavedQ5_1 of(Tensor w, WorkerPool pool, boolean releaseMapped) {
+        requireSupported(w, supports(w), DType.Q5_1);
+        warmUp(List.of(DType.Q5_1));
+        int rows = Math.toIntExact(w.rows());
+        int cols = Math.toIntExact(w.cols());
+        int blocks = cols / BLOCK;
+        MemorySegment[] copy = copy(w, pool, releaseMapped, BLOCK, BLOCK_BYTES, 0, 2, blocks * GROUP_BLOCK_BYTES,
+                (in, rowBytes, out) -> {
+                    for (int lane = 0; lane < ROWS; lane++) {
+                        for (int b = 0; b < blocks; b++) {
+                            int o = lane * rowBytes + b * BLOCK_BYTES;
+                            int qh = (in[o + 4] & 0xFF) | (in[o + 5] & 0xFF) << 8 | (in[o + 6] & 0xFF) << 16
+                                    | (in[o + 7] & 0xFF) << 24;
+                            InterleavedQ5_0.interleaveBlock(in, o + 8, qh, out, b * GROUP_BLOCK_BYTES, lane);
+                        }
+                    }
+                });
+        return new InterleavedQ5_1(rows, cols, copy[0], copy[1]);
+    }
+
+    /** Bytes the copy of {@code w} takes: as many as Q5_1 itself. */
+    public static long bytes(Tensor w) {
+        return w.rows() * w.cols() / BLOCK * BLOCK_BYTES;
+    }
+
+    @Override
+    void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
+        Q5TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+    }
+
+    /**
+     * One row of the scalar twin: per block of 32, the integer sum of code times x's int8 codes, times the block's d
+     * and x's scale, then m times x's scale and code sum, in the kernel's order.
+     */
+    @Override
+    float referenceRow(int g, int lane, QuantizedActivations qx) {
+        float total = 0;
+        for (int b = 0; b < blocks; b++) {
+            int sum = 0;
+            int xsum = 0;
+            for (int c = 0; c < BLOCK; c++) {
+                sum += InterleavedQ5_0.code(codes, blocks, g, b, c, lane) * qx.qs[b * BLOCK + c];
+                xsum += qx.qs[b * BLOCK + c];
+            }
+            float d = half(g, b, 0, lane);
+            float m = half(g, b, 1, lane);
+            total = Math.fma((float) sum, d * qx.scales[b], total);
+            total = Math.fma(m, qx.scales[b] * xsum, total);
+        }
+        return total;
+    }
+
+    /** Half h (0: d, 1: m) of block b of row {@code lane} of group g, as a float. */
+    private float half(int g, int b, int h, int lane) {
+        return Float.float16ToFloat(scales.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED,
+                ((long) g * scaleSets + 2L * b + h) * ROWS + lane));
+    }
+
+    /**
+     * Group g's 16 rows × columns {@code [pc, pc + kc)} as floats into lanes {@code [lane0, lane0 + 16)} of a
+     * sliver ({@code packed[p·32 + lane0 + r]}), {@code ds} holding the columns' scales as floats:
+     * code·d + m, multiplied then added as GGML's dequantization does.
+     */
+    @Override
+    void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
+        int width = 2 * ROWS;
+        for (int p = 0; p < kc; p += BLOCK) {
+            FloatVector d = FloatVector.fromArray(F, ds, 2 * (p / BLOCK) * ROWS);
+            FloatVector m = FloatVector.fromArray(F, ds, (2 * (p / BLOCK) + 1) * ROWS);
+            long q = (long) (g * blocks + (pc + p) / BLOCK) * GROUP_BLOCK_BYTES;
+            for (int s = 0; s < BLOCK / 4; s++) {
+                ByteVector v = ByteVector.fromMemorySegment(B32, codes, q + s * 2 * ROWS, LE);
+                ByteVector h = ByteVector.fromMemorySegment(B32, codes, q + HIGHS_AT + s / 4 * 2 * ROWS, LE)
+                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * (s % 4)).reinterpretAsBytes();
+                ByteVector lo = v.and((byte) 0x0F).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4)
+                        .reinterpretAsBytes().and((byte) 0x10));
+                ByteVector hi = v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                        .and((byte) 0x0F).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 3)
+                                .reinterpretAsBytes().and((byte) 0x10));
+                int c = p + 4 * s;
+                // written out: a vector passed to a call C2 does not inline is boxed
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m)
+                        .intoArray(packed, c * width + lane0);
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1)).mul(d).add(m)
+                        .intoArray(packed, (c + 1) * width + lane0);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m)
+                        .intoArray(packed, (c + 2) * width + lane0);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1)).mul(d).add(m)
+                        .intoArray(packed, (c + 3) * width + lane0);
+            }
+        }
+    }
+}
