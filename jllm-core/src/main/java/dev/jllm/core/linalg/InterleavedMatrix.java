@@ -18,10 +18,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * A quantized matrix copied off the heap into groups of 16 rows whose codes sit in a type's own interleaved order
  * ({@link InterleavedQ8_0}, {@link InterleavedQ4_0}, {@link InterleavedQ4_1}, {@link InterleavedQ5_0},
- * {@link InterleavedQ5_1}, {@link InterleavedQ4_K}, {@link InterleavedQ5_K}, {@link InterleavedQ6_K}), with the 16 rows' F16 block scales apart, as in the file. A
- * decoder copies its matrices once as it loads and runs every product from the copies: one token through an integer
- * kernel on int8 activations ({@link #multiplyQuantized}), more through {@link #multiply}. This class holds what the
- * types share: the copy from a (possibly mapped) tensor, the shape checks, the single-token driver that quantizes x
+ * {@link InterleavedQ5_1}, {@link InterleavedQ4_K}, {@link InterleavedQ5_K}, {@link InterleavedQ6_K}), with the 16
+ * rows' F16 block scales apart, as in the file. A decoder copies its matrices once as it loads and runs every product
+ * from the copies: one token through an integer kernel on int8 activations ({@link #multiplyQuantized}), more
+ * through {@link #multiply}. This class holds what the types share: the copy from a (possibly mapped) tensor, the shape checks, the single-token driver that quantizes x
  * once and splits pairs of groups of several matrices across the workers, and the slivers the packed GEMM reads.
  */
 public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, InterleavedQ4_0, InterleavedQ4_1,
@@ -283,6 +283,34 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
 
     /** Row {@code lane} of group g against the quantized token, in plain loops, in the kernel's order. */
     abstract float referenceRow(int g, int lane, QuantizedActivations qx);
+
+    /** The code of column c of block b, for row {@code lane} of group g, in a copy's interleaved order. */
+    @FunctionalInterface
+    interface CodeAt {
+        int code(int g, int b, int c, int lane);
+    }
+
+    /**
+     * {@link #referenceRow} of the types whose blocks hold a scale d and a minimum m (Q4_1, Q5_1; a d and an m set per
+     * block): per block of 32, the integer sum of code times x's int8 codes, times d and x's scale, then m times x's
+     * scale and code sum, in their kernels' order.
+     */
+    float referenceRowWithMins(int g, int lane, QuantizedActivations qx, CodeAt codeAt) {
+        float total = 0;
+        for (int b = 0; b < blocks; b++) {
+            int sum = 0;
+            int xsum = 0;
+            for (int c = 0; c < BLOCK; c++) {
+                sum += codeAt.code(g, b, c, lane) * qx.qs[b * BLOCK + c];
+                xsum += qx.qs[b * BLOCK + c];
+            }
+            float d = Float.float16ToFloat(scales.getAtIndex(HALF, ((long) g * scaleSets + 2L * b) * ROWS + lane));
+            float m = Float.float16ToFloat(scales.getAtIndex(HALF, ((long) g * scaleSets + 2L * b + 1) * ROWS + lane));
+            total = Math.fma((float) sum, d * qx.scales[b], total);
+            total = Math.fma(m, qx.scales[b] * xsum, total);
+        }
+        return total;
+    }
 
     /**
      * Groups {@code [g, g + count)} (count 1 or 2) against the quantized token into {@code y[yOffset ..]}, {@code ds}

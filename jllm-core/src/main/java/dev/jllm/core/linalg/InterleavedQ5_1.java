@@ -5,7 +5,6 @@ import dev.jllm.core.quant.QuantizedActivations;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.List;
 import jdk.incubator.vector.ByteVector;
@@ -74,32 +73,10 @@ public final class InterleavedQ5_1 extends InterleavedMatrix {
         Q5TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
     }
 
-    /**
-     * One row of the scalar twin: per block of 32, the integer sum of code times x's int8 codes, times the block's d
-     * and x's scale, then m times x's scale and code sum, in the kernel's order.
-     */
+    /** One row of the scalar twin ({@link #referenceRowWithMins}). */
     @Override
     float referenceRow(int g, int lane, QuantizedActivations qx) {
-        float total = 0;
-        for (int b = 0; b < blocks; b++) {
-            int sum = 0;
-            int xsum = 0;
-            for (int c = 0; c < BLOCK; c++) {
-                sum += InterleavedQ5_0.code(codes, blocks, g, b, c, lane) * qx.qs[b * BLOCK + c];
-                xsum += qx.qs[b * BLOCK + c];
-            }
-            float d = half(g, b, 0, lane);
-            float m = half(g, b, 1, lane);
-            total = Math.fma((float) sum, d * qx.scales[b], total);
-            total = Math.fma(m, qx.scales[b] * xsum, total);
-        }
-        return total;
-    }
-
-    /** Half h (0: d, 1: m) of block b of row {@code lane} of group g, as a float. */
-    private float half(int g, int b, int h, int lane) {
-        return Float.float16ToFloat(scales.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED,
-                ((long) g * scaleSets + 2L * b + h) * ROWS + lane));
+        return referenceRowWithMins(g, lane, qx, (gg, b, c, row) -> InterleavedQ5_0.code(codes, blocks, gg, b, c, row));
     }
 
     /**
