@@ -55,24 +55,29 @@ public final class InterleavedQ5_0 extends InterleavedMatrix {
         int cols = Math.toIntExact(w.cols());
         int blocks = cols / BLOCK;
         MemorySegment[] copy = copy(w, pool, releaseMapped, BLOCK, BLOCK_BYTES, 0, 1, blocks * GROUP_BLOCK_BYTES,
-                (in, rowBytes, out) -> {
-                    for (int lane = 0; lane < ROWS; lane++) {
-                        for (int b = 0; b < blocks; b++) {
-                            int o = lane * rowBytes + b * BLOCK_BYTES;
-                            int qh = (in[o + 2] & 0xFF) | (in[o + 3] & 0xFF) << 8 | (in[o + 4] & 0xFF) << 16
-                                    | (in[o + 5] & 0xFF) << 24;
-                            interleaveBlock(in, o + 6, qh, out, b * GROUP_BLOCK_BYTES, lane);
-                        }
-                    }
-                });
+                (in, rowBytes, out) -> interleaveGroup(in, rowBytes, out, blocks, BLOCK_BYTES, 2));
         return new InterleavedQ5_0(rows, cols, copy[0], copy[1]);
+    }
+
+    /**
+     * One group's 16 rows of 5-bit codes in GGML's legacy order (32 fifth bits from byte {@code qhAt} of each block of
+     * {@code blockBytes}, the nibbles after them) into this copy's interleaved steps.
+     */
+    static void interleaveGroup(byte[] in, int rowBytes, byte[] out, int blocks, int blockBytes, int qhAt) {
+        for (int lane = 0; lane < ROWS; lane++) {
+            for (int b = 0; b < blocks; b++) {
+                int o = lane * rowBytes + b * blockBytes + qhAt;
+                int qh = (in[o] & 0xFF) | (in[o + 1] & 0xFF) << 8 | (in[o + 2] & 0xFF) << 16 | (in[o + 3] & 0xFF) << 24;
+                interleaveBlock(in, o + 4, qh, out, b * GROUP_BLOCK_BYTES, lane);
+            }
+        }
     }
 
     /**
      * Row {@code lane}'s block (nibbles at {@code in[qs]}: element k in byte k's low nibble, k + 16 in its high one;
      * fifth bits {@code qh}, bit k for element k) into the group's block at {@code out[at]}.
      */
-    static void interleaveBlock(byte[] in, int qs, int qh, byte[] out, int at, int lane) {
+    private static void interleaveBlock(byte[] in, int qs, int qh, byte[] out, int at, int lane) {
         for (int s = 0; s < BLOCK / 4; s++) {
             int c = 4 * s;
             int step = at + s * 2 * ROWS;

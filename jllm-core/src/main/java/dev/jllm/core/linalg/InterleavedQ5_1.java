@@ -50,16 +50,7 @@ public final class InterleavedQ5_1 extends InterleavedMatrix {
         int cols = Math.toIntExact(w.cols());
         int blocks = cols / BLOCK;
         MemorySegment[] copy = copy(w, pool, releaseMapped, BLOCK, BLOCK_BYTES, 0, 2, blocks * GROUP_BLOCK_BYTES,
-                (in, rowBytes, out) -> {
-                    for (int lane = 0; lane < ROWS; lane++) {
-                        for (int b = 0; b < blocks; b++) {
-                            int o = lane * rowBytes + b * BLOCK_BYTES;
-                            int qh = (in[o + 4] & 0xFF) | (in[o + 5] & 0xFF) << 8 | (in[o + 6] & 0xFF) << 16
-                                    | (in[o + 7] & 0xFF) << 24;
-                            InterleavedQ5_0.interleaveBlock(in, o + 8, qh, out, b * GROUP_BLOCK_BYTES, lane);
-                        }
-                    }
-                });
+                (in, rowBytes, out) -> InterleavedQ5_0.interleaveGroup(in, rowBytes, out, blocks, BLOCK_BYTES, 4));
         return new InterleavedQ5_1(rows, cols, copy[0], copy[1]);
     }
 
