@@ -18,6 +18,8 @@ final class GemmKernel {
     static final int L = SPECIES.length();
     /** Rows of C per kernel call: 6 rows × 2 vectors = 12 accumulators leave room for operands. */
     static final int MR = 6;
+    /** Rows at most which a tile runs through the half-height kernel, so that a short tail computes no more than 3. */
+    static final int HALF = MR / 2;
     /** Columns of C per kernel call: two vectors. */
     static final int NR = 2 * L;
 
@@ -36,6 +38,10 @@ final class GemmKernel {
      */
     static void multiplyAdd(int kc, float[] a, int ai, float[] b, int bi,
                             float[] c, int ci, int ldc, int rows, int cols, float[] edge) {
+        if (rows <= HALF) {
+            multiplyAddHalf(kc, a, ai, b, bi, c, ci, ldc, rows, cols, edge);
+            return;
+        }
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
         FloatVector c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
@@ -86,6 +92,52 @@ final class GemmKernel {
         c41.intoArray(edge, 4 * NR + L);
         c50.intoArray(edge, 5 * NR);
         c51.intoArray(edge, 5 * NR + L);
+        addClipped(c, ci, ldc, rows, cols, edge);
+    }
+
+    /**
+     * {@link #multiplyAdd} for a tile of at most {@link #HALF} rows: the same packed A (MR floats a step, of
+     * which it reads the first three), half the arithmetic. A batch's last tile is this one half the time.
+     */
+    private static void multiplyAddHalf(int kc, float[] a, int ai, float[] b, int bi,
+                                        float[] c, int ci, int ldc, int rows, int cols, float[] edge) {
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
+        for (int p = 0; p < kc; p++) {
+            int at = ai + p * MR;
+            int bt = bi + p * NR;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bt);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bt + L);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[at]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(SPECIES, a[at + 1]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(SPECIES, a[at + 2]);
+            c20 = b0.fma(x, c20);
+            c21 = b1.fma(x, c21);
+        }
+        if (rows == HALF && cols == NR) {
+            addRow(c, ci, c00, c01);
+            addRow(c, ci + ldc, c10, c11);
+            addRow(c, ci + 2 * ldc, c20, c21);
+            return;
+        }
+        c00.intoArray(edge, 0);
+        c01.intoArray(edge, L);
+        c10.intoArray(edge, NR);
+        c11.intoArray(edge, NR + L);
+        c20.intoArray(edge, 2 * NR);
+        c21.intoArray(edge, 2 * NR + L);
+        addClipped(c, ci, ldc, rows, cols, edge);
+    }
+
+    /**
+     * Adds the spilled tile in {@code edge} to C, clipped to rows × cols. No vector crosses this call: a
+     * vector argument of a call C2 does not inline is boxed (the kernel then runs ten times slower).
+     */
+    private static void addClipped(float[] c, int ci, int ldc, int rows, int cols, float[] edge) {
         for (int r = 0; r < rows; r++) {
             int row = ci + r * ldc;
             for (int j = 0; j < cols; j++) {

@@ -5,6 +5,7 @@ import dev.jllm.core.quant.WeightKernel;
 import dev.jllm.core.quant.WeightKernels;
 import dev.jllm.core.tensor.Tensor;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -30,6 +31,8 @@ public final class PackedMatrix {
     static final int NR = GemmKernel.NR;
     /** Tokens per kernel call: {@link GemmKernel}'s A sliver. */
     static final int MR = GemmKernel.MR;
+    /** Tokens per sliver of packed activations: {@link #packActivations} hands out whole slivers. */
+    public static final int ACTIVATION_SLIVER = MR;
     private static final ThreadLocal<float[]> PACKED_X = ThreadLocal.withInitial(() -> new float[0]);
     /** Activations per token block (≈ 512 KiB): a block of X stays in L2 while the slivers stream past. */
     static final int BLOCK_FLOATS = 1 << 17;
@@ -130,28 +133,64 @@ public final class PackedMatrix {
         if (n == 0 || rows == 0) {
             return;
         }
-        int slivers = (rows + NR - 1) / NR;
-        int blocks = (n + blockTokens - 1) / blockTokens;
-        // X packed once into MR-token slivers, the A operand of the shared GEMM kernel
-        int tokenSlivers = (n + MR - 1) / MR;
-        float[] a = packedX(tokenSlivers * MR * cols);
-        for (int ts = 0; ts < tokenSlivers; ts++) {
+        float[] a = packedX(activationFloats(n));
+        packActivations(x, xOffset, n, a, 0, 1);
+        AtomicInteger claimed = new AtomicInteger();
+        pool.run((w, workers) -> multiplyShare(a, n, y, yOffset, bias, epilogue, claimed, blockTokens));
+    }
+
+    /** Floats that {@link #packActivations} fills for n tokens: whole slivers of {@link #MR} tokens. */
+    public int activationFloats(int n) {
+        return (n + MR - 1) / MR * MR * cols;
+    }
+
+    /**
+     * One worker's share of packing n tokens of X (rows of {@link #cols} floats from {@code xOffset}) for
+     * {@link #multiplyShare}: slivers {@code worker}, {@code worker + workers}, … of {@link #MR} tokens,
+     * zero-padded, into {@code a}.
+     */
+    public void packActivations(float[] x, int xOffset, int n, float[] a, int worker, int workers) {
+        for (int ts = worker; ts * MR < n; ts += workers) {
             MatMul.packTokens(x, xOffset, cols, ts * MR, Math.min(MR, n - ts * MR), 0, cols, a, ts * MR * cols);
         }
-        // one task per (token block, sliver), claimed in that order: a worker held up (a shared machine)
-        // leaves the rest of its share to the others, and the workers stay on one block of X at a time
-        pool.parallelForDynamic(blocks * slivers, 1, (from, to) -> {
-            float[] edge = EDGE.get();
-            for (int task = from; task < to; task++) {
-                int t0 = task / slivers * blockTokens;
-                int t1 = Math.min(n, t0 + blockTokens);
-                int s = task % slivers;
-                touch(s, edge);
-                for (int t = t0; t < t1; t += MR) {
-                    tile(s, a, t, Math.min(MR, t1 - t), y, yOffset, bias, epilogue, edge);
-                }
+    }
+
+    /**
+     * One thread's part of the product of n tokens, packed into {@code a} by {@link #packActivations}, as
+     * {@link #multiply} defines it: the threads that call this with the same {@code claimed} counter (from
+     * zero) share the work and together write all of y. It lets a caller that keeps its threads in one
+     * parallel region run several products without a dispatch each.
+     *
+     * @throws IllegalArgumentException if n is negative or y or bias is too short for it
+     */
+    public void multiplyShare(float[] a, int n, float[] y, int yOffset, float[] bias, Epilogue epilogue,
+            AtomicInteger claimed) {
+        if (a.length < activationFloats(n)) {
+            throw new IllegalArgumentException("packed activations of " + n + " tokens need " + activationFloats(n)
+                    + " floats, got " + a.length);
+        }
+        checkShapes(a, 0, n, y, yOffset, bias);
+        multiplyShare(a, n, y, yOffset, bias, epilogue, claimed, tokensPerBlock(cols));
+    }
+
+    /**
+     * One task per (token block, sliver), claimed in that order: a worker held up (a shared machine) leaves
+     * the rest to the others, and the workers stay on one block of X at a time.
+     */
+    private void multiplyShare(float[] a, int n, float[] y, int yOffset, float[] bias, Epilogue epilogue,
+            AtomicInteger claimed, int blockTokens) {
+        int slivers = (rows + NR - 1) / NR;
+        int tasks = (n + blockTokens - 1) / blockTokens * slivers;
+        float[] edge = EDGE.get();
+        for (int task; (task = claimed.getAndIncrement()) < tasks; ) {
+            int t0 = task / slivers * blockTokens;
+            int t1 = Math.min(n, t0 + blockTokens);
+            int s = task % slivers;
+            touch(s, edge);
+            for (int t = t0; t < t1; t += MR) {
+                tile(s, a, t, Math.min(MR, t1 - t), y, yOffset, bias, epilogue, edge);
             }
-        });
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.jllm.core.linalg;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,7 @@ import dev.jllm.core.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -123,6 +125,36 @@ class PackedMatrixTest {
                 compareOne(one, PackedMatrix.NR, 24, 5, bias, epilogue, PackedMatrix.tokensPerBlock(24), rnd);
             }
         }
+    }
+
+    @Test
+    void sharesRunInOneRegionGiveTheDispatchedProductExactly() {
+        Random rnd = new Random(24);
+        int cols = 37;
+        PackedMatrix m = PackedMatrix.pack(Tensor.ofFloats(TestKernels.gaussian(rnd, 70 * cols), 70, cols));
+        for (int n : new int[] {1, 4, 13}) {
+            float[] x = TestKernels.gaussian(rnd, 2 * n * cols);
+            float[] bias = TestKernels.gaussian(rnd, 70);
+            float[] want = new float[n * 70];
+            m.multiply(three, x, n * cols, n, want, 0, bias, SQUARE_PLUS_ONE);
+            float[] a = new float[m.activationFloats(n)];
+            Arrays.fill(a, Float.NaN); // padding rows left unwritten would poison every output
+            float[] got = new float[n * 70 + 3];
+            AtomicInteger claimed = new AtomicInteger();
+            AtomicInteger packers = new AtomicInteger();
+            three.run((w, workers) -> {
+                m.packActivations(x, n * cols, n, a, w, workers);
+                packers.incrementAndGet();
+                while (packers.get() < workers) {
+                    Thread.onSpinWait();
+                }
+                m.multiplyShare(a, n, got, 3, bias, SQUARE_PLUS_ONE, claimed);
+            });
+            assertArrayEquals(want, Arrays.copyOfRange(got, 3, got.length), "n = " + n);
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> m.multiplyShare(new float[m.activationFloats(7) - 1], 7, new float[7 * 70], 0, null, null,
+                        new AtomicInteger()));
     }
 
     @Test

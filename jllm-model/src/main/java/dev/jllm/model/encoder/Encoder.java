@@ -8,11 +8,14 @@ import dev.jllm.core.ops.Activations;
 import dev.jllm.core.ops.Elementwise;
 import dev.jllm.core.ops.LayerNorm;
 import dev.jllm.core.ops.Softmax;
+import dev.jllm.core.parallel.SpinBarrier;
 import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.core.quant.WeightKernel;
 import dev.jllm.core.quant.WeightKernels;
 import dev.jllm.core.tensor.Tensor;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The BERT-family encoder, read top to bottom: word + position + token-type embeddings and their
@@ -130,8 +133,10 @@ public final class Encoder {
 
     /**
      * The blocks over embedded tokens {@code x} with packed F32 projections: q, k and v in one product,
-     * the bias and GELU applied as each piece of the feed-forward's output is stored, one dispatch per
-     * product.
+     * the bias and GELU applied as each piece of the feed-forward's output is stored. All blocks run in one
+     * parallel region: the threads share each product's slivers, the attention heads and the LayerNorms'
+     * tokens, and meet at a barrier after each step, so that a sentence of a dozen tokens pays one dispatch
+     * instead of one per product and keeps every thread busy between the products.
      */
     private float[] forwardPacked(EncoderBatch batch, float[] x) {
         int n = batch.tokenCount();
@@ -140,19 +145,71 @@ public final class Encoder {
         float[] attended = new float[n * dim];
         float[] out = new float[n * dim];
         float[] hidden = new float[n * config.ffnDim()];
+        PackedLayerWeights first = packed.get(0);
+        // one buffer of packed activations serves every product: a barrier separates each reader from the
+        // next writer
+        float[] a = new float[Math.max(first.qkv().activationFloats(n), first.down().activationFloats(n))];
+        int layers = packed.size();
+        AtomicInteger[] claims = new AtomicInteger[5 * layers];
+        Arrays.setAll(claims, i -> new AtomicInteger());
+        int attentionTasks = batch.sequences() * config.heads();
+        WorkerPool.RangeTask attention = attentionTasks(batch, qkv, 0, qkv, dim, qkv, 2 * dim, 3 * dim, attended);
         PackedMatrix.Epilogue activation = activation();
-        for (int l = 0; l < packed.size(); l++) {
-            PackedLayerWeights p = packed.get(l);
-            EncoderLayerWeights w = weights.layers().get(l);
-            p.qkv().multiply(pool, x, 0, n, qkv, 0, p.qkvBias(), null);
-            attend(batch, qkv, 0, qkv, dim, qkv, 2 * dim, 3 * dim, attended);
-            p.output().multiply(pool, attended, 0, n, out, 0, p.outputBias(), null);
-            addAndNorm(x, out, n, w.attentionNorm(), w.attentionNormBias());
-            p.up().multiply(pool, x, 0, n, hidden, 0, p.upBias(), activation);
-            p.down().multiply(pool, hidden, 0, n, out, 0, p.downBias(), null);
-            addAndNorm(x, out, n, w.outputNorm(), w.outputNormBias());
-        }
+        SpinBarrier barrier = new SpinBarrier();
+        pool.run((w, workers) -> {
+            try {
+                first.qkv().packActivations(x, 0, n, a, w, workers);
+                barrier.await(workers);
+                for (int l = 0; l < layers; l++) {
+                    PackedLayerWeights p = packed.get(l);
+                    EncoderLayerWeights lw = weights.layers().get(l);
+                    p.qkv().multiplyShare(a, n, qkv, 0, p.qkvBias(), null, claims[5 * l]);
+                    barrier.await(workers);
+                    for (int task; (task = claims[5 * l + 1].getAndIncrement()) < attentionTasks; ) {
+                        attention.run(task, task + 1);
+                    }
+                    barrier.await(workers);
+                    p.output().packActivations(attended, 0, n, a, w, workers);
+                    barrier.await(workers);
+                    p.output().multiplyShare(a, n, out, 0, p.outputBias(), null, claims[5 * l + 2]);
+                    barrier.await(workers);
+                    addAndNormShare(x, out, n, lw.attentionNorm(), lw.attentionNormBias(), w, workers);
+                    p.up().packActivations(x, 0, n, a, w, workers);
+                    barrier.await(workers);
+                    p.up().multiplyShare(a, n, hidden, 0, p.upBias(), activation, claims[5 * l + 3]);
+                    barrier.await(workers);
+                    p.down().packActivations(hidden, 0, n, a, w, workers);
+                    barrier.await(workers);
+                    p.down().multiplyShare(a, n, out, 0, p.downBias(), null, claims[5 * l + 4]);
+                    barrier.await(workers);
+                    addAndNormShare(x, out, n, lw.outputNorm(), lw.outputNormBias(), w, workers);
+                    if (l + 1 < layers) {
+                        packed.get(l + 1).qkv().packActivations(x, 0, n, a, w, workers);
+                    }
+                    barrier.await(workers);
+                }
+            } catch (RuntimeException | Error e) {
+                barrier.abort(e);
+                throw e;
+            }
+        });
         return x;
+    }
+
+    /**
+     * {@code x = LayerNorm(x + y)} for the tokens of the activation slivers that
+     * {@link PackedMatrix#packActivations} gives this worker, so that it can pack them right after.
+     */
+    private void addAndNormShare(float[] x, float[] y, int n, float[] weight, float[] bias, int worker,
+            int workers) {
+        int dim = config.dim();
+        int sliver = PackedMatrix.ACTIVATION_SLIVER;
+        for (int t0 = worker * sliver; t0 < n; t0 += workers * sliver) {
+            for (int t = t0; t < Math.min(n, t0 + sliver); t++) {
+                Elementwise.add(x, t * dim, x, t * dim, y, t * dim, dim);
+                LayerNorm.apply(x, t * dim, x, t * dim, weight, 0, bias, 0, dim, config.normEps());
+            }
+        }
     }
 
     /** The feed-forward's non-linearity as an in-place operation on a piece of a row. */
@@ -245,14 +302,26 @@ public final class Encoder {
      */
     private void attend(EncoderBatch batch, float[] q, int qAt, float[] k, int kAt, float[] v, int vAt, int stride,
             float[] out) {
-        int heads = config.heads();
-        int headDim = config.headDim();
         int dim = config.dim();
         long work = 0;
         for (int s = 0; s < batch.sequences(); s++) {
             work += (long) batch.count(s) * batch.count(s) * dim;
         }
-        WorkerPool.RangeTask body = (from, to) -> {
+        WorkerPool.RangeTask body = attentionTasks(batch, q, qAt, k, kAt, v, vAt, stride, out);
+        if (work < ATTENTION_INLINE_WORK) {
+            body.run(0, batch.sequences() * config.heads());
+        } else {
+            pool.parallelForDynamic(batch.sequences() * config.heads(), 1, body);
+        }
+    }
+
+    /** Attention as tasks {@code [0, sequences × heads)}, one per (sequence, head), as {@link #attend} runs them. */
+    private WorkerPool.RangeTask attentionTasks(EncoderBatch batch, float[] q, int qAt, float[] k, int kAt, float[] v,
+            int vAt, int stride, float[] out) {
+        int heads = config.heads();
+        int headDim = config.headDim();
+        int dim = config.dim();
+        return (from, to) -> {
             for (int task = from; task < to; task++) {
                 int s = task / heads;
                 int h = task % heads;
@@ -274,11 +343,6 @@ public final class Encoder {
                         dim);
             }
         };
-        if (work < ATTENTION_INLINE_WORK) {
-            body.run(0, batch.sequences() * heads);
-        } else {
-            pool.parallelForDynamic(batch.sequences() * heads, 1, body);
-        }
     }
 
     /** A thread's scratch array of at least {@code size} floats. */
