@@ -163,19 +163,26 @@ public final class MatMul {
         }
     }
 
-    /** Packs tokens [t0, t0+count) × columns [pc, pc+kc) of X into one MR-row sliver. */
+    /**
+     * Packs tokens [t0, t0+count) × columns [pc, pc+kc) of X into one MR-row sliver. The sliver is written in
+     * order, a column of MR values after another (reading MR rows side by side), rows past count as zeros.
+     */
     static void packTokens(float[] x, int xOffset, int cols, int t0, int count, int pc, int kc,
                                    float[] dst, int at) {
-        for (int r = 0; r < MR; r++) {
-            if (r < count) {
-                int src = xOffset + (t0 + r) * cols + pc;
-                for (int p = 0; p < kc; p++) {
-                    dst[at + p * MR + r] = x[src + p];
+        int src = xOffset + t0 * cols + pc;
+        if (count == MR) {
+            for (int p = 0; p < kc; p++) {
+                int d = at + p * MR;
+                int from = src + p;
+                for (int r = 0; r < MR; r++) {
+                    dst[d + r] = x[from + r * cols];
                 }
-            } else {
-                for (int p = 0; p < kc; p++) {
-                    dst[at + p * MR + r] = 0f;
-                }
+            }
+            return;
+        }
+        for (int p = 0; p < kc; p++) {
+            for (int r = 0; r < MR; r++) {
+                dst[at + p * MR + r] = r < count ? x[src + r * cols + p] : 0f;
             }
         }
     }

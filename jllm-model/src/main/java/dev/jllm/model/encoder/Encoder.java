@@ -328,12 +328,13 @@ public final class Encoder {
                 int n = batch.count(s);
                 int row = batch.offset(s) * stride + h * headDim;
                 int at = batch.offset(s) * dim + h * headDim;
-                float[] scores = scratch(SCORES, n * n);
                 if (n < GEMM_ATTENTION_TOKENS) {
+                    float[] scores = scratch(SCORES, AttentionHead.scratchFloats(n, headDim));
                     AttentionHead.attend(n, headDim, attentionScale, q, qAt + row, k, kAt + row, v, vAt + row,
                             stride, scores, out, at, dim);
                     continue;
                 }
+                float[] scores = scratch(SCORES, n * n);
                 Sgemm.multiply(pool, false, true, n, n, headDim, attentionScale, q, qAt + row, stride, k, kAt + row,
                         stride, 0f, scores, 0, n);
                 for (int i = 0; i < n; i++) {

@@ -31,7 +31,7 @@ class AttentionHeadTest {
                 float[] out = new float[1 + n * outStride];
                 Arrays.fill(out, 9f);
                 float scale = (float) (1 / Math.sqrt(headDim));
-                AttentionHead.attend(n, headDim, scale, qkv, qAt, qkv, kAt, qkv, vAt, stride, new float[n * n], out, 1,
+                AttentionHead.attend(n, headDim, scale, qkv, qAt, qkv, kAt, qkv, vAt, stride, new float[AttentionHead.scratchFloats(n, headDim)], out, 1,
                         outStride);
                 for (int i = 0; i < n; i++) {
                     double[] p = new double[n];
