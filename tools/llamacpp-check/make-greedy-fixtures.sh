@@ -68,6 +68,8 @@ fixture llama-tiny-Q4_1   "--arch llama --preset tiny --seed 8" Q4_1
 fixture llama-tiny-Q5_1   "--arch llama --preset tiny --seed 22" Q5_1
 # rows of 256, so that Q4_K_M's K-quants (and jllm's repacked Q4_K kernel) are used, not its fallback types
 fixture llama-wide-Q4_K_M "--arch llama --dims 256,2,4,2,512,512 --seed 20" Q4_K_M
+# Q3_K_M: Q3_K in attn_q/k and ffn_gate/up, Q5_K and Q4_K in attn_v, ffn_down and attn_output, Q6_K output
+fixture llama-wide-Q3_K_M "--arch llama --dims 256,2,4,2,512,512 --seed 13" Q3_K_M
 fixture mistral-tiny-F32  "--arch mistral --preset tiny --seed 4"
 fixture qwen2-tiny-F32    "--arch qwen2 --preset tiny --seed 4"
 fixture qwen3-tiny-F32    "--arch qwen3 --preset tiny --seed 2"

@@ -34,6 +34,8 @@ final class SpreadToken {
     byte[] qs = new byte[0];
     short[] spread = new short[0];
     int[] blockSums = new int[0];
+    /** Each 16 columns' sum of codes ({@link Q3KTokenKernel}: the −4 offset of 3-bit codes, per scale). */
+    int[] halfSums = new int[0];
     short[] sixBitOffsets = new short[0];
     short[] fiveBitOffsets = new short[0];
 
@@ -47,6 +49,7 @@ final class SpreadToken {
             qs = new byte[cols];
             spread = new short[cols * ROWS];
             blockSums = new int[cols / BLOCK];
+            halfSums = new int[cols / 16];
             sixBitOffsets = new short[cols / 16 * 2 * ROWS];
             fiveBitOffsets = new short[cols / BLOCK * 2 * ROWS];
         }
@@ -73,6 +76,8 @@ final class SpreadToken {
                 even1 += qs[b * BLOCK + 16 + c];
                 odd1 += qs[b * BLOCK + 16 + c + 1];
             }
+            halfSums[2 * b] = even0 + odd0;
+            halfSums[2 * b + 1] = even1 + odd1;
             int six = 2 * b * 2 * ROWS;
             ShortVector.broadcast(S, (short) (32 * even0)).intoArray(sixBitOffsets, six);
             ShortVector.broadcast(S, (short) (32 * odd0)).intoArray(sixBitOffsets, six + ROWS);

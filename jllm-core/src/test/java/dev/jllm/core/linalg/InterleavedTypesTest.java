@@ -20,8 +20,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The interleaved 4-, 5- and 6-bit copies ({@link InterleavedQ4_0}, {@link InterleavedQ4_1}, {@link InterleavedQ5_0},
- * {@link InterleavedQ5_1}, {@link InterleavedQ4_K}, {@link InterleavedQ5_K}, {@link InterleavedQ6_K}; Q8_0 has its
+ * The interleaved 3-, 4-, 5- and 6-bit copies ({@link InterleavedQ4_0}, {@link InterleavedQ4_1},
+ * {@link InterleavedQ5_0}, {@link InterleavedQ5_1}, {@link InterleavedQ3_K}, {@link InterleavedQ4_K},
+ * {@link InterleavedQ5_K}, {@link InterleavedQ6_K}; Q8_0 has its
  * own test): the integer single-token kernel against
  * its scalar twin (bit for bit), against the file's weights, dequantized by the scalar reference kernel, times the same
  * int8 activations in double, and for Q4_0 and Q5_0 against GGML's own dot with Q8_0 activations (its K-quant dots
@@ -30,7 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class InterleavedTypesTest {
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void quantizedSingleTokenEqualsItsTwinAndTheDequantizedFileInDouble(DType type) {
         assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
         Random rnd = new Random(type.ordinal());
@@ -62,7 +63,7 @@ class InterleavedTypesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void theLargestCodesScalesAndProductsStayExact(DType type) {
         assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
         try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
@@ -92,7 +93,8 @@ class InterleavedTypesTest {
      * largest, all zero, or mixed), and the largest sub-block scales and mins. Against activations of ±127 this meets
      * each kernel's widest 16-bit sums: Q4_0's 16 products of 15·127 per lane; Q5_0's and Q5_K's unsigned sums of
      * 31·127 that wrap before the offset comes off, and 16 products of 16·127 after; Q4_K's scales and mins of 63;
-     * Q6_K's eight products of 32·127 per lane and scales of 127 and −128.
+     * Q6_K's eight products of 32·127 per lane and scales of 127 and −128; Q3_K's 16 products of 7·127 per lane and
+     * scales of 31 and −32.
      */
     private static void writeExtremeBlock(DType type, MemorySegment m, long o, int r, byte v) {
         switch (type) {
@@ -120,12 +122,18 @@ class InterleavedTypesTest {
                 }
                 m.set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 208, Float.floatToFloat16(0.001f));
             }
+            case Q3_K -> {
+                m.asSlice(o, 96).fill(v);
+                // every 6-bit scale 63 (31 after the bias) in even rows, 0 (−32) in odd ones
+                m.asSlice(o + 96, 12).fill((byte) (r % 2 == 0 ? 0xFF : 0x00));
+                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 108, Float.floatToFloat16(0.01f));
+            }
             default -> throw new IllegalArgumentException(type.name());
         }
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void manyTokensRunThePackedGemmOnTheSameValuesAsTheFile(DType type) {
         assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
         Random rnd = new Random(29 + type.ordinal());
@@ -149,7 +157,7 @@ class InterleavedTypesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void shapesItCannotTakeAreRefusedByName(DType type) {
         try (Arena arena = Arena.ofShared()) {
             Tensor odd = RandomWeights.gaussian(arena, type, 17, 256, 1);
@@ -159,6 +167,8 @@ class InterleavedTypesTest {
             assertTrue(e.getMessage().contains(type.name()) && e.getMessage().contains("[17, 256]"), e.getMessage());
             assertFalse(InterleavedQ4_K.supports(RandomWeights.gaussian(arena, DType.Q6_K, 16, 256, 1)));
             assertFalse(InterleavedQ6_K.supports(RandomWeights.gaussian(arena, DType.Q4_K, 16, 256, 1)));
+            assertFalse(InterleavedQ3_K.supports(RandomWeights.gaussian(arena, DType.Q4_K, 16, 256, 1)));
+            assertFalse(InterleavedQ4_K.supports(RandomWeights.gaussian(arena, DType.Q3_K, 16, 256, 1)));
             assertFalse(InterleavedQ4_0.supports(RandomWeights.gaussian(arena, DType.Q5_0, 16, 256, 1)));
             assertFalse(InterleavedQ5_0.supports(RandomWeights.gaussian(arena, DType.Q4_0, 16, 256, 1)));
             assertFalse(InterleavedQ4_1.supports(RandomWeights.gaussian(arena, DType.Q4_0, 16, 256, 1)));

@@ -13,9 +13,12 @@ import java.util.List;
  * the token embedding when there is no output matrix, as it then serves as one) gets Q6_K unless the
  * file type is Q8_0 or its rows are not a multiple of 256 (then Q8_0). The _M recipes give Q6_K to
  * attn_v and ffn_down of the first and last eighth of the layers and every third layer between; the
- * _S recipe of Q4_K gives Q5_K to attn_v of the first four layers and ffn_down of the first eighth. A fused
- * attn_qkv gets one step more (Q5_K for Q4_K_M, Q6_K for Q5_K_M). A type whose block does not divide
- * the row length falls back: Q4_K→Q5_0, Q5_K→Q5_1, Q6_K→Q8_0, and to F16 if that does not fit either.
+ * _S recipe of Q4_K gives Q5_K to attn_v of the first four layers and ffn_down of the first eighth. Q3_K_M
+ * gives Q4_K to attn_v, attn_output and ffn_down (Q5_K to attn_v of the first two layers and ffn_down of
+ * the first sixteenth), Q3_K_L Q5_K to all three. A fused attn_qkv gets one step more (Q4_K for Q3_K_M and
+ * Q3_K_L, Q5_K for Q4_K_M, Q6_K for Q5_K_M). A type whose block does not divide the row length falls back:
+ * Q4_K→Q5_0, Q5_K→Q5_1, Q6_K→Q8_0, Q3_K→Q4_0 (llama.cpp takes IQ4_NL, of the same size and block, which jllm
+ * does not write), and to F16 if that does not fit either.
  */
 public final class TensorTypeChooser {
     private static final int QK_K = 256;
@@ -101,7 +104,12 @@ public final class TensorTypeChooser {
         }
         if (n.contains("attn_v.weight")) {
             DType r = type;
-            if ((ft == LlamaFileType.MOSTLY_Q4_K_M || ft == LlamaFileType.MOSTLY_Q5_K_M) && useMoreBits(c.iAttnV, c.nAttnV)) {
+            if (ft == LlamaFileType.MOSTLY_Q3_K_M) {
+                r = c.iAttnV < 2 ? DType.Q5_K : DType.Q4_K;
+            } else if (ft == LlamaFileType.MOSTLY_Q3_K_L) {
+                r = DType.Q5_K;
+            } else if ((ft == LlamaFileType.MOSTLY_Q4_K_M || ft == LlamaFileType.MOSTLY_Q5_K_M)
+                    && useMoreBits(c.iAttnV, c.nAttnV)) {
                 r = DType.Q6_K;
             } else if (ft == LlamaFileType.MOSTLY_Q4_K_S && c.iAttnV < 4) {
                 r = DType.Q5_K;
@@ -111,6 +119,12 @@ public final class TensorTypeChooser {
         }
         if (n.contains("ffn_down")) {
             int layer = c.iFfnDown++;
+            if (ft == LlamaFileType.MOSTLY_Q3_K_M) {
+                return layer < c.nFfnDown / 16 ? DType.Q5_K : DType.Q4_K;
+            }
+            if (ft == LlamaFileType.MOSTLY_Q3_K_L) {
+                return DType.Q5_K;
+            }
             if ((ft == LlamaFileType.MOSTLY_Q4_K_M || ft == LlamaFileType.MOSTLY_Q5_K_M) && useMoreBits(layer, c.nFfnDown)) {
                 return DType.Q6_K;
             }
@@ -119,7 +133,18 @@ public final class TensorTypeChooser {
             }
             return type;
         }
+        if (n.contains("attn_output.weight")) {
+            if (ft == LlamaFileType.MOSTLY_Q3_K_M) {
+                return DType.Q4_K;
+            }
+            if (ft == LlamaFileType.MOSTLY_Q3_K_L) {
+                return DType.Q5_K;
+            }
+        }
         if (n.contains("attn_qkv.weight")) {
+            if (ft == LlamaFileType.MOSTLY_Q3_K_M || ft == LlamaFileType.MOSTLY_Q3_K_L) {
+                return DType.Q4_K;
+            }
             if (ft == LlamaFileType.MOSTLY_Q4_K_M) {
                 return DType.Q5_K;
             }
@@ -139,6 +164,7 @@ public final class TensorTypeChooser {
             case Q4_K -> DType.Q5_0;
             case Q5_K -> DType.Q5_1;
             case Q6_K -> DType.Q8_0;
+            case Q3_K -> DType.Q4_0;
             default -> throw new IllegalArgumentException("tensor \"" + name + "\": rows of " + rowLength
                     + " elements are not a multiple of " + type + "'s block of " + type.blockSize());
         };

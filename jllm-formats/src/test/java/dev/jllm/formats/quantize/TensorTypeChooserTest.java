@@ -67,6 +67,50 @@ class TensorTypeChooserTest {
         }
     }
 
+    /**
+     * The Q3_K recipes, from llama.cpp's rules: _S all Q3_K; _M attn_v Q5_K in the first two layers and Q4_K after,
+     * ffn_down Q5_K in the first sixteenth (two of 32) and Q4_K after, attn_output Q4_K; _L those three Q5_K. The
+     * output matrix Q6_K in each; a row length that takes no Q3_K block falls back to Q4_0.
+     */
+    @Test
+    void q3KRecipesFollowLlamaCpp() {
+        for (LlamaFileType ft : List.of(LlamaFileType.MOSTLY_Q3_K_S, LlamaFileType.MOSTLY_Q3_K_M,
+                LlamaFileType.MOSTLY_Q3_K_L)) {
+            Map<String, DType> m = choose(llama32(4096, 11008, true), ft);
+            assertEquals(DType.Q3_K, m.get("token_embd.weight"), ft.name());
+            assertEquals(DType.Q6_K, m.get("output.weight"), ft.name());
+            for (int i = 0; i < 32; i++) {
+                String b = "blk." + i + ".";
+                DType v = switch (ft) {
+                    case MOSTLY_Q3_K_M -> i < 2 ? DType.Q5_K : DType.Q4_K;
+                    case MOSTLY_Q3_K_L -> DType.Q5_K;
+                    default -> DType.Q3_K;
+                };
+                DType down = switch (ft) {
+                    case MOSTLY_Q3_K_M -> i < 2 ? DType.Q5_K : DType.Q4_K;
+                    case MOSTLY_Q3_K_L -> DType.Q5_K;
+                    default -> DType.Q3_K;
+                };
+                DType output = switch (ft) {
+                    case MOSTLY_Q3_K_M -> DType.Q4_K;
+                    case MOSTLY_Q3_K_L -> DType.Q5_K;
+                    default -> DType.Q3_K;
+                };
+                assertEquals(v, m.get(b + "attn_v.weight"), ft + " " + b + "attn_v");
+                assertEquals(down, m.get(b + "ffn_down.weight"), ft + " " + b + "ffn_down");
+                assertEquals(output, m.get(b + "attn_output.weight"), ft + " " + b + "attn_output");
+                for (String s : List.of("attn_q", "attn_k", "ffn_gate", "ffn_up")) {
+                    assertEquals(DType.Q3_K, m.get(b + s + ".weight"), ft + " " + b + s);
+                }
+            }
+        }
+        assertEquals(LlamaFileType.MOSTLY_Q3_K_M, LlamaFileType.parse("q3_k_m"));
+        assertEquals(12, LlamaFileType.MOSTLY_Q3_K_M.id());
+        // Qwen2.5-0.5B's width of 896 takes no 256-column block
+        Map<String, DType> narrow = choose(llama32(896, 4864, true), LlamaFileType.MOSTLY_Q3_K_S);
+        assertEquals(DType.Q4_0, narrow.get("blk.0.attn_q.weight"));
+    }
+
     @Test
     void q4KMediumFollowsLlamaCpp() {
         checkMediumRecipe(LlamaFileType.MOSTLY_Q4_K_M, DType.Q4_K);

@@ -1,0 +1,203 @@
+package dev.jllm.core.linalg;
+
+import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.core.quant.QuantizedActivations;
+import dev.jllm.core.tensor.DType;
+import dev.jllm.core.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.List;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A Q3_K matrix copied into groups of {@link #ROWS} interleaved rows, for the single-token integer kernel
+ * ({@link Q3KTokenKernel}). Each group's 256-column super-block holds the 16 rows' sixteen signed sub-block scales
+ * (the file's 6-bit scales minus 32, unpacked to bytes at {@code [k·16 + lane]}, one per 16 columns), then per
+ * 16-column sub-block the codes' low two bits and their high bits:
+ * <ul>
+ *   <li>two chunks of 32 bytes, one per 8 columns: bits {@code 2k, 2k + 1} of byte {@code lane} hold row lane's
+ *       column {@code 2k} of the chunk, of byte {@code 16 + lane} its column {@code 2k + 1} (so one mask after a
+ *       16-bit shift gives a widened column pair, as the spread activations take it);</li>
+ *   <li>32 bytes of high bits: bit m of byte {@code lane} is the high bit of column {@code 2m}, of byte
+ *       {@code 16 + lane} of column {@code 2m + 1}.</li>
+ * </ul>
+ * A code is the file's value plus 4 (0–7). The rows' F16 {@code d} sit apart, as scales do in the other copies. The
+ * copy takes 114 bytes per row and super-block against the file's 110.
+ */
+public final class InterleavedQ3_K extends InterleavedMatrix {
+    /** Rows per interleaved group. */
+    public static final int ROWS = InterleavedMatrix.ROWS;
+    private static final int SUPER = DType.Q3_K.blockSize();
+    private static final int SUPER_FILE_BYTES = DType.Q3_K.blockBytes();
+    /** Columns per sub-block scale. */
+    static final int SUB = 16;
+    /** Sub-blocks per super-block. */
+    static final int SUBS = SUPER / SUB;
+    /** Where a group's super-block keeps its first sub-block; its scales start at 0. */
+    static final int SUBS_AT = SUBS * ROWS;
+    /** Bytes of one group's chunk of 8 columns' low bits. */
+    static final int CHUNK_BYTES = 2 * ROWS;
+    /** Where a sub-block keeps its high bits, after its two chunks. */
+    static final int HIGHS_AT = 2 * CHUNK_BYTES;
+    /** Bytes of one group's sub-block: two chunks of low bits, then the high bits. */
+    static final int SUB_BYTES = HIGHS_AT + 2 * ROWS;
+    /** Bytes of one group's super-block. */
+    static final int SUPER_BYTES = SUBS_AT + SUBS * SUB_BYTES;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /** Super-blocks per row. */
+    final int supers;
+
+    InterleavedQ3_K(int rows, int cols, MemorySegment codes, MemorySegment scales) {
+        super(rows, cols, cols / SUPER, codes, scales);
+        this.supers = cols / SUPER;
+    }
+
+    /** Whether {@code w} can be interleaved here: Q3_K, rows a multiple of 16, and 16-lane float vectors. */
+    public static boolean supports(Tensor w) {
+        return fits(w, DType.Q3_K, SUPER);
+    }
+
+    /**
+     * The interleaved copy of {@code w}, made by the pool's threads (the caller's if null); with
+     * {@code releaseMapped}, the pages of a mapped {@code w} are released as they are copied.
+     *
+     * @throws IllegalArgumentException if {@link #supports} says no, naming the tensor
+     */
+    public static InterleavedQ3_K of(Tensor w, WorkerPool pool, boolean releaseMapped) {
+        requireSupported(w, supports(w), DType.Q3_K);
+        warmUp(List.of(DType.Q3_K));
+        int rows = Math.toIntExact(w.rows());
+        int cols = Math.toIntExact(w.cols());
+        int supers = cols / SUPER;
+        MemorySegment[] copy = copy(w, pool, releaseMapped, SUPER, SUPER_FILE_BYTES, SUPER_FILE_BYTES - 2, 1,
+                supers * SUPER_BYTES, (in, rowBytes, out) -> {
+                    // out is reused from group to group, and the code bits are or-ed in
+                    java.util.Arrays.fill(out, (byte) 0);
+                    for (int lane = 0; lane < ROWS; lane++) {
+                        for (int sb = 0; sb < supers; sb++) {
+                            interleaveSuper(in, lane * rowBytes + sb * SUPER_FILE_BYTES, out, sb * SUPER_BYTES, lane);
+                        }
+                    }
+                });
+        return new InterleavedQ3_K(rows, cols, copy[0], copy[1]);
+    }
+
+    /**
+     * Row {@code lane}'s super-block of the file at {@code in[o]} ({hmask[32], qs[64], scales[12], d}) into the
+     * group's super-block at {@code out[at]}. Column {@code 128n + 32j + l} has its low bits in bits {@code 2j, 2j + 1}
+     * of {@code qs[32n + l]} and its high bit in bit {@code 4n + j} of {@code hmask[l]}; each 16 columns share a
+     * 6-bit scale, biased by 32.
+     */
+    private static void interleaveSuper(byte[] in, int o, byte[] out, int at, int lane) {
+        for (int k = 0; k < SUBS; k++) {
+            int low = k < 8 ? in[o + 96 + k] & 0xF : (in[o + 96 + k - 8] & 0xFF) >>> 4;
+            int high = ((in[o + 104 + (k & 3)] & 0xFF) >>> (2 * (k >>> 2))) & 3;
+            out[at + k * ROWS + lane] = (byte) ((low | high << 4) - 32);
+        }
+        for (int c = 0; c < SUPER; c++) {
+            int n = c >>> 7;
+            int j = (c >>> 5) & 3;
+            int l = c & 31;
+            int lowBits = (in[o + 32 + 32 * n + l] >>> (2 * j)) & 3;
+            int highBit = (in[o + l] >>> (4 * n + j)) & 1;
+            int sub = at + SUBS_AT + (c / SUB) * SUB_BYTES;
+            int t = c % SUB;
+            int pair = (t % 8) / 2;
+            int side = (t % 2) * ROWS + lane;
+            out[sub + (t / 8) * CHUNK_BYTES + side] |= (byte) (lowBits << (2 * pair));
+            out[sub + HIGHS_AT + side] |= (byte) (highBit << (t / 2));
+        }
+    }
+
+    /** Bytes the copy of {@code w} takes: 114 per row and super-block. */
+    public static long bytes(Tensor w) {
+        return w.rows() * (w.cols() / SUPER) * (SUPER_BYTES / ROWS + Short.BYTES);
+    }
+
+    @Override
+    void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
+        Q3KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+    }
+
+    /**
+     * One row of the scalar twin: per 16 columns the integer sum of codes times x's int8 codes, less 4 times x's
+     * codes' sum, times the sub-block's scale and x's block scale, added up per super-block and times {@code d}. The
+     * same order as the kernel; bit-identical with it.
+     */
+    @Override
+    float referenceRow(int g, int lane, QuantizedActivations qx) {
+        float total = 0;
+        for (int sb = 0; sb < supers; sb++) {
+            long at = (long) (g * supers + sb) * SUPER_BYTES;
+            float scaled = 0;
+            for (int k = 0; k < SUBS; k++) {
+                int sum = 0;
+                int xsum = 0;
+                for (int c = k * SUB; c < (k + 1) * SUB; c++) {
+                    sum += code(at, c, lane) * qx.qs[sb * SUPER + c];
+                    xsum += qx.qs[sb * SUPER + c];
+                }
+                int scale = codes.get(ValueLayout.JAVA_BYTE, at + k * ROWS + lane);
+                scaled = Math.fma((float) (sum - 4 * xsum) * scale, qx.scales[(sb * SUPER + k * SUB) / BLOCK],
+                        scaled);
+            }
+            float d = Float.float16ToFloat(scales.getAtIndex(HALF, (long) (g * supers + sb) * ROWS + lane));
+            total = Math.fma(d, scaled, total);
+        }
+        return total;
+    }
+
+    /** The 3-bit code (value + 4) of column c of the super-block at {@code at}, for row {@code lane}. */
+    private int code(long at, int c, int lane) {
+        long sub = at + SUBS_AT + (long) (c / SUB) * SUB_BYTES;
+        int t = c % SUB;
+        int side = (t % 2) * ROWS + lane;
+        int low = codes.get(ValueLayout.JAVA_BYTE, sub + (t / 8) * CHUNK_BYTES + side) >>> (2 * ((t % 8) / 2)) & 3;
+        int high = codes.get(ValueLayout.JAVA_BYTE, sub + HIGHS_AT + side) >>> (t / 2) & 1;
+        return low | high << 2;
+    }
+
+    /**
+     * Group g's 16 rows × columns {@code [pc, pc + kc)} as floats into lanes {@code [lane0, lane0 + 16)} of a
+     * sliver ({@code packed[p·32 + lane0 + r]}), {@code ds} holding the columns' scales as floats:
+     * {@code (d·scale)·(code − 4)}, in the order of Q3_K's dequantization, so the values equal the file's.
+     */
+    @Override
+    void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
+        int width = 2 * ROWS;
+        for (int p = 0; p < kc; p += SUB) {
+            long at = (long) (g * supers + (pc + p) / SUPER) * SUPER_BYTES;
+            int k = (p % SUPER) / SUB;
+            FloatVector scale = FloatVector.fromArray(F, ds, p / SUPER * ROWS).mul((FloatVector) ByteVector
+                    .fromMemorySegment(B16, codes, at + (long) k * ROWS, LE).convertShape(VectorOperators.B2F, F, 0));
+            long sub = at + SUBS_AT + (long) k * SUB_BYTES;
+            ByteVector h = ByteVector.fromMemorySegment(B32, codes, sub + HIGHS_AT, LE);
+            for (int chunk = 0; chunk < 2; chunk++) {
+                ByteVector v = ByteVector.fromMemorySegment(B32, codes, sub + chunk * CHUNK_BYTES, LE);
+                for (int pair = 0; pair < 4; pair++) {
+                    int m = 4 * chunk + pair;
+                    ByteVector code = v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * pair)
+                            .reinterpretAsBytes().and((byte) 3)
+                            .or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHR, m).reinterpretAsBytes()
+                                    .and((byte) 1).lanewise(VectorOperators.LSHL, 2))
+                            .sub((byte) 4);
+                    int c = p + 8 * chunk + 2 * pair;
+                    // written out: a vector passed to a call C2 does not inline is boxed
+                    scale.mul((FloatVector) code.convertShape(VectorOperators.B2F, F, 0))
+                            .intoArray(packed, c * width + lane0);
+                    scale.mul((FloatVector) code.convertShape(VectorOperators.B2F, F, 1))
+                            .intoArray(packed, (c + 1) * width + lane0);
+                }
+            }
+        }
+    }
+}
