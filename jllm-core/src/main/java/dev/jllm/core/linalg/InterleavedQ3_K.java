@@ -80,8 +80,6 @@ public final class InterleavedQ3_K extends InterleavedMatrix {
         int supers = cols / SUPER;
         MemorySegment[] copy = copy(w, pool, releaseMapped, SUPER, SUPER_FILE_BYTES, SUPER_FILE_BYTES - 2, 1,
                 supers * SUPER_BYTES, (in, rowBytes, out) -> {
-                    // out is reused from group to group, and the code bits are or-ed in
-                    java.util.Arrays.fill(out, (byte) 0);
                     for (int lane = 0; lane < ROWS; lane++) {
                         for (int sb = 0; sb < supers; sb++) {
                             interleaveSuper(in, lane * rowBytes + sb * SUPER_FILE_BYTES, out, sb * SUPER_BYTES, lane);
@@ -95,26 +93,33 @@ public final class InterleavedQ3_K extends InterleavedMatrix {
      * Row {@code lane}'s super-block of the file at {@code in[o]} ({hmask[32], qs[64], scales[12], d}) into the
      * group's super-block at {@code out[at]}. Column {@code 128n + 32j + l} has its low bits in bits {@code 2j, 2j + 1}
      * of {@code qs[32n + l]} and its high bit in bit {@code 4n + j} of {@code hmask[l]}; each 16 columns share a
-     * 6-bit scale, biased by 32.
+     * 6-bit scale, biased by 32. Sub-block k is thus columns {@code l0 .. l0 + 15} (l0 = 16·(k mod 2)) of n = k / 8,
+     * j = (k / 2) mod 4; each byte written gathers its codes from the file's bytes.
      */
     private static void interleaveSuper(byte[] in, int o, byte[] out, int at, int lane) {
         for (int k = 0; k < SUBS; k++) {
             int low = k < 8 ? in[o + 96 + k] & 0xF : (in[o + 96 + k - 8] & 0xFF) >>> 4;
             int high = ((in[o + 104 + (k & 3)] & 0xFF) >>> (2 * (k >>> 2))) & 3;
             out[at + k * ROWS + lane] = (byte) ((low | high << 4) - 32);
-        }
-        for (int c = 0; c < SUPER; c++) {
-            int n = c >>> 7;
-            int j = (c >>> 5) & 3;
-            int l = c & 31;
-            int lowBits = (in[o + 32 + 32 * n + l] >>> (2 * j)) & 3;
-            int highBit = (in[o + l] >>> (4 * n + j)) & 1;
-            int sub = at + SUBS_AT + (c / SUB) * SUB_BYTES;
-            int t = c % SUB;
-            int pair = (t % 8) / 2;
-            int side = (t % 2) * ROWS + lane;
-            out[sub + (t / 8) * CHUNK_BYTES + side] |= (byte) (lowBits << (2 * pair));
-            out[sub + HIGHS_AT + side] |= (byte) (highBit << (t / 2));
+            int n = k >>> 3;
+            int j = (k >>> 1) & 3;
+            int qs = o + 32 + 32 * n + 16 * (k & 1);
+            int hmask = o + 16 * (k & 1);
+            int sub = at + SUBS_AT + k * SUB_BYTES;
+            for (int side = 0; side < 2; side++) {
+                for (int chunk = 0; chunk < 2; chunk++) {
+                    int bits = 0;
+                    for (int pair = 0; pair < 4; pair++) {
+                        bits |= ((in[qs + 8 * chunk + 2 * pair + side] >>> (2 * j)) & 3) << (2 * pair);
+                    }
+                    out[sub + chunk * CHUNK_BYTES + side * ROWS + lane] = (byte) bits;
+                }
+                int highs = 0;
+                for (int m = 0; m < 8; m++) {
+                    highs |= ((in[hmask + 2 * m + side] >>> (4 * n + j)) & 1) << m;
+                }
+                out[sub + HIGHS_AT + side * ROWS + lane] = (byte) highs;
+            }
         }
     }
 
