@@ -70,6 +70,8 @@ fixture llama-tiny-Q5_1   "--arch llama --preset tiny --seed 22" Q5_1
 fixture llama-wide-Q4_K_M "--arch llama --dims 256,2,4,2,512,512 --seed 20" Q4_K_M
 # Q3_K_M: Q3_K in attn_q/k and ffn_gate/up, Q5_K and Q4_K in attn_v, ffn_down and attn_output, Q6_K output
 fixture llama-wide-Q3_K_M "--arch llama --dims 256,2,4,2,512,512 --seed 13" Q3_K_M
+# Q2_K: Q2_K in attn_q/k and ffn_gate/up, Q3_K in attn_v, attn_output and ffn_down, Q6_K output
+fixture llama-wide-Q2_K "--arch llama --dims 256,2,4,2,512,512 --seed 22" Q2_K
 fixture mistral-tiny-F32  "--arch mistral --preset tiny --seed 4"
 fixture qwen2-tiny-F32    "--arch qwen2 --preset tiny --seed 4"
 fixture qwen3-tiny-F32    "--arch qwen3 --preset tiny --seed 2"

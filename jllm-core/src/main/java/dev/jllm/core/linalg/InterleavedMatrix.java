@@ -18,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * A quantized matrix copied off the heap into groups of 16 rows whose codes sit in a type's own interleaved order
  * ({@link InterleavedQ8_0}, {@link InterleavedQ4_0}, {@link InterleavedQ4_1}, {@link InterleavedQ5_0},
- * {@link InterleavedQ5_1}, {@link InterleavedQ3_K}, {@link InterleavedQ4_K}, {@link InterleavedQ5_K},
+ * {@link InterleavedQ5_1}, {@link InterleavedQ2_K}, {@link InterleavedQ3_K}, {@link InterleavedQ4_K},
+ * {@link InterleavedQ5_K},
  * {@link InterleavedQ6_K}), with the 16
  * rows' F16 block scales apart, as in the file. A decoder copies its matrices once as it loads and runs every product
  * from the copies: one token through an integer kernel on int8 activations ({@link #multiplyQuantized}), more
@@ -27,7 +28,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, InterleavedQ4_0, InterleavedQ4_1,
         InterleavedQ5_0, InterleavedQ5_1,
-        InterleavedQ3_K, InterleavedQ4_K, InterleavedQ5_K, InterleavedQ6_K {
+        InterleavedQ2_K, InterleavedQ3_K, InterleavedQ4_K, InterleavedQ5_K, InterleavedQ6_K {
     /** Rows per interleaved group. */
     static final int ROWS = 16;
     /** Columns per block of the integer kernels (and per F16 scale in Q8_0 and Q4_0). */
@@ -60,7 +61,8 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
     public static boolean supports(Tensor w) {
         return InterleavedQ8_0.supports(w) || InterleavedQ4_0.supports(w) || InterleavedQ4_1.supports(w)
                 || InterleavedQ5_0.supports(w) || InterleavedQ5_1.supports(w)
-                || InterleavedQ3_K.supports(w) || InterleavedQ4_K.supports(w) || InterleavedQ5_K.supports(w)
+                || InterleavedQ2_K.supports(w) || InterleavedQ3_K.supports(w) || InterleavedQ4_K.supports(w)
+                || InterleavedQ5_K.supports(w)
                 || InterleavedQ6_K.supports(w);
     }
 
@@ -82,6 +84,9 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
         }
         if (InterleavedQ5_1.supports(w)) {
             return InterleavedQ5_1.of(w, pool, releaseMapped);
+        }
+        if (InterleavedQ2_K.supports(w)) {
+            return InterleavedQ2_K.of(w, pool, releaseMapped);
         }
         if (InterleavedQ3_K.supports(w)) {
             return InterleavedQ3_K.of(w, pool, releaseMapped);
@@ -111,6 +116,9 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
         }
         if (InterleavedQ5_1.supports(w)) {
             return InterleavedQ5_1.bytes(w);
+        }
+        if (InterleavedQ2_K.supports(w)) {
+            return InterleavedQ2_K.bytes(w);
         }
         if (InterleavedQ3_K.supports(w)) {
             return InterleavedQ3_K.bytes(w);
@@ -404,6 +412,7 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
                 case Q8_0 -> TokenKernel.warmUp();
                 case Q4_0, Q4_1 -> Q4TokenKernel.warmUp();
                 case Q5_0, Q5_1 -> Q5TokenKernel.warmUp();
+                case Q2_K -> Q2KTokenKernel.warmUp();
                 case Q3_K -> Q3KTokenKernel.warmUp();
                 case Q4_K -> Q4KTokenKernel.warmUp();
                 case Q5_K -> Q5KTokenKernel.warmUp();

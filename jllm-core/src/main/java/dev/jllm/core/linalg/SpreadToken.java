@@ -34,7 +34,10 @@ final class SpreadToken {
     byte[] qs = new byte[0];
     short[] spread = new short[0];
     int[] blockSums = new int[0];
-    /** Each 16 columns' sum of codes ({@link Q3KTokenKernel}: the −4 offset of 3-bit codes, per scale). */
+    /**
+     * Each 16 columns' sum of codes ({@link Q3KTokenKernel}: the −4 offset of 3-bit codes, per scale;
+     * {@link Q2KTokenKernel}: the mins).
+     */
     int[] halfSums = new int[0];
     short[] sixBitOffsets = new short[0];
     short[] fiveBitOffsets = new short[0];

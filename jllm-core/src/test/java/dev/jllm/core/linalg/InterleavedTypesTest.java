@@ -20,8 +20,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The interleaved 3-, 4-, 5- and 6-bit copies ({@link InterleavedQ4_0}, {@link InterleavedQ4_1},
- * {@link InterleavedQ5_0}, {@link InterleavedQ5_1}, {@link InterleavedQ3_K}, {@link InterleavedQ4_K},
+ * The interleaved 2- to 6-bit copies ({@link InterleavedQ4_0}, {@link InterleavedQ4_1},
+ * {@link InterleavedQ5_0}, {@link InterleavedQ5_1}, {@link InterleavedQ2_K}, {@link InterleavedQ3_K},
+ * {@link InterleavedQ4_K},
  * {@link InterleavedQ5_K}, {@link InterleavedQ6_K}; Q8_0 has its
  * own test): the integer single-token kernel against
  * its scalar twin (bit for bit), against the file's weights, dequantized by the scalar reference kernel, times the same
@@ -31,7 +32,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class InterleavedTypesTest {
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void quantizedSingleTokenEqualsItsTwinAndTheDequantizedFileInDouble(DType type) {
         assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
         Random rnd = new Random(type.ordinal());
@@ -63,7 +64,7 @@ class InterleavedTypesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void theLargestCodesScalesAndProductsStayExact(DType type) {
         assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
         try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
@@ -94,7 +95,7 @@ class InterleavedTypesTest {
      * each kernel's widest 16-bit sums: Q4_0's 16 products of 15·127 per lane; Q5_0's and Q5_K's unsigned sums of
      * 31·127 that wrap before the offset comes off, and 16 products of 16·127 after; Q4_K's scales and mins of 63;
      * Q6_K's eight products of 32·127 per lane and scales of 127 and −128; Q3_K's 16 products of 7·127 per lane and
-     * scales of 31 and −32.
+     * scales of 31 and −32; Q2_K's scales and mins of 15.
      */
     private static void writeExtremeBlock(DType type, MemorySegment m, long o, int r, byte v) {
         switch (type) {
@@ -122,6 +123,13 @@ class InterleavedTypesTest {
                 }
                 m.set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 208, Float.floatToFloat16(0.001f));
             }
+            case Q2_K -> {
+                // every scale and min 15 in even rows; in odd ones scale 15 and min 0, then the reverse
+                m.asSlice(o, 16).fill((byte) (r % 2 == 0 ? 0xFF : (o / type.blockBytes()) % 2 == 0 ? 0x0F : 0xF0));
+                m.asSlice(o + 16, 64).fill(v);
+                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 80, Float.floatToFloat16(0.01f));
+                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 82, Float.floatToFloat16(0.004f));
+            }
             case Q3_K -> {
                 m.asSlice(o, 96).fill(v);
                 // every 6-bit scale 63 (31 after the bias) in even rows, 0 (−32) in odd ones
@@ -133,7 +141,7 @@ class InterleavedTypesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void manyTokensRunThePackedGemmOnTheSameValuesAsTheFile(DType type) {
         assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
         Random rnd = new Random(29 + type.ordinal());
@@ -157,7 +165,7 @@ class InterleavedTypesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void shapesItCannotTakeAreRefusedByName(DType type) {
         try (Arena arena = Arena.ofShared()) {
             Tensor odd = RandomWeights.gaussian(arena, type, 17, 256, 1);
@@ -168,6 +176,7 @@ class InterleavedTypesTest {
             assertFalse(InterleavedQ4_K.supports(RandomWeights.gaussian(arena, DType.Q6_K, 16, 256, 1)));
             assertFalse(InterleavedQ6_K.supports(RandomWeights.gaussian(arena, DType.Q4_K, 16, 256, 1)));
             assertFalse(InterleavedQ3_K.supports(RandomWeights.gaussian(arena, DType.Q4_K, 16, 256, 1)));
+            assertFalse(InterleavedQ2_K.supports(RandomWeights.gaussian(arena, DType.Q3_K, 16, 256, 1)));
             assertFalse(InterleavedQ4_K.supports(RandomWeights.gaussian(arena, DType.Q3_K, 16, 256, 1)));
             assertFalse(InterleavedQ4_0.supports(RandomWeights.gaussian(arena, DType.Q5_0, 16, 256, 1)));
             assertFalse(InterleavedQ5_0.supports(RandomWeights.gaussian(arena, DType.Q4_0, 16, 256, 1)));

@@ -22,6 +22,8 @@ public enum LlamaFileType {
     MOSTLY_Q5_0(8, DType.Q5_0),
     /** Weights Q5_1. */
     MOSTLY_Q5_1(9, DType.Q5_1),
+    /** Weights Q2_K, with attn_v (Q4_K when four or more query heads share a key/value head), attn_output and ffn_down Q3_K. */
+    MOSTLY_Q2_K(10, DType.Q2_K),
     /** Weights Q3_K ("small": all of them). */
     MOSTLY_Q3_K_S(11, DType.Q3_K),
     /** Weights Q3_K, with attn_v, attn_output and ffn_down Q4_K (the first layers' Q5_K). */
@@ -65,8 +67,8 @@ public enum LlamaFileType {
     }
 
     /**
-     * The file type named {@code name} (case-insensitive): a recipe (Q3_K_S, Q3_K_M, Q3_K_L, Q4_K_M, Q5_K_M, Q4_K_S,
-     * Q5_K_S) or
+     * The file type named {@code name} (case-insensitive): a recipe (Q2_K, Q3_K_S, Q3_K_M, Q3_K_L, Q4_K_M, Q5_K_M,
+     * Q4_K_S, Q5_K_S) or
      * a plain type (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K; Q4_K and Q5_K mean
      * the _S recipes, as in llama-quantize).
      *

@@ -15,9 +15,10 @@ import java.util.List;
  * attn_v and ffn_down of the first and last eighth of the layers and every third layer between; the
  * _S recipe of Q4_K gives Q5_K to attn_v of the first four layers and ffn_down of the first eighth. Q3_K_M
  * gives Q4_K to attn_v, attn_output and ffn_down (Q5_K to attn_v of the first two layers and ffn_down of
- * the first sixteenth), Q3_K_L Q5_K to all three. A fused attn_qkv gets one step more (Q4_K for Q3_K_M and
+ * the first sixteenth), Q3_K_L Q5_K to all three; Q2_K gives Q3_K to all three, but Q4_K to attn_v when four or
+ * more query heads share each key/value head (attn_q's rows over attn_k's). A fused attn_qkv gets one step more (Q4_K for Q3_K_M and
  * Q3_K_L, Q5_K for Q4_K_M, Q6_K for Q5_K_M). A type whose block does not divide the row length falls back:
- * Q4_K→Q5_0, Q5_K→Q5_1, Q6_K→Q8_0, Q3_K→Q4_0 (llama.cpp takes IQ4_NL, of the same size and block, which jllm
+ * Q4_K→Q5_0, Q5_K→Q5_1, Q6_K→Q8_0, Q2_K and Q3_K→Q4_0 (llama.cpp takes IQ4_NL, of the same size and block, which jllm
  * does not write), and to F16 if that does not fit either.
  */
 public final class TensorTypeChooser {
@@ -40,7 +41,14 @@ public final class TensorTypeChooser {
         int attnV = 0;
         int ffnDown = 0;
         boolean hasOutput = false;
+        long queryRows = 0;
+        long keyRows = 0;
         for (TensorDescription t : tensors) {
+            if (queryRows == 0 && t.name().endsWith("attn_q.weight")) {
+                queryRows = t.shape()[0];
+            } else if (keyRows == 0 && t.name().endsWith("attn_k.weight")) {
+                keyRows = t.shape()[0];
+            }
             if (t.name().contains("attn_v.weight") || t.name().contains("attn_qkv.weight")) {
                 attnV++;
             } else if (t.name().contains("ffn_down")) {
@@ -48,7 +56,7 @@ public final class TensorTypeChooser {
             }
             hasOutput |= t.name().equals("output.weight");
         }
-        Counters c = new Counters(attnV, ffnDown, hasOutput);
+        Counters c = new Counters(attnV, ffnDown, hasOutput, keyRows > 0 ? queryRows / keyRows : 1);
         List<DType> out = new ArrayList<>(tensors.size());
         for (TensorDescription t : tensors) {
             if (!quantizable(t)) {
@@ -75,13 +83,16 @@ public final class TensorTypeChooser {
         final int nAttnV;
         final int nFfnDown;
         final boolean hasOutput;
+        /** Query heads per key/value head (llama.cpp's n_gqa), from the first layer's attn_q and attn_k. */
+        final long queriesPerKey;
         int iAttnV;
         int iFfnDown;
 
-        Counters(int nAttnV, int nFfnDown, boolean hasOutput) {
+        Counters(int nAttnV, int nFfnDown, boolean hasOutput, long queriesPerKey) {
             this.nAttnV = nAttnV;
             this.nFfnDown = nFfnDown;
             this.hasOutput = hasOutput;
+            this.queriesPerKey = queriesPerKey;
         }
     }
 
@@ -104,7 +115,9 @@ public final class TensorTypeChooser {
         }
         if (n.contains("attn_v.weight")) {
             DType r = type;
-            if (ft == LlamaFileType.MOSTLY_Q3_K_M) {
+            if (ft == LlamaFileType.MOSTLY_Q2_K) {
+                r = c.queriesPerKey >= 4 ? DType.Q4_K : DType.Q3_K;
+            } else if (ft == LlamaFileType.MOSTLY_Q3_K_M) {
                 r = c.iAttnV < 2 ? DType.Q5_K : DType.Q4_K;
             } else if (ft == LlamaFileType.MOSTLY_Q3_K_L) {
                 r = DType.Q5_K;
@@ -119,6 +132,9 @@ public final class TensorTypeChooser {
         }
         if (n.contains("ffn_down")) {
             int layer = c.iFfnDown++;
+            if (ft == LlamaFileType.MOSTLY_Q2_K) {
+                return DType.Q3_K;
+            }
             if (ft == LlamaFileType.MOSTLY_Q3_K_M) {
                 return layer < c.nFfnDown / 16 ? DType.Q5_K : DType.Q4_K;
             }
@@ -134,6 +150,9 @@ public final class TensorTypeChooser {
             return type;
         }
         if (n.contains("attn_output.weight")) {
+            if (ft == LlamaFileType.MOSTLY_Q2_K) {
+                return DType.Q3_K;
+            }
             if (ft == LlamaFileType.MOSTLY_Q3_K_M) {
                 return DType.Q4_K;
             }
@@ -164,7 +183,7 @@ public final class TensorTypeChooser {
             case Q4_K -> DType.Q5_0;
             case Q5_K -> DType.Q5_1;
             case Q6_K -> DType.Q8_0;
-            case Q3_K -> DType.Q4_0;
+            case Q2_K, Q3_K -> DType.Q4_0;
             default -> throw new IllegalArgumentException("tensor \"" + name + "\": rows of " + rowLength
                     + " elements are not a multiple of " + type + "'s block of " + type.blockSize());
         };

@@ -111,6 +111,34 @@ class TensorTypeChooserTest {
         assertEquals(DType.Q4_0, narrow.get("blk.0.attn_q.weight"));
     }
 
+    /**
+     * Q2_K from llama.cpp's rules: attn_output and ffn_down Q3_K, attn_v Q4_K when four or more query heads share a
+     * key/value head (Llama-2-7B-like dims with a quarter of the key rows) and Q3_K otherwise, the rest Q2_K.
+     */
+    @Test
+    void q2KFollowsLlamaCpp() {
+        Map<String, DType> m = choose(llama32(4096, 11008, true), LlamaFileType.MOSTLY_Q2_K);
+        assertEquals(DType.Q6_K, m.get("output.weight"));
+        for (int i = 0; i < 32; i++) {
+            String b = "blk." + i + ".";
+            assertEquals(DType.Q4_K, m.get(b + "attn_v.weight"), b + "attn_v");
+            assertEquals(DType.Q3_K, m.get(b + "ffn_down.weight"), b + "ffn_down");
+            assertEquals(DType.Q3_K, m.get(b + "attn_output.weight"), b + "attn_output");
+            for (String s : List.of("attn_q", "attn_k", "ffn_gate", "ffn_up")) {
+                assertEquals(DType.Q2_K, m.get(b + s + ".weight"), b + s);
+            }
+        }
+        // two query heads per key/value head
+        List<TensorDescription> ts = new ArrayList<>();
+        for (TensorDescription t : llama32(4096, 11008, true)) {
+            ts.add(t.name().endsWith("attn_k.weight") || t.name().endsWith("attn_v.weight")
+                    ? new TensorDescription(t.name(), t.type(), new long[] {2048, 4096}) : t);
+        }
+        assertEquals(DType.Q3_K, choose(ts, LlamaFileType.MOSTLY_Q2_K).get("blk.5.attn_v.weight"));
+        assertEquals(LlamaFileType.MOSTLY_Q2_K, LlamaFileType.parse("Q2_K"));
+        assertEquals(10, LlamaFileType.MOSTLY_Q2_K.id());
+    }
+
     @Test
     void q4KMediumFollowsLlamaCpp() {
         checkMediumRecipe(LlamaFileType.MOSTLY_Q4_K_M, DType.Q4_K);

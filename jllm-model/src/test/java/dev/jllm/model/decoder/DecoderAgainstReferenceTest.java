@@ -138,7 +138,8 @@ class DecoderAgainstReferenceTest {
                 Arguments.of(Architecture.LLAMA, LlamaFileType.parse("Q5_1")),
                 Arguments.of(Architecture.LLAMA, LlamaFileType.parse("Q4_K_M")),
                 Arguments.of(Architecture.LLAMA, LlamaFileType.parse("Q5_K_M")),
-                Arguments.of(Architecture.QWEN2, LlamaFileType.parse("Q3_K_M")));
+                Arguments.of(Architecture.QWEN2, LlamaFileType.parse("Q3_K_M")),
+                Arguments.of(Architecture.LLAMA, LlamaFileType.parse("Q2_K")));
     }
 
     /**

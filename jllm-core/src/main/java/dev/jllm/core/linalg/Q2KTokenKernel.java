@@ -1,0 +1,143 @@
+package dev.jllm.core.linalg;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * One token against an {@link InterleavedQ2_K} copy through integers. Each chunk of 8 columns is one 32-byte load;
+ * a 16-bit shift and a mask give a widened column pair's two-bit codes, which multiply the spread activations in
+ * 16-bit lanes, as {@link Q3KTokenKernel} does without the high bits. Each 16 columns' sums are scaled as floats by
+ * the sub-block's 4-bit scale and x's block scale, and the sub-block's 4-bit min times x's block scale and sum there
+ * ({@link SpreadToken#halfSums}) gathers apart; each super-block then adds {@code d·scaled − dmin·mins}.
+ */
+final class Q2KTokenKernel {
+    private static final int ROWS = InterleavedQ2_K.ROWS;
+    private static final int BLOCK = 32;
+    private static final int SUB = InterleavedQ2_K.SUB;
+    private static final int SUBS = InterleavedQ2_K.SUBS;
+    private static final int SUBS_AT = InterleavedQ2_K.SUBS_AT;
+    private static final int SUB_BYTES = InterleavedQ2_K.SUB_BYTES;
+    private static final int CHUNK_BYTES = InterleavedQ2_K.CHUNK_BYTES;
+    private static final int SUPER_BYTES = InterleavedQ2_K.SUPER_BYTES;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static boolean warm;
+
+    private Q2KTokenKernel() {
+    }
+
+    /** Groups {@code [g, g + count)} of m against the quantized token. */
+    static void groups(InterleavedQ2_K m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
+        twoGroups(m, g, count, qx.spread, qx.scales, qx.halfSums, ds, y, yOffset);
+    }
+
+    /**
+     * Groups g and g + 1 (g alone when count is 1), sharing each load of the spread activations. Written out in one
+     * method: C2 stops inlining the Vector API into a method this large, and a vector op it does not inline is boxed.
+     */
+    private static void twoGroups(InterleavedQ2_K m, int g, int count, short[] spread, float[] dx, int[] halfSums,
+                                  float[] ds, float[] y, int yOffset) {
+        MemorySegment codes = m.codes;
+        int supers = m.supers;
+        // a lone last group (count 1) reads its own codes twice and keeps one result
+        long next = count == 2 ? (long) supers * SUPER_BYTES : 0;
+        int nextScales = (count - 1) * 2 * supers * ROWS;
+        FloatVector total0 = FloatVector.zero(F);
+        FloatVector total1 = total0;
+        for (int sb = 0; sb < supers; sb++) {
+            long at = (long) (g * supers + sb) * SUPER_BYTES;
+            FloatVector scaled0 = FloatVector.zero(F);
+            FloatVector scaled1 = scaled0;
+            FloatVector mins0 = scaled0;
+            FloatVector mins1 = scaled0;
+            for (int k = 0; k < SUBS; k++) {
+                int col = sb * SUBS * SUB + k * SUB;
+                long sub = at + SUBS_AT + (long) k * SUB_BYTES;
+                ShortVector acc0 = ShortVector.zero(S);
+                ShortVector acc1 = acc0;
+                for (int chunk = 0; chunk < 2; chunk++) {
+                    int xc = (col + 8 * chunk) * ROWS;
+                    ShortVector x0 = ShortVector.fromArray(S, spread, xc);
+                    ShortVector x1 = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
+                    ShortVector x2 = ShortVector.fromArray(S, spread, xc + 4 * ROWS);
+                    ShortVector x3 = ShortVector.fromArray(S, spread, xc + 6 * ROWS);
+                    long lows = sub + chunk * CHUNK_BYTES;
+                    ShortVector v = ByteVector.fromMemorySegment(B32, codes, lows, LE).reinterpretAsShorts();
+                    acc0 = acc0.add(((ShortVector) v.reinterpretAsBytes().and((byte) 3)
+                                    .convertShape(VectorOperators.B2S, S, 0)).mul(x0))
+                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes()
+                                    .and((byte) 3).convertShape(VectorOperators.B2S, S, 0)).mul(x1))
+                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                                    .and((byte) 3).convertShape(VectorOperators.B2S, S, 0)).mul(x2))
+                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 6).reinterpretAsBytes()
+                                    .and((byte) 3).convertShape(VectorOperators.B2S, S, 0)).mul(x3));
+                    v = ByteVector.fromMemorySegment(B32, codes, lows + next, LE).reinterpretAsShorts();
+                    acc1 = acc1.add(((ShortVector) v.reinterpretAsBytes().and((byte) 3)
+                                    .convertShape(VectorOperators.B2S, S, 0)).mul(x0))
+                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes()
+                                    .and((byte) 3).convertShape(VectorOperators.B2S, S, 0)).mul(x1))
+                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                                    .and((byte) 3).convertShape(VectorOperators.B2S, S, 0)).mul(x2))
+                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 6).reinterpretAsBytes()
+                                    .and((byte) 3).convertShape(VectorOperators.B2S, S, 0)).mul(x3));
+                }
+                IntVector sums0 = ((IntVector) acc0.convertShape(VectorOperators.S2I, I, 0))
+                        .add((IntVector) acc0.convertShape(VectorOperators.S2I, I, 1));
+                IntVector sums1 = ((IntVector) acc1.convertShape(VectorOperators.S2I, I, 0))
+                        .add((IntVector) acc1.convertShape(VectorOperators.S2I, I, 1));
+                ByteVector both0 = ByteVector.fromMemorySegment(B16, codes, at + (long) k * ROWS, LE);
+                ByteVector both1 = ByteVector.fromMemorySegment(B16, codes, at + next + (long) k * ROWS, LE);
+                float d = dx[col / BLOCK];
+                FloatVector dv = FloatVector.broadcast(F, d);
+                FloatVector dsum = FloatVector.broadcast(F, d * halfSums[col / SUB]);
+                scaled0 = ((FloatVector) sums0.convert(VectorOperators.I2F, 0))
+                        .mul((FloatVector) both0.and((byte) 0x0F).convertShape(VectorOperators.B2F, F, 0))
+                        .fma(dv, scaled0);
+                scaled1 = ((FloatVector) sums1.convert(VectorOperators.I2F, 0))
+                        .mul((FloatVector) both1.and((byte) 0x0F).convertShape(VectorOperators.B2F, F, 0))
+                        .fma(dv, scaled1);
+                mins0 = ((FloatVector) both0.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.B2F, F,
+                        0)).fma(dsum, mins0);
+                mins1 = ((FloatVector) both1.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.B2F, F,
+                        0)).fma(dsum, mins1);
+            }
+            total0 = FloatVector.fromArray(F, ds, 2 * sb * ROWS).fma(scaled0, total0);
+            total0 = FloatVector.fromArray(F, ds, (2 * sb + 1) * ROWS).neg().fma(mins0, total0);
+            total1 = FloatVector.fromArray(F, ds, nextScales + 2 * sb * ROWS).fma(scaled1, total1);
+            total1 = FloatVector.fromArray(F, ds, nextScales + (2 * sb + 1) * ROWS).neg().fma(mins1, total1);
+        }
+        total0.intoArray(y, yOffset + g * ROWS);
+        if (count == 2) {
+            total1.intoArray(y, yOffset + (g + 1) * ROWS);
+        }
+    }
+
+    /**
+     * Compiles the kernel on its own before any product runs, once per JVM (see {@link InterleavedMatrix#warmUp}).
+     */
+    static synchronized void warmUp() {
+        if (warm) {
+            return;
+        }
+        warm = true;
+        int cols = SUBS * SUB;
+        MemorySegment[] data = InterleavedMatrix.warmUpData(2L * SUPER_BYTES, 4 * ROWS, 0xFF);
+        InterleavedQ2_K m = new InterleavedQ2_K(2 * ROWS, cols, data[0], data[1]);
+        SpreadToken qx = InterleavedMatrix.warmUpToken(cols);
+        float[] y = new float[2 * ROWS];
+        float[] ds = m.scalesAsFloats(0, 4, new float[4 * ROWS]);
+        for (int i = 0; i < 5_000; i++) {
+            twoGroups(m, 0, 2, qx.spread, qx.scales, qx.halfSums, ds, y, 0);
+        }
+    }
+}
