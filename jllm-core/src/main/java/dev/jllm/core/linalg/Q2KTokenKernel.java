@@ -66,30 +66,17 @@ final class Q2KTokenKernel {
                 ShortVector acc0 = ShortVector.zero(S);
                 ShortVector acc1 = acc0;
                 for (int chunk = 0; chunk < 2; chunk++) {
-                    int xc = (col + 8 * chunk) * ROWS;
-                    ShortVector x0 = ShortVector.fromArray(S, spread, xc);
-                    ShortVector x1 = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
-                    ShortVector x2 = ShortVector.fromArray(S, spread, xc + 4 * ROWS);
-                    ShortVector x3 = ShortVector.fromArray(S, spread, xc + 6 * ROWS);
                     long lows = sub + chunk * CHUNK_BYTES;
-                    ShortVector v = ByteVector.fromMemorySegment(B32, codes, lows, LE).reinterpretAsShorts();
-                    acc0 = acc0.add(((ShortVector) v.reinterpretAsBytes().and((byte) 3)
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(x0))
-                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes()
-                                    .and((byte) 3).convertShape(VectorOperators.B2S, S, 0)).mul(x1))
-                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
-                                    .and((byte) 3).convertShape(VectorOperators.B2S, S, 0)).mul(x2))
-                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 6).reinterpretAsBytes()
-                                    .and((byte) 3).convertShape(VectorOperators.B2S, S, 0)).mul(x3));
-                    v = ByteVector.fromMemorySegment(B32, codes, lows + next, LE).reinterpretAsShorts();
-                    acc1 = acc1.add(((ShortVector) v.reinterpretAsBytes().and((byte) 3)
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(x0))
-                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes()
-                                    .and((byte) 3).convertShape(VectorOperators.B2S, S, 0)).mul(x1))
-                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
-                                    .and((byte) 3).convertShape(VectorOperators.B2S, S, 0)).mul(x2))
-                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 6).reinterpretAsBytes()
-                                    .and((byte) 3).convertShape(VectorOperators.B2S, S, 0)).mul(x3));
+                    ShortVector v0 = ByteVector.fromMemorySegment(B32, codes, lows, LE).reinterpretAsShorts();
+                    ShortVector v1 = ByteVector.fromMemorySegment(B32, codes, lows + next, LE).reinterpretAsShorts();
+                    // a loop, which C2 unrolls (see Q3KTokenKernel)
+                    for (int pair = 0; pair < 4; pair++) {
+                        ShortVector x = ShortVector.fromArray(S, spread, (col + 8 * chunk + 2 * pair) * ROWS);
+                        acc0 = acc0.add(((ShortVector) v0.lanewise(VectorOperators.LSHR, 2 * pair).reinterpretAsBytes()
+                                .and((byte) 3).convertShape(VectorOperators.B2S, S, 0)).mul(x));
+                        acc1 = acc1.add(((ShortVector) v1.lanewise(VectorOperators.LSHR, 2 * pair).reinterpretAsBytes()
+                                .and((byte) 3).convertShape(VectorOperators.B2S, S, 0)).mul(x));
+                    }
                 }
                 IntVector sums0 = ((IntVector) acc0.convertShape(VectorOperators.S2I, I, 0))
                         .add((IntVector) acc0.convertShape(VectorOperators.S2I, I, 1));

@@ -70,47 +70,26 @@ final class Q3KTokenKernel {
                 ShortVector acc0 = ShortVector.zero(S);
                 ShortVector acc1 = acc0;
                 for (int chunk = 0; chunk < 2; chunk++) {
-                    int xc = (col + 8 * chunk) * ROWS;
-                    ShortVector x0 = ShortVector.fromArray(S, spread, xc);
-                    ShortVector x1 = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
-                    ShortVector x2 = ShortVector.fromArray(S, spread, xc + 4 * ROWS);
-                    ShortVector x3 = ShortVector.fromArray(S, spread, xc + 6 * ROWS);
                     long lows = sub + chunk * CHUNK_BYTES;
-                    ShortVector v = ByteVector.fromMemorySegment(B32, codes, lows, LE).reinterpretAsShorts();
-                    ShortVector h = chunk == 0 ? high0.lanewise(VectorOperators.LSHL, 2)
+                    ShortVector v0 = ByteVector.fromMemorySegment(B32, codes, lows, LE).reinterpretAsShorts();
+                    ShortVector v1 = ByteVector.fromMemorySegment(B32, codes, lows + next, LE).reinterpretAsShorts();
+                    ShortVector h0 = chunk == 0 ? high0.lanewise(VectorOperators.LSHL, 2)
                             : high0.lanewise(VectorOperators.LSHR, 2);
-                    acc0 = acc0.add(((ShortVector) v.reinterpretAsBytes().and((byte) 3)
-                                    .or(h.reinterpretAsBytes().and((byte) 4))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(x0))
-                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes()
-                                    .and((byte) 3).or(h.lanewise(VectorOperators.LSHR, 1).reinterpretAsBytes()
-                                            .and((byte) 4))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(x1))
-                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
-                                    .and((byte) 3).or(h.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes()
-                                            .and((byte) 4))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(x2))
-                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 6).reinterpretAsBytes()
-                                    .and((byte) 3).or(h.lanewise(VectorOperators.LSHR, 3).reinterpretAsBytes()
-                                            .and((byte) 4))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(x3));
-                    v = ByteVector.fromMemorySegment(B32, codes, lows + next, LE).reinterpretAsShorts();
-                    h = chunk == 0 ? high1.lanewise(VectorOperators.LSHL, 2) : high1.lanewise(VectorOperators.LSHR, 2);
-                    acc1 = acc1.add(((ShortVector) v.reinterpretAsBytes().and((byte) 3)
-                                    .or(h.reinterpretAsBytes().and((byte) 4))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(x0))
-                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes()
-                                    .and((byte) 3).or(h.lanewise(VectorOperators.LSHR, 1).reinterpretAsBytes()
-                                            .and((byte) 4))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(x1))
-                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
-                                    .and((byte) 3).or(h.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes()
-                                            .and((byte) 4))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(x2))
-                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 6).reinterpretAsBytes()
-                                    .and((byte) 3).or(h.lanewise(VectorOperators.LSHR, 3).reinterpretAsBytes()
-                                            .and((byte) 4))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(x3));
+                    ShortVector h1 = chunk == 0 ? high1.lanewise(VectorOperators.LSHL, 2)
+                            : high1.lanewise(VectorOperators.LSHR, 2);
+                    // a loop, which C2 unrolls: written out four times, the kernel grew past what C2 inlines
+                    // whole when other vector code had run first
+                    for (int pair = 0; pair < 4; pair++) {
+                        ShortVector x = ShortVector.fromArray(S, spread, (col + 8 * chunk + 2 * pair) * ROWS);
+                        acc0 = acc0.add(((ShortVector) v0.lanewise(VectorOperators.LSHR, 2 * pair).reinterpretAsBytes()
+                                .and((byte) 3).or(h0.lanewise(VectorOperators.LSHR, pair).reinterpretAsBytes()
+                                        .and((byte) 4))
+                                .convertShape(VectorOperators.B2S, S, 0)).mul(x));
+                        acc1 = acc1.add(((ShortVector) v1.lanewise(VectorOperators.LSHR, 2 * pair).reinterpretAsBytes()
+                                .and((byte) 3).or(h1.lanewise(VectorOperators.LSHR, pair).reinterpretAsBytes()
+                                        .and((byte) 4))
+                                .convertShape(VectorOperators.B2S, S, 0)).mul(x));
+                    }
                 }
                 int offset = 4 * halfSums[col / SUB];
                 IntVector sums0 = ((IntVector) acc0.convertShape(VectorOperators.S2I, I, 0))
