@@ -92,16 +92,7 @@ public final class InterleavedQ2_K extends InterleavedMatrix {
             out[at + k * ROWS + lane] = in[o + k];
             int j = (k >>> 1) & 3;
             int qs = o + 16 + 32 * (k >>> 3) + 16 * (k & 1);
-            int sub = at + SUBS_AT + k * SUB_BYTES;
-            for (int side = 0; side < 2; side++) {
-                for (int chunk = 0; chunk < 2; chunk++) {
-                    int bits = 0;
-                    for (int pair = 0; pair < 4; pair++) {
-                        bits |= ((in[qs + 8 * chunk + 2 * pair + side] >>> (2 * j)) & 3) << (2 * pair);
-                    }
-                    out[sub + chunk * CHUNK_BYTES + side * ROWS + lane] = (byte) bits;
-                }
-            }
+            InterleavedQ3_K.interleaveLowPairs(in, qs, j, out, at + SUBS_AT + k * SUB_BYTES, lane);
         }
     }
 
@@ -148,10 +139,7 @@ public final class InterleavedQ2_K extends InterleavedMatrix {
 
     /** The 2-bit code of column c of the super-block at {@code at}, for row {@code lane}. */
     private int code(long at, int c, int lane) {
-        long sub = at + SUBS_AT + (long) (c / SUB) * SUB_BYTES;
-        int t = c % SUB;
-        return codes.get(ValueLayout.JAVA_BYTE, sub + (t / 8) * CHUNK_BYTES + (t % 2) * ROWS + lane)
-                >>> (2 * ((t % 8) / 2)) & 3;
+        return InterleavedQ3_K.lowPair(codes, at + SUBS_AT + (long) (c / SUB) * SUB_BYTES, c % SUB, lane);
     }
 
     /**

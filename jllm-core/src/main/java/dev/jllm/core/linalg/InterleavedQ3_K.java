@@ -106,14 +106,8 @@ public final class InterleavedQ3_K extends InterleavedMatrix {
             int qs = o + 32 + 32 * n + 16 * (k & 1);
             int hmask = o + 16 * (k & 1);
             int sub = at + SUBS_AT + k * SUB_BYTES;
+            interleaveLowPairs(in, qs, j, out, sub, lane);
             for (int side = 0; side < 2; side++) {
-                for (int chunk = 0; chunk < 2; chunk++) {
-                    int bits = 0;
-                    for (int pair = 0; pair < 4; pair++) {
-                        bits |= ((in[qs + 8 * chunk + 2 * pair + side] >>> (2 * j)) & 3) << (2 * pair);
-                    }
-                    out[sub + chunk * CHUNK_BYTES + side * ROWS + lane] = (byte) bits;
-                }
                 int highs = 0;
                 for (int m = 0; m < 8; m++) {
                     highs |= ((in[hmask + 2 * m + side] >>> (4 * n + j)) & 1) << m;
@@ -121,6 +115,28 @@ public final class InterleavedQ3_K extends InterleavedMatrix {
                 out[sub + HIGHS_AT + side * ROWS + lane] = (byte) highs;
             }
         }
+    }
+
+    /**
+     * Row {@code lane}'s 16 columns of bit pairs, bits {@code 2j, 2j + 1} of {@code in[qs .. qs + 15]} (GGML's Q2_K
+     * codes and Q3_K's low bits), into the two chunks of the group's sub-block at {@code out[sub]}.
+     */
+    static void interleaveLowPairs(byte[] in, int qs, int j, byte[] out, int sub, int lane) {
+        for (int side = 0; side < 2; side++) {
+            for (int chunk = 0; chunk < 2; chunk++) {
+                int bits = 0;
+                for (int pair = 0; pair < 4; pair++) {
+                    bits |= ((in[qs + 8 * chunk + 2 * pair + side] >>> (2 * j)) & 3) << (2 * pair);
+                }
+                out[sub + chunk * CHUNK_BYTES + side * ROWS + lane] = (byte) bits;
+            }
+        }
+    }
+
+    /** The bit pair of column t (0–15) of the sub-block at {@code sub} of {@code codes}, for row {@code lane}. */
+    static int lowPair(MemorySegment codes, long sub, int t, int lane) {
+        return codes.get(ValueLayout.JAVA_BYTE, sub + (t / 8) * CHUNK_BYTES + (t % 2) * ROWS + lane)
+                >>> (2 * ((t % 8) / 2)) & 3;
     }
 
     /** Bytes the copy of {@code w} takes: 114 per row and super-block. */
@@ -165,10 +181,8 @@ public final class InterleavedQ3_K extends InterleavedMatrix {
     private int code(long at, int c, int lane) {
         long sub = at + SUBS_AT + (long) (c / SUB) * SUB_BYTES;
         int t = c % SUB;
-        int side = (t % 2) * ROWS + lane;
-        int low = codes.get(ValueLayout.JAVA_BYTE, sub + (t / 8) * CHUNK_BYTES + side) >>> (2 * ((t % 8) / 2)) & 3;
-        int high = codes.get(ValueLayout.JAVA_BYTE, sub + HIGHS_AT + side) >>> (t / 2) & 1;
-        return low | high << 2;
+        int high = codes.get(ValueLayout.JAVA_BYTE, sub + HIGHS_AT + (t % 2) * ROWS + lane) >>> (t / 2) & 1;
+        return lowPair(codes, sub, t, lane) | high << 2;
     }
 
     /**
