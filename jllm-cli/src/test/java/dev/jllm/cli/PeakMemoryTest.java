@@ -26,7 +26,7 @@ class PeakMemoryTest {
         assertEquals(0, init.exit(), init.err());
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "--add-modules=jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC", "-XX:-UseTypeSpeculation", "-Xmn64m",
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC", "-Xmn64m",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "generate", "-m", model.toString(),
                 "--prompt-ids", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16", "--ids", "-n", "32", "--temp", "0",
                 "--ctx", "256", "--cache-type", "f32");
