@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
  * as llama-quantize does for the file type (or one type for every weight with {@code --pure}).
  */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
-        description = "Re-quantize a GGUF file (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, Q2_K, Q3_K_S, Q3_K_M, "
+        description = "Re-quantize a GGUF file (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q6_K, Q2_K, Q3_K_S, Q3_K_M, "
                 + "Q3_K_L, Q4_K_M, Q5_K_M, Q4_K_S, Q5_K_S, F16, BF16, F32), choosing per-tensor types as llama.cpp's "
                 + "llama-quantize does.")
 final class QuantizeCommand implements Callable<Integer> {
@@ -37,8 +37,8 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Option(names = {"-t", "--type"}, required = true, paramLabel = "TYPE",
             description = "Target: a recipe (Q2_K, Q3_K_S, Q3_K_M, Q3_K_L, Q4_K_M, Q5_K_M, Q4_K_S, Q5_K_S) or a type "
-                    + "(Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, "
-                    + "Q4_K, Q5_K, Q6_K, F16, BF16, F32). NF4 is refused: it is not a GGML type.")
+                    + "(Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q6_K, F16, BF16, F32); Q3_K, Q4_K and Q5_K mean the _M recipes, as in "
+                    + "llama-quantize. NF4 is refused: it is not a GGML type.")
     String type;
 
     @Option(names = "--pure", description = "Give every quantizable tensor the type itself, without llama.cpp's mixes.")

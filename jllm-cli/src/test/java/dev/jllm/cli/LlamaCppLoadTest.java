@@ -35,8 +35,8 @@ class LlamaCppLoadTest {
             run("init", "--arch", arch, "--preset", "tiny", "--seed", "1", "-o", f.toString());
             files.add(f.toString());
         }
-        for (String type : new String[] {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K", "Q4_K_M",
-            "Q5_K_M", "F16", "BF16"}) {
+        for (String type : new String[] {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K_S", "Q5_K_S", "Q6_K", "Q4_K_M",
+            "Q5_K_M", "Q2_K", "Q3_K_S", "Q3_K_M", "Q3_K_L", "F16", "BF16"}) {
             Path f = dir.resolve("llama-" + type + ".gguf");
             run("quantize", "-t", type, dir.resolve("llama.gguf").toString(), f.toString());
             files.add(f.toString());

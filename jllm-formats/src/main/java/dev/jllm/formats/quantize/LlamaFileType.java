@@ -68,9 +68,8 @@ public enum LlamaFileType {
 
     /**
      * The file type named {@code name} (case-insensitive): a recipe (Q2_K, Q3_K_S, Q3_K_M, Q3_K_L, Q4_K_M, Q5_K_M,
-     * Q4_K_S, Q5_K_S) or
-     * a plain type (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K; Q4_K and Q5_K mean
-     * the _S recipes, as in llama-quantize).
+     * Q4_K_S, Q5_K_S) or a plain type (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q6_K); Q3_K, Q4_K and Q5_K
+     * mean the _M recipes, as in llama-quantize.
      *
      * @throws IllegalArgumentException for an unknown name, and for NF4, which GGUF cannot hold
      */
@@ -81,8 +80,9 @@ public enum LlamaFileType {
                     + "so jllm does not write it (choose Q4_K_M, Q4_K or Q4_0 for 4-bit GGUF)");
         }
         String key = switch (n) {
-            case "Q4_K" -> "Q4_K_S";
-            case "Q5_K" -> "Q5_K_S";
+            case "Q3_K" -> "Q3_K_M";
+            case "Q4_K" -> "Q4_K_M";
+            case "Q5_K" -> "Q5_K_M";
             default -> n;
         };
         for (LlamaFileType t : values()) {
@@ -94,7 +94,7 @@ public enum LlamaFileType {
         for (LlamaFileType t : values()) {
             known.append(known.isEmpty() ? "" : ", ").append(t.displayName());
         }
-        throw new IllegalArgumentException("unknown quantization type \"" + name + "\"; known: " + known + ", Q4_K, Q5_K");
+        throw new IllegalArgumentException("unknown quantization type \"" + name + "\"; known: " + known + ", Q3_K, Q4_K, Q5_K");
     }
 
     /** The file type with {@code general.file_type} {@code id}, or null. */

@@ -215,7 +215,11 @@ class TensorTypeChooserTest {
     @Test
     void typeNames() {
         assertEquals(LlamaFileType.MOSTLY_Q4_K_M, LlamaFileType.parse("q4_k_m"));
-        assertEquals(LlamaFileType.MOSTLY_Q4_K_S, LlamaFileType.parse("Q4_K"));
+        // llama-quantize's aliases: the _M recipes
+        assertEquals(LlamaFileType.MOSTLY_Q4_K_M, LlamaFileType.parse("Q4_K"));
+        assertEquals(LlamaFileType.MOSTLY_Q5_K_M, LlamaFileType.parse("q5_k"));
+        assertEquals(LlamaFileType.MOSTLY_Q3_K_M, LlamaFileType.parse("Q3_K"));
+        assertEquals(LlamaFileType.MOSTLY_Q4_K_S, LlamaFileType.parse("Q4_K_S"));
         assertEquals(LlamaFileType.ALL_F32, LlamaFileType.parse("F32"));
         assertEquals(15, LlamaFileType.MOSTLY_Q4_K_M.id());
         assertEquals(7, LlamaFileType.MOSTLY_Q8_0.id());
