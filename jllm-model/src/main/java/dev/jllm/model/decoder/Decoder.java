@@ -24,9 +24,6 @@ import dev.jllm.model.decoder.DecoderMath.NormSite;
 import dev.jllm.model.decoder.DecoderMath.Projection;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.EnumMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -51,7 +48,7 @@ public final class Decoder {
     private final WorkerPool pool;
     // interleaved copies of Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 and K-quant matrices, which then run every product of them,
     // if asked
-    private final Map<Tensor, InterleavedMatrix> interleaved = new IdentityHashMap<>();
+    private final Map<Tensor, InterleavedMatrix> interleaved;
     private final WeightKernel embeddingKernel;
     private final WeightKernel positionKernel;
     private final double[] ropeFrequencies;
@@ -92,53 +89,12 @@ public final class Decoder {
                 ? config.ropeScaling().scale(RopeTable.standardFrequencies(config.rotaryDim(), config.ropeTheta()))
                 : null;
         this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
-        if (interleave) {
-            long bytes = interleavedBytes(weights);
-            long limit = DirectMemory.available();
-            if (bytes > limit) {
-                throw new IllegalArgumentException("interleaving the quantized matrices needs " + (bytes >> 20)
-                        + " MiB of "
-                        + "direct memory, more than the JVM has left (" + (limit >> 20) + " MiB); raise it with "
-                        + "-XX:MaxDirectMemorySize");
-            }
-            List<Tensor> matrices = interleavable(weights);
-            // the kernel of the type holding most of the weights compiled first (see InterleavedMatrix.warmUp)
-            Map<DType, Long> bytesByType = new EnumMap<>(DType.class);
-            matrices.forEach(m -> bytesByType.merge(m.type(), InterleavedMatrix.bytes(m), Long::sum));
-            List<DType> types = new ArrayList<>(bytesByType.keySet());
-            types.sort(Comparator.comparing(bytesByType::get, Comparator.reverseOrder()));
-            InterleavedMatrix.warmUp(types);
-            for (Tensor m : matrices) {
-                // the copy serves every product from now on: the mapped pages can go
-                interleaved.put(m, InterleavedMatrix.of(m, pool, true));
-            }
-        }
+        this.interleaved = interleave ? RepackedMatrices.copy(weights, pool) : Map.of();
     }
 
     /** Bytes the interleaved copies of {@code weights}' quantized matrices would take; 0 if none can be. */
     public static long interleavedBytes(DecoderWeights weights) {
-        long bytes = 0;
-        for (Tensor m : interleavable(weights)) {
-            bytes += InterleavedMatrix.bytes(m);
-        }
-        return bytes;
-    }
-
-    /** The distinct matrices of {@code weights} that {@link InterleavedMatrix} can copy. */
-    private static List<Tensor> interleavable(DecoderWeights weights) {
-        List<Tensor> matrices = new ArrayList<>();
-        for (LayerWeights l : weights.layers()) {
-            matrices.addAll(Arrays.asList(l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown()));
-        }
-        matrices.add(weights.output());
-        Map<Tensor, Boolean> seen = new IdentityHashMap<>();
-        List<Tensor> out = new ArrayList<>();
-        for (Tensor m : matrices) {
-            if (m != null && InterleavedMatrix.supports(m) && seen.put(m, Boolean.TRUE) == null) {
-                out.add(m);
-            }
-        }
-        return out;
+        return RepackedMatrices.bytes(weights);
     }
 
     /** Whether some matrices run from interleaved copies (see the four-argument constructor). */
@@ -166,7 +122,7 @@ public final class Decoder {
     }
 
     /** A cache for this model holding up to {@code capacity} positions in {@code type}. */
-    public KvCache newCache(dev.jllm.core.tensor.DType type, int capacity) {
+    public KvCache newCache(DType type, int capacity) {
         return new KvCache(type, config.layers(), config.kvHeads(), config.headDim(), capacity);
     }
 
