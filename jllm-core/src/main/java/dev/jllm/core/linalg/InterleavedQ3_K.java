@@ -2,6 +2,7 @@ package dev.jllm.core.linalg;
 
 import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.core.quant.QuantizedActivations;
+import dev.jllm.core.quant.kquant.PackedScales;
 import dev.jllm.core.tensor.DType;
 import dev.jllm.core.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -97,10 +98,9 @@ public final class InterleavedQ3_K extends InterleavedMatrix {
      * j = (k / 2) mod 4; each byte written gathers its codes from the file's bytes.
      */
     private static void interleaveSuper(byte[] in, int o, byte[] out, int at, int lane) {
+        MemorySegment file = MemorySegment.ofArray(in);
         for (int k = 0; k < SUBS; k++) {
-            int low = k < 8 ? in[o + 96 + k] & 0xF : (in[o + 96 + k - 8] & 0xFF) >>> 4;
-            int high = ((in[o + 104 + (k & 3)] & 0xFF) >>> (2 * (k >>> 2))) & 3;
-            out[at + k * ROWS + lane] = (byte) ((low | high << 4) - 32);
+            out[at + k * ROWS + lane] = (byte) PackedScales.scaleQ3(file, o + 96, k);
             int n = k >>> 3;
             int j = (k >>> 1) & 3;
             int qs = o + 32 + 32 * n + 16 * (k & 1);

@@ -40,7 +40,7 @@ public final class PackedScales {
     }
 
     /** Signed scale {@code j} (0..15, already minus 32) of a Q3_K scales field at {@code at}. */
-    static int scaleQ3(MemorySegment seg, long at, int j) {
+    public static int scaleQ3(MemorySegment seg, long at, int j) {
         int low = j < 8 ? b(seg, at + j) & 0xF : b(seg, at + j - 8) >>> 4;
         int high = (b(seg, at + 8 + (j & 3)) >>> (2 * (j >>> 2))) & 3;
         return (low | (high << 4)) - 32;
