@@ -32,7 +32,7 @@ public final class InterleavedQ5_1 extends InterleavedMatrix {
         super(rows, cols, 2 * (cols / BLOCK), codes, scales);
     }
 
-    /** Whether {@code w} can be interleaved here: Q5_0, rows a multiple of 16, and 16-lane float vectors. */
+    /** Whether {@code w} can be interleaved here: Q5_1, rows a multiple of 16, and 16-lane float vectors. */
     public static boolean supports(Tensor w) {
         return fits(w, DType.Q5_1, BLOCK);
     }

@@ -3,6 +3,7 @@ package dev.jllm.core.parallel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -57,7 +58,7 @@ class SpinBarrierTest {
                         }
                     })));
             String message = thrown.getMessage();
-            assertEquals(true, message.contains("worker 1 failed"), message);
+            assertTrue(message.contains("worker 1 failed"), message);
             assertThrows(IllegalStateException.class, () -> barrier.await(1));
         }
     }

@@ -22,7 +22,10 @@ public enum LlamaFileType {
     MOSTLY_Q5_0(8, DType.Q5_0),
     /** Weights Q5_1. */
     MOSTLY_Q5_1(9, DType.Q5_1),
-    /** Weights Q2_K, with attn_v (Q4_K when four or more query heads share a key/value head), attn_output and ffn_down Q3_K. */
+    /**
+     * Weights Q2_K, with attn_v (Q4_K when four or more query heads share a key/value head), attn_output and ffn_down
+     * Q3_K.
+     */
     MOSTLY_Q2_K(10, DType.Q2_K),
     /** Weights Q3_K ("small": all of them). */
     MOSTLY_Q3_K_S(11, DType.Q3_K),

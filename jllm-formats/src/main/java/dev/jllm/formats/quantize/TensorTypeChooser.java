@@ -15,11 +15,11 @@ import java.util.List;
  * attn_v and ffn_down of the first and last eighth of the layers and every third layer between; the
  * _S recipe of Q4_K gives Q5_K to attn_v of the first four layers and ffn_down of the first eighth. Q3_K_M
  * gives Q4_K to attn_v, attn_output and ffn_down (Q5_K to attn_v of the first two layers and ffn_down of
- * the first sixteenth), Q3_K_L Q5_K to all three; Q2_K gives Q3_K to all three, but Q4_K to attn_v when four or
- * more query heads share each key/value head (attn_q's rows over attn_k's). A fused attn_qkv gets one step more (Q4_K for Q3_K_M and
- * Q3_K_L, Q5_K for Q4_K_M, Q6_K for Q5_K_M). A type whose block does not divide the row length falls back:
- * Q4_K→Q5_0, Q5_K→Q5_1, Q6_K→Q8_0, Q2_K and Q3_K→Q4_0 (llama.cpp takes IQ4_NL, of the same size and block, which jllm
- * does not write), and to F16 if that does not fit either.
+ * the first sixteenth), Q3_K_L Q5_K to all three; Q2_K gives Q3_K to all three, but Q4_K to attn_v when
+ * four or more query heads share each key/value head (attn_q's rows over attn_k's). A fused attn_qkv gets
+ * one step more (Q4_K for Q3_K_M and Q3_K_L, Q5_K for Q4_K_M, Q6_K for Q5_K_M). A type whose block does
+ * not divide the row length falls back: Q4_K→Q5_0, Q5_K→Q5_1, Q6_K→Q8_0, Q2_K and Q3_K→Q4_0 (llama.cpp
+ * takes IQ4_NL, of the same size and block, which jllm does not write), and to F16 if that does not fit.
  */
 public final class TensorTypeChooser {
     private static final int QK_K = 256;
