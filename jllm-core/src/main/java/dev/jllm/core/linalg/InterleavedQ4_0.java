@@ -8,19 +8,19 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.List;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A Q4_0 matrix copied into blocks that interleave {@link #ROWS} rows, for the single-token integer kernel
- * ({@link Q4TokenKernel}). For each group of 16 rows and each 32-column block it holds eight 32-byte steps of four
- * columns each: in step s, byte j &lt; 16 is row j's codes of columns 4s (low nibble) and 4s + 2 (high nibble), byte
- * 16 + j row j's codes of columns 4s + 1 and 4s + 3. One mask and one shift then give two columns' 16 rows each,
- * widened side by side into one 32-lane short vector. The rows' F16 scales sit apart, as in the file; the copy takes
- * as many bytes as the matrix. Products of more than one token run {@link MatMul}'s packed GEMM on slivers cut from
- * the copy, with the values a dequantization of the file gives.
+ * ({@link Q4TokenKernel}). For each group of 16 rows and each 32-column block it holds four 64-byte steps of eight
+ * columns each, read as 32 little-endian shorts: in step s, short j holds row j mod 16's codes of columns
+ * 8s + 2k + j / 16 in its nibbles k = 0..3. Three 16-bit shifts and four masks then give four pairs of columns, each
+ * pair's 16 rows side by side in one 32-lane short vector, with no widening. The rows' F16 scales sit apart, as in
+ * the file; the copy takes as many bytes as the matrix. Products of more than one token run {@link MatMul}'s packed
+ * GEMM on slivers cut from the copy, with the values a dequantization of the file gives.
  */
 public final class InterleavedQ4_0 extends InterleavedMatrix {
     /** Rows per interleaved group. */
@@ -29,8 +29,12 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
     private static final int BLOCK_BYTES = DType.Q4_0.blockBytes();
     /** Bytes of one group's block: 32 columns of 16 four-bit codes. */
     static final int GROUP_BLOCK_BYTES = BLOCK * ROWS / 2;
+    /** Bytes of one step: 32 shorts of four codes each, eight columns of 16 rows. */
+    static final int STEP_BYTES = 2 * 2 * ROWS;
+    /** Steps per block. */
+    static final int STEPS = GROUP_BLOCK_BYTES / STEP_BYTES;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
@@ -73,13 +77,33 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
                     q[k] = in[o + k] & 0x0F;
                     q[k + BLOCK / 2] = (in[o + k] >> 4) & 0x0F;
                 }
-                for (int s = 0; s < BLOCK / 4; s++) {
-                    int at = b * GROUP_BLOCK_BYTES + s * 2 * ROWS;
-                    out[at + lane] = (byte) (q[4 * s] | q[4 * s + 2] << 4);
-                    out[at + ROWS + lane] = (byte) (q[4 * s + 1] | q[4 * s + 3] << 4);
+                interleaveBlock(q, out, b * GROUP_BLOCK_BYTES, lane);
+            }
+        }
+    }
+
+    /**
+     * Row {@code lane}'s 32 codes of one block, {@code q[c]} for column c, into the group's block at {@code out[at]}:
+     * byte t of short j = lane + 16h in step s holds columns 8s + 4t + h (low nibble) and 8s + 4t + 2 + h (high).
+     */
+    static void interleaveBlock(int[] q, byte[] out, int at, int lane) {
+        for (int s = 0; s < STEPS; s++) {
+            for (int h = 0; h < 2; h++) {
+                for (int t = 0; t < 2; t++) {
+                    int c = 8 * s + 4 * t + h;
+                    out[at + s * STEP_BYTES + 2 * (h * ROWS + lane) + t] = (byte) (q[c] | q[c + 2] << 4);
                 }
             }
         }
+    }
+
+    /** The code of column c for row {@code lane} in the group's block at {@code codes[at]}. */
+    static int nibble(MemorySegment codes, long at, int c, int lane) {
+        int s = c / 8;
+        int r = c % 8;
+        int h = r % 2;
+        int v = codes.get(ValueLayout.JAVA_BYTE, at + s * STEP_BYTES + 2 * (h * ROWS + lane) + r / 4) & 0xFF;
+        return (r % 4) < 2 ? v & 0x0F : v >> 4;
     }
 
     /** Bytes the copy of {@code w} takes: as many as Q4_0 itself. */
@@ -117,11 +141,7 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
 
     /** The four-bit code of column c of block b, for row {@code lane} of group g, in interleaved {@code codes}. */
     static int code(MemorySegment codes, int blocks, int g, int b, int c, int lane) {
-        int s = c / 4;
-        int k = c % 4;
-        long at = (long) (g * blocks + b) * GROUP_BLOCK_BYTES + s * 2 * ROWS + (k % 2) * ROWS + lane;
-        int v = codes.get(ValueLayout.JAVA_BYTE, at) & 0xFF;
-        return k < 2 ? v & 0x0F : v >> 4;
+        return nibble(codes, (long) (g * blocks + b) * GROUP_BLOCK_BYTES, c, lane);
     }
 
     /**
@@ -135,20 +155,30 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
         for (int p = 0; p < kc; p += BLOCK) {
             FloatVector d = FloatVector.fromArray(F, ds, p / BLOCK * ROWS);
             long q = (long) (g * blocks + (pc + p) / BLOCK) * GROUP_BLOCK_BYTES;
-            for (int s = 0; s < BLOCK / 4; s++) {
-                ByteVector v = ByteVector.fromMemorySegment(B32, codes, q + s * 2 * ROWS, LE);
-                ByteVector lo = v.and((byte) 0x0F);
-                ByteVector hi = v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-                int c = p + 4 * s;
+            for (int s = 0; s < STEPS; s++) {
+                ShortVector v = ShortVector.fromMemorySegment(S, codes, q + s * STEP_BYTES, LE);
+                int c = p + 8 * s;
                 // written out: a vector passed to a call C2 does not inline is boxed
-                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).sub(8f).mul(d)
+                ShortVector n0 = v.and((short) 0x0F);
+                ShortVector n1 = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F);
+                ShortVector n2 = v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F);
+                ShortVector n3 = v.lanewise(VectorOperators.LSHR, 12);
+                ((FloatVector) n0.convertShape(VectorOperators.S2F, F, 0)).sub(8f).mul(d)
                         .intoArray(packed, c * width + lane0);
-                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1)).sub(8f).mul(d)
+                ((FloatVector) n0.convertShape(VectorOperators.S2F, F, 1)).sub(8f).mul(d)
                         .intoArray(packed, (c + 1) * width + lane0);
-                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).sub(8f).mul(d)
+                ((FloatVector) n1.convertShape(VectorOperators.S2F, F, 0)).sub(8f).mul(d)
                         .intoArray(packed, (c + 2) * width + lane0);
-                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1)).sub(8f).mul(d)
+                ((FloatVector) n1.convertShape(VectorOperators.S2F, F, 1)).sub(8f).mul(d)
                         .intoArray(packed, (c + 3) * width + lane0);
+                ((FloatVector) n2.convertShape(VectorOperators.S2F, F, 0)).sub(8f).mul(d)
+                        .intoArray(packed, (c + 4) * width + lane0);
+                ((FloatVector) n2.convertShape(VectorOperators.S2F, F, 1)).sub(8f).mul(d)
+                        .intoArray(packed, (c + 5) * width + lane0);
+                ((FloatVector) n3.convertShape(VectorOperators.S2F, F, 0)).sub(8f).mul(d)
+                        .intoArray(packed, (c + 6) * width + lane0);
+                ((FloatVector) n3.convertShape(VectorOperators.S2F, F, 1)).sub(8f).mul(d)
+                        .intoArray(packed, (c + 7) * width + lane0);
             }
         }
     }

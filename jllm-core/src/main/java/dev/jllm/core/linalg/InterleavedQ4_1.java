@@ -7,8 +7,8 @@ import dev.jllm.core.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.List;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -25,7 +25,7 @@ public final class InterleavedQ4_1 extends InterleavedMatrix {
     private static final int BLOCK_BYTES = DType.Q4_1.blockBytes();
     private static final int GROUP_BLOCK_BYTES = InterleavedQ4_0.GROUP_BLOCK_BYTES;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     InterleavedQ4_1(int rows, int cols, MemorySegment codes, MemorySegment scales) {
@@ -83,20 +83,30 @@ public final class InterleavedQ4_1 extends InterleavedMatrix {
             FloatVector d = FloatVector.fromArray(F, ds, 2 * (p / BLOCK) * ROWS);
             FloatVector m = FloatVector.fromArray(F, ds, (2 * (p / BLOCK) + 1) * ROWS);
             long q = (long) (g * blocks + (pc + p) / BLOCK) * GROUP_BLOCK_BYTES;
-            for (int s = 0; s < BLOCK / 4; s++) {
-                ByteVector v = ByteVector.fromMemorySegment(B32, codes, q + s * 2 * ROWS, LE);
-                ByteVector lo = v.and((byte) 0x0F);
-                ByteVector hi = v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-                int c = p + 4 * s;
+            for (int s = 0; s < InterleavedQ4_0.STEPS; s++) {
+                ShortVector v = ShortVector.fromMemorySegment(S, codes, q + s * InterleavedQ4_0.STEP_BYTES, LE);
+                int c = p + 8 * s;
                 // written out: a vector passed to a call C2 does not inline is boxed
-                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m)
+                ShortVector n0 = v.and((short) 0x0F);
+                ShortVector n1 = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F);
+                ShortVector n2 = v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F);
+                ShortVector n3 = v.lanewise(VectorOperators.LSHR, 12);
+                ((FloatVector) n0.convertShape(VectorOperators.S2F, F, 0)).mul(d).add(m)
                         .intoArray(packed, c * width + lane0);
-                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1)).mul(d).add(m)
+                ((FloatVector) n0.convertShape(VectorOperators.S2F, F, 1)).mul(d).add(m)
                         .intoArray(packed, (c + 1) * width + lane0);
-                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m)
+                ((FloatVector) n1.convertShape(VectorOperators.S2F, F, 0)).mul(d).add(m)
                         .intoArray(packed, (c + 2) * width + lane0);
-                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1)).mul(d).add(m)
+                ((FloatVector) n1.convertShape(VectorOperators.S2F, F, 1)).mul(d).add(m)
                         .intoArray(packed, (c + 3) * width + lane0);
+                ((FloatVector) n2.convertShape(VectorOperators.S2F, F, 0)).mul(d).add(m)
+                        .intoArray(packed, (c + 4) * width + lane0);
+                ((FloatVector) n2.convertShape(VectorOperators.S2F, F, 1)).mul(d).add(m)
+                        .intoArray(packed, (c + 5) * width + lane0);
+                ((FloatVector) n3.convertShape(VectorOperators.S2F, F, 0)).mul(d).add(m)
+                        .intoArray(packed, (c + 6) * width + lane0);
+                ((FloatVector) n3.convertShape(VectorOperators.S2F, F, 1)).mul(d).add(m)
+                        .intoArray(packed, (c + 7) * width + lane0);
             }
         }
     }

@@ -11,6 +11,7 @@ import java.nio.ByteOrder;
 import java.util.List;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -37,7 +38,7 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
     /** Bytes of one group's super-block: scales, mins and eight sub-blocks. */
     static final int SUPER_BYTES = CODES + SUBS * SUB_BYTES;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
@@ -70,13 +71,11 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
                     // 64 columns per 32 bytes: sub-block 2c in the low nibbles of chunk c, 2c + 1 in the high ones
                     int chunk = o + 16 + j / 2 * BLOCK;
                     int shift = 4 * (j % 2);
-                    for (int s = 0; s < BLOCK / 4; s++) {
-                        int c = chunk + 4 * s;
-                        int step = at + s * 2 * ROWS;
-                        out[step + lane] = (byte) ((in[c] >> shift & 0x0F) | (in[c + 2] >> shift & 0x0F) << 4);
-                        out[step + ROWS + lane] = (byte) ((in[c + 1] >> shift & 0x0F)
-                                | (in[c + 3] >> shift & 0x0F) << 4);
+                    int[] q = new int[BLOCK];
+                    for (int c = 0; c < BLOCK; c++) {
+                        q[c] = in[chunk + c] >> shift & 0x0F;
                     }
+                    InterleavedQ4_0.interleaveBlock(q, out, at, lane);
                 });
         return new InterleavedQ4_K(rows, cols, copy[0], copy[1]);
     }
@@ -170,12 +169,8 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
 
     /** The four-bit code of column c of sub-block b (counted along the row), for row {@code lane} of group g. */
     private int code(int g, int b, int c, int lane) {
-        int s = c / 4;
-        int k = c % 4;
-        long at = (long) (g * supers + b / SUBS) * SUPER_BYTES + CODES
-                + (b % SUBS) * InterleavedQ4_0.GROUP_BLOCK_BYTES + s * 2 * ROWS + (k % 2) * ROWS + lane;
-        int v = codes.get(ValueLayout.JAVA_BYTE, at) & 0xFF;
-        return k < 2 ? v & 0x0F : v >> 4;
+        long at = (long) (g * supers + b / SUBS) * SUPER_BYTES + CODES + (b % SUBS) * InterleavedQ4_0.GROUP_BLOCK_BYTES;
+        return InterleavedQ4_0.nibble(codes, at, c, lane);
     }
 
     /**
@@ -197,20 +192,30 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
             FloatVector min = dmin.mul((FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, codes,
                     at + MINS + j * ROWS, LE).convertShape(VectorOperators.B2F, F, 0));
             long q = at + CODES + (long) j * InterleavedQ4_0.GROUP_BLOCK_BYTES;
-            for (int s = 0; s < BLOCK / 4; s++) {
-                ByteVector v = ByteVector.fromMemorySegment(B32, codes, q + s * 2 * ROWS, LE);
-                ByteVector lo = v.and((byte) 0x0F);
-                ByteVector hi = v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-                int c = p + 4 * s;
+            for (int s = 0; s < InterleavedQ4_0.STEPS; s++) {
+                ShortVector v = ShortVector.fromMemorySegment(S, codes, q + s * InterleavedQ4_0.STEP_BYTES, LE);
+                int c = p + 8 * s;
                 // written out: a vector passed to a call C2 does not inline is boxed
-                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(scale).sub(min)
+                ShortVector n0 = v.and((short) 0x0F);
+                ShortVector n1 = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F);
+                ShortVector n2 = v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F);
+                ShortVector n3 = v.lanewise(VectorOperators.LSHR, 12);
+                ((FloatVector) n0.convertShape(VectorOperators.S2F, F, 0)).mul(scale).sub(min)
                         .intoArray(packed, c * width + lane0);
-                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1)).mul(scale).sub(min)
+                ((FloatVector) n0.convertShape(VectorOperators.S2F, F, 1)).mul(scale).sub(min)
                         .intoArray(packed, (c + 1) * width + lane0);
-                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(scale).sub(min)
+                ((FloatVector) n1.convertShape(VectorOperators.S2F, F, 0)).mul(scale).sub(min)
                         .intoArray(packed, (c + 2) * width + lane0);
-                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1)).mul(scale).sub(min)
+                ((FloatVector) n1.convertShape(VectorOperators.S2F, F, 1)).mul(scale).sub(min)
                         .intoArray(packed, (c + 3) * width + lane0);
+                ((FloatVector) n2.convertShape(VectorOperators.S2F, F, 0)).mul(scale).sub(min)
+                        .intoArray(packed, (c + 4) * width + lane0);
+                ((FloatVector) n2.convertShape(VectorOperators.S2F, F, 1)).mul(scale).sub(min)
+                        .intoArray(packed, (c + 5) * width + lane0);
+                ((FloatVector) n3.convertShape(VectorOperators.S2F, F, 0)).mul(scale).sub(min)
+                        .intoArray(packed, (c + 6) * width + lane0);
+                ((FloatVector) n3.convertShape(VectorOperators.S2F, F, 1)).mul(scale).sub(min)
+                        .intoArray(packed, (c + 7) * width + lane0);
             }
         }
     }

@@ -67,8 +67,8 @@ final class Q2KTokenKernel {
                 ShortVector acc1 = acc0;
                 for (int chunk = 0; chunk < 2; chunk++) {
                     long lows = sub + chunk * CHUNK_BYTES;
-                    ShortVector v0 = ByteVector.fromMemorySegment(B32, codes, lows, LE).reinterpretAsShorts();
-                    ShortVector v1 = ByteVector.fromMemorySegment(B32, codes, lows + next, LE).reinterpretAsShorts();
+                    IntVector v0 = ByteVector.fromMemorySegment(B32, codes, lows, LE).reinterpretAsInts();
+                    IntVector v1 = ByteVector.fromMemorySegment(B32, codes, lows + next, LE).reinterpretAsInts();
                     // a loop, which C2 unrolls (see Q3KTokenKernel)
                     for (int pair = 0; pair < 4; pair++) {
                         ShortVector x = ShortVector.fromArray(S, spread, (col + 8 * chunk + 2 * pair) * ROWS);

@@ -64,18 +64,18 @@ final class Q3KTokenKernel {
             for (int k = 0; k < SUBS; k++) {
                 int col = sb * SUBS * SUB + k * SUB;
                 long sub = at + SUBS_AT + (long) k * SUB_BYTES;
-                ShortVector high0 = ByteVector.fromMemorySegment(B32, codes, sub + HIGHS_AT, LE).reinterpretAsShorts();
-                ShortVector high1 = ByteVector.fromMemorySegment(B32, codes, sub + next + HIGHS_AT, LE)
-                        .reinterpretAsShorts();
+                IntVector high0 = ByteVector.fromMemorySegment(B32, codes, sub + HIGHS_AT, LE).reinterpretAsInts();
+                IntVector high1 = ByteVector.fromMemorySegment(B32, codes, sub + next + HIGHS_AT, LE)
+                        .reinterpretAsInts();
                 ShortVector acc0 = ShortVector.zero(S);
                 ShortVector acc1 = acc0;
                 for (int chunk = 0; chunk < 2; chunk++) {
                     long lows = sub + chunk * CHUNK_BYTES;
-                    ShortVector v0 = ByteVector.fromMemorySegment(B32, codes, lows, LE).reinterpretAsShorts();
-                    ShortVector v1 = ByteVector.fromMemorySegment(B32, codes, lows + next, LE).reinterpretAsShorts();
-                    ShortVector h0 = chunk == 0 ? high0.lanewise(VectorOperators.LSHL, 2)
+                    IntVector v0 = ByteVector.fromMemorySegment(B32, codes, lows, LE).reinterpretAsInts();
+                    IntVector v1 = ByteVector.fromMemorySegment(B32, codes, lows + next, LE).reinterpretAsInts();
+                    IntVector h0 = chunk == 0 ? high0.lanewise(VectorOperators.LSHL, 2)
                             : high0.lanewise(VectorOperators.LSHR, 2);
-                    ShortVector h1 = chunk == 0 ? high1.lanewise(VectorOperators.LSHL, 2)
+                    IntVector h1 = chunk == 0 ? high1.lanewise(VectorOperators.LSHL, 2)
                             : high1.lanewise(VectorOperators.LSHR, 2);
                     // a loop, which C2 unrolls: written out four times, the kernel grew past what C2 inlines
                     // whole when other vector code had run first

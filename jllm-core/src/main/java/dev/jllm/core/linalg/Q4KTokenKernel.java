@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class Q4KTokenKernel {
     private static final int ROWS = InterleavedQ4_K.ROWS;
     private static final int BLOCK = 32;
-    private static final int STEPS = BLOCK / 4;
+    private static final int STEP_BYTES = InterleavedQ4_0.STEP_BYTES;
     private static final int SUBS = InterleavedQ4_K.SUBS;
     private static final int MINS = InterleavedQ4_K.MINS;
     private static final int CODES = InterleavedQ4_K.CODES;
@@ -27,10 +27,11 @@ final class Q4KTokenKernel {
     private static final int SUB_BYTES = InterleavedQ4_0.GROUP_BLOCK_BYTES;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** The low nibble of each 16-bit half of a 32-bit lane. */
+    private static final int NIBBLE = 0x000F_000F;
     private static boolean warm;
 
     private Q4KTokenKernel() {
@@ -45,6 +46,7 @@ final class Q4KTokenKernel {
     /**
      * Groups g and g + 1 (g alone when count is 1), sharing each load of the spread activations. Written out in one
      * method: C2 stops inlining the Vector API into a method this large, and a vector op it does not inline is boxed.
+     * The steps are written out and shift 32-bit lanes, as {@link Q4TokenKernel}'s do and for the same reasons.
      */
     private static void twoGroups(InterleavedQ4_K m, int g, int count, short[] spread, float[] dx, int[] xsums,
                                   float[] ds, float[] y, int yOffset) {
@@ -67,23 +69,80 @@ final class Q4KTokenKernel {
                 int xs = b * BLOCK * ROWS;
                 ShortVector acc0 = ShortVector.zero(S);
                 ShortVector acc1 = acc0;
-                for (int s = 0; s < STEPS; s++) {
-                    int xc = xs + s * 4 * ROWS;
-                    ShortVector xa = ShortVector.fromArray(S, spread, xc);
-                    ShortVector xb = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
-                    ByteVector v = ByteVector.fromMemorySegment(B32, codes, q + s * 2 * ROWS, LE);
-                    ByteVector u = ByteVector.fromMemorySegment(B32, codes, q + next + s * 2 * ROWS, LE);
-                    acc0 = acc0.add(((ShortVector) v.and((byte) 0x0F).convertShape(VectorOperators.B2S, S, 0))
-                                    .mul(xa))
-                            .add(((ShortVector) v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
-                                    .reinterpretAsBytes().and((byte) 0x0F).convertShape(VectorOperators.B2S, S, 0))
-                                    .mul(xb));
-                    acc1 = acc1.add(((ShortVector) u.and((byte) 0x0F).convertShape(VectorOperators.B2S, S, 0))
-                                    .mul(xa))
-                            .add(((ShortVector) u.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
-                                    .reinterpretAsBytes().and((byte) 0x0F).convertShape(VectorOperators.B2S, S, 0))
-                                    .mul(xb));
-                }
+                ShortVector x0;
+                ShortVector x1;
+                ShortVector x2;
+                ShortVector x3;
+                IntVector v;
+                IntVector u;
+                // step 0: columns 0–7
+                x0 = ShortVector.fromArray(S, spread, xs + 0 * ROWS);
+                x1 = ShortVector.fromArray(S, spread, xs + 2 * ROWS);
+                x2 = ShortVector.fromArray(S, spread, xs + 4 * ROWS);
+                x3 = ShortVector.fromArray(S, spread, xs + 6 * ROWS);
+                v = ShortVector.fromMemorySegment(S, codes, q + 0 * STEP_BYTES, LE).reinterpretAsInts();
+                u = ShortVector.fromMemorySegment(S, codes, q + next + 0 * STEP_BYTES, LE).reinterpretAsInts();
+                acc0 = acc0.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts()
+                                        .mul(x3))));
+                acc1 = acc1.add(u.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                        .add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                        .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                .add(u.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts()
+                                        .mul(x3))));
+                // step 1: columns 8–15
+                x0 = ShortVector.fromArray(S, spread, xs + 8 * ROWS);
+                x1 = ShortVector.fromArray(S, spread, xs + 10 * ROWS);
+                x2 = ShortVector.fromArray(S, spread, xs + 12 * ROWS);
+                x3 = ShortVector.fromArray(S, spread, xs + 14 * ROWS);
+                v = ShortVector.fromMemorySegment(S, codes, q + 1 * STEP_BYTES, LE).reinterpretAsInts();
+                u = ShortVector.fromMemorySegment(S, codes, q + next + 1 * STEP_BYTES, LE).reinterpretAsInts();
+                acc0 = acc0.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts()
+                                        .mul(x3))));
+                acc1 = acc1.add(u.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                        .add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                        .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                .add(u.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts()
+                                        .mul(x3))));
+                // step 2: columns 16–23
+                x0 = ShortVector.fromArray(S, spread, xs + 16 * ROWS);
+                x1 = ShortVector.fromArray(S, spread, xs + 18 * ROWS);
+                x2 = ShortVector.fromArray(S, spread, xs + 20 * ROWS);
+                x3 = ShortVector.fromArray(S, spread, xs + 22 * ROWS);
+                v = ShortVector.fromMemorySegment(S, codes, q + 2 * STEP_BYTES, LE).reinterpretAsInts();
+                u = ShortVector.fromMemorySegment(S, codes, q + next + 2 * STEP_BYTES, LE).reinterpretAsInts();
+                acc0 = acc0.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts()
+                                        .mul(x3))));
+                acc1 = acc1.add(u.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                        .add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                        .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                .add(u.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts()
+                                        .mul(x3))));
+                // step 3: columns 24–31
+                x0 = ShortVector.fromArray(S, spread, xs + 24 * ROWS);
+                x1 = ShortVector.fromArray(S, spread, xs + 26 * ROWS);
+                x2 = ShortVector.fromArray(S, spread, xs + 28 * ROWS);
+                x3 = ShortVector.fromArray(S, spread, xs + 30 * ROWS);
+                v = ShortVector.fromMemorySegment(S, codes, q + 3 * STEP_BYTES, LE).reinterpretAsInts();
+                u = ShortVector.fromMemorySegment(S, codes, q + next + 3 * STEP_BYTES, LE).reinterpretAsInts();
+                acc0 = acc0.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts()
+                                        .mul(x3))));
+                acc1 = acc1.add(u.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                        .add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                        .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                .add(u.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts()
+                                        .mul(x3))));
                 FloatVector d = FloatVector.broadcast(F, dx[b]);
                 FloatVector dsum = FloatVector.broadcast(F, dx[b] * xsums[b]);
                 IntVector sums0 = ((IntVector) acc0.convertShape(VectorOperators.S2I, I, 0))

@@ -2,7 +2,6 @@ package dev.jllm.core.linalg;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -10,23 +9,26 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * One token against an {@link InterleavedQ4_0} copy through integers, as llama.cpp's Q4_0 dot does. Each 32-byte load
- * holds four columns of 16 rows; a mask and a 16-bit shift unpack two pairs of columns, each widened to one 32-lane
- * short vector and multiplied by the matching activations. Codes are below 16, so |code·qx| ≤ 15·127 and a block's
- * 16 products per lane add up in 16 bits without overflow: the whole block is two widenings, two multiplies and two
- * adds per four columns, and the −8 offset of every code comes off once per block as 8·Σ qx. Q4_1 copies run the same
- * steps ({@link InterleavedQ4_1}: unsigned codes, and a minimum per block against x's block sum).
+ * One token against an {@link InterleavedQ4_0} copy through integers, as llama.cpp's Q4_0 dot does. Each 64-byte load
+ * holds eight columns of 16 rows as 32 shorts of four codes each; three 16-bit shifts and four masks give four pairs
+ * of columns, each multiplied by the matching activations. Codes are below 16, so |code·qx| ≤ 15·127 and a block's
+ * 16 products per lane add up in 16 bits without overflow: per eight columns the whole block costs three shifts,
+ * three masks, four multiplies and four adds, and the −8 offset of every code comes off once per block as 8·Σ qx.
+ * Q4_1 copies run the same steps ({@link InterleavedQ4_1}: unsigned codes, and a minimum per block against x's block
+ * sum).
  */
 final class Q4TokenKernel {
     private static final int ROWS = InterleavedQ4_0.ROWS;
     private static final int BLOCK = 32;
-    private static final int STEPS = BLOCK / 4;
+    private static final int STEP_BYTES = InterleavedQ4_0.STEP_BYTES;
     private static final int GROUP_BLOCK_BYTES = InterleavedQ4_0.GROUP_BLOCK_BYTES;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** The low nibble of each 16-bit half of a 32-bit lane. */
+    private static final int NIBBLE = 0x000F_000F;
+    private static final int WARM_UP_BLOCKS = 4;
     private static boolean warm;
 
     private Q4TokenKernel() {
@@ -51,7 +53,10 @@ final class Q4TokenKernel {
      * block's sum hold the even columns of each step's pairs, 16–31 the odd ones, added when widened to 32 bits.
      * With {@code mins} (Q4_1) the codes carry no −8 offset, {@code ds} holds a d and an m set per block, and each
      * block adds m·dx·Σqx. Written out in one method: C2 stops inlining the Vector API into a method this large, and
-     * a vector op it does not inline is boxed.
+     * a vector op it does not inline is boxed. The four steps of a block are written out too, so that the block loop
+     * is the innermost one and C2 checks the segment's bounds once per call rather than once per step. Shifts are of
+     * 32-bit lanes: C2 shifts 16-bit lanes by a count held in a register (two micro-ops and a move each) but 32-bit
+     * lanes by an immediate, and the mask drops the bits that cross from the upper half.
      */
     private static void twoGroups(MemorySegment codes, int blocks, boolean mins, int g, int count, short[] spread,
                                   float[] dx, int[] xsums, float[] ds, float[] y, int yOffset) {
@@ -61,26 +66,78 @@ final class Q4TokenKernel {
         long next = count == 2 ? (long) blocks * GROUP_BLOCK_BYTES : 0;
         FloatVector total0 = FloatVector.zero(F);
         FloatVector total1 = total0;
+        long start = (long) g * blocks * GROUP_BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {
-            long q = (long) (g * blocks + b) * GROUP_BLOCK_BYTES;
+            long q = start + (long) b * GROUP_BLOCK_BYTES;
             int xs = b * BLOCK * ROWS;
             ShortVector acc0 = ShortVector.zero(S);
             ShortVector acc1 = acc0;
-            for (int s = 0; s < STEPS; s++) {
-                int xc = xs + s * 4 * ROWS;
-                ShortVector xa = ShortVector.fromArray(S, spread, xc);
-                ShortVector xb = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
-                ByteVector v = ByteVector.fromMemorySegment(B32, codes, q + s * 2 * ROWS, LE);
-                ByteVector u = ByteVector.fromMemorySegment(B32, codes, q + next + s * 2 * ROWS, LE);
-                acc0 = acc0.add(((ShortVector) v.and((byte) 0x0F).convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                        .add(((ShortVector) v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
-                                .reinterpretAsBytes().and((byte) 0x0F).convertShape(VectorOperators.B2S, S, 0))
-                                .mul(xb));
-                acc1 = acc1.add(((ShortVector) u.and((byte) 0x0F).convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                        .add(((ShortVector) u.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
-                                .reinterpretAsBytes().and((byte) 0x0F).convertShape(VectorOperators.B2S, S, 0))
-                                .mul(xb));
-            }
+            ShortVector x0;
+            ShortVector x1;
+            ShortVector x2;
+            ShortVector x3;
+            IntVector v;
+            IntVector u;
+            // step 0: columns 0–7
+            x0 = ShortVector.fromArray(S, spread, xs + 0 * ROWS);
+            x1 = ShortVector.fromArray(S, spread, xs + 2 * ROWS);
+            x2 = ShortVector.fromArray(S, spread, xs + 4 * ROWS);
+            x3 = ShortVector.fromArray(S, spread, xs + 6 * ROWS);
+            v = ShortVector.fromMemorySegment(S, codes, q + 0 * STEP_BYTES, LE).reinterpretAsInts();
+            u = ShortVector.fromMemorySegment(S, codes, q + next + 0 * STEP_BYTES, LE).reinterpretAsInts();
+            acc0 = acc0.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                            .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
+            acc1 = acc1.add(u.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                    .add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                    .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                            .add(u.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
+            // step 1: columns 8–15
+            x0 = ShortVector.fromArray(S, spread, xs + 8 * ROWS);
+            x1 = ShortVector.fromArray(S, spread, xs + 10 * ROWS);
+            x2 = ShortVector.fromArray(S, spread, xs + 12 * ROWS);
+            x3 = ShortVector.fromArray(S, spread, xs + 14 * ROWS);
+            v = ShortVector.fromMemorySegment(S, codes, q + 1 * STEP_BYTES, LE).reinterpretAsInts();
+            u = ShortVector.fromMemorySegment(S, codes, q + next + 1 * STEP_BYTES, LE).reinterpretAsInts();
+            acc0 = acc0.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                            .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
+            acc1 = acc1.add(u.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                    .add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                    .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                            .add(u.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
+            // step 2: columns 16–23
+            x0 = ShortVector.fromArray(S, spread, xs + 16 * ROWS);
+            x1 = ShortVector.fromArray(S, spread, xs + 18 * ROWS);
+            x2 = ShortVector.fromArray(S, spread, xs + 20 * ROWS);
+            x3 = ShortVector.fromArray(S, spread, xs + 22 * ROWS);
+            v = ShortVector.fromMemorySegment(S, codes, q + 2 * STEP_BYTES, LE).reinterpretAsInts();
+            u = ShortVector.fromMemorySegment(S, codes, q + next + 2 * STEP_BYTES, LE).reinterpretAsInts();
+            acc0 = acc0.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                            .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
+            acc1 = acc1.add(u.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                    .add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                    .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                            .add(u.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
+            // step 3: columns 24–31
+            x0 = ShortVector.fromArray(S, spread, xs + 24 * ROWS);
+            x1 = ShortVector.fromArray(S, spread, xs + 26 * ROWS);
+            x2 = ShortVector.fromArray(S, spread, xs + 28 * ROWS);
+            x3 = ShortVector.fromArray(S, spread, xs + 30 * ROWS);
+            v = ShortVector.fromMemorySegment(S, codes, q + 3 * STEP_BYTES, LE).reinterpretAsInts();
+            u = ShortVector.fromMemorySegment(S, codes, q + next + 3 * STEP_BYTES, LE).reinterpretAsInts();
+            acc0 = acc0.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                            .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
+            acc1 = acc1.add(u.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                    .add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                    .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                            .add(u.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
             int offset = codeOffset * xsums[b];
             IntVector rows0 = ((IntVector) acc0.convertShape(VectorOperators.S2I, I, 0))
                     .add((IntVector) acc0.convertShape(VectorOperators.S2I, I, 1)).sub(offset);
@@ -114,13 +171,16 @@ final class Q4TokenKernel {
             return;
         }
         warm = true;
-        MemorySegment[] data = InterleavedMatrix.warmUpData(2L * GROUP_BLOCK_BYTES, 2 * 2 * ROWS, 0xFF);
-        InterleavedQ4_1 q41 = new InterleavedQ4_1(2 * ROWS, BLOCK, data[0], data[1]);
-        SpreadToken qx = InterleavedMatrix.warmUpToken(BLOCK);
+        // several blocks per call: the block loop's back edges bring C2's compile on while the warm-up still runs
+        int blocks = WARM_UP_BLOCKS;
+        MemorySegment[] data = InterleavedMatrix.warmUpData(2L * blocks * GROUP_BLOCK_BYTES, 2 * 2 * blocks * ROWS,
+                0xFF);
+        InterleavedQ4_1 q41 = new InterleavedQ4_1(2 * ROWS, blocks * BLOCK, data[0], data[1]);
+        SpreadToken qx = InterleavedMatrix.warmUpToken(blocks * BLOCK);
         float[] y = new float[2 * ROWS];
-        float[] ds = q41.scalesAsFloats(0, 4, new float[4 * ROWS]);
+        float[] ds = q41.scalesAsFloats(0, 4 * blocks, new float[4 * blocks * ROWS]);
         for (int i = 0; i < 20_000; i++) {
-            twoGroups(data[0], 1, i % 2 == 1, 0, 2, qx.spread, qx.scales, qx.blockSums, ds, y, 0);
+            twoGroups(data[0], blocks, i % 2 == 1, 0, 2, qx.spread, qx.scales, qx.blockSums, ds, y, 0);
         }
     }
 }

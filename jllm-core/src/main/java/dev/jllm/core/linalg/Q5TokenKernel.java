@@ -74,23 +74,23 @@ final class Q5TokenKernel {
                 long vp = q + s * 2 * ROWS;
                 long hp = q + HIGHS_AT + s / 4 * 2 * ROWS;
                 int shift = 2 * (s % 4);
-                ShortVector h = ByteVector.fromMemorySegment(B32, codes, hp, LE).reinterpretAsShorts()
+                IntVector h = ByteVector.fromMemorySegment(B32, codes, hp, LE).reinterpretAsInts()
                         .lanewise(VectorOperators.LSHR, shift);
                 ByteVector v = ByteVector.fromMemorySegment(B32, codes, vp, LE);
                 acc0 = acc0.add(((ShortVector) v.and((byte) 0x0F)
                                 .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
                                 .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                        .add(((ShortVector) v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
+                        .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
                                 .reinterpretAsBytes().and((byte) 0x0F)
                                 .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
                                 .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                h = ByteVector.fromMemorySegment(B32, codes, hp + next, LE).reinterpretAsShorts()
+                h = ByteVector.fromMemorySegment(B32, codes, hp + next, LE).reinterpretAsInts()
                         .lanewise(VectorOperators.LSHR, shift);
                 v = ByteVector.fromMemorySegment(B32, codes, vp + next, LE);
                 acc1 = acc1.add(((ShortVector) v.and((byte) 0x0F)
                                 .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
                                 .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                        .add(((ShortVector) v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
+                        .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
                                 .reinterpretAsBytes().and((byte) 0x0F)
                                 .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
                                 .convertShape(VectorOperators.B2S, S, 0)).mul(xb));

@@ -77,37 +77,37 @@ final class Q6KTokenKernel {
                         ByteVector h = ByteVector.fromMemorySegment(B32, codes, hp, LE);
                         ByteVector v = ByteVector.fromMemorySegment(B32, codes, vp, LE);
                         ByteVector u = ByteVector.fromMemorySegment(B32, codes, vp + 2 * ROWS, LE);
-                        ByteVector k = h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
+                        ByteVector k = h.reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
                         acc0 = acc0.add(((ShortVector) v.and((byte) 0x0F).or(h.and((byte) 0x30))
                                         .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                                .add(((ShortVector) v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
+                                .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
                                         .reinterpretAsBytes().and((byte) 0x0F)
-                                        .or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2)
+                                        .or(h.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2)
                                                 .reinterpretAsBytes().and((byte) 0x30))
                                         .convertShape(VectorOperators.B2S, S, 0)).mul(xb))
                                 .add(((ShortVector) u.and((byte) 0x0F).or(k.and((byte) 0x30))
                                         .convertShape(VectorOperators.B2S, S, 0)).mul(xe))
-                                .add(((ShortVector) u.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
+                                .add(((ShortVector) u.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
                                         .reinterpretAsBytes().and((byte) 0x0F)
-                                        .or(k.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2)
+                                        .or(k.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2)
                                                 .reinterpretAsBytes().and((byte) 0x30))
                                         .convertShape(VectorOperators.B2S, S, 0)).mul(xf));
                         h = ByteVector.fromMemorySegment(B32, codes, hp + next, LE);
                         v = ByteVector.fromMemorySegment(B32, codes, vp + next, LE);
                         u = ByteVector.fromMemorySegment(B32, codes, vp + next + 2 * ROWS, LE);
-                        k = h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
+                        k = h.reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
                         acc1 = acc1.add(((ShortVector) v.and((byte) 0x0F).or(h.and((byte) 0x30))
                                         .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                                .add(((ShortVector) v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
+                                .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
                                         .reinterpretAsBytes().and((byte) 0x0F)
-                                        .or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2)
+                                        .or(h.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2)
                                                 .reinterpretAsBytes().and((byte) 0x30))
                                         .convertShape(VectorOperators.B2S, S, 0)).mul(xb))
                                 .add(((ShortVector) u.and((byte) 0x0F).or(k.and((byte) 0x30))
                                         .convertShape(VectorOperators.B2S, S, 0)).mul(xe))
-                                .add(((ShortVector) u.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)
+                                .add(((ShortVector) u.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
                                         .reinterpretAsBytes().and((byte) 0x0F)
-                                        .or(k.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2)
+                                        .or(k.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2)
                                                 .reinterpretAsBytes().and((byte) 0x30))
                                         .convertShape(VectorOperators.B2S, S, 0)).mul(xf));
                     }
