@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.List;
+import java.util.function.IntConsumer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -420,6 +421,41 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
                 default -> {
                     // no copy, no kernel
                 }
+            }
+        }
+    }
+
+    /** Calls per timed batch of a warm-up. */
+    private static final int WARM_UP_BATCH = 64;
+    /**
+     * Bytes per nanosecond (GB/s) above which a warm-up call runs C2's code: interpreted and C1 code run the Vector
+     * API at well under one, C2's at 5–30 on the warm-up's copy, which stays in the L1 cache.
+     */
+    private static final double COMPILED_BYTES_PER_NANO = 3.0;
+    /** The longest a warm-up waits for C2, should its code stay slow (a kernel left boxed). */
+    private static final long WARM_UP_LIMIT_NANOS = 2_000_000_000L;
+
+    /**
+     * Runs a kernel's warm-up {@code call} (given the call's index) at least {@code minCalls} times, then on until
+     * C2's code for it is in: until three batches in a row read {@code bytesPerCall} per call at more than
+     * {@link #COMPILED_BYTES_PER_NANO}, or two seconds passed. A fixed count of calls left the compile unfinished
+     * when the compiler's queue was long, and the first products then ran C1's code at a tenth of a GB/s. Each call
+     * also converts the copy's scales ({@link #scalesAsFloats}), which every product runs per pair of groups.
+     */
+    static void warmUntilCompiled(IntConsumer call, long bytesPerCall, int minCalls) {
+        long start = System.nanoTime();
+        int calls = 0;
+        int fastBatches = 0;
+        while (calls < minCalls || fastBatches < 3) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < WARM_UP_BATCH; i++) {
+                call.accept(calls++);
+            }
+            long t1 = System.nanoTime();
+            boolean fast = (double) bytesPerCall * WARM_UP_BATCH > COMPILED_BYTES_PER_NANO * (t1 - t0);
+            fastBatches = fast ? fastBatches + 1 : 0;
+            if (t1 - start > WARM_UP_LIMIT_NANOS) {
+                return;
             }
         }
     }

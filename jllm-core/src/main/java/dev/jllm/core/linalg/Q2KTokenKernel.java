@@ -122,9 +122,9 @@ final class Q2KTokenKernel {
         InterleavedQ2_K m = new InterleavedQ2_K(2 * ROWS, cols, data[0], data[1]);
         SpreadToken qx = InterleavedMatrix.warmUpToken(cols);
         float[] y = new float[2 * ROWS];
-        float[] ds = m.scalesAsFloats(0, 4, new float[4 * ROWS]);
-        for (int i = 0; i < 5_000; i++) {
-            twoGroups(m, 0, 2, qx.spread, qx.scales, qx.halfSums, ds, y, 0);
-        }
+        float[] ds = new float[4 * ROWS];
+        InterleavedMatrix.warmUntilCompiled(
+                i -> twoGroups(m, 0, 2, qx.spread, qx.scales, qx.halfSums, m.scalesAsFloats(0, 4, ds), y, 0),
+                data[0].byteSize(), 2_000);
     }
 }

@@ -178,9 +178,10 @@ final class Q4TokenKernel {
         InterleavedQ4_1 q41 = new InterleavedQ4_1(2 * ROWS, blocks * BLOCK, data[0], data[1]);
         SpreadToken qx = InterleavedMatrix.warmUpToken(blocks * BLOCK);
         float[] y = new float[2 * ROWS];
-        float[] ds = q41.scalesAsFloats(0, 4 * blocks, new float[4 * blocks * ROWS]);
-        for (int i = 0; i < 20_000; i++) {
-            twoGroups(data[0], blocks, i % 2 == 1, 0, 2, qx.spread, qx.scales, qx.blockSums, ds, y, 0);
-        }
+        float[] ds = new float[4 * blocks * ROWS];
+        InterleavedMatrix.warmUntilCompiled(
+                i -> twoGroups(data[0], blocks, i % 2 == 1, 0, 2, qx.spread, qx.scales, qx.blockSums,
+                        q41.scalesAsFloats(0, 4 * blocks, ds), y, 0),
+                data[0].byteSize(), 5_000);
     }
 }

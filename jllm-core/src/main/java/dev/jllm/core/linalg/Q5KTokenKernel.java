@@ -136,9 +136,9 @@ final class Q5KTokenKernel {
         InterleavedQ5_K m = new InterleavedQ5_K(2 * ROWS, cols, data[0], data[1]);
         SpreadToken qx = InterleavedMatrix.warmUpToken(cols);
         float[] y = new float[2 * ROWS];
-        float[] ds = m.scalesAsFloats(0, 8, new float[8 * ROWS]);
-        for (int i = 0; i < 5_000; i++) {
-            groups(m, 0, 2, qx, ds, y, 0);
-        }
+        float[] ds = new float[8 * ROWS];
+        InterleavedMatrix.warmUntilCompiled(
+                i -> groups(m, 0, 2, qx, m.scalesAsFloats(0, 8, ds), y, 0),
+                data[0].byteSize(), 2_000);
     }
 }

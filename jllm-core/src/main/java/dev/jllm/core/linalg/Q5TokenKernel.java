@@ -139,9 +139,9 @@ final class Q5TokenKernel {
         InterleavedQ5_1 m = new InterleavedQ5_1(2 * ROWS, cols, data[0], data[1]);
         SpreadToken qx = InterleavedMatrix.warmUpToken(cols);
         float[] y = new float[2 * ROWS];
-        float[] ds = m.scalesAsFloats(0, 16, new float[16 * ROWS]);
-        for (int i = 0; i < 5_000; i++) {
-            groups(data[0], 4, i % 2 == 1, 0, 2, qx, ds, y, 0);
-        }
+        float[] ds = new float[16 * ROWS];
+        InterleavedMatrix.warmUntilCompiled(
+                i -> groups(data[0], 4, i % 2 == 1, 0, 2, qx, m.scalesAsFloats(0, 16, ds), y, 0),
+                data[0].byteSize(), 2_000);
     }
 }

@@ -149,9 +149,9 @@ final class Q6KTokenKernel {
         InterleavedQ6_K m = new InterleavedQ6_K(2 * ROWS, cols, data[0], data[1]);
         SpreadToken qx = InterleavedMatrix.warmUpToken(cols);
         float[] y = new float[2 * ROWS];
-        float[] ds = m.scalesAsFloats(0, 2, new float[2 * ROWS]);
-        for (int i = 0; i < 5_000; i++) {
-            twoGroups(m, 0, 2, qx.spread, qx.scales, qx.sixBitOffsets, ds, y, 0);
-        }
+        float[] ds = new float[2 * ROWS];
+        InterleavedMatrix.warmUntilCompiled(
+                i -> twoGroups(m, 0, 2, qx.spread, qx.scales, qx.sixBitOffsets, m.scalesAsFloats(0, 2, ds), y, 0),
+                data[0].byteSize(), 2_000);
     }
 }

@@ -156,8 +156,8 @@ final class TokenKernel {
         SpreadToken qx = InterleavedMatrix.warmUpToken(BLOCK);
         float[] y = new float[2 * ROWS];
         float[] ds = new float[2 * ROWS];
-        for (int i = 0; i < 20_000; i++) {
-            twoGroups(m, 0, qx.spread, qx.scales, m.scalesAsFloats(0, 2, ds), y, 0);
-        }
+        InterleavedMatrix.warmUntilCompiled(
+                i -> twoGroups(m, 0, qx.spread, qx.scales, m.scalesAsFloats(0, 2, ds), y, 0),
+                data[0].byteSize(), 5_000);
     }
 }
