@@ -28,7 +28,7 @@ final class TokenKernel {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     // a 16-bit bias that makes every two-column sum non-negative, so that the low halves never borrow
     private static final short BIAS = (short) 0x8000;
-    private static final int STEPS = BLOCK / 4;
+    private static final int STEPS = BLOCK / 4; // a power of two: the step loop takes a block's sums at each eighth
     // interleave the low-half sums (even rows) and high-half sums (odd rows) of the two column halves
     private static final IntVector FIRST_HALF = IntVector.fromArray(I,
             new int[] {0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23}, 0);
@@ -93,38 +93,45 @@ final class TokenKernel {
         FloatVector total0 = FloatVector.zero(F);
         FloatVector total1 = total0;
         long next = (long) blocks * BLOCK * ROWS;
-        for (int b = 0; b < blocks; b++) {
-            long q = (long) (g * blocks + b) * BLOCK * ROWS;
-            int xs = b * BLOCK * ROWS;
-            IntVector all0 = IntVector.zero(I);
-            IntVector high0 = all0;
-            IntVector all1 = all0;
-            IntVector high1 = all0;
-            for (int s = 0; s < STEPS; s++) {
-                long c = q + s * 4 * ROWS;
-                int xc = xs + s * 4 * ROWS;
-                ShortVector x01 = ShortVector.fromArray(S, spread, xc);
-                ShortVector x23 = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
-                ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c, LE)
-                        .convertShape(VectorOperators.B2S, S, 0);
-                ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c + 2 * ROWS, LE)
-                        .convertShape(VectorOperators.B2S, S, 0);
-                ShortVector u0 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c + next, LE)
-                        .convertShape(VectorOperators.B2S, S, 0);
-                ShortVector u1 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c + next + 2 * ROWS, LE)
-                        .convertShape(VectorOperators.B2S, S, 0);
-                IntVector v0 = w0.mul(x01).add(w1.mul(x23)).add(BIAS).reinterpretAsInts();
-                IntVector v1 = u0.mul(x01).add(u1.mul(x23)).add(BIAS).reinterpretAsInts();
-                all0 = all0.add(v0);
-                high0 = high0.add(v0.lanewise(VectorOperators.LSHR, 16));
-                all1 = all1.add(v1);
-                high1 = high1.add(v1.lanewise(VectorOperators.LSHR, 16));
+        long start = (long) g * blocks * BLOCK * ROWS;
+        IntVector all0 = IntVector.zero(I);
+        IntVector high0 = all0;
+        IntVector all1 = all0;
+        IntVector high1 = all0;
+        // one loop over every step of the row, the blocks' sums taken at each eighth: C2 checks the segment's
+        // bounds once per call here, where a loop of eight steps inside a loop of blocks checked them at each step
+        int steps = blocks * STEPS;
+        for (int s = 0; s < steps; s++) {
+            long c = start + (long) s * 4 * ROWS;
+            int xc = s * 4 * ROWS;
+            ShortVector x01 = ShortVector.fromArray(S, spread, xc);
+            ShortVector x23 = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
+            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c, LE)
+                    .convertShape(VectorOperators.B2S, S, 0);
+            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c + 2 * ROWS, LE)
+                    .convertShape(VectorOperators.B2S, S, 0);
+            ShortVector u0 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c + next, LE)
+                    .convertShape(VectorOperators.B2S, S, 0);
+            ShortVector u1 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c + next + 2 * ROWS, LE)
+                    .convertShape(VectorOperators.B2S, S, 0);
+            IntVector v0 = w0.mul(x01).add(w1.mul(x23)).add(BIAS).reinterpretAsInts();
+            IntVector v1 = u0.mul(x01).add(u1.mul(x23)).add(BIAS).reinterpretAsInts();
+            all0 = all0.add(v0);
+            high0 = high0.add(v0.lanewise(VectorOperators.LSHR, 16));
+            all1 = all1.add(v1);
+            high1 = high1.add(v1.lanewise(VectorOperators.LSHR, 16));
+            if ((s & (STEPS - 1)) == STEPS - 1) {
+                int b = s / STEPS;
+                float d = dx[b];
+                FloatVector d0 = FloatVector.fromArray(F, ds, b * ROWS).mul(d);
+                FloatVector d1 = FloatVector.fromArray(F, ds, (blocks + b) * ROWS).mul(d);
+                total0 = blockSum(all0, high0).fma(d0, total0);
+                total1 = blockSum(all1, high1).fma(d1, total1);
+                all0 = IntVector.zero(I);
+                high0 = all0;
+                all1 = all0;
+                high1 = all0;
             }
-            float d = dx[b];
-            FloatVector d0 = FloatVector.fromArray(F, ds, b * ROWS).mul(d);
-            FloatVector d1 = FloatVector.fromArray(F, ds, (blocks + b) * ROWS).mul(d);
-            total0 = blockSum(all0, high0).fma(d0, total0);
-            total1 = blockSum(all1, high1).fma(d1, total1);
         }
         total0.intoArray(y, yOffset + g * ROWS);
         total1.intoArray(y, yOffset + (g + 1) * ROWS);
