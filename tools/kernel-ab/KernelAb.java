@@ -44,7 +44,7 @@ public final class KernelAb {
             }
             double[] sorted = gbps[k].clone();
             Arrays.sort(sorted);
-            System.out.println(line.append(String.format("| median %.1f GB/s", sorted[rounds / 2])));
+            System.out.println(line.append(String.format("| median %.1f", sorted[rounds / 2])));
         }
         System.exit(0);
     }

@@ -18,6 +18,8 @@ public final class KernelSide {
     private static float[] y;
     private static long bytes;
     private static int next;
+    /** Tokens per product: 1 runs the single-token kernel, more the packed GEMM that prefill runs. */
+    private static final int TOKENS = Integer.getInteger("kernel.ab.tokens", 1);
 
     private KernelSide() {
     }
@@ -32,25 +34,33 @@ public final class KernelSide {
         }
         pool = new WorkerPool(threads);
         Random random = new Random(7);
-        x = new float[cols];
-        for (int i = 0; i < cols; i++) {
+        x = new float[cols * TOKENS];
+        for (int i = 0; i < x.length; i++) {
             x[i] = (float) random.nextGaussian();
         }
-        y = new float[rows];
+        y = new float[rows * TOKENS];
     }
 
-    /** GB/s of the median product during {@code seconds}. */
+    /**
+     * The median product during {@code seconds}: GB/s of weights for one token, GFLOP/s for more (two per weight
+     * and token).
+     */
     public static double measure(double seconds) {
         long[] times = new long[1 << 16];
         int n = 0;
         long end = System.nanoTime() + (long) (seconds * 1e9);
         while (System.nanoTime() < end && n < times.length) {
             long t0 = System.nanoTime();
-            copies[next].multiplyQuantized(pool, x, 0, y, 0);
+            if (TOKENS == 1) {
+                copies[next].multiplyQuantized(pool, x, 0, y, 0);
+            } else {
+                copies[next].multiply(pool, x, 0, TOKENS, y, 0);
+            }
             times[n++] = System.nanoTime() - t0;
             next = (next + 1) % copies.length;
         }
         Arrays.sort(times, 0, n);
-        return bytes / (double) times[n / 2];
+        double work = TOKENS == 1 ? bytes : 2.0 * y.length * x.length / TOKENS;
+        return work / times[n / 2];
     }
 }

@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.List;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -31,6 +32,11 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
     static final int GROUP_BLOCK_BYTES = BLOCK * ROWS / 2;
     /** Bytes of one step: 32 shorts of four codes each, eight columns of 16 rows. */
     static final int STEP_BYTES = 2 * 2 * ROWS;
+    /**
+     * The low nibble of each 16-bit half of a 32-bit lane. The kernels shift 32-bit lanes, which C2 does by an
+     * immediate; 16-bit lanes it shifts by a count in a register, at three times the micro-ops.
+     */
+    static final int NIBBLES = 0x000F_000F;
     /** Steps per block. */
     static final int STEPS = GROUP_BLOCK_BYTES / STEP_BYTES;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
@@ -156,13 +162,13 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
             FloatVector d = FloatVector.fromArray(F, ds, p / BLOCK * ROWS);
             long q = (long) (g * blocks + (pc + p) / BLOCK) * GROUP_BLOCK_BYTES;
             for (int s = 0; s < STEPS; s++) {
-                ShortVector v = ShortVector.fromMemorySegment(S, codes, q + s * STEP_BYTES, LE);
+                IntVector v = ShortVector.fromMemorySegment(S, codes, q + s * STEP_BYTES, LE).reinterpretAsInts();
                 int c = p + 8 * s;
                 // written out: a vector passed to a call C2 does not inline is boxed
-                ShortVector n0 = v.and((short) 0x0F);
-                ShortVector n1 = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F);
-                ShortVector n2 = v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F);
-                ShortVector n3 = v.lanewise(VectorOperators.LSHR, 12);
+                ShortVector n0 = v.and(NIBBLES).reinterpretAsShorts();
+                ShortVector n1 = v.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts();
+                ShortVector n2 = v.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts();
+                ShortVector n3 = v.lanewise(VectorOperators.LSHR, 12).and(NIBBLES).reinterpretAsShorts();
                 ((FloatVector) n0.convertShape(VectorOperators.S2F, F, 0)).sub(8f).mul(d)
                         .intoArray(packed, c * width + lane0);
                 ((FloatVector) n0.convertShape(VectorOperators.S2F, F, 1)).sub(8f).mul(d)

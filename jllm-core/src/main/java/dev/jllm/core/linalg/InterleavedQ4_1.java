@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.List;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -26,6 +27,7 @@ public final class InterleavedQ4_1 extends InterleavedMatrix {
     private static final int GROUP_BLOCK_BYTES = InterleavedQ4_0.GROUP_BLOCK_BYTES;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
+    private static final int NIBBLES = InterleavedQ4_0.NIBBLES;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     InterleavedQ4_1(int rows, int cols, MemorySegment codes, MemorySegment scales) {
@@ -84,13 +86,14 @@ public final class InterleavedQ4_1 extends InterleavedMatrix {
             FloatVector m = FloatVector.fromArray(F, ds, (2 * (p / BLOCK) + 1) * ROWS);
             long q = (long) (g * blocks + (pc + p) / BLOCK) * GROUP_BLOCK_BYTES;
             for (int s = 0; s < InterleavedQ4_0.STEPS; s++) {
-                ShortVector v = ShortVector.fromMemorySegment(S, codes, q + s * InterleavedQ4_0.STEP_BYTES, LE);
+                IntVector v = ShortVector.fromMemorySegment(S, codes, q + s * InterleavedQ4_0.STEP_BYTES, LE)
+                        .reinterpretAsInts();
                 int c = p + 8 * s;
                 // written out: a vector passed to a call C2 does not inline is boxed
-                ShortVector n0 = v.and((short) 0x0F);
-                ShortVector n1 = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F);
-                ShortVector n2 = v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F);
-                ShortVector n3 = v.lanewise(VectorOperators.LSHR, 12);
+                ShortVector n0 = v.and(NIBBLES).reinterpretAsShorts();
+                ShortVector n1 = v.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts();
+                ShortVector n2 = v.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts();
+                ShortVector n3 = v.lanewise(VectorOperators.LSHR, 12).and(NIBBLES).reinterpretAsShorts();
                 ((FloatVector) n0.convertShape(VectorOperators.S2F, F, 0)).mul(d).add(m)
                         .intoArray(packed, c * width + lane0);
                 ((FloatVector) n0.convertShape(VectorOperators.S2F, F, 1)).mul(d).add(m)

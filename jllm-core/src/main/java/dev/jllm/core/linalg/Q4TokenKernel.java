@@ -26,8 +26,7 @@ final class Q4TokenKernel {
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    /** The low nibble of each 16-bit half of a 32-bit lane. */
-    private static final int NIBBLE = 0x000F_000F;
+    private static final int NIBBLE = InterleavedQ4_0.NIBBLES;
     private static final int WARM_UP_BLOCKS = 4;
     private static boolean warm;
 
