@@ -377,7 +377,7 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
         SpreadToken qx = SPREAD.get().quantize(x, xOffset, cols);
         int pairs = firstPair[ms.length];
         int scaleFloats = 2 * maxSets * ROWS;
-        pool.parallelForDynamic(pairs, Math.max(1, pairs / (pool.threads() * 16)), (from, to) -> {
+        pool.parallelForDynamic(pairs, grain(pairs, ms[0], pool.threads()), (from, to) -> {
             float[] ds = PAIR_SCALES.get();
             if (ds.length < scaleFloats) {
                 ds = new float[scaleFloats];
@@ -396,6 +396,22 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
                 }
             }
         });
+    }
+
+    /** Bytes of codes a claimed chunk of pairs should hold at least. */
+    private static final long CHUNK_BYTES = 64 << 10;
+
+    /**
+     * Pairs per claimed chunk of a single-token product: 16 chunks per worker, but none smaller than
+     * {@link #CHUNK_BYTES} of m's codes, and at least two per worker. Claiming a chunk costs about what a pair of
+     * 896-column groups takes to multiply, so chunks of one pair cost Qwen2.5-0.5B's products 5–10%
+     * (tools/kernel-ab, 896×896 Q4_0); on wide matrices smaller chunks balance the two workers better.
+     */
+    static int grain(int pairs, InterleavedMatrix m, int threads) {
+        long pairBytes = Math.max(1, 2 * m.codes.byteSize() / Math.max(1, m.rows / ROWS));
+        int byWork = (int) Math.min(pairs, (CHUNK_BYTES + pairBytes - 1) / pairBytes);
+        int most = Math.max(1, pairs / (2 * threads));
+        return Math.max(1, Math.min(most, Math.max(pairs / (16 * threads), byWork)));
     }
 
     /**
