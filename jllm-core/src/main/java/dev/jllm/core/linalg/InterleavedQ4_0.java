@@ -18,10 +18,11 @@ import jdk.incubator.vector.VectorSpecies;
  * A Q4_0 matrix copied into blocks that interleave {@link #ROWS} rows, for the single-token integer kernel
  * ({@link Q4TokenKernel}). For each group of 16 rows and each 32-column block it holds four 64-byte steps of eight
  * columns each, read as 32 little-endian shorts: in step s, short j holds row j mod 16's codes of columns
- * 8s + 2k + j / 16 in its nibbles k = 0..3. Three 16-bit shifts and four masks then give four pairs of columns, each
- * pair's 16 rows side by side in one 32-lane short vector, with no widening. The rows' F16 scales sit apart, as in
- * the file; the copy takes as many bytes as the matrix. Products of more than one token run {@link MatMul}'s packed
- * GEMM on slivers cut from the copy, with the values a dequantization of the file gives.
+ * 8s + 2k + j / 16 in its nibbles k = 0..3. Three shifts and four masks (of 32-bit lanes, see {@link #NIBBLES}) then
+ * give four pairs of columns, each pair's 16 rows side by side in one 32-lane short vector, with no widening. The
+ * rows' F16 scales sit apart, as in the file; the copy takes as many bytes as the matrix. Products of more than one
+ * token run {@link MatMul}'s packed GEMM on slivers cut from the copy, with the values a dequantization of the file
+ * gives.
  */
 public final class InterleavedQ4_0 extends InterleavedMatrix {
     /** Rows per interleaved group. */
@@ -75,29 +76,28 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
      * one, from byte {@code codeAt} of each block of {@code blockBytes}) into this copy's interleaved steps.
      */
     static void interleaveNibbles(byte[] in, int rowBytes, byte[] out, int blocks, int blockBytes, int codeAt) {
-        int[] q = new int[BLOCK];
         for (int lane = 0; lane < ROWS; lane++) {
             for (int b = 0; b < blocks; b++) {
-                int o = lane * rowBytes + b * blockBytes + codeAt;
-                for (int k = 0; k < BLOCK / 2; k++) {
-                    q[k] = in[o + k] & 0x0F;
-                    q[k + BLOCK / 2] = (in[o + k] >> 4) & 0x0F;
-                }
-                interleaveBlock(q, out, b * GROUP_BLOCK_BYTES, lane);
+                interleaveBlock(in, lane * rowBytes + b * blockBytes + codeAt, BLOCK / 2, 0, out, b * GROUP_BLOCK_BYTES,
+                        lane);
             }
         }
     }
 
     /**
-     * Row {@code lane}'s 32 codes of one block, {@code q[c]} for column c, into the group's block at {@code out[at]}:
-     * byte t of short j = lane + 16h in step s holds columns 8s + 4t + h (low nibble) and 8s + 4t + 2 + h (high).
+     * Row {@code lane}'s 32 codes of one block into the group's block at {@code out[at]}: column c's code is nibble
+     * {@code shift / 4 + c / period} of {@code in[from + c % period]} (GGML's legacy blocks: period 16, shift 0; one
+     * K-quant sub-block: period 32, shift 0 or 4). Byte t of short j = lane + 16h in step s holds columns
+     * 8s + 4t + h (low nibble) and 8s + 4t + 2 + h (high).
      */
-    static void interleaveBlock(int[] q, byte[] out, int at, int lane) {
+    static void interleaveBlock(byte[] in, int from, int period, int shift, byte[] out, int at, int lane) {
         for (int s = 0; s < STEPS; s++) {
             for (int h = 0; h < 2; h++) {
                 for (int t = 0; t < 2; t++) {
                     int c = 8 * s + 4 * t + h;
-                    out[at + s * STEP_BYTES + 2 * (h * ROWS + lane) + t] = (byte) (q[c] | q[c + 2] << 4);
+                    int low = in[from + c % period] >> (shift + 4 * (c / period)) & 0x0F;
+                    int high = in[from + (c + 2) % period] >> (shift + 4 * ((c + 2) / period)) & 0x0F;
+                    out[at + s * STEP_BYTES + 2 * (h * ROWS + lane) + t] = (byte) (low | high << 4);
                 }
             }
         }

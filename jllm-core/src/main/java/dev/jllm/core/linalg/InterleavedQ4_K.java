@@ -69,16 +69,9 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
         int rows = Math.toIntExact(w.rows());
         int cols = Math.toIntExact(w.cols());
         MemorySegment[] copy = copyScaleMin(w, pool, releaseMapped, SUPER_BYTES, SUB_BYTES,
-                (in, o, j, out, at, lane) -> {
-                    // 64 columns per 32 bytes: sub-block 2c in the low nibbles of chunk c, 2c + 1 in the high ones
-                    int chunk = o + 16 + j / 2 * BLOCK;
-                    int shift = 4 * (j % 2);
-                    int[] q = new int[BLOCK];
-                    for (int c = 0; c < BLOCK; c++) {
-                        q[c] = in[chunk + c] >> shift & 0x0F;
-                    }
-                    InterleavedQ4_0.interleaveBlock(q, out, at, lane);
-                });
+                // 64 columns per 32 bytes: sub-block 2c in the low nibbles of chunk c, 2c + 1 in the high ones
+                (in, o, j, out, at, lane) -> InterleavedQ4_0.interleaveBlock(in, o + 16 + j / 2 * BLOCK, BLOCK,
+                        4 * (j % 2), out, at, lane));
         return new InterleavedQ4_K(rows, cols, copy[0], copy[1]);
     }
 

@@ -9,13 +9,13 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * One token against an {@link InterleavedQ4_0} copy through integers, as llama.cpp's Q4_0 dot does. Each 64-byte load
- * holds eight columns of 16 rows as 32 shorts of four codes each; three 16-bit shifts and four masks give four pairs
- * of columns, each multiplied by the matching activations. Codes are below 16, so |code·qx| ≤ 15·127 and a block's
- * 16 products per lane add up in 16 bits without overflow: per eight columns the whole block costs three shifts,
- * three masks, four multiplies and four adds, and the −8 offset of every code comes off once per block as 8·Σ qx.
- * Q4_1 copies run the same steps ({@link InterleavedQ4_1}: unsigned codes, and a minimum per block against x's block
- * sum).
+ * One token against an {@link InterleavedQ4_0} copy through integers, as llama.cpp's Q4_0 dot does. Each 64-byte
+ * load holds eight columns of 16 rows as 32 shorts of four codes each; three shifts and four masks of 32-bit lanes
+ * give four pairs of columns, each multiplied by the matching activations in 16-bit lanes. Codes are below 16, so
+ * |code·qx| ≤ 15·127 and a block's 16 products per lane add up in 16 bits without overflow: per eight columns the
+ * whole block costs three shifts, four masks, four multiplies and four adds, and the −8 offset of every code comes
+ * off once per block as 8·Σ qx. Q4_1 copies run the same steps ({@link InterleavedQ4_1}: unsigned codes, and a
+ * minimum per block against x's block sum).
  */
 final class Q4TokenKernel {
     private static final int ROWS = InterleavedQ4_0.ROWS;
