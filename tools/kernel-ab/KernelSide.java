@@ -17,6 +17,7 @@ public final class KernelSide {
     private static float[] x;
     private static float[] y;
     private static long bytes;
+    private static double flops;
     private static int next;
     /** Tokens per product: 1 runs the single-token kernel, more the packed GEMM that prefill runs. */
     private static final int TOKENS = Integer.getInteger("kernel.ab.tokens", 1);
@@ -28,6 +29,7 @@ public final class KernelSide {
     public static void setup(String type, int rows, int cols, int mib, int threads) {
         Tensor w = RandomWeights.gaussian(Arena.ofAuto(), DType.valueOf(type), rows, cols, 42, 64);
         bytes = InterleavedMatrix.bytes(w);
+        flops = 2.0 * rows * cols * TOKENS;
         copies = new InterleavedMatrix[(int) Math.max(1, ((long) mib << 20) / bytes)];
         for (int i = 0; i < copies.length; i++) {
             copies[i] = InterleavedMatrix.of(w, null, false);
@@ -60,7 +62,6 @@ public final class KernelSide {
             next = (next + 1) % copies.length;
         }
         Arrays.sort(times, 0, n);
-        double work = TOKENS == 1 ? bytes : 2.0 * y.length * x.length / TOKENS;
-        return work / times[n / 2];
+        return (TOKENS == 1 ? bytes : flops) / times[n / 2];
     }
 }
