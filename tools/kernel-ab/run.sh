@@ -19,6 +19,6 @@ done
 "$JAVA_HOME/bin/javac" --add-modules jdk.incubator.vector -cp "${jars[1]}" -d "$WORK/classes" \
     "$ROOT/tools/kernel-ab/KernelSide.java" "$ROOT/tools/kernel-ab/KernelAb.java" >"$WORK/javac.log" 2>&1 \
     || { cat "$WORK/javac.log"; exit 1; }
-"$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -Dkernel.ab.tokens="${KERNEL_AB_TOKENS:-1}" -Dkernel.ab.classes="$WORK/classes/" -cp "$WORK/classes" \
+"$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dkernel.ab.tokens="${KERNEL_AB_TOKENS:-1}" -Dkernel.ab.classes="$WORK/classes/" -cp "$WORK/classes" \
     KernelAb "${jars[0]}" "${jars[1]}" "$3" "${4:-11008}" "${5:-4096}" "${6:-1200}" "${7:-2}" "${8:-10}" 2>&1 \
     | grep -v "^WARNING"

@@ -8,6 +8,7 @@ import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.core.quant.WeightKernel;
 import dev.jllm.core.quant.WeightKernels;
 import dev.jllm.core.tensor.DType;
+import dev.jllm.core.tensor.HugePages;
 import dev.jllm.core.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -75,7 +76,8 @@ public final class KernelBenchmark {
             Map<Integer, Bandwidth> bandwidth = new LinkedHashMap<>();
             try (Arena arena = Arena.ofShared()) {
                 long third = Math.max(64, config.memoryBytes() / 3 / 64 * 64);
-                MemorySegment buffer = arena.allocate(3 * third, 64);
+                // on huge pages, as the copies the products read
+                MemorySegment buffer = HugePages.allocate(arena, 3 * third);
                 buffer.fill((byte) 0x3F); // 0x3F3F3F3F is a normal float: no denormal slow paths in the sum
                 for (var e : pools.entrySet()) {
                     Bandwidth b = measureBandwidth(e.getValue(), buffer, third, config.seconds());
@@ -134,7 +136,7 @@ public final class KernelBenchmark {
             Tensor[] ws = new Tensor[copies];
             ws[0] = first;
             for (int i = 1; i < copies; i++) {
-                MemorySegment seg = arena.allocate(bytes, 64);
+                MemorySegment seg = HugePages.allocate(arena, bytes);
                 seg.copyFrom(first.data());
                 ws[i] = Tensor.wrap(type, seg, rows, cols);
             }
@@ -159,6 +161,8 @@ public final class KernelBenchmark {
             }
             if (InterleavedMatrix.supports(first)) {
                 measureRepacked(ws, x, y, config, pools, bandwidth, sink);
+                // the copies' mapped memory is released when they are collected, and nothing else would prompt it
+                System.gc();
             }
         }
     }

@@ -3,6 +3,7 @@ package dev.jllm.core.linalg;
 import dev.jllm.core.parallel.WorkerPool;
 import dev.jllm.core.quant.QuantizedActivations;
 import dev.jllm.core.tensor.DType;
+import dev.jllm.core.tensor.HugePages;
 import dev.jllm.core.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -162,9 +163,10 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
         int rows = Math.toIntExact(w.rows());
         int blocks = Math.toIntExact(w.cols()) / blockSize;
         int rowBytes = Math.toIntExact(w.rowBytes());
+        // huge pages: a token streams every copy once, and 4 KiB pages cost TLB misses and prefetch restarts
         Arena arena = Arena.ofAuto();
-        MemorySegment codes = arena.allocate((long) rows / ROWS * codeBytesPerGroup, 64);
-        MemorySegment scales = arena.allocate((long) rows * blocks * halves * Short.BYTES, 64);
+        MemorySegment codes = HugePages.allocate(arena, (long) rows / ROWS * codeBytesPerGroup);
+        MemorySegment scales = HugePages.allocate(arena, (long) rows * blocks * halves * Short.BYTES);
         int groups = rows / ROWS;
         WorkerPool.RangeTask copy = (from, to) -> {
             byte[] in = new byte[ROWS * rowBytes];

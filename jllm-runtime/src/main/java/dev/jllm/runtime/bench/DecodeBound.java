@@ -2,6 +2,7 @@ package dev.jllm.runtime.bench;
 
 import dev.jllm.core.linalg.MemoryBandwidth;
 import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.core.tensor.HugePages;
 import dev.jllm.core.tensor.Tensor;
 import dev.jllm.model.decoder.DecoderWeights;
 import dev.jllm.model.decoder.LayerWeights;
@@ -49,7 +50,7 @@ public final class DecodeBound {
      */
     public static double measureReadGbps(WorkerPool pool, long bufferBytes) {
         try (Arena arena = Arena.ofShared()) {
-            MemorySegment buffer = arena.allocate(bufferBytes / 64 * 64, 64);
+            MemorySegment buffer = HugePages.allocate(arena, bufferBytes / 64 * 64); // as the weight copies are
             buffer.fill((byte) 1);
             double sink = MemoryBandwidth.read(pool, buffer);
             long[] nanos = new long[7];
