@@ -332,10 +332,18 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
     }
 
     /**
-     * Groups {@code [g, g + count)} (count 1 or 2) against the quantized token into {@code y[yOffset ..]}, {@code ds}
-     * holding their scales as floats: the type's integer kernel.
+     * Groups {@code [g, g + count)} (count from 1 to {@link #groupsPerCall}) against the quantized token into
+     * {@code y[yOffset ..]}, {@code ds} holding their scales as floats: the type's integer kernel.
      */
     abstract void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset);
+
+    /**
+     * Row groups one call of {@link #groups} takes at most. Each group is a stream of codes, and the hardware
+     * prefetchers keep a few lines in flight per stream: more streams read memory faster.
+     */
+    int groupsPerCall() {
+        return 2;
+    }
 
     /**
      * One token through int8 activations, as llama.cpp's dot of this type with Q8 activations: x quantized as GGML's
@@ -365,34 +373,36 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
             return;
         }
         int cols = ms[0].cols;
-        int[] firstPair = new int[ms.length + 1];
-        int maxSets = 0;
+        int[] firstRun = new int[ms.length + 1];
+        int maxScales = 0;
         for (int i = 0; i < ms.length; i++) {
-            maxSets = Math.max(maxSets, ms[i].scaleSets);
+            maxScales = Math.max(maxScales, ms[i].scaleSets * ms[i].groupsPerCall());
             if (ms[i].cols != cols) {
                 throw new IllegalArgumentException("matrix " + i + " has " + ms[i].cols + " columns, matrix 0 has "
                         + cols);
             }
             ms[i].check(x, xOffset, 1, ys[i], yOffsets[i]);
-            firstPair[i + 1] = firstPair[i] + (ms[i].rows / ROWS + 1) / 2;
+            int per = ms[i].groupsPerCall();
+            firstRun[i + 1] = firstRun[i] + (ms[i].rows / ROWS + per - 1) / per;
         }
         SpreadToken qx = SPREAD.get().quantize(x, xOffset, cols);
-        int pairs = firstPair[ms.length];
-        int scaleFloats = 2 * maxSets * ROWS;
-        pool.parallelForDynamic(pairs, grain(pairs, ms[0], pool.threads()), (from, to) -> {
+        int runs = firstRun[ms.length];
+        int scaleFloats = maxScales * ROWS;
+        pool.parallelForDynamic(runs, grain(runs, ms[0], pool.threads()), (from, to) -> {
             float[] ds = PAIR_SCALES.get();
             if (ds.length < scaleFloats) {
                 ds = new float[scaleFloats];
                 PAIR_SCALES.set(ds);
             }
             for (int i = 0; i < ms.length && from < to; i++) {
-                int lo = Math.max(from, firstPair[i]);
-                int hi = Math.min(to, firstPair[i + 1]);
+                int lo = Math.max(from, firstRun[i]);
+                int hi = Math.min(to, firstRun[i + 1]);
                 InterleavedMatrix m = ms[i];
                 int groups = m.rows / ROWS;
+                int per = m.groupsPerCall();
                 for (int p = lo; p < hi; p++) {
-                    int g = 2 * (p - firstPair[i]);
-                    int count = g + 1 < groups ? 2 : 1;
+                    int g = per * (p - firstRun[i]);
+                    int count = Math.min(per, groups - g);
                     m.groups(g, count, qx, m.scalesAsFloats(g * m.scaleSets, count * m.scaleSets, ds), ys[i],
                             yOffsets[i]);
                 }
@@ -410,7 +420,7 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
      * (tools/kernel-ab, 896×896 Q4_0); on wide matrices smaller chunks balance the two workers better.
      */
     static int grain(int pairs, InterleavedMatrix m, int threads) {
-        long pairBytes = Math.max(1, 2 * m.codes.byteSize() / Math.max(1, m.rows / ROWS));
+        long pairBytes = Math.max(1, m.groupsPerCall() * m.codes.byteSize() / Math.max(1, m.rows / ROWS));
         int byWork = (int) Math.min(pairs, (CHUNK_BYTES + pairBytes - 1) / pairBytes);
         int most = Math.max(1, pairs / (2 * threads));
         return Math.max(1, Math.min(most, Math.max(pairs / (16 * threads), byWork)));

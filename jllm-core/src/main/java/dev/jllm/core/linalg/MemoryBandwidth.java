@@ -53,15 +53,34 @@ public final class MemoryBandwidth {
                 w == n - 1 ? a.byteSize() : lines * (w + 1) / n * LINE));
     }
 
-    /** Sum of the floats in bytes [from, to) of {@code seg}; four accumulators hide the add latency. */
+    /** Streams each worker's range of a read is split into (see {@link #sum}). */
+    static final int STREAMS = 8;
+
+    /**
+     * Sum of the floats in bytes [from, to) of {@code seg}, read as {@link #STREAMS} interleaved streams of 256 bytes
+     * at a time; four accumulators hide the add latency. The hardware prefetchers keep a few lines in flight per
+     * stream, so one stream per core reads memory far below its bandwidth here: one thread read 9–10 GB/s as one
+     * stream and 17 GB/s as four or more (docs/BENCHMARKS.md, session 10). The roofline is what memory gives.
+     */
     static float sum(MemorySegment seg, long from, long to) {
         long step = S.vectorByteSize();
+        long chunk = 4 * step;
+        long part = (to - from) / STREAMS / chunk * chunk;
         FloatVector a0 = FloatVector.zero(S);
         FloatVector a1 = a0;
         FloatVector a2 = a0;
         FloatVector a3 = a0;
-        long at = from;
-        for (; at + 4 * step <= to; at += 4 * step) {
+        for (long off = 0; off < part; off += chunk) {
+            for (int s = 0; s < STREAMS; s++) {
+                long at = from + s * part + off;
+                a0 = a0.add(FloatVector.fromMemorySegment(S, seg, at, ByteOrder.LITTLE_ENDIAN));
+                a1 = a1.add(FloatVector.fromMemorySegment(S, seg, at + step, ByteOrder.LITTLE_ENDIAN));
+                a2 = a2.add(FloatVector.fromMemorySegment(S, seg, at + 2 * step, ByteOrder.LITTLE_ENDIAN));
+                a3 = a3.add(FloatVector.fromMemorySegment(S, seg, at + 3 * step, ByteOrder.LITTLE_ENDIAN));
+            }
+        }
+        long at = from + STREAMS * part;
+        for (; at + chunk <= to; at += chunk) {
             a0 = a0.add(FloatVector.fromMemorySegment(S, seg, at, ByteOrder.LITTLE_ENDIAN));
             a1 = a1.add(FloatVector.fromMemorySegment(S, seg, at + step, ByteOrder.LITTLE_ENDIAN));
             a2 = a2.add(FloatVector.fromMemorySegment(S, seg, at + 2 * step, ByteOrder.LITTLE_ENDIAN));

@@ -41,10 +41,115 @@ final class TokenKernel {
 
     /** Groups {@code [g, g + count)} of m against the quantized token ({@link InterleavedMatrix#groups}). */
     static void groups(InterleavedQ8_0 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        if (count == 2) {
-            twoGroups(m, g, qx.spread, qx.scales, ds, y, yOffset);
-        } else {
+        if (count == 1) {
             group(m, g, qx.spread, qx.scales, ds, y, yOffset);
+        } else {
+            fourGroups(m, g, count, qx.spread, qx.scales, ds, y, yOffset);
+        }
+    }
+
+    /**
+     * Groups g to g + count − 1 (count 2 to 4) against the quantized token, sharing each load of the spread
+     * activations ({@code ds}: their scales as floats, {@code blocks·16} per group). Per four columns and 16 rows of
+     * a group: two widenings, two 16-bit multiplies and adds, and the biased sums split into 32-bit lanes by one
+     * shift and two adds. Lanes 0–7 hold the first column of each pair, 8–15 the second; the low halves even rows,
+     * the high halves odd rows, which the block's sum puts back in order ({@link #blockSum}). Four groups are four
+     * streams of codes: the hardware prefetchers keep a few lines in flight per stream, and two streams per thread
+     * read memory 20–25% slower (docs/BENCHMARKS.md, session 10). A group past the count reads group g's codes
+     * again and keeps no result. Everything is written out in this one method: a vector op C2 does not inline is
+     * boxed, and past its node count cutoff it inlines no further calls, not even {@link #blockSum}.
+     */
+    private static void fourGroups(InterleavedQ8_0 m, int g, int count, short[] spread, float[] dx, float[] ds,
+                                   float[] y, int yOffset) {
+        MemorySegment codes = m.codes;
+        int blocks = m.blocks;
+        long next = (long) blocks * BLOCK * ROWS;
+        long n1 = next;
+        long n2 = count > 2 ? 2 * next : 0;
+        long n3 = count > 3 ? 3 * next : 0;
+        int s1 = blocks * ROWS;
+        int s2 = count > 2 ? 2 * blocks * ROWS : 0;
+        int s3 = count > 3 ? 3 * blocks * ROWS : 0;
+        long start = (long) g * blocks * BLOCK * ROWS;
+        FloatVector total0 = FloatVector.zero(F);
+        FloatVector total1 = total0;
+        FloatVector total2 = total0;
+        FloatVector total3 = total0;
+        IntVector all0 = IntVector.zero(I);
+        IntVector high0 = all0;
+        IntVector all1 = all0;
+        IntVector high1 = all0;
+        IntVector all2 = all0;
+        IntVector high2 = all0;
+        IntVector all3 = all0;
+        IntVector high3 = all0;
+        int steps = blocks * STEPS;
+        for (int s = 0; s < steps; s++) {
+            long c = start + (long) s * 4 * ROWS;
+            int xc = s * 4 * ROWS;
+            ShortVector x01 = ShortVector.fromArray(S, spread, xc);
+            ShortVector x23 = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
+            IntVector v0 = ((ShortVector) ByteVector.fromMemorySegment(B32, codes, c, LE)
+                    .convertShape(VectorOperators.B2S, S, 0)).mul(x01)
+                    .add(((ShortVector) ByteVector.fromMemorySegment(B32, codes, c + 2 * ROWS, LE)
+                            .convertShape(VectorOperators.B2S, S, 0)).mul(x23)).add(BIAS).reinterpretAsInts();
+            IntVector v1 = ((ShortVector) ByteVector.fromMemorySegment(B32, codes, c + n1, LE)
+                    .convertShape(VectorOperators.B2S, S, 0)).mul(x01)
+                    .add(((ShortVector) ByteVector.fromMemorySegment(B32, codes, c + n1 + 2 * ROWS, LE)
+                            .convertShape(VectorOperators.B2S, S, 0)).mul(x23)).add(BIAS).reinterpretAsInts();
+            IntVector v2 = ((ShortVector) ByteVector.fromMemorySegment(B32, codes, c + n2, LE)
+                    .convertShape(VectorOperators.B2S, S, 0)).mul(x01)
+                    .add(((ShortVector) ByteVector.fromMemorySegment(B32, codes, c + n2 + 2 * ROWS, LE)
+                            .convertShape(VectorOperators.B2S, S, 0)).mul(x23)).add(BIAS).reinterpretAsInts();
+            IntVector v3 = ((ShortVector) ByteVector.fromMemorySegment(B32, codes, c + n3, LE)
+                    .convertShape(VectorOperators.B2S, S, 0)).mul(x01)
+                    .add(((ShortVector) ByteVector.fromMemorySegment(B32, codes, c + n3 + 2 * ROWS, LE)
+                            .convertShape(VectorOperators.B2S, S, 0)).mul(x23)).add(BIAS).reinterpretAsInts();
+            all0 = all0.add(v0);
+            high0 = high0.add(v0.lanewise(VectorOperators.LSHR, 16));
+            all1 = all1.add(v1);
+            high1 = high1.add(v1.lanewise(VectorOperators.LSHR, 16));
+            all2 = all2.add(v2);
+            high2 = high2.add(v2.lanewise(VectorOperators.LSHR, 16));
+            all3 = all3.add(v3);
+            high3 = high3.add(v3.lanewise(VectorOperators.LSHR, 16));
+            if ((s & (STEPS - 1)) == STEPS - 1) {
+                int b = s / STEPS;
+                float d = dx[b];
+                // blockSum written out: past C2's node count cutoff a call would box its vectors
+                IntVector low0 = all0.sub(high0.lanewise(VectorOperators.LSHL, 16));
+                IntVector low1 = all1.sub(high1.lanewise(VectorOperators.LSHL, 16));
+                IntVector low2 = all2.sub(high2.lanewise(VectorOperators.LSHL, 16));
+                IntVector low3 = all3.sub(high3.lanewise(VectorOperators.LSHL, 16));
+                total0 = ((FloatVector) FIRST_HALF.selectFrom(low0, high0).add(SECOND_HALF.selectFrom(low0, high0))
+                        .sub(2 * STEPS * 32768).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.fromArray(F, ds, b * ROWS).mul(d), total0);
+                total1 = ((FloatVector) FIRST_HALF.selectFrom(low1, high1).add(SECOND_HALF.selectFrom(low1, high1))
+                        .sub(2 * STEPS * 32768).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.fromArray(F, ds, s1 + b * ROWS).mul(d), total1);
+                total2 = ((FloatVector) FIRST_HALF.selectFrom(low2, high2).add(SECOND_HALF.selectFrom(low2, high2))
+                        .sub(2 * STEPS * 32768).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.fromArray(F, ds, s2 + b * ROWS).mul(d), total2);
+                total3 = ((FloatVector) FIRST_HALF.selectFrom(low3, high3).add(SECOND_HALF.selectFrom(low3, high3))
+                        .sub(2 * STEPS * 32768).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.fromArray(F, ds, s3 + b * ROWS).mul(d), total3);
+                all0 = IntVector.zero(I);
+                high0 = all0;
+                all1 = all0;
+                high1 = all0;
+                all2 = all0;
+                high2 = all0;
+                all3 = all0;
+                high3 = all0;
+            }
+        }
+        total0.intoArray(y, yOffset + g * ROWS);
+        total1.intoArray(y, yOffset + (g + 1) * ROWS);
+        if (count > 2) {
+            total2.intoArray(y, yOffset + (g + 2) * ROWS);
+        }
+        if (count > 3) {
+            total3.intoArray(y, yOffset + (g + 3) * ROWS);
         }
     }
 
@@ -79,65 +184,6 @@ final class TokenKernel {
     }
 
     /**
-     * Groups g and g + 1 against the quantized token, sharing each load of the spread activations ({@code ds}: the
-     * pair's scales as floats). Per four columns and 16 rows: two widenings, two 16-bit multiplies and adds, and the
-     * biased sums split into 32-bit lanes by one shift and two adds. Lanes 0–7 hold the first column of each pair,
-     * 8–15 the second; the low halves even rows, the high halves odd rows, which {@link #blockSum} puts back in
-     * order. Everything is written out in this one method: C2 stops inlining the Vector API into a method this
-     * large, and a vector op it does not inline is boxed.
-     */
-    private static void twoGroups(InterleavedQ8_0 m, int g, short[] spread, float[] dx, float[] ds, float[] y,
-                                  int yOffset) {
-        MemorySegment codes = m.codes;
-        int blocks = m.blocks;
-        FloatVector total0 = FloatVector.zero(F);
-        FloatVector total1 = total0;
-        long next = (long) blocks * BLOCK * ROWS;
-        long start = (long) g * blocks * BLOCK * ROWS;
-        IntVector all0 = IntVector.zero(I);
-        IntVector high0 = all0;
-        IntVector all1 = all0;
-        IntVector high1 = all0;
-        // one loop over every step of the row, the blocks' sums taken at each eighth: C2 checks the segment's
-        // bounds once per call here, where a loop of eight steps inside a loop of blocks checked them at each step
-        int steps = blocks * STEPS;
-        for (int s = 0; s < steps; s++) {
-            long c = start + (long) s * 4 * ROWS;
-            int xc = s * 4 * ROWS;
-            ShortVector x01 = ShortVector.fromArray(S, spread, xc);
-            ShortVector x23 = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
-            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c, LE)
-                    .convertShape(VectorOperators.B2S, S, 0);
-            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c + 2 * ROWS, LE)
-                    .convertShape(VectorOperators.B2S, S, 0);
-            ShortVector u0 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c + next, LE)
-                    .convertShape(VectorOperators.B2S, S, 0);
-            ShortVector u1 = (ShortVector) ByteVector.fromMemorySegment(B32, codes, c + next + 2 * ROWS, LE)
-                    .convertShape(VectorOperators.B2S, S, 0);
-            IntVector v0 = w0.mul(x01).add(w1.mul(x23)).add(BIAS).reinterpretAsInts();
-            IntVector v1 = u0.mul(x01).add(u1.mul(x23)).add(BIAS).reinterpretAsInts();
-            all0 = all0.add(v0);
-            high0 = high0.add(v0.lanewise(VectorOperators.LSHR, 16));
-            all1 = all1.add(v1);
-            high1 = high1.add(v1.lanewise(VectorOperators.LSHR, 16));
-            if ((s & (STEPS - 1)) == STEPS - 1) {
-                int b = s / STEPS;
-                float d = dx[b];
-                FloatVector d0 = FloatVector.fromArray(F, ds, b * ROWS).mul(d);
-                FloatVector d1 = FloatVector.fromArray(F, ds, (blocks + b) * ROWS).mul(d);
-                total0 = blockSum(all0, high0).fma(d0, total0);
-                total1 = blockSum(all1, high1).fma(d1, total1);
-                all0 = IntVector.zero(I);
-                high0 = all0;
-                all1 = all0;
-                high1 = all0;
-            }
-        }
-        total0.intoArray(y, yOffset + g * ROWS);
-        total1.intoArray(y, yOffset + (g + 1) * ROWS);
-    }
-
-    /**
      * The block's 16 row sums as floats, in row order, from the sums of the biased lanes over its eight steps:
      * the low halves are {@code all − high·2¹⁶}, and each half carries the bias eight times.
      */
@@ -158,13 +204,15 @@ final class TokenKernel {
             return;
         }
         warm = true;
-        MemorySegment[] data = InterleavedMatrix.warmUpData(2L * ROWS * BLOCK, 2 * ROWS, 0xFF);
-        InterleavedQ8_0 m = new InterleavedQ8_0(2 * ROWS, BLOCK, data[0], data[1]);
-        SpreadToken qx = InterleavedMatrix.warmUpToken(BLOCK);
-        float[] y = new float[2 * ROWS];
-        float[] ds = new float[2 * ROWS];
+        // four groups of four blocks: the block loop's back edges bring C2's compile on while the warm-up runs
+        int blocks = 4;
+        MemorySegment[] data = InterleavedMatrix.warmUpData(4L * ROWS * BLOCK * blocks, 4 * ROWS * blocks, 0xFF);
+        InterleavedQ8_0 m = new InterleavedQ8_0(4 * ROWS, blocks * BLOCK, data[0], data[1]);
+        SpreadToken qx = InterleavedMatrix.warmUpToken(blocks * BLOCK);
+        float[] y = new float[4 * ROWS];
+        float[] ds = new float[4 * blocks * ROWS];
         InterleavedMatrix.warmUntilCompiled(
-                i -> twoGroups(m, 0, qx.spread, qx.scales, m.scalesAsFloats(0, 2, ds), y, 0),
+                i -> fourGroups(m, 0, 4, qx.spread, qx.scales, m.scalesAsFloats(0, 4 * blocks, ds), y, 0),
                 data[0].byteSize(), 5_000);
     }
 }

@@ -37,7 +37,7 @@ class InterleavedTypesTest {
         assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
         Random rnd = new Random(type.ordinal());
         try (Arena arena = Arena.ofShared(); WorkerPool one = new WorkerPool(1); WorkerPool three = new WorkerPool(3)) {
-            for (int[] shape : new int[][] {{16, 256}, {48, 512}, {80, 1280}}) {
+            for (int[] shape : new int[][] {{16, 256}, {48, 512}, {80, 1280}, {96, 256}, {112, 512}}) {
                 Tensor w = RandomWeights.gaussian(arena, type, shape[0], shape[1], rnd.nextLong());
                 InterleavedMatrix q = InterleavedMatrix.of(w, three, false);
                 float[] x = TestKernels.gaussian(rnd, 3 + shape[1]);

@@ -14,7 +14,7 @@ class MemoryBandwidthTest {
         try (Arena arena = Arena.ofShared()) {
             for (int threads : new int[] {1, 3}) {
                 try (WorkerPool pool = new WorkerPool(threads)) {
-                    for (int floats : new int[] {1, 15, 16, 1000, 4099}) {
+                    for (int floats : new int[] {1, 15, 16, 1000, 4099, 100_003}) {
                         MemorySegment a = arena.allocate(4L * floats, 64);
                         MemorySegment b = arena.allocate(4L * floats, 64);
                         MemorySegment c = arena.allocate(4L * floats, 64);
