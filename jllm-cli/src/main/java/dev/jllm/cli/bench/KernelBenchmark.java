@@ -104,14 +104,7 @@ public final class KernelBenchmark {
 
     private static Bandwidth measureBandwidth(WorkerPool pool, MemorySegment buffer, long third, double seconds) {
         double[] sink = new double[1]; // the read sums land here so the reads are not dead code
-        // Compile the passes first on a cache-sized slice: a pass over the whole buffer is too few
-        // calls for the JIT, and the first ones would run interpreted at a fraction of the speed.
-        long warm = Math.min(third, 256 << 10);
-        for (int i = 0; i < 400; i++) {
-            sink[0] += MemoryBandwidth.read(pool, buffer.asSlice(0, warm));
-            MemoryBandwidth.triad(pool, buffer.asSlice(0, warm), buffer.asSlice(warm, warm),
-                    buffer.asSlice(2 * warm, warm), 0.5f);
-        }
+        sink[0] += MemoryBandwidth.warmUp(pool);
         long readNanos = MedianTimer.medianNanos(() -> sink[0] += MemoryBandwidth.read(pool, buffer),
                 seconds / 4, seconds, 3);
         MemorySegment a = buffer.asSlice(0, third);

@@ -21,6 +21,28 @@ public final class MemoryBandwidth {
     }
 
     /**
+     * Compiles the passes before they are timed: 400 of each on buffers of 256 KiB and five lines, a size whose
+     * remainders run every loop. A timed pass over a buffer far larger than the cache is one call per worker, too
+     * few for the JIT, and a loop C2 never saw run would send the pass back to the interpreter.
+     */
+    public static double warmUp(WorkerPool pool) {
+        long bytes = (256 << 10) + 5 * LINE;
+        double sink = 0;
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+            MemorySegment a = arena.allocate(bytes, LINE);
+            MemorySegment b = arena.allocate(bytes, LINE);
+            MemorySegment c = arena.allocate(bytes, LINE);
+            b.fill((byte) 0x3F);
+            c.fill((byte) 0x3F);
+            for (int i = 0; i < 400; i++) {
+                sink += read(pool, b);
+                triad(pool, a, b, c, 0.5f);
+            }
+        }
+        return sink;
+    }
+
+    /**
      * Reads every float of {@code buffer} once across the pool and returns their sum (so the
      * reads cannot be optimised away). The byte size must be a multiple of 64.
      */

@@ -28,6 +28,8 @@ final class Q4TokenKernel {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int NIBBLE = InterleavedQ4_0.NIBBLES;
     private static final int WARM_UP_BLOCKS = 4;
+    /** Row groups per call of the kernel ({@link InterleavedMatrix#groupsPerCall}). */
+    static final int GROUPS_PER_CALL = 4;
     private static boolean warm;
 
     private Q4TokenKernel() {
@@ -35,7 +37,7 @@ final class Q4TokenKernel {
 
     /** Groups {@code [g, g + count)} of m against the quantized token ({@link InterleavedMatrix#groups}). */
     static void groups(InterleavedQ4_0 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        twoGroups(m.codes, m.blocks, false, g, count, qx.spread, qx.scales, qx.blockSums, ds, y, yOffset);
+        fourGroups(m.codes, m.blocks, false, g, count, qx.spread, qx.scales, qx.blockSums, ds, y, yOffset);
     }
 
     /**
@@ -43,123 +45,112 @@ final class Q4TokenKernel {
      * against the quantized token.
      */
     static void groups(InterleavedQ4_1 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        twoGroups(m.codes, m.blocks, true, g, count, qx.spread, qx.scales, qx.blockSums, ds, y, yOffset);
+        fourGroups(m.codes, m.blocks, true, g, count, qx.spread, qx.scales, qx.blockSums, ds, y, yOffset);
     }
 
-
     /**
-     * Groups g and g + 1 (g alone when count is 1), sharing each load of the spread activations; lanes 0–15 of a
-     * block's sum hold the even columns of each step's pairs, 16–31 the odd ones, added when widened to 32 bits.
-     * With {@code mins} (Q4_1) the codes carry no −8 offset, {@code ds} holds a d and an m set per block, and each
-     * block adds m·dx·Σqx. Written out in one method: C2 stops inlining the Vector API into a method this large, and
-     * a vector op it does not inline is boxed. The four steps of a block are written out too, so that the block loop
-     * is the innermost one and C2 checks the segment's bounds once per call rather than once per step. Shifts are of
-     * 32-bit lanes: C2 shifts 16-bit lanes by a count held in a register (two micro-ops and a move each) but 32-bit
-     * lanes by an immediate, and the mask drops the bits that cross from the upper half.
+     * Groups g to g + count − 1 (count 1 to 4, {@link #GROUPS_PER_CALL}), sharing each load of the spread
+     * activations; lanes 0–15 of a block's sum hold the even columns of each step's pairs, 16–31 the odd ones, added
+     * when widened to 32 bits. With {@code mins} (Q4_1) the codes carry no −8 offset, {@code ds} holds a d and an m
+     * set per block, and each block adds m·dx·Σqx. Four groups are four streams of codes, which the hardware
+     * prefetchers fetch faster than two (docs/BENCHMARKS.md, session 10). One loop runs over the row's steps and
+     * takes the blocks' sums at every fourth, so that C2 checks the segment's bounds once per call. A group past the
+     * count reads group g's codes again and keeps no result. Written out in one method: a vector op C2 does not
+     * inline is boxed. Shifts are of 32-bit lanes: C2 shifts 16-bit lanes by a count held in a register (two
+     * micro-ops and a move each) but 32-bit lanes by an immediate, and the mask drops the bits that cross from the
+     * upper half.
      */
-    private static void twoGroups(MemorySegment codes, int blocks, boolean mins, int g, int count, short[] spread,
-                                  float[] dx, int[] xsums, float[] ds, float[] y, int yOffset) {
+    private static void fourGroups(MemorySegment codes, int blocks, boolean mins, int g, int count, short[] spread,
+                                   float[] dx, int[] xsums, float[] ds, float[] y, int yOffset) {
         int sets = mins ? 2 : 1;
         int codeOffset = mins ? 0 : 8;
-        // a lone last group (count 1) reads its own codes twice and keeps one result
-        long next = count == 2 ? (long) blocks * GROUP_BLOCK_BYTES : 0;
+        long next = (long) blocks * GROUP_BLOCK_BYTES;
+        long n1 = count > 1 ? next : 0;
+        long n2 = count > 2 ? 2 * next : 0;
+        long n3 = count > 3 ? 3 * next : 0;
+        int scaleStride = sets * blocks * ROWS;
+        int d1 = count > 1 ? scaleStride : 0;
+        int d2 = count > 2 ? 2 * scaleStride : 0;
+        int d3 = count > 3 ? 3 * scaleStride : 0;
+        long start = (long) g * blocks * GROUP_BLOCK_BYTES;
         FloatVector total0 = FloatVector.zero(F);
         FloatVector total1 = total0;
-        long start = (long) g * blocks * GROUP_BLOCK_BYTES;
-        for (int b = 0; b < blocks; b++) {
-            long q = start + (long) b * GROUP_BLOCK_BYTES;
-            int xs = b * BLOCK * ROWS;
-            ShortVector acc0 = ShortVector.zero(S);
-            ShortVector acc1 = acc0;
-            ShortVector x0;
-            ShortVector x1;
-            ShortVector x2;
-            ShortVector x3;
-            IntVector v;
-            IntVector u;
-            // step 0: columns 0–7
-            x0 = ShortVector.fromArray(S, spread, xs + 0 * ROWS);
-            x1 = ShortVector.fromArray(S, spread, xs + 2 * ROWS);
-            x2 = ShortVector.fromArray(S, spread, xs + 4 * ROWS);
-            x3 = ShortVector.fromArray(S, spread, xs + 6 * ROWS);
-            v = ShortVector.fromMemorySegment(S, codes, q + 0 * STEP_BYTES, LE).reinterpretAsInts();
-            u = ShortVector.fromMemorySegment(S, codes, q + next + 0 * STEP_BYTES, LE).reinterpretAsInts();
+        FloatVector total2 = total0;
+        FloatVector total3 = total0;
+        ShortVector acc0 = ShortVector.zero(S);
+        ShortVector acc1 = acc0;
+        ShortVector acc2 = acc0;
+        ShortVector acc3 = acc0;
+        int steps = blocks * InterleavedQ4_0.STEPS;
+        for (int s = 0; s < steps; s++) {
+            long q = start + (long) s * STEP_BYTES;
+            int xs = s * 8 * ROWS;
+            ShortVector x0 = ShortVector.fromArray(S, spread, xs);
+            ShortVector x1 = ShortVector.fromArray(S, spread, xs + 2 * ROWS);
+            ShortVector x2 = ShortVector.fromArray(S, spread, xs + 4 * ROWS);
+            ShortVector x3 = ShortVector.fromArray(S, spread, xs + 6 * ROWS);
+            IntVector v = ShortVector.fromMemorySegment(S, codes, q, LE).reinterpretAsInts();
             acc0 = acc0.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
                     .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
                     .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
                             .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
-            acc1 = acc1.add(u.and(NIBBLE).reinterpretAsShorts().mul(x0)
-                    .add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
-                    .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
-                            .add(u.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
-            // step 1: columns 8–15
-            x0 = ShortVector.fromArray(S, spread, xs + 8 * ROWS);
-            x1 = ShortVector.fromArray(S, spread, xs + 10 * ROWS);
-            x2 = ShortVector.fromArray(S, spread, xs + 12 * ROWS);
-            x3 = ShortVector.fromArray(S, spread, xs + 14 * ROWS);
-            v = ShortVector.fromMemorySegment(S, codes, q + 1 * STEP_BYTES, LE).reinterpretAsInts();
-            u = ShortVector.fromMemorySegment(S, codes, q + next + 1 * STEP_BYTES, LE).reinterpretAsInts();
-            acc0 = acc0.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+            v = ShortVector.fromMemorySegment(S, codes, q + n1, LE).reinterpretAsInts();
+            acc1 = acc1.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
                     .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
                     .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
                             .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
-            acc1 = acc1.add(u.and(NIBBLE).reinterpretAsShorts().mul(x0)
-                    .add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
-                    .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
-                            .add(u.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
-            // step 2: columns 16–23
-            x0 = ShortVector.fromArray(S, spread, xs + 16 * ROWS);
-            x1 = ShortVector.fromArray(S, spread, xs + 18 * ROWS);
-            x2 = ShortVector.fromArray(S, spread, xs + 20 * ROWS);
-            x3 = ShortVector.fromArray(S, spread, xs + 22 * ROWS);
-            v = ShortVector.fromMemorySegment(S, codes, q + 2 * STEP_BYTES, LE).reinterpretAsInts();
-            u = ShortVector.fromMemorySegment(S, codes, q + next + 2 * STEP_BYTES, LE).reinterpretAsInts();
-            acc0 = acc0.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+            v = ShortVector.fromMemorySegment(S, codes, q + n2, LE).reinterpretAsInts();
+            acc2 = acc2.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
                     .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
                     .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
                             .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
-            acc1 = acc1.add(u.and(NIBBLE).reinterpretAsShorts().mul(x0)
-                    .add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
-                    .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
-                            .add(u.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
-            // step 3: columns 24–31
-            x0 = ShortVector.fromArray(S, spread, xs + 24 * ROWS);
-            x1 = ShortVector.fromArray(S, spread, xs + 26 * ROWS);
-            x2 = ShortVector.fromArray(S, spread, xs + 28 * ROWS);
-            x3 = ShortVector.fromArray(S, spread, xs + 30 * ROWS);
-            v = ShortVector.fromMemorySegment(S, codes, q + 3 * STEP_BYTES, LE).reinterpretAsInts();
-            u = ShortVector.fromMemorySegment(S, codes, q + next + 3 * STEP_BYTES, LE).reinterpretAsInts();
-            acc0 = acc0.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+            v = ShortVector.fromMemorySegment(S, codes, q + n3, LE).reinterpretAsInts();
+            acc3 = acc3.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
                     .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
                     .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
                             .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
-            acc1 = acc1.add(u.and(NIBBLE).reinterpretAsShorts().mul(x0)
-                    .add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
-                    .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
-                            .add(u.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
-            int offset = codeOffset * xsums[b];
-            IntVector rows0 = ((IntVector) acc0.convertShape(VectorOperators.S2I, I, 0))
-                    .add((IntVector) acc0.convertShape(VectorOperators.S2I, I, 1)).sub(offset);
-            IntVector rows1 = ((IntVector) acc1.convertShape(VectorOperators.S2I, I, 0))
-                    .add((IntVector) acc1.convertShape(VectorOperators.S2I, I, 1)).sub(offset);
-            float d = dx[b];
-            int first = sets * b * ROWS;
-            int second = sets * ((count - 1) * blocks + b) * ROWS;
-            total0 = ((FloatVector) rows0.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromArray(F, ds, first).mul(d), total0);
-            total1 = ((FloatVector) rows1.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromArray(F, ds, second).mul(d), total1);
-            if (mins) {
-                FloatVector mx = FloatVector.broadcast(F, d * xsums[b]);
-                total0 = FloatVector.fromArray(F, ds, first + ROWS).fma(mx, total0);
-                total1 = FloatVector.fromArray(F, ds, second + ROWS).fma(mx, total1);
+            if ((s & (InterleavedQ4_0.STEPS - 1)) == InterleavedQ4_0.STEPS - 1) {
+                int b = s / InterleavedQ4_0.STEPS;
+                int offset = codeOffset * xsums[b];
+                float d = dx[b];
+                int at = sets * b * ROWS;
+                total0 = ((FloatVector) ((IntVector) acc0.convertShape(VectorOperators.S2I, I, 0))
+                        .add((IntVector) acc0.convertShape(VectorOperators.S2I, I, 1)).sub(offset)
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, at).mul(d), total0);
+                total1 = ((FloatVector) ((IntVector) acc1.convertShape(VectorOperators.S2I, I, 0))
+                        .add((IntVector) acc1.convertShape(VectorOperators.S2I, I, 1)).sub(offset)
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, d1 + at).mul(d), total1);
+                total2 = ((FloatVector) ((IntVector) acc2.convertShape(VectorOperators.S2I, I, 0))
+                        .add((IntVector) acc2.convertShape(VectorOperators.S2I, I, 1)).sub(offset)
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, d2 + at).mul(d), total2);
+                total3 = ((FloatVector) ((IntVector) acc3.convertShape(VectorOperators.S2I, I, 0))
+                        .add((IntVector) acc3.convertShape(VectorOperators.S2I, I, 1)).sub(offset)
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, d3 + at).mul(d), total3);
+                if (mins) {
+                    FloatVector mx = FloatVector.broadcast(F, d * xsums[b]);
+                    total0 = FloatVector.fromArray(F, ds, at + ROWS).fma(mx, total0);
+                    total1 = FloatVector.fromArray(F, ds, d1 + at + ROWS).fma(mx, total1);
+                    total2 = FloatVector.fromArray(F, ds, d2 + at + ROWS).fma(mx, total2);
+                    total3 = FloatVector.fromArray(F, ds, d3 + at + ROWS).fma(mx, total3);
+                }
+                acc0 = ShortVector.zero(S);
+                acc1 = acc0;
+                acc2 = acc0;
+                acc3 = acc0;
             }
         }
         total0.intoArray(y, yOffset + g * ROWS);
-        if (count == 2) {
+        if (count > 1) {
             total1.intoArray(y, yOffset + (g + 1) * ROWS);
         }
+        if (count > 2) {
+            total2.intoArray(y, yOffset + (g + 2) * ROWS);
+        }
+        if (count > 3) {
+            total3.intoArray(y, yOffset + (g + 3) * ROWS);
+        }
     }
+
 
     /**
      * Compiles the kernel on its own before any product runs, once per JVM (see {@link InterleavedMatrix#warmUp}),
@@ -172,15 +163,15 @@ final class Q4TokenKernel {
         warm = true;
         // several blocks per call: the block loop's back edges bring C2's compile on while the warm-up still runs
         int blocks = WARM_UP_BLOCKS;
-        MemorySegment[] data = InterleavedMatrix.warmUpData(2L * blocks * GROUP_BLOCK_BYTES, 2 * 2 * blocks * ROWS,
+        MemorySegment[] data = InterleavedMatrix.warmUpData(4L * blocks * GROUP_BLOCK_BYTES, 4 * 2 * blocks * ROWS,
                 0xFF);
-        InterleavedQ4_1 q41 = new InterleavedQ4_1(2 * ROWS, blocks * BLOCK, data[0], data[1]);
+        InterleavedQ4_1 q41 = new InterleavedQ4_1(4 * ROWS, blocks * BLOCK, data[0], data[1]);
         SpreadToken qx = InterleavedMatrix.warmUpToken(blocks * BLOCK);
-        float[] y = new float[2 * ROWS];
-        float[] ds = new float[4 * blocks * ROWS];
+        float[] y = new float[4 * ROWS];
+        float[] ds = new float[8 * blocks * ROWS];
         InterleavedMatrix.warmUntilCompiled(
-                i -> twoGroups(data[0], blocks, i % 2 == 1, 0, 2, qx.spread, qx.scales, qx.blockSums,
-                        q41.scalesAsFloats(0, 4 * blocks, ds), y, 0),
+                i -> fourGroups(data[0], blocks, i % 2 == 1, 0, 4, qx.spread, qx.scales, qx.blockSums,
+                        q41.scalesAsFloats(0, 8 * blocks, ds), y, 0),
                 data[0].byteSize(), 5_000);
     }
 }

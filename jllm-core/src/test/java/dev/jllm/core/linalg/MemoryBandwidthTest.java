@@ -10,6 +10,15 @@ import org.junit.jupiter.api.Test;
 class MemoryBandwidthTest {
 
     @Test
+    void warmUpRunsThePassesAcrossThePool() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            // 400 reads of 65,616 floats of 0x3F3F3F3F (0.7473...) each
+            double one = 65_616 * Float.intBitsToFloat(0x3F3F3F3F);
+            assertEquals(400 * one, MemoryBandwidth.warmUp(pool), 1e-3 * 400 * one);
+        }
+    }
+
+    @Test
     void readSumsEveryFloatAndTriadWritesEveryFloat() {
         try (Arena arena = Arena.ofShared()) {
             for (int threads : new int[] {1, 3}) {

@@ -52,7 +52,7 @@ public final class DecodeBound {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment buffer = HugePages.allocate(arena, bufferBytes / 64 * 64); // as the weight copies are
             buffer.fill((byte) 1);
-            double sink = MemoryBandwidth.read(pool, buffer);
+            double sink = MemoryBandwidth.warmUp(pool) + MemoryBandwidth.read(pool, buffer);
             long[] nanos = new long[7];
             for (int i = 0; i < nanos.length; i++) {
                 long start = System.nanoTime();
