@@ -39,84 +39,131 @@ final class Q4KTokenKernel {
 
     /** Groups {@code [g, g + count)} of m against the quantized token. */
     static void groups(InterleavedQ4_K m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        twoGroups(m, g, count, qx.spread, qx.scales, qx.blockSums, ds, y, yOffset);
+        fourGroups(m, g, count, qx.spread, qx.scales, qx.blockSums, ds, y, yOffset);
     }
 
+    /** Row groups per call of the kernel ({@link InterleavedMatrix#groupsPerCall}). */
+    static final int GROUPS_PER_CALL = 4;
 
     /**
-     * Groups g and g + 1 (g alone when count is 1), sharing each load of the spread activations. Written out in one
-     * method: C2 stops inlining the Vector API into a method this large, and a vector op it does not inline is boxed.
-     * The steps shift 32-bit lanes, as {@link Q4TokenKernel}'s do. They stay a loop here: written out as there, the
-     * kernel ran 6% faster in cache but 10% slower on weights from memory at two threads (the same JVM, alternating).
+     * Groups g to g + count − 1 (count 1 to 4), sharing each load of the spread activations: four streams of codes,
+     * which the hardware prefetchers fetch faster than two (docs/BENCHMARKS.md, session 10). A group past the count
+     * reads group g's codes again and keeps no result. Written out in one method: a vector op C2 does not inline is
+     * boxed. The steps shift 32-bit lanes, as {@link Q4TokenKernel}'s do.
      */
-    private static void twoGroups(InterleavedQ4_K m, int g, int count, short[] spread, float[] dx, int[] xsums,
-                                  float[] ds, float[] y, int yOffset) {
+    private static void fourGroups(InterleavedQ4_K m, int g, int count, short[] spread, float[] dx, int[] xsums,
+                                   float[] ds, float[] y, int yOffset) {
         MemorySegment codes = m.codes;
         int supers = m.supers;
-        // a lone last group (count 1) reads its own codes twice and keeps one result
-        long next = count == 2 ? (long) supers * SUPER_BYTES : 0;
-        int nextScales = (count - 1) * 2 * supers * ROWS;
+        long next = (long) supers * SUPER_BYTES;
+        long n0 = 0;
+        long n1 = count > 1 ? next : 0;
+        long n2 = count > 2 ? 2 * next : 0;
+        long n3 = count > 3 ? 3 * next : 0;
+        int scaleStride = 2 * supers * ROWS;
+        int d0 = 0;
+        int d1 = count > 1 ? scaleStride : 0;
+        int d2 = count > 2 ? 2 * scaleStride : 0;
+        int d3 = count > 3 ? 3 * scaleStride : 0;
         FloatVector total0 = FloatVector.zero(F);
         FloatVector total1 = total0;
+        FloatVector total2 = total0;
+        FloatVector total3 = total0;
         for (int sb = 0; sb < supers; sb++) {
             long at = (long) (g * supers + sb) * SUPER_BYTES;
             FloatVector scaled0 = FloatVector.zero(F);
             FloatVector mins0 = scaled0;
             FloatVector scaled1 = scaled0;
             FloatVector mins1 = scaled0;
+            FloatVector scaled2 = scaled0;
+            FloatVector mins2 = scaled0;
+            FloatVector scaled3 = scaled0;
+            FloatVector mins3 = scaled0;
             for (int j = 0; j < SUBS; j++) {
                 int b = sb * SUBS + j;
                 long q = at + CODES + j * SUB_BYTES;
                 int xs = b * BLOCK * ROWS;
                 ShortVector acc0 = ShortVector.zero(S);
                 ShortVector acc1 = acc0;
+                ShortVector acc2 = acc0;
+                ShortVector acc3 = acc0;
                 for (int s = 0; s < STEPS; s++) {
                     int xc = xs + s * 8 * ROWS;
                     ShortVector x0 = ShortVector.fromArray(S, spread, xc);
                     ShortVector x1 = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
                     ShortVector x2 = ShortVector.fromArray(S, spread, xc + 4 * ROWS);
                     ShortVector x3 = ShortVector.fromArray(S, spread, xc + 6 * ROWS);
-                    IntVector v = ShortVector.fromMemorySegment(S, codes, q + s * STEP_BYTES, LE).reinterpretAsInts();
-                    IntVector u = ShortVector.fromMemorySegment(S, codes, q + next + s * STEP_BYTES, LE)
-                            .reinterpretAsInts();
+                    IntVector v;
+                    v = ShortVector.fromMemorySegment(S, codes, q + n0 + s * STEP_BYTES, LE).reinterpretAsInts();
                     acc0 = acc0.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
                             .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
                             .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
                                     .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts()
                                             .mul(x3))));
-                    acc1 = acc1.add(u.and(NIBBLE).reinterpretAsShorts().mul(x0)
-                            .add(u.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
-                            .add(u.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
-                                    .add(u.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts()
+                    v = ShortVector.fromMemorySegment(S, codes, q + n1 + s * STEP_BYTES, LE).reinterpretAsInts();
+                    acc1 = acc1.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                            .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                            .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                    .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts()
+                                            .mul(x3))));
+                    v = ShortVector.fromMemorySegment(S, codes, q + n2 + s * STEP_BYTES, LE).reinterpretAsInts();
+                    acc2 = acc2.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                            .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                            .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                    .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts()
+                                            .mul(x3))));
+                    v = ShortVector.fromMemorySegment(S, codes, q + n3 + s * STEP_BYTES, LE).reinterpretAsInts();
+                    acc3 = acc3.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                            .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                            .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                    .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts()
                                             .mul(x3))));
                 }
                 FloatVector d = FloatVector.broadcast(F, dx[b]);
                 FloatVector dsum = FloatVector.broadcast(F, dx[b] * xsums[b]);
-                IntVector sums0 = ((IntVector) acc0.convertShape(VectorOperators.S2I, I, 0))
-                        .add((IntVector) acc0.convertShape(VectorOperators.S2I, I, 1));
-                IntVector sums1 = ((IntVector) acc1.convertShape(VectorOperators.S2I, I, 0))
-                        .add((IntVector) acc1.convertShape(VectorOperators.S2I, I, 1));
-                FloatVector scale0 = (FloatVector) ByteVector.fromMemorySegment(B16, codes, at + j * ROWS, LE)
-                        .convertShape(VectorOperators.B2F, F, 0);
-                FloatVector scale1 = (FloatVector) ByteVector.fromMemorySegment(B16, codes, at + next + j * ROWS,
-                        LE).convertShape(VectorOperators.B2F, F, 0);
-                FloatVector min0 = (FloatVector) ByteVector.fromMemorySegment(B16, codes, at + MINS + j * ROWS,
-                        LE).convertShape(VectorOperators.B2F, F, 0);
-                FloatVector min1 = (FloatVector) ByteVector.fromMemorySegment(B16, codes,
-                        at + next + MINS + j * ROWS, LE).convertShape(VectorOperators.B2F, F, 0);
-                scaled0 = ((FloatVector) sums0.convert(VectorOperators.I2F, 0)).mul(scale0).fma(d, scaled0);
-                scaled1 = ((FloatVector) sums1.convert(VectorOperators.I2F, 0)).mul(scale1).fma(d, scaled1);
-                mins0 = min0.fma(dsum, mins0);
-                mins1 = min1.fma(dsum, mins1);
+                scaled0 = ((FloatVector) ((IntVector) acc0.convertShape(VectorOperators.S2I, I, 0))
+                        .add((IntVector) acc0.convertShape(VectorOperators.S2I, I, 1)).convert(VectorOperators.I2F, 0))
+                        .mul((FloatVector) ByteVector.fromMemorySegment(B16, codes, at + n0 + j * ROWS, LE)
+                                .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaled0);
+                mins0 = ((FloatVector) ByteVector.fromMemorySegment(B16, codes, at + n0 + MINS + j * ROWS, LE)
+                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, mins0);
+                scaled1 = ((FloatVector) ((IntVector) acc1.convertShape(VectorOperators.S2I, I, 0))
+                        .add((IntVector) acc1.convertShape(VectorOperators.S2I, I, 1)).convert(VectorOperators.I2F, 0))
+                        .mul((FloatVector) ByteVector.fromMemorySegment(B16, codes, at + n1 + j * ROWS, LE)
+                                .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaled1);
+                mins1 = ((FloatVector) ByteVector.fromMemorySegment(B16, codes, at + n1 + MINS + j * ROWS, LE)
+                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, mins1);
+                scaled2 = ((FloatVector) ((IntVector) acc2.convertShape(VectorOperators.S2I, I, 0))
+                        .add((IntVector) acc2.convertShape(VectorOperators.S2I, I, 1)).convert(VectorOperators.I2F, 0))
+                        .mul((FloatVector) ByteVector.fromMemorySegment(B16, codes, at + n2 + j * ROWS, LE)
+                                .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaled2);
+                mins2 = ((FloatVector) ByteVector.fromMemorySegment(B16, codes, at + n2 + MINS + j * ROWS, LE)
+                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, mins2);
+                scaled3 = ((FloatVector) ((IntVector) acc3.convertShape(VectorOperators.S2I, I, 0))
+                        .add((IntVector) acc3.convertShape(VectorOperators.S2I, I, 1)).convert(VectorOperators.I2F, 0))
+                        .mul((FloatVector) ByteVector.fromMemorySegment(B16, codes, at + n3 + j * ROWS, LE)
+                                .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaled3);
+                mins3 = ((FloatVector) ByteVector.fromMemorySegment(B16, codes, at + n3 + MINS + j * ROWS, LE)
+                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, mins3);
             }
-            total0 = FloatVector.fromArray(F, ds, 2 * sb * ROWS).fma(scaled0, total0);
-            total0 = FloatVector.fromArray(F, ds, (2 * sb + 1) * ROWS).neg().fma(mins0, total0);
-            total1 = FloatVector.fromArray(F, ds, nextScales + 2 * sb * ROWS).fma(scaled1, total1);
-            total1 = FloatVector.fromArray(F, ds, nextScales + (2 * sb + 1) * ROWS).neg().fma(mins1, total1);
+            total0 = FloatVector.fromArray(F, ds, d0 + 2 * sb * ROWS).fma(scaled0, total0);
+            total0 = FloatVector.fromArray(F, ds, d0 + (2 * sb + 1) * ROWS).neg().fma(mins0, total0);
+            total1 = FloatVector.fromArray(F, ds, d1 + 2 * sb * ROWS).fma(scaled1, total1);
+            total1 = FloatVector.fromArray(F, ds, d1 + (2 * sb + 1) * ROWS).neg().fma(mins1, total1);
+            total2 = FloatVector.fromArray(F, ds, d2 + 2 * sb * ROWS).fma(scaled2, total2);
+            total2 = FloatVector.fromArray(F, ds, d2 + (2 * sb + 1) * ROWS).neg().fma(mins2, total2);
+            total3 = FloatVector.fromArray(F, ds, d3 + 2 * sb * ROWS).fma(scaled3, total3);
+            total3 = FloatVector.fromArray(F, ds, d3 + (2 * sb + 1) * ROWS).neg().fma(mins3, total3);
         }
         total0.intoArray(y, yOffset + g * ROWS);
-        if (count == 2) {
+        if (count > 1) {
             total1.intoArray(y, yOffset + (g + 1) * ROWS);
+        }
+        if (count > 2) {
+            total2.intoArray(y, yOffset + (g + 2) * ROWS);
+        }
+        if (count > 3) {
+            total3.intoArray(y, yOffset + (g + 3) * ROWS);
         }
     }
 
@@ -129,13 +176,13 @@ final class Q4KTokenKernel {
         }
         warm = true;
         int cols = SUBS * BLOCK;
-        MemorySegment[] data = InterleavedMatrix.warmUpData(2L * SUPER_BYTES, 4 * ROWS, 0x3F);
-        InterleavedQ4_K m = new InterleavedQ4_K(2 * ROWS, cols, data[0], data[1]);
+        MemorySegment[] data = InterleavedMatrix.warmUpData(4L * SUPER_BYTES, 8 * ROWS, 0x3F);
+        InterleavedQ4_K m = new InterleavedQ4_K(4 * ROWS, cols, data[0], data[1]);
         SpreadToken qx = InterleavedMatrix.warmUpToken(cols);
-        float[] y = new float[2 * ROWS];
-        float[] ds = new float[4 * ROWS];
+        float[] y = new float[4 * ROWS];
+        float[] ds = new float[8 * ROWS];
         InterleavedMatrix.warmUntilCompiled(
-                i -> twoGroups(m, 0, 2, qx.spread, qx.scales, qx.blockSums, m.scalesAsFloats(0, 4, ds), y, 0),
+                i -> fourGroups(m, 0, 4, qx.spread, qx.scales, qx.blockSums, m.scalesAsFloats(0, 8, ds), y, 0),
                 data[0].byteSize(), 2_000);
     }
 }
