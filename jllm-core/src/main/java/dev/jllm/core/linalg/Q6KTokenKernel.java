@@ -39,26 +39,40 @@ final class Q6KTokenKernel {
 
     /** Groups {@code [g, g + count)} of m against the quantized token. */
     static void groups(InterleavedQ6_K m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        twoGroups(m, g, count, qx.spread, qx.scales, qx.sixBitOffsets, ds, y, yOffset);
+        fourGroups(m, g, count, qx.spread, qx.scales, qx.sixBitOffsets, ds, y, yOffset);
     }
 
+    /** Row groups per call of the kernel ({@link InterleavedMatrix#groupsPerCall}). */
+    static final int GROUPS_PER_CALL = 4;
 
     /**
-     * Groups g and g + 1 (g alone when count is 1), sharing each load of the spread activations. Written out in one
-     * method: C2 stops inlining the Vector API into a method this large, and a vector op it does not inline is boxed.
+     * Groups g to g + count − 1 (count 1 to 4), sharing each load of the spread activations: four streams of codes,
+     * which the hardware prefetchers fetch faster than two (docs/BENCHMARKS.md, session 10). A group past the count
+     * reads group g's codes again and keeps no result. Written out in one method: a vector op C2 does not inline is
+     * boxed.
      */
-    private static void twoGroups(InterleavedQ6_K m, int g, int count, short[] spread, float[] dx, short[] offsets,
-                                  float[] ds, float[] y, int yOffset) {
+    private static void fourGroups(InterleavedQ6_K m, int g, int count, short[] spread, float[] dx, short[] offsets,
+                                   float[] ds, float[] y, int yOffset) {
         MemorySegment codes = m.codes;
         int supers = m.supers;
-        // a lone last group (count 1) reads its own codes twice and keeps one result
-        long next = count == 2 ? (long) supers * SUPER_BYTES : 0;
+        long next = (long) supers * SUPER_BYTES;
+        long n0 = 0;
+        long n1 = count > 1 ? next : 0;
+        long n2 = count > 2 ? 2 * next : 0;
+        long n3 = count > 3 ? 3 * next : 0;
+        int d1 = count > 1 ? supers * ROWS : 0;
+        int d2 = count > 2 ? 2 * supers * ROWS : 0;
+        int d3 = count > 3 ? 3 * supers * ROWS : 0;
         FloatVector total0 = FloatVector.zero(F);
         FloatVector total1 = total0;
+        FloatVector total2 = total0;
+        FloatVector total3 = total0;
         for (int sb = 0; sb < supers; sb++) {
             long at = (long) (g * supers + sb) * SUPER_BYTES;
             FloatVector scaled0 = FloatVector.zero(F);
             FloatVector scaled1 = scaled0;
+            FloatVector scaled2 = scaled0;
+            FloatVector scaled3 = scaled0;
             for (int b = 0; b < BLOCKS; b++) {
                 int gb = sb * BLOCKS + b;
                 long block = at + BLOCKS_AT + b * BLOCK_BYTES;
@@ -66,6 +80,8 @@ final class Q6KTokenKernel {
                 for (int half = 0; half < 2; half++) {
                     ShortVector acc0 = ShortVector.zero(S);
                     ShortVector acc1 = acc0;
+                    ShortVector acc2 = acc0;
+                    ShortVector acc3 = acc0;
                     for (int p = 2 * half; p < 2 * half + 2; p++) {
                         int xc = (gb * BLOCK + 8 * p) * ROWS;
                         ShortVector xa = ShortVector.fromArray(S, spread, xc);
@@ -74,10 +90,14 @@ final class Q6KTokenKernel {
                         ShortVector xf = ShortVector.fromArray(S, spread, xc + 6 * ROWS);
                         long hp = block + HIGHS_AT + p * 2 * ROWS;
                         long vp = block + p * 4 * ROWS;
-                        ByteVector h = ByteVector.fromMemorySegment(B32, codes, hp, LE);
-                        ByteVector v = ByteVector.fromMemorySegment(B32, codes, vp, LE);
-                        ByteVector u = ByteVector.fromMemorySegment(B32, codes, vp + 2 * ROWS, LE);
-                        ByteVector k = h.reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
+                        ByteVector h;
+                        ByteVector v;
+                        ByteVector u;
+                        ByteVector k;
+                        h = ByteVector.fromMemorySegment(B32, codes, hp + n0, LE);
+                        v = ByteVector.fromMemorySegment(B32, codes, vp + n0, LE);
+                        u = ByteVector.fromMemorySegment(B32, codes, vp + n0 + 2 * ROWS, LE);
+                        k = h.reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
                         acc0 = acc0.add(((ShortVector) v.and((byte) 0x0F).or(h.and((byte) 0x30))
                                         .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
                                 .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
@@ -92,11 +112,47 @@ final class Q6KTokenKernel {
                                         .or(k.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2)
                                                 .reinterpretAsBytes().and((byte) 0x30))
                                         .convertShape(VectorOperators.B2S, S, 0)).mul(xf));
-                        h = ByteVector.fromMemorySegment(B32, codes, hp + next, LE);
-                        v = ByteVector.fromMemorySegment(B32, codes, vp + next, LE);
-                        u = ByteVector.fromMemorySegment(B32, codes, vp + next + 2 * ROWS, LE);
+                        h = ByteVector.fromMemorySegment(B32, codes, hp + n1, LE);
+                        v = ByteVector.fromMemorySegment(B32, codes, vp + n1, LE);
+                        u = ByteVector.fromMemorySegment(B32, codes, vp + n1 + 2 * ROWS, LE);
                         k = h.reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
                         acc1 = acc1.add(((ShortVector) v.and((byte) 0x0F).or(h.and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
+                                .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
+                                        .reinterpretAsBytes().and((byte) 0x0F)
+                                        .or(h.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2)
+                                                .reinterpretAsBytes().and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xb))
+                                .add(((ShortVector) u.and((byte) 0x0F).or(k.and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xe))
+                                .add(((ShortVector) u.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
+                                        .reinterpretAsBytes().and((byte) 0x0F)
+                                        .or(k.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2)
+                                                .reinterpretAsBytes().and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xf));
+                        h = ByteVector.fromMemorySegment(B32, codes, hp + n2, LE);
+                        v = ByteVector.fromMemorySegment(B32, codes, vp + n2, LE);
+                        u = ByteVector.fromMemorySegment(B32, codes, vp + n2 + 2 * ROWS, LE);
+                        k = h.reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
+                        acc2 = acc2.add(((ShortVector) v.and((byte) 0x0F).or(h.and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
+                                .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
+                                        .reinterpretAsBytes().and((byte) 0x0F)
+                                        .or(h.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2)
+                                                .reinterpretAsBytes().and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xb))
+                                .add(((ShortVector) u.and((byte) 0x0F).or(k.and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xe))
+                                .add(((ShortVector) u.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
+                                        .reinterpretAsBytes().and((byte) 0x0F)
+                                        .or(k.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2)
+                                                .reinterpretAsBytes().and((byte) 0x30))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xf));
+                        h = ByteVector.fromMemorySegment(B32, codes, hp + n3, LE);
+                        v = ByteVector.fromMemorySegment(B32, codes, vp + n3, LE);
+                        u = ByteVector.fromMemorySegment(B32, codes, vp + n3 + 2 * ROWS, LE);
+                        k = h.reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
+                        acc3 = acc3.add(((ShortVector) v.and((byte) 0x0F).or(h.and((byte) 0x30))
                                         .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
                                 .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
                                         .reinterpretAsBytes().and((byte) 0x0F)
@@ -113,26 +169,42 @@ final class Q6KTokenKernel {
                     }
                     int sub = 2 * b + half;
                     ShortVector offset = ShortVector.fromArray(S, offsets, (sb * 16 + sub) * 2 * ROWS);
-                    acc0 = acc0.sub(offset);
-                    acc1 = acc1.sub(offset);
-                    IntVector sums0 = ((IntVector) acc0.convertShape(VectorOperators.S2I, I, 0))
-                            .add((IntVector) acc0.convertShape(VectorOperators.S2I, I, 1));
-                    IntVector sums1 = ((IntVector) acc1.convertShape(VectorOperators.S2I, I, 0))
-                            .add((IntVector) acc1.convertShape(VectorOperators.S2I, I, 1));
-                    FloatVector scale0 = (FloatVector) ByteVector.fromMemorySegment(B16, codes, at + sub * ROWS, LE)
-                            .convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector scale1 = (FloatVector) ByteVector.fromMemorySegment(B16, codes,
-                            at + next + sub * ROWS, LE).convertShape(VectorOperators.B2F, F, 0);
-                    scaled0 = ((FloatVector) sums0.convert(VectorOperators.I2F, 0)).mul(scale0).fma(d, scaled0);
-                    scaled1 = ((FloatVector) sums1.convert(VectorOperators.I2F, 0)).mul(scale1).fma(d, scaled1);
+                    scaled0 = ((FloatVector) ((IntVector) acc0.sub(offset).convertShape(VectorOperators.S2I, I, 0))
+                            .add((IntVector) acc0.sub(offset).convertShape(VectorOperators.S2I, I, 1))
+                            .convert(VectorOperators.I2F, 0))
+                            .mul((FloatVector) ByteVector.fromMemorySegment(B16, codes, at + n0 + sub * ROWS, LE)
+                                    .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaled0);
+                    scaled1 = ((FloatVector) ((IntVector) acc1.sub(offset).convertShape(VectorOperators.S2I, I, 0))
+                            .add((IntVector) acc1.sub(offset).convertShape(VectorOperators.S2I, I, 1))
+                            .convert(VectorOperators.I2F, 0))
+                            .mul((FloatVector) ByteVector.fromMemorySegment(B16, codes, at + n1 + sub * ROWS, LE)
+                                    .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaled1);
+                    scaled2 = ((FloatVector) ((IntVector) acc2.sub(offset).convertShape(VectorOperators.S2I, I, 0))
+                            .add((IntVector) acc2.sub(offset).convertShape(VectorOperators.S2I, I, 1))
+                            .convert(VectorOperators.I2F, 0))
+                            .mul((FloatVector) ByteVector.fromMemorySegment(B16, codes, at + n2 + sub * ROWS, LE)
+                                    .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaled2);
+                    scaled3 = ((FloatVector) ((IntVector) acc3.sub(offset).convertShape(VectorOperators.S2I, I, 0))
+                            .add((IntVector) acc3.sub(offset).convertShape(VectorOperators.S2I, I, 1))
+                            .convert(VectorOperators.I2F, 0))
+                            .mul((FloatVector) ByteVector.fromMemorySegment(B16, codes, at + n3 + sub * ROWS, LE)
+                                    .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaled3);
                 }
             }
             total0 = FloatVector.fromArray(F, ds, sb * ROWS).fma(scaled0, total0);
-            total1 = FloatVector.fromArray(F, ds, ((count - 1) * supers + sb) * ROWS).fma(scaled1, total1);
+            total1 = FloatVector.fromArray(F, ds, d1 + sb * ROWS).fma(scaled1, total1);
+            total2 = FloatVector.fromArray(F, ds, d2 + sb * ROWS).fma(scaled2, total2);
+            total3 = FloatVector.fromArray(F, ds, d3 + sb * ROWS).fma(scaled3, total3);
         }
         total0.intoArray(y, yOffset + g * ROWS);
-        if (count == 2) {
+        if (count > 1) {
             total1.intoArray(y, yOffset + (g + 1) * ROWS);
+        }
+        if (count > 2) {
+            total2.intoArray(y, yOffset + (g + 2) * ROWS);
+        }
+        if (count > 3) {
+            total3.intoArray(y, yOffset + (g + 3) * ROWS);
         }
     }
 
@@ -145,13 +217,13 @@ final class Q6KTokenKernel {
         }
         warm = true;
         int cols = BLOCKS * BLOCK;
-        MemorySegment[] data = InterleavedMatrix.warmUpData(2L * SUPER_BYTES, 2 * ROWS, 0x3F);
-        InterleavedQ6_K m = new InterleavedQ6_K(2 * ROWS, cols, data[0], data[1]);
+        MemorySegment[] data = InterleavedMatrix.warmUpData(4L * SUPER_BYTES, 4 * ROWS, 0x3F);
+        InterleavedQ6_K m = new InterleavedQ6_K(4 * ROWS, cols, data[0], data[1]);
         SpreadToken qx = InterleavedMatrix.warmUpToken(cols);
-        float[] y = new float[2 * ROWS];
-        float[] ds = new float[2 * ROWS];
+        float[] y = new float[4 * ROWS];
+        float[] ds = new float[4 * ROWS];
         InterleavedMatrix.warmUntilCompiled(
-                i -> twoGroups(m, 0, 2, qx.spread, qx.scales, qx.sixBitOffsets, m.scalesAsFloats(0, 2, ds), y, 0),
+                i -> fourGroups(m, 0, 4, qx.spread, qx.scales, qx.sixBitOffsets, m.scalesAsFloats(0, 4, ds), y, 0),
                 data[0].byteSize(), 2_000);
     }
 }
