@@ -2,6 +2,7 @@ package dev.jllm.bench;
 
 import dev.jllm.core.linalg.MemoryBandwidth;
 import dev.jllm.core.parallel.WorkerPool;
+import dev.jllm.core.tensor.HugePages;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +37,10 @@ public class MemoryReadBenchmark {
     @Param({"1200"})
     public int sizeMib;
 
+    /** Interleaved streams each worker's read is split into: one core's prefetchers fill up only with several. */
+    @Param({"1", "2", "4", "8"})
+    public int streams;
+
     private Arena arena;
     private WorkerPool pool;
     private MemorySegment buffer;
@@ -48,7 +53,7 @@ public class MemoryReadBenchmark {
         pool = new WorkerPool(threads);
         arena = Arena.ofShared();
         long bytes = (long) sizeMib << 20;
-        buffer = arena.allocate(bytes, 64);
+        buffer = HugePages.allocate(arena, bytes); // as the weight copies are
         buffer.fill((byte) 0x3F); // 0x3F3F3F3F is a normal float: no denormal slow paths in the sum
         long third = bytes / 3 / 64 * 64;
         a = buffer.asSlice(0, third);
@@ -64,7 +69,7 @@ public class MemoryReadBenchmark {
 
     @Benchmark
     public double read() {
-        return MemoryBandwidth.read(pool, buffer);
+        return MemoryBandwidth.read(pool, buffer, streams);
     }
 
     @Benchmark

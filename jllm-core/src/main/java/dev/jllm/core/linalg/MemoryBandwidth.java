@@ -47,12 +47,25 @@ public final class MemoryBandwidth {
      * reads cannot be optimised away). The byte size must be a multiple of 64.
      */
     public static double read(WorkerPool pool, MemorySegment buffer) {
+        return read(pool, buffer, STREAMS);
+    }
+
+    /**
+     * As {@link #read(WorkerPool, MemorySegment)}, each worker's range read as {@code streams} interleaved streams
+     * (1 to 64), to show what the stream count does to the rate.
+     *
+     * @throws IllegalArgumentException if streams is outside 1–64
+     */
+    public static double read(WorkerPool pool, MemorySegment buffer, int streams) {
+        if (streams < 1 || streams > 64) {
+            throw new IllegalArgumentException("streams must be 1 to 64, got " + streams);
+        }
         long lines = buffer.byteSize() / LINE;
         double[] partial = new double[pool.threads()];
         pool.run((w, n) -> {
             long from = lines * w / n * LINE;
             long to = w == n - 1 ? buffer.byteSize() : lines * (w + 1) / n * LINE;
-            partial[w] = sum(buffer, from, to);
+            partial[w] = sum(buffer, from, to, streams);
         });
         double total = 0;
         for (double p : partial) {
@@ -75,25 +88,25 @@ public final class MemoryBandwidth {
                 w == n - 1 ? a.byteSize() : lines * (w + 1) / n * LINE));
     }
 
-    /** Streams each worker's range of a read is split into (see {@link #sum}). */
-    static final int STREAMS = 8;
+    /** Streams each worker's range of a read is split into by default (see {@link #sum}). */
+    public static final int STREAMS = 8;
 
     /**
-     * Sum of the floats in bytes [from, to) of {@code seg}, read as {@link #STREAMS} interleaved streams of 256 bytes
+     * Sum of the floats in bytes [from, to) of {@code seg}, read as {@code streams} interleaved streams of 256 bytes
      * at a time; four accumulators hide the add latency. The hardware prefetchers keep a few lines in flight per
      * stream, so one stream per core reads memory far below its bandwidth here: one thread read 9–10 GB/s as one
      * stream and 17 GB/s as four or more (docs/BENCHMARKS.md, session 10). The roofline is what memory gives.
      */
-    static float sum(MemorySegment seg, long from, long to) {
+    static float sum(MemorySegment seg, long from, long to, int streams) {
         long step = S.vectorByteSize();
         long chunk = 4 * step;
-        long part = (to - from) / STREAMS / chunk * chunk;
+        long part = (to - from) / streams / chunk * chunk;
         FloatVector a0 = FloatVector.zero(S);
         FloatVector a1 = a0;
         FloatVector a2 = a0;
         FloatVector a3 = a0;
         for (long off = 0; off < part; off += chunk) {
-            for (int s = 0; s < STREAMS; s++) {
+            for (int s = 0; s < streams; s++) {
                 long at = from + s * part + off;
                 a0 = a0.add(FloatVector.fromMemorySegment(S, seg, at, ByteOrder.LITTLE_ENDIAN));
                 a1 = a1.add(FloatVector.fromMemorySegment(S, seg, at + step, ByteOrder.LITTLE_ENDIAN));
@@ -101,7 +114,7 @@ public final class MemoryBandwidth {
                 a3 = a3.add(FloatVector.fromMemorySegment(S, seg, at + 3 * step, ByteOrder.LITTLE_ENDIAN));
             }
         }
-        long at = from + STREAMS * part;
+        long at = from + streams * part;
         for (; at + chunk <= to; at += chunk) {
             a0 = a0.add(FloatVector.fromMemorySegment(S, seg, at, ByteOrder.LITTLE_ENDIAN));
             a1 = a1.add(FloatVector.fromMemorySegment(S, seg, at + step, ByteOrder.LITTLE_ENDIAN));

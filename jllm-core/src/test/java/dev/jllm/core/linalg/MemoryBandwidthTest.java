@@ -35,8 +35,10 @@ class MemoryBandwidthTest {
                         for (int i = 0; i < floats; i++) {
                             expected += i % 7;
                         }
-                        assertEquals(expected, MemoryBandwidth.read(pool, b), 1e-3 * expected + 1e-6,
-                                "floats=" + floats + " threads=" + threads);
+                        for (int streams : new int[] {1, 3, 8}) {
+                            assertEquals(expected, MemoryBandwidth.read(pool, b, streams), 1e-3 * expected + 1e-6,
+                                    "floats=" + floats + " threads=" + threads + " streams=" + streams);
+                        }
                         MemoryBandwidth.triad(pool, a, b, c, 2f);
                         for (int i = 0; i < floats; i++) {
                             assertEquals(i % 7 + 2f * (1 + i % 3), a.getAtIndex(TestKernels.F32, i), "at " + i);
