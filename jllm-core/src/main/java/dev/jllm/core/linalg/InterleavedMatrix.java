@@ -26,7 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
  * rows' F16 block scales apart, as in the file. A decoder copies its matrices once as it loads and runs every product
  * from the copies: one token through an integer kernel on int8 activations ({@link #multiplyQuantized}), more
  * through {@link #multiply}. This class holds what the types share: the copy from a (possibly mapped) tensor, the shape checks, the single-token driver that quantizes x
- * once and splits pairs of groups of several matrices across the workers, and the slivers the packed GEMM reads.
+ * once and splits runs of row groups (one kernel call each) of several matrices across the workers, and the slivers the packed GEMM reads.
  */
 public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, InterleavedQ4_0, InterleavedQ4_1,
         InterleavedQ5_0, InterleavedQ5_1,
@@ -39,7 +39,7 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
     private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_256;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final ThreadLocal<SpreadToken> SPREAD = ThreadLocal.withInitial(SpreadToken::new);
-    private static final ThreadLocal<float[]> PAIR_SCALES = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> RUN_SCALES = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> SLIVER_SCALES = ThreadLocal.withInitial(() -> new float[0]);
 
     final int rows;
@@ -357,7 +357,7 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
 
     /**
      * Several single-token products sharing one x (Q, K and V; gate and up), of any interleaved types, as
-     * {@link #multiplyQuantized(WorkerPool, float[], int, float[], int)}: x is quantized once and the pairs of row
+     * {@link #multiplyQuantized(WorkerPool, float[], int, float[], int)}: x is quantized once and the runs of row
      * groups of all matrices are split across the workers together.
      *
      * @throws IllegalArgumentException if the column counts differ, the counts of matrices, outputs and offsets
@@ -389,10 +389,10 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
         int runs = firstRun[ms.length];
         int scaleFloats = maxScales * ROWS;
         pool.parallelForDynamic(runs, grain(runs, ms[0], pool.threads()), (from, to) -> {
-            float[] ds = PAIR_SCALES.get();
+            float[] ds = RUN_SCALES.get();
             if (ds.length < scaleFloats) {
                 ds = new float[scaleFloats];
-                PAIR_SCALES.set(ds);
+                RUN_SCALES.set(ds);
             }
             for (int i = 0; i < ms.length && from < to; i++) {
                 int lo = Math.max(from, firstRun[i]);
@@ -410,20 +410,20 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
         });
     }
 
-    /** Bytes of codes a claimed chunk of pairs should hold at least. */
+    /** Bytes of codes a claimed chunk of runs should hold at least. */
     private static final long CHUNK_BYTES = 64 << 10;
 
     /**
-     * Pairs per claimed chunk of a single-token product: 16 chunks per worker, but none smaller than
-     * {@link #CHUNK_BYTES} of m's codes, and at least two per worker. Claiming a chunk costs about what a pair of
-     * 896-column groups takes to multiply, so chunks of one pair cost Qwen2.5-0.5B's products 5–10%
+     * Runs of groups ({@link #groupsPerCall} each) per claimed chunk of a single-token product: 16 chunks per worker,
+     * but none smaller than {@link #CHUNK_BYTES} of m's codes, and at least two per worker. Claiming a chunk costs
+     * about what a pair of 896-column groups takes to multiply, so chunks of one pair cost Qwen2.5-0.5B's products 5–10%
      * (tools/kernel-ab, 896×896 Q4_0); on wide matrices smaller chunks balance the two workers better.
      */
-    static int grain(int pairs, InterleavedMatrix m, int threads) {
-        long pairBytes = Math.max(1, m.groupsPerCall() * m.codes.byteSize() / Math.max(1, m.rows / ROWS));
-        int byWork = (int) Math.min(pairs, (CHUNK_BYTES + pairBytes - 1) / pairBytes);
-        int most = Math.max(1, pairs / (2 * threads));
-        return Math.max(1, Math.min(most, Math.max(pairs / (16 * threads), byWork)));
+    static int grain(int runs, InterleavedMatrix m, int threads) {
+        long runBytes = Math.max(1, m.groupsPerCall() * m.codes.byteSize() / Math.max(1, m.rows / ROWS));
+        int byWork = (int) Math.min(runs, (CHUNK_BYTES + runBytes - 1) / runBytes);
+        int most = Math.max(1, runs / (2 * threads));
+        return Math.max(1, Math.min(most, Math.max(runs / (16 * threads), byWork)));
     }
 
     /**
@@ -468,7 +468,7 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
      * C2's code for it is in: until three batches in a row read {@code bytesPerCall} per call at more than
      * {@link #COMPILED_BYTES_PER_NANO}, or two seconds passed. A fixed count of calls left the compile unfinished
      * when the compiler's queue was long, and the first products then ran C1's code at a tenth of a GB/s. Each call
-     * also converts the copy's scales ({@link #scalesAsFloats}), which every product runs per pair of groups.
+     * also converts the copy's scales ({@link #scalesAsFloats}), which every product runs per run of groups.
      */
     static void warmUntilCompiled(IntConsumer call, long bytesPerCall, int minCalls) {
         long start = System.nanoTime();
