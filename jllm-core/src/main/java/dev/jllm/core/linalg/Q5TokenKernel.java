@@ -30,14 +30,16 @@ final class Q5TokenKernel {
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Row groups per call of the kernel ({@link InterleavedMatrix#groupsPerCall}). */
+    static final int GROUPS_PER_CALL = 4;
     private static boolean warm;
 
     private Q5TokenKernel() {
     }
 
-    /** Groups {@code [g, g + count)} of m against the quantized token: two at a time, sharing x's loads. */
+    /** Groups {@code [g, g + count)} of m against the quantized token ({@link InterleavedMatrix#groups}). */
     static void groups(InterleavedQ5_0 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        groups(m.codes, m.blocks, false, g, count, qx, ds, y, yOffset);
+        fourGroups(m.codes, m.blocks, false, g, count, qx, ds, y, yOffset);
     }
 
     /**
@@ -45,28 +47,43 @@ final class Q5TokenKernel {
      * block) against the quantized token.
      */
     static void groups(InterleavedQ5_1 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        groups(m.codes, m.blocks, true, g, count, qx, ds, y, yOffset);
+        fourGroups(m.codes, m.blocks, true, g, count, qx, ds, y, yOffset);
     }
 
     /**
-     * The kernel. With {@code mins} (Q5_1) the codes carry no −16: the 16·Σqx taken off to keep the sums in 16 bits
-     * is added back in 32, {@code ds} holds a d and an m set per block, and each block adds m·dx·Σqx.
+     * The kernel: groups g to g + count − 1 (count 1 to 4, {@link #GROUPS_PER_CALL}), sharing each load of the spread
+     * activations. Four groups are four streams of codes, which the hardware prefetchers fetch faster than two
+     * (docs/BENCHMARKS.md, session 10). A group past the count reads group g's codes again and keeps no result. With
+     * {@code mins} (Q5_1) the codes carry no −16: the 16·Σqx taken off to keep the sums in 16 bits is added back in
+     * 32, {@code ds} holds a d and an m set per block, and each block adds m·dx·Σqx. Written out in one method: a
+     * vector op C2 does not inline is boxed.
      */
-    private static void groups(MemorySegment codes, int blocks, boolean mins, int g, int count, SpreadToken qx,
+    private static void fourGroups(MemorySegment codes, int blocks, boolean mins, int g, int count, SpreadToken qx,
             float[] ds, float[] y, int yOffset) {
         int sets = mins ? 2 : 1;
         int[] xsums = qx.blockSums;
         short[] spread = qx.spread;
         float[] dx = qx.scales;
         short[] offsets = qx.fiveBitOffsets;
-        // a lone last group reads its own block twice and keeps one result
-        long next = count == 2 ? (long) blocks * GROUP_BLOCK_BYTES : 0;
+        long next = (long) blocks * GROUP_BLOCK_BYTES;
+        long n0 = 0;
+        long n1 = count > 1 ? next : 0;
+        long n2 = count > 2 ? 2 * next : 0;
+        long n3 = count > 3 ? 3 * next : 0;
+        int scaleStride = sets * blocks * ROWS;
+        int d1 = count > 1 ? scaleStride : 0;
+        int d2 = count > 2 ? 2 * scaleStride : 0;
+        int d3 = count > 3 ? 3 * scaleStride : 0;
         FloatVector total0 = FloatVector.zero(F);
         FloatVector total1 = total0;
+        FloatVector total2 = total0;
+        FloatVector total3 = total0;
         for (int b = 0; b < blocks; b++) {
             long q = (long) (g * blocks + b) * GROUP_BLOCK_BYTES;
             ShortVector acc0 = ShortVector.zero(S);
             ShortVector acc1 = acc0;
+            ShortVector acc2 = acc0;
+            ShortVector acc3 = acc0;
             for (int s = 0; s < STEPS; s++) {
                 int xc = (b * BLOCK + 4 * s) * ROWS;
                 ShortVector xa = ShortVector.fromArray(S, spread, xc);
@@ -74,9 +91,11 @@ final class Q5TokenKernel {
                 long vp = q + s * 2 * ROWS;
                 long hp = q + HIGHS_AT + s / 4 * 2 * ROWS;
                 int shift = 2 * (s % 4);
-                IntVector h = ByteVector.fromMemorySegment(B32, codes, hp, LE).reinterpretAsInts()
+                IntVector h;
+                ByteVector v;
+                h = ByteVector.fromMemorySegment(B32, codes, hp + n0, LE).reinterpretAsInts()
                         .lanewise(VectorOperators.LSHR, shift);
-                ByteVector v = ByteVector.fromMemorySegment(B32, codes, vp, LE);
+                v = ByteVector.fromMemorySegment(B32, codes, vp + n0, LE);
                 acc0 = acc0.add(((ShortVector) v.and((byte) 0x0F)
                                 .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
                                 .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
@@ -84,10 +103,30 @@ final class Q5TokenKernel {
                                 .reinterpretAsBytes().and((byte) 0x0F)
                                 .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
                                 .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                h = ByteVector.fromMemorySegment(B32, codes, hp + next, LE).reinterpretAsInts()
+                h = ByteVector.fromMemorySegment(B32, codes, hp + n1, LE).reinterpretAsInts()
                         .lanewise(VectorOperators.LSHR, shift);
-                v = ByteVector.fromMemorySegment(B32, codes, vp + next, LE);
+                v = ByteVector.fromMemorySegment(B32, codes, vp + n1, LE);
                 acc1 = acc1.add(((ShortVector) v.and((byte) 0x0F)
+                                .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
+                                .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
+                        .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
+                                .reinterpretAsBytes().and((byte) 0x0F)
+                                .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
+                                .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
+                h = ByteVector.fromMemorySegment(B32, codes, hp + n2, LE).reinterpretAsInts()
+                        .lanewise(VectorOperators.LSHR, shift);
+                v = ByteVector.fromMemorySegment(B32, codes, vp + n2, LE);
+                acc2 = acc2.add(((ShortVector) v.and((byte) 0x0F)
+                                .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
+                                .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
+                        .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
+                                .reinterpretAsBytes().and((byte) 0x0F)
+                                .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
+                                .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
+                h = ByteVector.fromMemorySegment(B32, codes, hp + n3, LE).reinterpretAsInts()
+                        .lanewise(VectorOperators.LSHR, shift);
+                v = ByteVector.fromMemorySegment(B32, codes, vp + n3, LE);
+                acc3 = acc3.add(((ShortVector) v.and((byte) 0x0F)
                                 .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
                                 .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
                         .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
@@ -96,32 +135,38 @@ final class Q5TokenKernel {
                                 .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
             }
             ShortVector offset = ShortVector.fromArray(S, offsets, b * 2 * ROWS);
-            acc0 = acc0.sub(offset);
-            acc1 = acc1.sub(offset);
-            IntVector sums0 = ((IntVector) acc0.convertShape(VectorOperators.S2I, I, 0))
-                    .add((IntVector) acc0.convertShape(VectorOperators.S2I, I, 1));
-            IntVector sums1 = ((IntVector) acc1.convertShape(VectorOperators.S2I, I, 0))
-                    .add((IntVector) acc1.convertShape(VectorOperators.S2I, I, 1));
-            if (mins) {
-                sums0 = sums0.add(16 * xsums[b]);
-                sums1 = sums1.add(16 * xsums[b]);
-            }
+            int back = mins ? 16 * xsums[b] : 0;
             float d = dx[b];
-            int first = sets * b * ROWS;
-            int second = sets * ((count - 1) * blocks + b) * ROWS;
-            total0 = ((FloatVector) sums0.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromArray(F, ds, first).mul(d), total0);
-            total1 = ((FloatVector) sums1.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromArray(F, ds, second).mul(d), total1);
+            int at = sets * b * ROWS;
+            total0 = ((FloatVector) ((IntVector) acc0.sub(offset).convertShape(VectorOperators.S2I, I, 0))
+                    .add((IntVector) acc0.sub(offset).convertShape(VectorOperators.S2I, I, 1)).add(back)
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, at).mul(d), total0);
+            total1 = ((FloatVector) ((IntVector) acc1.sub(offset).convertShape(VectorOperators.S2I, I, 0))
+                    .add((IntVector) acc1.sub(offset).convertShape(VectorOperators.S2I, I, 1)).add(back)
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, d1 + at).mul(d), total1);
+            total2 = ((FloatVector) ((IntVector) acc2.sub(offset).convertShape(VectorOperators.S2I, I, 0))
+                    .add((IntVector) acc2.sub(offset).convertShape(VectorOperators.S2I, I, 1)).add(back)
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, d2 + at).mul(d), total2);
+            total3 = ((FloatVector) ((IntVector) acc3.sub(offset).convertShape(VectorOperators.S2I, I, 0))
+                    .add((IntVector) acc3.sub(offset).convertShape(VectorOperators.S2I, I, 1)).add(back)
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, d3 + at).mul(d), total3);
             if (mins) {
                 FloatVector mx = FloatVector.broadcast(F, d * xsums[b]);
-                total0 = FloatVector.fromArray(F, ds, first + ROWS).fma(mx, total0);
-                total1 = FloatVector.fromArray(F, ds, second + ROWS).fma(mx, total1);
+                total0 = FloatVector.fromArray(F, ds, at + ROWS).fma(mx, total0);
+                total1 = FloatVector.fromArray(F, ds, d1 + at + ROWS).fma(mx, total1);
+                total2 = FloatVector.fromArray(F, ds, d2 + at + ROWS).fma(mx, total2);
+                total3 = FloatVector.fromArray(F, ds, d3 + at + ROWS).fma(mx, total3);
             }
         }
         total0.intoArray(y, yOffset + g * ROWS);
-        if (count == 2) {
+        if (count > 1) {
             total1.intoArray(y, yOffset + (g + 1) * ROWS);
+        }
+        if (count > 2) {
+            total2.intoArray(y, yOffset + (g + 2) * ROWS);
+        }
+        if (count > 3) {
+            total3.intoArray(y, yOffset + (g + 3) * ROWS);
         }
     }
 
@@ -135,13 +180,13 @@ final class Q5TokenKernel {
         }
         warm = true;
         int cols = 4 * BLOCK;
-        MemorySegment[] data = InterleavedMatrix.warmUpData(2L * 4 * GROUP_BLOCK_BYTES, 2 * 2 * 4 * ROWS, 0xFF);
-        InterleavedQ5_1 m = new InterleavedQ5_1(2 * ROWS, cols, data[0], data[1]);
+        MemorySegment[] data = InterleavedMatrix.warmUpData(4L * 4 * GROUP_BLOCK_BYTES, 4 * 2 * 4 * ROWS, 0xFF);
+        InterleavedQ5_1 m = new InterleavedQ5_1(4 * ROWS, cols, data[0], data[1]);
         SpreadToken qx = InterleavedMatrix.warmUpToken(cols);
-        float[] y = new float[2 * ROWS];
-        float[] ds = new float[16 * ROWS];
+        float[] y = new float[4 * ROWS];
+        float[] ds = new float[32 * ROWS];
         InterleavedMatrix.warmUntilCompiled(
-                i -> groups(data[0], 4, i % 2 == 1, 0, 2, qx, m.scalesAsFloats(0, 16, ds), y, 0),
+                i -> fourGroups(data[0], 4, i % 2 == 1, 0, 4, qx, m.scalesAsFloats(0, 32, ds), y, 0),
                 data[0].byteSize(), 2_000);
     }
 }
