@@ -21,22 +21,23 @@ public final class MemoryBandwidth {
     }
 
     /**
-     * Compiles the passes before they are timed: 400 of each on buffers of 256 KiB and five lines, a size whose
-     * remainders run every loop. A timed pass over a buffer far larger than the cache is one call per worker, too
-     * few for the JIT, and a loop C2 never saw run would send the pass back to the interpreter.
+     * Compiles the passes before they are timed: 400 of each on buffers of 256 KiB and 1 to 16 lines more, sizes
+     * whose remainders run every loop on every worker. A timed pass over a buffer far larger than the cache is one
+     * call per worker, too few for the JIT, and a loop C2 never saw run sends the pass back to the interpreter.
      */
     public static double warmUp(WorkerPool pool) {
-        long bytes = (256 << 10) + 5 * LINE;
+        long most = (256 << 10) + 16 * LINE;
         double sink = 0;
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
-            MemorySegment a = arena.allocate(bytes, LINE);
-            MemorySegment b = arena.allocate(bytes, LINE);
-            MemorySegment c = arena.allocate(bytes, LINE);
+            MemorySegment a = arena.allocate(most, LINE);
+            MemorySegment b = arena.allocate(most, LINE);
+            MemorySegment c = arena.allocate(most, LINE);
             b.fill((byte) 0x3F);
             c.fill((byte) 0x3F);
             for (int i = 0; i < 400; i++) {
-                sink += read(pool, b);
-                triad(pool, a, b, c, 0.5f);
+                long bytes = (256 << 10) + (1 + i % 16) * LINE;
+                sink += read(pool, b.asSlice(0, bytes));
+                triad(pool, a.asSlice(0, bytes), b.asSlice(0, bytes), c.asSlice(0, bytes), 0.5f);
             }
         }
         return sink;
