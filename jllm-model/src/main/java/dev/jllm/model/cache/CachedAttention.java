@@ -13,9 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * cache once, as floats, in chunks of {@link #CHUNK} positions that stay in the first-level cache, and serves every
  * query head of the group. {@link KvCache#keyScores} and {@link KvCache#addValues}, called per query head, read each
  * row once per head, one call per row: seven times over in Qwen2.5-0.5B (seven query heads to a key/value head).
- * Each chunk's keys are turned dimension-major, so that a vector holds several positions' scores and each score is
- * one chain of FMAs with no lane sum: a lane sum per score took 60% of the time (19 of 31 µs for seven heads over
- * 136 positions). Values are added in {@link KvCache#addValues}'s order.
+ * Scores and sums are added in the order those two methods use, so an F16 cache gives the same floats.
  *
  * <p>An instance holds scratch buffers: one per thread.
  */
@@ -26,7 +24,6 @@ public final class CachedAttention {
     private static final int L = F.length();
 
     private float[] rows = new float[0];
-    private float[] keysByDim = new float[0];
     private float[] scores = new float[0];
 
     /**
@@ -49,20 +46,14 @@ public final class CachedAttention {
         if (scores.length < heads * span) {
             scores = new float[Math.max(heads * span, 2 * scores.length)];
         }
-        if (keysByDim.length < CHUNK * headDim) {
-            keysByDim = new float[CHUNK * headDim];
-        }
         for (int p = from; p < to; p += CHUNK) {
             int n = Math.min(CHUNK, to - p);
             cache.readKeys(layer, kvHead, p, p + n, rows, 0);
-            // dimension-major, so that one vector holds 16 positions' partial scores and no score needs a lane sum
-            for (int r = 0; r < n; r++) {
-                for (int d = 0; d < headDim; d++) {
-                    keysByDim[d * CHUNK + r] = rows[r * headDim + d];
-                }
-            }
             for (int i = 0; i < heads; i++) {
-                scores(keysByDim, n, q, qOffset + i * headDim, headDim, scores, i * span + p - from);
+                int at = i * span + p - from;
+                for (int r = 0; r < n; r++) {
+                    scores[at + r] = dot(rows, r * headDim, q, qOffset + i * headDim, headDim);
+                }
             }
         }
         for (int i = 0; i < heads; i++) {
@@ -79,45 +70,24 @@ public final class CachedAttention {
         }
     }
 
-    /**
-     * {@code scores[at + r] = q·k_r} for the chunk's n positions, keys dimension-major ({@code keys[d·CHUNK + r]}):
-     * each score is one chain of FMAs over the dimensions in order, a vector's lanes of positions at a time and four
-     * vectors together, so that four chains overlap; the positions past the last 16 run the same chain in scalar code.
-     */
-    private static void scores(float[] keys, int n, float[] q, int qOffset, int headDim, float[] scores, int at) {
-        int r = 0;
-        for (; r + 4 * L <= n; r += 4 * L) {
-            FloatVector acc0 = FloatVector.zero(F);
-            FloatVector acc1 = acc0;
-            FloatVector acc2 = acc0;
-            FloatVector acc3 = acc0;
-            for (int d = 0; d < headDim; d++) {
-                FloatVector qd = FloatVector.broadcast(F, q[qOffset + d]);
-                int k = d * CHUNK + r;
-                acc0 = FloatVector.fromArray(F, keys, k).fma(qd, acc0);
-                acc1 = FloatVector.fromArray(F, keys, k + L).fma(qd, acc1);
-                acc2 = FloatVector.fromArray(F, keys, k + 2 * L).fma(qd, acc2);
-                acc3 = FloatVector.fromArray(F, keys, k + 3 * L).fma(qd, acc3);
-            }
-            acc0.intoArray(scores, at + r);
-            acc1.intoArray(scores, at + r + L);
-            acc2.intoArray(scores, at + r + 2 * L);
-            acc3.intoArray(scores, at + r + 3 * L);
+    /** q·k in the cache kernels' order: two accumulators over pairs of vectors, a lone vector, then the tail. */
+    private static float dot(float[] k, int kOffset, float[] q, int qOffset, int count) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= count - 2 * L; i += 2 * L) {
+            acc0 = FloatVector.fromArray(F, k, kOffset + i).fma(FloatVector.fromArray(F, q, qOffset + i), acc0);
+            acc1 = FloatVector.fromArray(F, k, kOffset + i + L).fma(FloatVector.fromArray(F, q, qOffset + i + L),
+                    acc1);
         }
-        for (; r + L <= n; r += L) {
-            FloatVector acc = FloatVector.zero(F);
-            for (int d = 0; d < headDim; d++) {
-                acc = FloatVector.fromArray(F, keys, d * CHUNK + r).fma(FloatVector.broadcast(F, q[qOffset + d]), acc);
-            }
-            acc.intoArray(scores, at + r);
+        for (; i <= count - L; i += L) {
+            acc0 = FloatVector.fromArray(F, k, kOffset + i).fma(FloatVector.fromArray(F, q, qOffset + i), acc0);
         }
-        for (; r < n; r++) {
-            float acc = 0;
-            for (int d = 0; d < headDim; d++) {
-                acc = Math.fma(keys[d * CHUNK + r], q[qOffset + d], acc);
-            }
-            scores[at + r] = acc;
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < count; i++) {
+            sum += k[kOffset + i] * q[qOffset + i];
         }
+        return sum;
     }
 
     /**

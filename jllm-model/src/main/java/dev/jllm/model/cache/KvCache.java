@@ -6,7 +6,6 @@ import dev.jllm.core.quant.WeightKernels;
 import dev.jllm.core.tensor.DType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -24,7 +23,6 @@ public final class KvCache implements AutoCloseable {
     public static final int PAGE_POSITIONS = 256;
     /** The types a cache may hold. */
     public static final Set<DType> TYPES = EnumSet.of(DType.F32, DType.F16, DType.Q8_0);
-    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
 
     private final DType type;
     private final int layers;
@@ -166,18 +164,6 @@ public final class KvCache implements AutoCloseable {
         checkRange(layer, kvHead, from, to);
         MemorySegment[] pages = pagesOf[layer];
         long head = kvHead * rowBytes;
-        if (type == DType.F16) {
-            // a plain loop C2 turns into vcvtph2ps: a kernel call per position cost more than its conversion
-            for (int p = from; p < to; p++) {
-                MemorySegment page = pages[p / PAGE_POSITIONS];
-                long at = (p % PAGE_POSITIONS) * positionBytes + head;
-                int out = dstOffset + (p - from) * headDim;
-                for (int d = 0; d < headDim; d++) {
-                    dst[out + d] = Float.float16ToFloat(page.get(HALF, at + 2L * d));
-                }
-            }
-            return;
-        }
         for (int p = from; p < to; p++) {
             kernel.dequantize(pages[p / PAGE_POSITIONS], (p % PAGE_POSITIONS) * positionBytes + head, dst,
                     dstOffset + (p - from) * headDim, headDim);
