@@ -38,7 +38,7 @@ public class AttentionBenchmark {
     private static final int KV_HEADS = 2;
     private static final int GROUP = 7;
 
-    @Param({"512", "2048"})
+    @Param({"136", "512", "2048"})
     public int span;
 
     private KvCache cache;
