@@ -42,6 +42,12 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
     final int scaleSets;
     final MemorySegment codes;
     final MemorySegment scales;
+    /**
+     * Groups between those of one kernel call: a quarter of the matrix, so that the calls a worker runs one after
+     * another continue the same four streams of codes rather than start four short ones (an 896-column group is 7 KB
+     * of Q4_0, too short for the prefetchers to get going).
+     */
+    final int runStep;
 
     InterleavedMatrix(int rows, int cols, int scaleSets, MemorySegment codes, MemorySegment scales) {
         this.rows = rows;
@@ -50,6 +56,7 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
         this.scaleSets = scaleSets;
         this.codes = codes;
         this.scales = scales;
+        this.runStep = Math.max(1, (rows / ROWS + RUN_GROUPS - 1) / RUN_GROUPS);
     }
 
     /** Whether {@code w} has a type, shape and size one of the interleaved copies takes, on this machine. */
@@ -206,11 +213,16 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
      * code.
      */
     float[] scalesAsFloats(int at, int count, float[] out) {
+        return scalesAsFloats(at, count, out, 0);
+    }
+
+    /** As {@link #scalesAsFloats(int, int, float[])}, into {@code out} from {@code outOffset}. */
+    float[] scalesAsFloats(int at, int count, float[] out, int outOffset) {
         // a plain loop: C2 vectorizes float16ToFloat into vcvtph2ps, twice as fast as the bit operations by hand
         long base = (long) at * ROWS;
         int n = count * ROWS;
         for (int i = 0; i < n; i++) {
-            out[i] = Float.float16ToFloat(scales.getAtIndex(HALF, base + i));
+            out[outOffset + i] = Float.float16ToFloat(scales.getAtIndex(HALF, base + i));
         }
         return out;
     }
@@ -323,18 +335,17 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
     }
 
     /**
-     * Groups {@code [g, g + count)} (count from 1 to {@link #groupsPerCall}) against the quantized token into
-     * {@code y[yOffset ..]}, {@code ds} holding their scales as floats: the type's integer kernel.
+     * Groups g, g + s, g + 2s, … (count of them, 1 to {@link #RUN_GROUPS}; s = {@link #runStep}) against the quantized
+     * token into {@code y[yOffset ..]}, {@code ds} holding their scales as floats, group k's {@code scaleSets·16} at
+     * {@code k·scaleSets·16}: the type's integer kernel.
      */
     abstract void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset);
 
     /**
      * Row groups one call of {@link #groups} takes at most. Each group is a stream of codes, and the hardware
-     * prefetchers keep a few lines in flight per stream: more streams read memory faster.
+     * prefetchers keep a few lines in flight per stream: four streams read memory faster than two.
      */
-    int groupsPerCall() {
-        return 2;
-    }
+    static final int RUN_GROUPS = 4;
 
     /**
      * One token through int8 activations, as llama.cpp's dot of this type with Q8 activations: x quantized as GGML's
@@ -365,20 +376,19 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
         }
         int cols = ms[0].cols;
         int[] firstRun = new int[ms.length + 1];
-        int maxScales = 0;
+        int maxSets = 0;
         for (int i = 0; i < ms.length; i++) {
-            maxScales = Math.max(maxScales, ms[i].scaleSets * ms[i].groupsPerCall());
+            maxSets = Math.max(maxSets, ms[i].scaleSets);
             if (ms[i].cols != cols) {
                 throw new IllegalArgumentException("matrix " + i + " has " + ms[i].cols + " columns, matrix 0 has "
                         + cols);
             }
             ms[i].check(x, xOffset, 1, ys[i], yOffsets[i]);
-            int per = ms[i].groupsPerCall();
-            firstRun[i + 1] = firstRun[i] + (ms[i].rows / ROWS + per - 1) / per;
+            firstRun[i + 1] = firstRun[i] + ms[i].runStep;
         }
         SpreadToken qx = SPREAD.get().quantize(x, xOffset, cols);
         int runs = firstRun[ms.length];
-        int scaleFloats = maxScales * ROWS;
+        int scaleFloats = RUN_GROUPS * maxSets * ROWS;
         pool.parallelForDynamic(runs, grain(runs, ms[0], pool.threads()), (from, to) -> {
             float[] ds = RUN_SCALES.get();
             if (ds.length < scaleFloats) {
@@ -390,12 +400,15 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
                 int hi = Math.min(to, firstRun[i + 1]);
                 InterleavedMatrix m = ms[i];
                 int groups = m.rows / ROWS;
-                int per = m.groupsPerCall();
-                for (int p = lo; p < hi; p++) {
-                    int g = per * (p - firstRun[i]);
-                    int count = Math.min(per, groups - g);
-                    m.groups(g, count, qx, m.scalesAsFloats(g * m.scaleSets, count * m.scaleSets, ds), ys[i],
-                            yOffsets[i]);
+                int step = m.runStep;
+                int sets = m.scaleSets;
+                for (int g = lo - firstRun[i]; g < hi - firstRun[i]; g++) {
+                    // run g: groups g, g + step, g + 2·step, g + 3·step, those that exist
+                    int count = Math.min(RUN_GROUPS, (groups - g + step - 1) / step);
+                    for (int k = 0; k < count; k++) {
+                        m.scalesAsFloats((g + k * step) * sets, sets, ds, k * sets * ROWS);
+                    }
+                    m.groups(g, count, qx, ds, ys[i], yOffsets[i]);
                 }
             }
         });
@@ -405,13 +418,13 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
     private static final long CHUNK_BYTES = 64 << 10;
 
     /**
-     * Runs of groups ({@link #groupsPerCall} each) per claimed chunk of a single-token product: 16 chunks per worker,
+     * Runs of groups ({@link #RUN_GROUPS} each) per claimed chunk of a single-token product: 16 chunks per worker,
      * but none smaller than {@link #CHUNK_BYTES} of m's codes, and at least two per worker. Claiming a chunk costs
      * about what a pair of 896-column groups takes to multiply, so chunks of one pair cost Qwen2.5-0.5B's products 5–10%
      * (tools/kernel-ab, 896×896 Q4_0); on wide matrices smaller chunks balance the two workers better.
      */
     static int grain(int runs, InterleavedMatrix m, int threads) {
-        long runBytes = Math.max(1, m.groupsPerCall() * m.codes.byteSize() / Math.max(1, m.rows / ROWS));
+        long runBytes = Math.max(1, RUN_GROUPS * m.codes.byteSize() / Math.max(1, m.rows / ROWS));
         int byWork = (int) Math.min(runs, (CHUNK_BYTES + runBytes - 1) / runBytes);
         int most = Math.max(1, runs / (2 * threads));
         return Math.max(1, Math.min(most, Math.max(runs / (16 * threads), byWork)));

@@ -102,11 +102,6 @@ public final class InterleavedQ2_K extends InterleavedMatrix {
     }
 
     @Override
-    int groupsPerCall() {
-        return Q2KTokenKernel.GROUPS_PER_CALL;
-    }
-
-    @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
         Q2KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
     }

@@ -145,11 +145,6 @@ public final class InterleavedQ3_K extends InterleavedMatrix {
     }
 
     @Override
-    int groupsPerCall() {
-        return Q3KTokenKernel.GROUPS_PER_CALL;
-    }
-
-    @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
         Q3KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
     }

@@ -118,11 +118,6 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
     }
 
     @Override
-    int groupsPerCall() {
-        return Q4TokenKernel.GROUPS_PER_CALL;
-    }
-
-    @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
         Q4TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
     }

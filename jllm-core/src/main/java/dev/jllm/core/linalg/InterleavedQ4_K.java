@@ -111,11 +111,6 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
     }
 
     @Override
-    int groupsPerCall() {
-        return Q4KTokenKernel.GROUPS_PER_CALL;
-    }
-
-    @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
         Q4KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
     }

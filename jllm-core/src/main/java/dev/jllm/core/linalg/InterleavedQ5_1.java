@@ -60,11 +60,6 @@ public final class InterleavedQ5_1 extends InterleavedMatrix {
     }
 
     @Override
-    int groupsPerCall() {
-        return Q5TokenKernel.GROUPS_PER_CALL;
-    }
-
-    @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
         Q5TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
     }

@@ -101,11 +101,6 @@ public final class InterleavedQ5_K extends InterleavedMatrix {
     }
 
     @Override
-    int groupsPerCall() {
-        return Q5KTokenKernel.GROUPS_PER_CALL;
-    }
-
-    @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
         Q5KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
     }

@@ -124,11 +124,6 @@ public final class InterleavedQ6_K extends InterleavedMatrix {
     }
 
     @Override
-    int groupsPerCall() {
-        return Q6KTokenKernel.GROUPS_PER_CALL;
-    }
-
-    @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
         Q6KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
     }

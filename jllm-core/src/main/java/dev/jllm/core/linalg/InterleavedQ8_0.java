@@ -164,11 +164,6 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
     }
 
     @Override
-    int groupsPerCall() {
-        return 4;
-    }
-
-    @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
         TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
     }

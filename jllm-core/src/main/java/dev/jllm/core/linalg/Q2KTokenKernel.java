@@ -31,8 +31,6 @@ final class Q2KTokenKernel {
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    /** Row groups per call of the kernel ({@link InterleavedMatrix#groupsPerCall}). */
-    static final int GROUPS_PER_CALL = 4;
     private static boolean warm;
 
     private Q2KTokenKernel() {
@@ -44,7 +42,7 @@ final class Q2KTokenKernel {
     }
 
     /**
-     * Groups g to g + count − 1 (count 1 to 4, {@link #GROUPS_PER_CALL}), sharing each load of the spread activations:
+     * Groups g, g + step, … (count 1 to 4; see {@link InterleavedMatrix#groups}), sharing each load of the spread activations:
      * four streams of codes, which the hardware prefetchers fetch faster than two (docs/BENCHMARKS.md, session 10). A
      * group past the count reads group g's codes again and keeps no result. Written out in one method: a vector op C2
      * does not inline is boxed.
@@ -55,9 +53,10 @@ final class Q2KTokenKernel {
         int supers = m.supers;
         long next = (long) supers * SUPER_BYTES;
         long n0 = 0;
-        long n1 = count > 1 ? next : 0;
-        long n2 = count > 2 ? 2 * next : 0;
-        long n3 = count > 3 ? 3 * next : 0;
+        int step = m.runStep;
+        long n1 = count > 1 ? step * next : 0;
+        long n2 = count > 2 ? 2 * step * next : 0;
+        long n3 = count > 3 ? 3 * step * next : 0;
         int scaleStride = 2 * supers * ROWS;
         int d0 = 0;
         int d1 = count > 1 ? scaleStride : 0;
@@ -147,13 +146,13 @@ final class Q2KTokenKernel {
         }
         total0.intoArray(y, yOffset + g * ROWS);
         if (count > 1) {
-            total1.intoArray(y, yOffset + (g + 1) * ROWS);
+            total1.intoArray(y, yOffset + (g + step) * ROWS);
         }
         if (count > 2) {
-            total2.intoArray(y, yOffset + (g + 2) * ROWS);
+            total2.intoArray(y, yOffset + (g + 2 * step) * ROWS);
         }
         if (count > 3) {
-            total3.intoArray(y, yOffset + (g + 3) * ROWS);
+            total3.intoArray(y, yOffset + (g + 3 * step) * ROWS);
         }
     }
 

@@ -28,8 +28,6 @@ final class Q4TokenKernel {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int NIBBLE = InterleavedQ4_0.NIBBLES;
     private static final int WARM_UP_BLOCKS = 4;
-    /** Row groups per call of the kernel ({@link InterleavedMatrix#groupsPerCall}). */
-    static final int GROUPS_PER_CALL = 4;
     private static boolean warm;
 
     private Q4TokenKernel() {
@@ -37,7 +35,7 @@ final class Q4TokenKernel {
 
     /** Groups {@code [g, g + count)} of m against the quantized token ({@link InterleavedMatrix#groups}). */
     static void groups(InterleavedQ4_0 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        fourGroups(m.codes, m.blocks, false, g, count, qx.spread, qx.scales, qx.blockSums, ds, y, yOffset);
+        fourGroups(m.codes, m.blocks, m.runStep, false, g, count, qx.spread, qx.scales, qx.blockSums, ds, y, yOffset);
     }
 
     /**
@@ -45,11 +43,11 @@ final class Q4TokenKernel {
      * against the quantized token.
      */
     static void groups(InterleavedQ4_1 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        fourGroups(m.codes, m.blocks, true, g, count, qx.spread, qx.scales, qx.blockSums, ds, y, yOffset);
+        fourGroups(m.codes, m.blocks, m.runStep, true, g, count, qx.spread, qx.scales, qx.blockSums, ds, y, yOffset);
     }
 
     /**
-     * Groups g to g + count − 1 (count 1 to 4, {@link #GROUPS_PER_CALL}), sharing each load of the spread
+     * Groups g, g + step, … (count 1 to 4; see {@link InterleavedMatrix#groups}), sharing each load of the spread
      * activations; lanes 0–15 of a block's sum hold the even columns of each step's pairs, 16–31 the odd ones, added
      * when widened to 32 bits. With {@code mins} (Q4_1) the codes carry no −8 offset, {@code ds} holds a d and an m
      * set per block, and each block adds m·dx·Σqx. Four groups are four streams of codes, which the hardware
@@ -60,14 +58,14 @@ final class Q4TokenKernel {
      * micro-ops and a move each) but 32-bit lanes by an immediate, and the mask drops the bits that cross from the
      * upper half.
      */
-    private static void fourGroups(MemorySegment codes, int blocks, boolean mins, int g, int count, short[] spread,
+    private static void fourGroups(MemorySegment codes, int blocks, int step, boolean mins, int g, int count, short[] spread,
                                    float[] dx, int[] xsums, float[] ds, float[] y, int yOffset) {
         int sets = mins ? 2 : 1;
         int codeOffset = mins ? 0 : 8;
         long next = (long) blocks * GROUP_BLOCK_BYTES;
-        long n1 = count > 1 ? next : 0;
-        long n2 = count > 2 ? 2 * next : 0;
-        long n3 = count > 3 ? 3 * next : 0;
+        long n1 = count > 1 ? step * next : 0;
+        long n2 = count > 2 ? 2 * step * next : 0;
+        long n3 = count > 3 ? 3 * step * next : 0;
         int scaleStride = sets * blocks * ROWS;
         int d1 = count > 1 ? scaleStride : 0;
         int d2 = count > 2 ? 2 * scaleStride : 0;
@@ -141,13 +139,13 @@ final class Q4TokenKernel {
         }
         total0.intoArray(y, yOffset + g * ROWS);
         if (count > 1) {
-            total1.intoArray(y, yOffset + (g + 1) * ROWS);
+            total1.intoArray(y, yOffset + (g + step) * ROWS);
         }
         if (count > 2) {
-            total2.intoArray(y, yOffset + (g + 2) * ROWS);
+            total2.intoArray(y, yOffset + (g + 2 * step) * ROWS);
         }
         if (count > 3) {
-            total3.intoArray(y, yOffset + (g + 3) * ROWS);
+            total3.intoArray(y, yOffset + (g + 3 * step) * ROWS);
         }
     }
 
@@ -170,7 +168,7 @@ final class Q4TokenKernel {
         float[] y = new float[4 * ROWS];
         float[] ds = new float[8 * blocks * ROWS];
         InterleavedMatrix.warmUntilCompiled(
-                i -> fourGroups(data[0], blocks, i % 2 == 1, 0, 4, qx.spread, qx.scales, qx.blockSums,
+                i -> fourGroups(data[0], blocks, 1, i % 2 == 1, 0, 4, qx.spread, qx.scales, qx.blockSums,
                         q41.scalesAsFloats(0, 8 * blocks, ds), y, 0),
                 data[0].byteSize(), 5_000);
     }

@@ -30,8 +30,6 @@ final class Q5TokenKernel {
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    /** Row groups per call of the kernel ({@link InterleavedMatrix#groupsPerCall}). */
-    static final int GROUPS_PER_CALL = 4;
     private static boolean warm;
 
     private Q5TokenKernel() {
@@ -39,7 +37,7 @@ final class Q5TokenKernel {
 
     /** Groups {@code [g, g + count)} of m against the quantized token ({@link InterleavedMatrix#groups}). */
     static void groups(InterleavedQ5_0 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        fourGroups(m.codes, m.blocks, false, g, count, qx, ds, y, yOffset);
+        fourGroups(m.codes, m.blocks, m.runStep, false, g, count, qx, ds, y, yOffset);
     }
 
     /**
@@ -47,18 +45,18 @@ final class Q5TokenKernel {
      * block) against the quantized token.
      */
     static void groups(InterleavedQ5_1 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        fourGroups(m.codes, m.blocks, true, g, count, qx, ds, y, yOffset);
+        fourGroups(m.codes, m.blocks, m.runStep, true, g, count, qx, ds, y, yOffset);
     }
 
     /**
-     * The kernel: groups g to g + count − 1 (count 1 to 4, {@link #GROUPS_PER_CALL}), sharing each load of the spread
+     * The kernel: groups g, g + step, … (count 1 to 4; see {@link InterleavedMatrix#groups}), sharing each load of the spread
      * activations. Four groups are four streams of codes, which the hardware prefetchers fetch faster than two
      * (docs/BENCHMARKS.md, session 10). A group past the count reads group g's codes again and keeps no result. With
      * {@code mins} (Q5_1) the codes carry no −16: the 16·Σqx taken off to keep the sums in 16 bits is added back in
      * 32, {@code ds} holds a d and an m set per block, and each block adds m·dx·Σqx. Written out in one method: a
      * vector op C2 does not inline is boxed.
      */
-    private static void fourGroups(MemorySegment codes, int blocks, boolean mins, int g, int count, SpreadToken qx,
+    private static void fourGroups(MemorySegment codes, int blocks, int step, boolean mins, int g, int count, SpreadToken qx,
             float[] ds, float[] y, int yOffset) {
         int sets = mins ? 2 : 1;
         int[] xsums = qx.blockSums;
@@ -67,9 +65,9 @@ final class Q5TokenKernel {
         short[] offsets = qx.fiveBitOffsets;
         long next = (long) blocks * GROUP_BLOCK_BYTES;
         long n0 = 0;
-        long n1 = count > 1 ? next : 0;
-        long n2 = count > 2 ? 2 * next : 0;
-        long n3 = count > 3 ? 3 * next : 0;
+        long n1 = count > 1 ? step * next : 0;
+        long n2 = count > 2 ? 2 * step * next : 0;
+        long n3 = count > 3 ? 3 * step * next : 0;
         int scaleStride = sets * blocks * ROWS;
         int d1 = count > 1 ? scaleStride : 0;
         int d2 = count > 2 ? 2 * scaleStride : 0;
@@ -160,13 +158,13 @@ final class Q5TokenKernel {
         }
         total0.intoArray(y, yOffset + g * ROWS);
         if (count > 1) {
-            total1.intoArray(y, yOffset + (g + 1) * ROWS);
+            total1.intoArray(y, yOffset + (g + step) * ROWS);
         }
         if (count > 2) {
-            total2.intoArray(y, yOffset + (g + 2) * ROWS);
+            total2.intoArray(y, yOffset + (g + 2 * step) * ROWS);
         }
         if (count > 3) {
-            total3.intoArray(y, yOffset + (g + 3) * ROWS);
+            total3.intoArray(y, yOffset + (g + 3 * step) * ROWS);
         }
     }
 
@@ -186,7 +184,7 @@ final class Q5TokenKernel {
         float[] y = new float[4 * ROWS];
         float[] ds = new float[32 * ROWS];
         InterleavedMatrix.warmUntilCompiled(
-                i -> fourGroups(data[0], 4, i % 2 == 1, 0, 4, qx, m.scalesAsFloats(0, 32, ds), y, 0),
+                i -> fourGroups(data[0], 4, 1, i % 2 == 1, 0, 4, qx, m.scalesAsFloats(0, 32, ds), y, 0),
                 data[0].byteSize(), 2_000);
     }
 }

@@ -42,11 +42,8 @@ final class Q6KTokenKernel {
         fourGroups(m, g, count, qx.spread, qx.scales, qx.sixBitOffsets, ds, y, yOffset);
     }
 
-    /** Row groups per call of the kernel ({@link InterleavedMatrix#groupsPerCall}). */
-    static final int GROUPS_PER_CALL = 4;
-
     /**
-     * Groups g to g + count − 1 (count 1 to 4), sharing each load of the spread activations: four streams of codes,
+     * Groups g, g + step, … (count 1 to 4; see {@link InterleavedMatrix#groups}), sharing each load of the spread activations: four streams of codes,
      * which the hardware prefetchers fetch faster than two (docs/BENCHMARKS.md, session 10). A group past the count
      * reads group g's codes again and keeps no result. Written out in one method: a vector op C2 does not inline is
      * boxed.
@@ -57,9 +54,10 @@ final class Q6KTokenKernel {
         int supers = m.supers;
         long next = (long) supers * SUPER_BYTES;
         long n0 = 0;
-        long n1 = count > 1 ? next : 0;
-        long n2 = count > 2 ? 2 * next : 0;
-        long n3 = count > 3 ? 3 * next : 0;
+        int step = m.runStep;
+        long n1 = count > 1 ? step * next : 0;
+        long n2 = count > 2 ? 2 * step * next : 0;
+        long n3 = count > 3 ? 3 * step * next : 0;
         int d1 = count > 1 ? supers * ROWS : 0;
         int d2 = count > 2 ? 2 * supers * ROWS : 0;
         int d3 = count > 3 ? 3 * supers * ROWS : 0;
@@ -198,13 +196,13 @@ final class Q6KTokenKernel {
         }
         total0.intoArray(y, yOffset + g * ROWS);
         if (count > 1) {
-            total1.intoArray(y, yOffset + (g + 1) * ROWS);
+            total1.intoArray(y, yOffset + (g + step) * ROWS);
         }
         if (count > 2) {
-            total2.intoArray(y, yOffset + (g + 2) * ROWS);
+            total2.intoArray(y, yOffset + (g + 2 * step) * ROWS);
         }
         if (count > 3) {
-            total3.intoArray(y, yOffset + (g + 3) * ROWS);
+            total3.intoArray(y, yOffset + (g + 3 * step) * ROWS);
         }
     }
 

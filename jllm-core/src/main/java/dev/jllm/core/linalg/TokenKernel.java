@@ -49,7 +49,7 @@ final class TokenKernel {
     }
 
     /**
-     * Groups g to g + count − 1 (count 2 to 4) against the quantized token, sharing each load of the spread
+     * Groups g, g + step, … (count 2 to 4; see {@link InterleavedMatrix#groups}) against the quantized token, sharing each load of the spread
      * activations ({@code ds}: their scales as floats, {@code blocks·16} per group). Per four columns and 16 rows of
      * a group: two widenings, two 16-bit multiplies and adds, and the biased sums split into 32-bit lanes by one
      * shift and two adds. Lanes 0–7 hold the first column of each pair, 8–15 the second; the low halves even rows,
@@ -64,9 +64,10 @@ final class TokenKernel {
         MemorySegment codes = m.codes;
         int blocks = m.blocks;
         long next = (long) blocks * BLOCK * ROWS;
-        long n1 = next;
-        long n2 = count > 2 ? 2 * next : 0;
-        long n3 = count > 3 ? 3 * next : 0;
+        int step = m.runStep;
+        long n1 = step * next;
+        long n2 = count > 2 ? 2 * step * next : 0;
+        long n3 = count > 3 ? 3 * step * next : 0;
         int s1 = blocks * ROWS;
         int s2 = count > 2 ? 2 * blocks * ROWS : 0;
         int s3 = count > 3 ? 3 * blocks * ROWS : 0;
@@ -144,12 +145,12 @@ final class TokenKernel {
             }
         }
         total0.intoArray(y, yOffset + g * ROWS);
-        total1.intoArray(y, yOffset + (g + 1) * ROWS);
+        total1.intoArray(y, yOffset + (g + step) * ROWS);
         if (count > 2) {
-            total2.intoArray(y, yOffset + (g + 2) * ROWS);
+            total2.intoArray(y, yOffset + (g + 2 * step) * ROWS);
         }
         if (count > 3) {
-            total3.intoArray(y, yOffset + (g + 3) * ROWS);
+            total3.intoArray(y, yOffset + (g + 3 * step) * ROWS);
         }
     }
 
