@@ -98,11 +98,10 @@ public final class HugePages {
             if (end > start + length) {
                 unmap(start + length, end - start - length);
             }
-            int advised = (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), length / SIZE * SIZE,
+            // a refusal (-1) only leaves the mapping on small pages
+            int ignored = (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), length / SIZE * SIZE,
                     MADV_HUGEPAGE);
-            assert advised == 0 || advised == -1;
-            long unmapLength = length;
-            return MemorySegment.ofAddress(start).reinterpret(bytes, arena, s -> unmap(start, unmapLength));
+            return MemorySegment.ofAddress(start).reinterpret(bytes, arena, s -> unmap(start, length));
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
