@@ -8,7 +8,9 @@ import dev.jllm.core.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.IntConsumer;
 import jdk.incubator.vector.FloatVector;
 
@@ -48,6 +50,16 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
      * of Q4_0, too short for the prefetchers to get going).
      */
     final int runStep;
+    /**
+     * Whether this copy runs the 16-lane kernels (512-bit vectors) or the half-width ones (256-bit, AVX2); set from
+     * the machine, and to half width by {@link #halfWidth} for tests and A/B runs on a 512-bit machine.
+     */
+    boolean wide = WIDE;
+
+    /** Whether this machine's vectors hold 16 floats: the width the kernels were first written for. */
+    static final boolean WIDE = FloatVector.SPECIES_PREFERRED.length() == 16;
+    /** Whether they hold 8 (AVX2): the types with half-width kernels are copied too. */
+    static final boolean HALF_WIDTH = FloatVector.SPECIES_PREFERRED.length() == 8;
 
     InterleavedMatrix(int rows, int cols, int scaleSets, MemorySegment codes, MemorySegment scales) {
         this.rows = rows;
@@ -229,19 +241,41 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
 
     /**
      * Whether {@code w} is a matrix of {@code type} with rows in sixteens, whole blocks of {@code blockSize} per row
-     * and fewer than 2³¹ weights, on a machine of 16-lane float vectors (the kernels' width).
+     * and fewer than 2³¹ weights, on a machine of 16-lane float vectors (the kernels' width), or of 8-lane ones when
+     * the type has half-width kernels ({@link #HALF_WIDTH_TYPES}).
      */
     static boolean fits(Tensor w, DType type, int blockSize) {
         return w.type() == type && w.shape().length == 2 && w.rows() % ROWS == 0 && w.cols() % blockSize == 0
-                && w.rows() * w.cols() <= Integer.MAX_VALUE - 8 && FloatVector.SPECIES_PREFERRED.length() == 16;
+                && w.rows() * w.cols() <= Integer.MAX_VALUE - 8
+                && (WIDE || HALF_WIDTH && HALF_WIDTH_TYPES.contains(type));
     }
+
+    /** The types with half-width (256-bit) kernels, single-token and sliver packing. */
+    static final Set<DType> HALF_WIDTH_TYPES = EnumSet.of(DType.Q4_0, DType.Q4_1);
+
+    /**
+     * Switches this copy to the half-width (256-bit) kernels, which every machine with vectors of 8 floats or more
+     * runs: for the tests of those kernels, and A/B runs, on a 512-bit machine. The type must have them.
+     *
+     * @throws IllegalStateException if the type has no half-width kernels
+     */
+    InterleavedMatrix halfWidth() {
+        if (!HALF_WIDTH_TYPES.contains(type())) {
+            throw new IllegalStateException(getClass().getSimpleName() + " has no half-width kernels");
+        }
+        wide = false;
+        return this;
+    }
+
+    /** The weight type of the copy. */
+    abstract DType type();
 
     /** Throws, naming {@code w} and what a copy of {@code type} needs, unless {@code supported}. */
     static void requireSupported(Tensor w, boolean supported, DType type) {
         if (!supported) {
             throw new IllegalArgumentException("cannot interleave " + w + ": needs " + type
                     + " with rows a multiple of " + ROWS + ", whole blocks of " + type.blockSize()
-                    + " per row, and 16-lane float vectors");
+                    + " per row, and float vectors of 16 lanes (or of 8 for the types with half-width kernels)");
         }
     }
 
@@ -260,8 +294,9 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
 
     /**
      * Rows {@code [r0, r0 + nr)} × columns {@code [pc, pc + kc)} as floats, k-major for {@link MatMul}'s micro-kernel
-     * ({@code packed[p·32 + r]}, rows past nr zero), with the values and rounding of the type's dequantization: the
-     * sliver's two groups through {@link #packGroup}.
+     * ({@code packed[p·NR + r]}, NR = {@link GemmKernel#NR}, rows past nr zero), with the values and rounding of the
+     * type's dequantization: the sliver's groups (two of 16-lane vectors, one of 8-lane ones) through
+     * {@link #packGroup}.
      */
     void packSliver(int r0, int nr, int pc, int kc, float[] packed) {
         int sets = (int) ((long) kc * scaleSets / cols);
@@ -270,10 +305,11 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
             ds = new float[sets * ROWS];
             SLIVER_SCALES.set(ds);
         }
-        for (int lane0 = 0; lane0 < 2 * ROWS; lane0 += ROWS) {
+        int width = GemmKernel.NR;
+        for (int lane0 = 0; lane0 < width; lane0 += ROWS) {
             if (lane0 >= nr) {
                 for (int p = 0; p < kc; p++) {
-                    java.util.Arrays.fill(packed, p * 2 * ROWS + lane0, p * 2 * ROWS + lane0 + ROWS, 0f);
+                    java.util.Arrays.fill(packed, p * width + lane0, p * width + lane0 + ROWS, 0f);
                 }
                 continue;
             }
@@ -285,7 +321,8 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
 
     /**
      * Group g's 16 rows × columns {@code [pc, pc + kc)} as floats into lanes {@code [lane0, lane0 + 16)} of a sliver
-     * ({@code packed[p·32 + lane0 + r]}), {@code ds} holding the scales of those columns as floats.
+     * ({@code packed[p·NR + lane0 + r]}, NR = {@link GemmKernel#NR}), {@code ds} holding the scales of those columns
+     * as floats; in 512-bit vectors or, on a {@link #halfWidth} copy, 256-bit ones.
      */
     abstract void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0);
 
@@ -443,7 +480,13 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
         for (DType type : types) {
             switch (type) {
                 case Q8_0 -> TokenKernel.warmUp();
-                case Q4_0, Q4_1 -> Q4TokenKernel.warmUp();
+                case Q4_0, Q4_1 -> {
+                    if (WIDE) {
+                        Q4TokenKernel.warmUp();
+                    } else {
+                        Q4TokenKernel256.warmUp();
+                    }
+                }
                 case Q5_0, Q5_1 -> Q5TokenKernel.warmUp();
                 case Q2_K -> Q2KTokenKernel.warmUp();
                 case Q3_K -> Q3KTokenKernel.warmUp();

@@ -58,6 +58,11 @@ public final class InterleavedQ2_K extends InterleavedMatrix {
         return fits(w, DType.Q2_K, SUPER);
     }
 
+    @Override
+    DType type() {
+        return DType.Q2_K;
+    }
+
     /**
      * The interleaved copy of {@code w}, made by the pool's threads (the caller's if null); with
      * {@code releaseMapped}, the pages of a mapped {@code w} are released as they are copied.
@@ -149,7 +154,7 @@ public final class InterleavedQ2_K extends InterleavedMatrix {
      */
     @Override
     void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
-        int width = 2 * ROWS;
+        int width = GemmKernel.NR;
         for (int p = 0; p < kc; p += SUB) {
             int sb = p / SUPER;
             long at = (long) (g * supers + (pc + p) / SUPER) * SUPER_BYTES;

@@ -42,6 +42,8 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
     static final int STEPS = GROUP_BLOCK_BYTES / STEP_BYTES;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
@@ -52,6 +54,11 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
     /** Whether {@code w} can be interleaved here: Q4_0, rows a multiple of 16, and 16-lane float vectors. */
     public static boolean supports(Tensor w) {
         return fits(w, DType.Q4_0, BLOCK);
+    }
+
+    @Override
+    DType type() {
+        return DType.Q4_0;
     }
 
     /**
@@ -119,7 +126,11 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
 
     @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        Q4TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        if (wide) {
+            Q4TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        } else {
+            Q4TokenKernel256.groups(this, g, count, qx, ds, y, yOffset);
+        }
     }
 
     /**
@@ -157,7 +168,11 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
      */
     @Override
     void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
-        int width = 2 * ROWS;
+        if (!wide) {
+            packGroupHalfWidth(codes, blocks, false, g, pc, kc, ds, packed, lane0);
+            return;
+        }
+        int width = GemmKernel.NR;
         for (int p = 0; p < kc; p += BLOCK) {
             FloatVector d = FloatVector.fromArray(F, ds, p / BLOCK * ROWS);
             long q = (long) (g * blocks + (pc + p) / BLOCK) * GROUP_BLOCK_BYTES;
@@ -185,6 +200,45 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
                         .intoArray(packed, (c + 6) * width + lane0);
                 ((FloatVector) n3.convertShape(VectorOperators.S2F, F, 1)).sub(8f).mul(d)
                         .intoArray(packed, (c + 7) * width + lane0);
+            }
+        }
+    }
+
+    /**
+     * {@link #packGroup} of a Q4_0 copy, or with {@code mins} of a Q4_1 one (code·d + m, {@code ds} holding a d and
+     * an m set per block), in 256-bit vectors: each step's even columns, then its odd ones, rows 0–7 and 8–15 apart.
+     */
+    static void packGroupHalfWidth(MemorySegment codes, int blocks, boolean mins, int g, int pc, int kc, float[] ds,
+                                   float[] packed, int lane0) {
+        int width = GemmKernel.NR;
+        int sets = mins ? 2 : 1;
+        for (int p = 0; p < kc; p += BLOCK) {
+            int at = sets * (p / BLOCK) * ROWS;
+            FloatVector d0 = FloatVector.fromArray(F8, ds, at);
+            FloatVector d1 = FloatVector.fromArray(F8, ds, at + 8);
+            // Q4_0: (code − 8)·d, as code·d + (−8·d) would round otherwise; Q4_1: code·d + m
+            FloatVector m0 = mins ? FloatVector.fromArray(F8, ds, at + ROWS) : FloatVector.broadcast(F8, -8f);
+            FloatVector m1 = mins ? FloatVector.fromArray(F8, ds, at + ROWS + 8) : m0;
+            long q = (long) (g * blocks + (pc + p) / BLOCK) * GROUP_BLOCK_BYTES;
+            for (int s = 0; s < STEPS; s++) {
+                for (int half = 0; half < 2; half++) {
+                    IntVector v = ShortVector.fromMemorySegment(S16, codes, q + s * STEP_BYTES + half * STEP_BYTES / 2,
+                            LE).reinterpretAsInts();
+                    int c = p + 8 * s + half;
+                    for (int k = 0; k < 4; k++) {
+                        ShortVector n = v.lanewise(VectorOperators.LSHR, 4 * k).and(NIBBLES).reinterpretAsShorts();
+                        FloatVector f0 = (FloatVector) n.convertShape(VectorOperators.S2F, F8, 0);
+                        FloatVector f1 = (FloatVector) n.convertShape(VectorOperators.S2F, F8, 1);
+                        int o = (c + 2 * k) * width + lane0;
+                        if (mins) {
+                            f0.mul(d0).add(m0).intoArray(packed, o);
+                            f1.mul(d1).add(m1).intoArray(packed, o + 8);
+                        } else {
+                            f0.add(m0).mul(d0).intoArray(packed, o);
+                            f1.add(m1).mul(d1).intoArray(packed, o + 8);
+                        }
+                    }
+                }
             }
         }
     }

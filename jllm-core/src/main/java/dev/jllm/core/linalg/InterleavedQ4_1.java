@@ -39,6 +39,11 @@ public final class InterleavedQ4_1 extends InterleavedMatrix {
         return fits(w, DType.Q4_1, BLOCK);
     }
 
+    @Override
+    DType type() {
+        return DType.Q4_1;
+    }
+
     /**
      * The interleaved copy of {@code w}, made by the pool's threads (the caller's if null); with
      * {@code releaseMapped}, the pages of a mapped {@code w} are released as they are copied.
@@ -63,7 +68,11 @@ public final class InterleavedQ4_1 extends InterleavedMatrix {
 
     @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        Q4TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        if (wide) {
+            Q4TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        } else {
+            Q4TokenKernel256.groups(this, g, count, qx, ds, y, yOffset);
+        }
     }
 
     /** One row of the scalar twin ({@link #referenceRowWithMins}). */
@@ -80,7 +89,11 @@ public final class InterleavedQ4_1 extends InterleavedMatrix {
      */
     @Override
     void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
-        int width = 2 * ROWS;
+        if (!wide) {
+            InterleavedQ4_0.packGroupHalfWidth(codes, blocks, true, g, pc, kc, ds, packed, lane0);
+            return;
+        }
+        int width = GemmKernel.NR;
         for (int p = 0; p < kc; p += BLOCK) {
             FloatVector d = FloatVector.fromArray(F, ds, 2 * (p / BLOCK) * ROWS);
             FloatVector m = FloatVector.fromArray(F, ds, (2 * (p / BLOCK) + 1) * ROWS);

@@ -42,6 +42,11 @@ public final class InterleavedQ5_0 extends InterleavedMatrix {
         return fits(w, DType.Q5_0, BLOCK);
     }
 
+    @Override
+    DType type() {
+        return DType.Q5_0;
+    }
+
     /**
      * The interleaved copy of {@code w}, made by the pool's threads (the caller's if null); with
      * {@code releaseMapped}, the pages of a mapped {@code w} are released as they are copied.
@@ -155,7 +160,7 @@ public final class InterleavedQ5_0 extends InterleavedMatrix {
      */
     @Override
     void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
-        int width = 2 * ROWS;
+        int width = GemmKernel.NR;
         for (int p = 0; p < kc; p += BLOCK) {
             FloatVector d = FloatVector.fromArray(F, ds, p / BLOCK * ROWS);
             long q = (long) (g * blocks + (pc + p) / BLOCK) * GROUP_BLOCK_BYTES;

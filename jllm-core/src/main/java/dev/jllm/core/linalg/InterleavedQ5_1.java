@@ -37,6 +37,11 @@ public final class InterleavedQ5_1 extends InterleavedMatrix {
         return fits(w, DType.Q5_1, BLOCK);
     }
 
+    @Override
+    DType type() {
+        return DType.Q5_1;
+    }
+
     /**
      * The interleaved copy of {@code w}, made by the pool's threads (the caller's if null); with
      * {@code releaseMapped}, the pages of a mapped {@code w} are released as they are copied.
@@ -77,7 +82,7 @@ public final class InterleavedQ5_1 extends InterleavedMatrix {
      */
     @Override
     void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
-        int width = 2 * ROWS;
+        int width = GemmKernel.NR;
         for (int p = 0; p < kc; p += BLOCK) {
             FloatVector d = FloatVector.fromArray(F, ds, 2 * (p / BLOCK) * ROWS);
             FloatVector m = FloatVector.fromArray(F, ds, (2 * (p / BLOCK) + 1) * ROWS);

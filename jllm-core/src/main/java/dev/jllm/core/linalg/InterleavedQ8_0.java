@@ -56,6 +56,11 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
         return fits(w, DType.Q8_0, BLOCK);
     }
 
+    @Override
+    DType type() {
+        return DType.Q8_0;
+    }
+
     /**
      * The interleaved copy of {@code w}.
      *
@@ -305,7 +310,7 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
      */
     @Override
     void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
-        int width = 2 * ROWS;
+        int width = GemmKernel.NR;
         for (int p = 0; p < kc; p += BLOCK) {
             FloatVector d = FloatVector.fromArray(F, ds, p / BLOCK * ROWS);
             long q = (long) (g * blocks + (pc + p) / BLOCK) * BLOCK * ROWS;

@@ -24,9 +24,12 @@ import jdk.incubator.vector.VectorSpecies;
 final class SpreadToken {
     private static final int ROWS = InterleavedQ8_0.ROWS;
     private static final int BLOCK = 32;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    // 512-bit vectors where the machine has them, else 256-bit ones (AVX2), a block in two or four parts
+    private static final boolean WIDE = FloatVector.SPECIES_PREFERRED.length() >= 16;
+    private static final VectorSpecies<Float> F = WIDE ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I = WIDE ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B = WIDE ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
+    private static final int L = F.length();
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
     /** Each block's scale, rounded through F16 as GGML stores it. */
     float[] scales = new float[0];
@@ -58,17 +61,21 @@ final class SpreadToken {
         }
         for (int b = 0; b < cols / BLOCK; b++) {
             int at = xOffset + b * BLOCK;
-            FloatVector v0 = FloatVector.fromArray(F, x, at);
-            FloatVector v1 = FloatVector.fromArray(F, x, at + 16);
-            float amax = v0.abs().max(v1.abs()).reduceLanes(VectorOperators.MAX);
+            FloatVector peak = FloatVector.fromArray(F, x, at).abs();
+            for (int p = L; p < BLOCK; p += L) {
+                peak = peak.max(FloatVector.fromArray(F, x, at + p).abs());
+            }
+            float amax = peak.reduceLanes(VectorOperators.MAX);
             float d = amax / 127f;
             float id = d != 0 ? 1f / d : 0f;
-            IntVector q0 = roundHalfAway(v0.mul(id));
-            IntVector q1 = roundHalfAway(v1.mul(id));
             scales[b] = Rounding.toHalfAndBack(d);
-            ((ByteVector) q0.convertShape(VectorOperators.I2B, B, 0)).intoArray(qs, b * BLOCK);
-            ((ByteVector) q1.convertShape(VectorOperators.I2B, B, 0)).intoArray(qs, b * BLOCK + 16);
-            blockSums[b] = q0.add(q1).reduceLanes(VectorOperators.ADD);
+            IntVector sum = IntVector.zero(I);
+            for (int p = 0; p < BLOCK; p += L) {
+                IntVector q = roundHalfAway(FloatVector.fromArray(F, x, at + p).mul(id));
+                ((ByteVector) q.convertShape(VectorOperators.I2B, B, 0)).intoArray(qs, b * BLOCK + p);
+                sum = sum.add(q);
+            }
+            blockSums[b] = sum.reduceLanes(VectorOperators.ADD);
             int even0 = 0;
             int odd0 = 0;
             int even1 = 0;

@@ -34,12 +34,12 @@ class InterleavedTypesTest {
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void quantizedSingleTokenEqualsItsTwinAndTheDequantizedFileInDouble(DType type) {
-        assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
+        assumeTrue(InterleavedWidths.anyFor(type), "no kernels of this width for " + type);
         Random rnd = new Random(type.ordinal());
         try (Arena arena = Arena.ofShared(); WorkerPool one = new WorkerPool(1); WorkerPool three = new WorkerPool(3)) {
             for (int[] shape : new int[][] {{16, 256}, {48, 512}, {80, 1280}, {96, 256}, {112, 512}}) {
                 Tensor w = RandomWeights.gaussian(arena, type, shape[0], shape[1], rnd.nextLong());
-                InterleavedMatrix q = InterleavedMatrix.of(w, three, false);
+                for (InterleavedMatrix q : InterleavedWidths.copies(w, three)) {
                 float[] x = TestKernels.gaussian(rnd, 3 + shape[1]);
                 float[] twin = new float[2 + shape[0]];
                 q.referenceQuantized(x, 3, twin, 2);
@@ -56,8 +56,10 @@ class InterleavedTypesTest {
                     float[] got = new float[twin.length];
                     q.multiplyQuantized(pool, x, 3, got, 2);
                     for (int i = 2; i < got.length; i++) {
-                        assertEquals(twin[i], got[i], 0f, w + " threads=" + pool.threads() + " at " + i);
+                        assertEquals(twin[i], got[i], 0f, w + InterleavedWidths.name(q) + " threads=" + pool.threads()
+                                + " at " + i);
                     }
+                }
                 }
             }
         }
@@ -66,7 +68,7 @@ class InterleavedTypesTest {
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void theLargestCodesScalesAndProductsStayExact(DType type) {
-        assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
+        assumeTrue(InterleavedWidths.anyFor(type), "no kernels of this width for " + type);
         try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
             int rows = 48;
             int cols = 512;
@@ -82,10 +84,11 @@ class InterleavedTypesTest {
             for (int c = 0; c < cols; c++) {
                 x[c] = (c / 32) % 2 == 0 ? 3f : -3f;
             }
-            InterleavedMatrix q = InterleavedMatrix.of(w, pool, false);
-            float[] got = new float[rows];
-            q.multiplyQuantized(pool, x, 0, got, 0);
-            assertCloseToTheFile(w, x, 0, got, 0);
+            for (InterleavedMatrix q : InterleavedWidths.copies(w, pool)) {
+                float[] got = new float[rows];
+                q.multiplyQuantized(pool, x, 0, got, 0);
+                assertCloseToTheFile(w, x, 0, got, 0);
+            }
         }
     }
 
@@ -143,13 +146,13 @@ class InterleavedTypesTest {
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void manyTokensRunThePackedGemmOnTheSameValuesAsTheFile(DType type) {
-        assumeTrue(FloatVector.SPECIES_PREFERRED.length() == 16, "the kernels are written for 16-lane vectors");
+        assumeTrue(InterleavedWidths.anyFor(type), "no kernels of this width for " + type);
         Random rnd = new Random(29 + type.ordinal());
         try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
             for (int[] shape : new int[][] {{48, 256}, {64, 1536}, {256, 512}}) {
                 Tensor w = RandomWeights.gaussian(arena, type, shape[0], shape[1], rnd.nextLong());
                 // copied on this thread: every group through the same staging buffer
-                InterleavedMatrix q = InterleavedMatrix.of(w, null, false);
+                for (InterleavedMatrix q : InterleavedWidths.copies(w, null)) {
                 for (int n : new int[] {1, 2, 7, 40}) {
                     float[] x = TestKernels.gaussian(rnd, 1 + n * shape[1]);
                     float[] want = new float[n * shape[0]];
@@ -157,8 +160,9 @@ class InterleavedTypesTest {
                     float[] got = new float[want.length];
                     q.multiply(pool, x, 1, n, got, 0);
                     for (int i = 0; i < want.length; i++) {
-                        assertEquals(want[i], got[i], 0f, w + " n=" + n + " at " + i);
+                        assertEquals(want[i], got[i], 0f, w + InterleavedWidths.name(q) + " n=" + n + " at " + i);
                     }
+                }
                 }
             }
         }
