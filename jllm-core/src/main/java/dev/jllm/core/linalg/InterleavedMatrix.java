@@ -8,9 +8,7 @@ import dev.jllm.core.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import java.util.function.IntConsumer;
 import jdk.incubator.vector.FloatVector;
 
@@ -242,16 +240,32 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
     /**
      * Whether {@code w} is a matrix of {@code type} with rows in sixteens, whole blocks of {@code blockSize} per row
      * and fewer than 2³¹ weights, on a machine of 16-lane float vectors (the kernels' width), or of 8-lane ones when
-     * the type has half-width kernels ({@link #HALF_WIDTH_TYPES}).
+     * the type has {@code halfWidthKernels}.
      */
-    static boolean fits(Tensor w, DType type, int blockSize) {
+    static boolean fits(Tensor w, DType type, int blockSize, boolean halfWidthKernels) {
         return w.type() == type && w.shape().length == 2 && w.rows() % ROWS == 0 && w.cols() % blockSize == 0
-                && w.rows() * w.cols() <= Integer.MAX_VALUE - 8
-                && (WIDE || HALF_WIDTH && HALF_WIDTH_TYPES.contains(type));
+                && w.rows() * w.cols() <= Integer.MAX_VALUE - 8 && (WIDE || HALF_WIDTH && halfWidthKernels);
     }
 
-    /** The types with half-width (256-bit) kernels, single-token and sliver packing. */
-    static final Set<DType> HALF_WIDTH_TYPES = EnumSet.of(DType.Q4_0, DType.Q4_1);
+    /**
+     * Whether {@code type} has half-width (256-bit) kernels, single-token and sliver packing: each copy's class says
+     * so in its {@code HALF_WIDTH_KERNELS}.
+     */
+    static boolean hasHalfWidthKernels(DType type) {
+        return switch (type) {
+            case Q8_0 -> InterleavedQ8_0.HALF_WIDTH_KERNELS;
+            case Q4_0 -> InterleavedQ4_0.HALF_WIDTH_KERNELS;
+            case Q4_1 -> InterleavedQ4_1.HALF_WIDTH_KERNELS;
+            case Q5_0 -> InterleavedQ5_0.HALF_WIDTH_KERNELS;
+            case Q5_1 -> InterleavedQ5_1.HALF_WIDTH_KERNELS;
+            case Q2_K -> InterleavedQ2_K.HALF_WIDTH_KERNELS;
+            case Q3_K -> InterleavedQ3_K.HALF_WIDTH_KERNELS;
+            case Q4_K -> InterleavedQ4_K.HALF_WIDTH_KERNELS;
+            case Q5_K -> InterleavedQ5_K.HALF_WIDTH_KERNELS;
+            case Q6_K -> InterleavedQ6_K.HALF_WIDTH_KERNELS;
+            default -> false;
+        };
+    }
 
     /**
      * Switches this copy to the half-width (256-bit) kernels, which every machine with vectors of 8 floats or more
@@ -260,7 +274,7 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
      * @throws IllegalStateException if the type has no half-width kernels
      */
     InterleavedMatrix halfWidth() {
-        if (!HALF_WIDTH_TYPES.contains(type())) {
+        if (!hasHalfWidthKernels(type())) {
             throw new IllegalStateException(getClass().getSimpleName() + " has no half-width kernels");
         }
         wide = false;
@@ -479,20 +493,14 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
     public static void warmUp(List<DType> types) {
         for (DType type : types) {
             switch (type) {
-                case Q8_0 -> TokenKernel.warmUp();
-                case Q4_0, Q4_1 -> {
-                    if (WIDE) {
-                        Q4TokenKernel.warmUp();
-                    } else {
-                        Q4TokenKernel256.warmUp();
-                    }
-                }
+                case Q8_0 -> InterleavedQ8_0.warmUpKernel();
+                case Q4_0, Q4_1 -> InterleavedQ4_0.warmUpKernel();
                 case Q5_0, Q5_1 -> Q5TokenKernel.warmUp();
                 case Q2_K -> Q2KTokenKernel.warmUp();
                 case Q3_K -> Q3KTokenKernel.warmUp();
-                case Q4_K -> Q4KTokenKernel.warmUp();
+                case Q4_K -> InterleavedQ4_K.warmUpKernel();
                 case Q5_K -> Q5KTokenKernel.warmUp();
-                case Q6_K -> Q6KTokenKernel.warmUp();
+                case Q6_K -> InterleavedQ6_K.warmUpKernel();
                 default -> {
                     // no copy, no kernel
                 }

@@ -48,6 +48,9 @@ public final class InterleavedQ2_K extends InterleavedMatrix {
     /** Super-blocks per row. */
     final int supers;
 
+    /** Whether this type has half-width (256-bit) kernels, for machines whose widest vectors are 256 bits (AVX2). */
+    static final boolean HALF_WIDTH_KERNELS = false;
+
     InterleavedQ2_K(int rows, int cols, MemorySegment codes, MemorySegment scales) {
         super(rows, cols, 2 * (cols / SUPER), codes, scales);
         this.supers = cols / SUPER;
@@ -55,7 +58,7 @@ public final class InterleavedQ2_K extends InterleavedMatrix {
 
     /** Whether {@code w} can be interleaved here: Q2_K, rows a multiple of 16, and 16-lane float vectors. */
     public static boolean supports(Tensor w) {
-        return fits(w, DType.Q2_K, SUPER);
+        return fits(w, DType.Q2_K, SUPER, HALF_WIDTH_KERNELS);
     }
 
     @Override

@@ -41,6 +41,9 @@ public final class InterleavedQ5_K extends InterleavedMatrix {
     /** Super-blocks per row. */
     final int supers;
 
+    /** Whether this type has half-width (256-bit) kernels, for machines whose widest vectors are 256 bits (AVX2). */
+    static final boolean HALF_WIDTH_KERNELS = false;
+
     InterleavedQ5_K(int rows, int cols, MemorySegment codes, MemorySegment scales) {
         super(rows, cols, 2 * (cols / SUPER), codes, scales);
         this.supers = cols / SUPER;
@@ -48,7 +51,7 @@ public final class InterleavedQ5_K extends InterleavedMatrix {
 
     /** Whether {@code w} can be interleaved here: Q4_K, rows a multiple of 16, and 16-lane float vectors. */
     public static boolean supports(Tensor w) {
-        return fits(w, DType.Q5_K, SUPER);
+        return fits(w, DType.Q5_K, SUPER, HALF_WIDTH_KERNELS);
     }
 
     @Override

@@ -44,6 +44,14 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
+    /** Whether this type has half-width (256-bit) kernels, for machines whose widest vectors are 256 bits (AVX2). */
+    static final boolean HALF_WIDTH_KERNELS = false;
+
+    /** Compiles this type's single-token kernel for this machine's width ({@link InterleavedMatrix#warmUp}). */
+    static void warmUpKernel() {
+        TokenKernel.warmUp();
+    }
+
     InterleavedQ8_0(int rows, int cols, MemorySegment codes, MemorySegment scales) {
         super(rows, cols, cols / BLOCK, codes, scales);
     }
@@ -53,7 +61,7 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
      * float vectors on this machine.
      */
     public static boolean supports(Tensor w) {
-        return fits(w, DType.Q8_0, BLOCK);
+        return fits(w, DType.Q8_0, BLOCK, HALF_WIDTH_KERNELS);
     }
 
     @Override

@@ -21,7 +21,7 @@ final class InterleavedWidths {
 
     /** Whether {@code type} has half-width kernels. */
     static boolean hasHalfWidth(DType type) {
-        return InterleavedMatrix.HALF_WIDTH_TYPES.contains(type);
+        return InterleavedMatrix.hasHalfWidthKernels(type);
     }
 
     /** Every copy of {@code w} this machine runs, made by the pool's threads (the caller's if null). */
