@@ -17,12 +17,13 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A Q4_K matrix copied into groups of {@link #ROWS} interleaved rows, for the single-token integer kernel
- * ({@link Q4KTokenKernel}). Each group's 256-column super-block takes {@value #SUPER_BYTES} bytes: the 16 rows'
- * eight 6-bit sub-block scales unpacked to bytes ({@code [j·16 + lane]}), then their eight mins the same way, then the
- * eight 32-column sub-blocks' four-bit codes in {@link InterleavedQ4_0}'s order (so one kernel step reads both the
- * same way). The rows' F16 {@code d} and {@code dmin} sit apart, as scales do in the other copies. The copy takes
- * 148 bytes per row and super-block against the file's 144.
+ * A Q4_K matrix copied into groups of {@link #ROWS} interleaved rows, for the single-token integer kernels
+ * ({@link Q4KTokenKernel}, and {@link Q4KTokenKernel256} on 256-bit machines). Each group's 256-column super-block
+ * takes {@value #SUPER_BYTES} bytes: the 16 rows' eight 6-bit sub-block scales unpacked to bytes
+ * ({@code [j·16 + lane]}), then their eight mins the same way, then the eight 32-column sub-blocks' four-bit codes in
+ * {@link InterleavedQ4_0}'s order (so one kernel step reads both the same way). The rows' F16 {@code d} and
+ * {@code dmin} sit apart, as scales do in the other copies. The copy takes 148 bytes per row and super-block against
+ * the file's 144.
  */
 public final class InterleavedQ4_K extends InterleavedMatrix {
     /** Rows per interleaved group. */
@@ -40,6 +41,9 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
     static final int SUPER_BYTES = CODES + SUBS * SUB_BYTES;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
     private static final int NIBBLES = InterleavedQ4_0.NIBBLES;
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -48,11 +52,15 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
     final int supers;
 
     /** Whether this type has half-width (256-bit) kernels, for machines whose widest vectors are 256 bits (AVX2). */
-    static final boolean HALF_WIDTH_KERNELS = false;
+    static final boolean HALF_WIDTH_KERNELS = true;
 
     /** Compiles this type's single-token kernel for this machine's width ({@link InterleavedMatrix#warmUp}). */
     static void warmUpKernel() {
-        Q4KTokenKernel.warmUp();
+        if (WIDE) {
+            Q4KTokenKernel.warmUp();
+        } else {
+            Q4KTokenKernel256.warmUp();
+        }
     }
 
     InterleavedQ4_K(int rows, int cols, MemorySegment codes, MemorySegment scales) {
@@ -60,7 +68,7 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
         this.supers = cols / SUPER;
     }
 
-    /** Whether {@code w} can be interleaved here: Q4_K, rows a multiple of 16, and 16-lane float vectors. */
+    /** Whether {@code w} can be interleaved here: Q4_K, rows a multiple of 16, and 16- or 8-lane float vectors. */
     public static boolean supports(Tensor w) {
         return fits(w, DType.Q4_K, SUPER, HALF_WIDTH_KERNELS);
     }
@@ -125,7 +133,11 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
 
     @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        Q4KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        if (wide) {
+            Q4KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        } else {
+            Q4KTokenKernel256.groups(this, g, count, qx, ds, y, yOffset);
+        }
     }
 
     /**
@@ -183,11 +195,15 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
 
     /**
      * Group g's 16 rows × columns {@code [pc, pc + kc)} as floats into lanes {@code [lane0, lane0 + 16)} of a
-     * sliver ({@code packed[p·32 + lane0 + r]}), {@code ds} holding the columns' scales as floats:
+     * sliver ({@code packed[p·NR + lane0 + r]}), {@code ds} holding the columns' scales as floats:
      * {@code (d·scale)·q − dmin·min}, in the order of Q4_K's dequantization, so the values equal the file's.
      */
     @Override
     void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
+        if (!wide) {
+            packGroupHalfWidth(g, pc, kc, ds, packed, lane0);
+            return;
+        }
         int width = GemmKernel.NR;
         for (int p = 0; p < kc; p += BLOCK) {
             int sb = p / SUPER;
@@ -225,6 +241,47 @@ public final class InterleavedQ4_K extends InterleavedMatrix {
                         .intoArray(packed, (c + 6) * width + lane0);
                 ((FloatVector) n3.convertShape(VectorOperators.S2F, F, 1)).mul(scale).sub(min)
                         .intoArray(packed, (c + 7) * width + lane0);
+            }
+        }
+    }
+
+    /**
+     * {@link #packGroup} in 256-bit vectors, for copies on 256-bit machines and {@link #halfWidth} ones: each step's
+     * even columns, then its odd ones, rows 0–7 and 8–15 apart, with the 512-bit path's products and rounding.
+     */
+    private void packGroupHalfWidth(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
+        int width = GemmKernel.NR;
+        for (int p = 0; p < kc; p += BLOCK) {
+            int sb = p / SUPER;
+            int j = (p % SUPER) / BLOCK;
+            long at = (long) (g * supers + (pc + p) / SUPER) * SUPER_BYTES;
+            int e = 2 * sb * ROWS;
+            long sc = at + j * ROWS;
+            long mn = at + MINS + j * ROWS;
+            FloatVector scale0 = FloatVector.fromArray(F8, ds, e).mul((FloatVector) ByteVector.fromMemorySegment(B8,
+                    codes, sc, LE).convertShape(VectorOperators.B2F, F8, 0));
+            FloatVector scale1 = FloatVector.fromArray(F8, ds, e + 8).mul((FloatVector) ByteVector.fromMemorySegment(
+                    B8, codes, sc + 8, LE).convertShape(VectorOperators.B2F, F8, 0));
+            FloatVector min0 = FloatVector.fromArray(F8, ds, e + ROWS).mul((FloatVector) ByteVector.fromMemorySegment(
+                    B8, codes, mn, LE).convertShape(VectorOperators.B2F, F8, 0));
+            FloatVector min1 = FloatVector.fromArray(F8, ds, e + ROWS + 8).mul((FloatVector) ByteVector
+                    .fromMemorySegment(B8, codes, mn + 8, LE).convertShape(VectorOperators.B2F, F8, 0));
+            long q = at + CODES + (long) j * SUB_BYTES;
+            for (int s = 0; s < InterleavedQ4_0.STEPS; s++) {
+                for (int half = 0; half < 2; half++) {
+                    IntVector v = ShortVector.fromMemorySegment(S16, codes,
+                            q + s * InterleavedQ4_0.STEP_BYTES + half * InterleavedQ4_0.STEP_BYTES / 2, LE)
+                            .reinterpretAsInts();
+                    int c = p + 8 * s + half;
+                    for (int k = 0; k < 4; k++) {
+                        ShortVector n = v.lanewise(VectorOperators.LSHR, 4 * k).and(NIBBLES).reinterpretAsShorts();
+                        int o = (c + 2 * k) * width + lane0;
+                        ((FloatVector) n.convertShape(VectorOperators.S2F, F8, 0)).mul(scale0).sub(min0)
+                                .intoArray(packed, o);
+                        ((FloatVector) n.convertShape(VectorOperators.S2F, F8, 1)).mul(scale1).sub(min1)
+                                .intoArray(packed, o + 8);
+                    }
+                }
             }
         }
     }
