@@ -495,11 +495,11 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
             switch (type) {
                 case Q8_0 -> InterleavedQ8_0.warmUpKernel();
                 case Q4_0, Q4_1 -> InterleavedQ4_0.warmUpKernel();
-                case Q5_0, Q5_1 -> Q5TokenKernel.warmUp();
-                case Q2_K -> Q2KTokenKernel.warmUp();
-                case Q3_K -> Q3KTokenKernel.warmUp();
+                case Q5_0, Q5_1 -> InterleavedQ5_0.warmUpKernel();
+                case Q2_K -> InterleavedQ2_K.warmUpKernel();
+                case Q3_K -> InterleavedQ3_K.warmUpKernel();
                 case Q4_K -> InterleavedQ4_K.warmUpKernel();
-                case Q5_K -> Q5KTokenKernel.warmUp();
+                case Q5_K -> InterleavedQ5_K.warmUpKernel();
                 case Q6_K -> InterleavedQ6_K.warmUpKernel();
                 default -> {
                     // no copy, no kernel

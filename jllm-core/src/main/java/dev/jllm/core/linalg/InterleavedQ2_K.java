@@ -51,6 +51,11 @@ public final class InterleavedQ2_K extends InterleavedMatrix {
     /** Whether this type has half-width (256-bit) kernels, for machines whose widest vectors are 256 bits (AVX2). */
     static final boolean HALF_WIDTH_KERNELS = false;
 
+    /** Compiles this type's single-token kernel for this machine's width ({@link InterleavedMatrix#warmUp}). */
+    static void warmUpKernel() {
+        Q2KTokenKernel.warmUp();
+    }
+
     InterleavedQ2_K(int rows, int cols, MemorySegment codes, MemorySegment scales) {
         super(rows, cols, 2 * (cols / SUPER), codes, scales);
         this.supers = cols / SUPER;

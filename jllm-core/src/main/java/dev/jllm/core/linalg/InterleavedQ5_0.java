@@ -36,6 +36,11 @@ public final class InterleavedQ5_0 extends InterleavedMatrix {
     /** Whether this type has half-width (256-bit) kernels, for machines whose widest vectors are 256 bits (AVX2). */
     static final boolean HALF_WIDTH_KERNELS = false;
 
+    /** Compiles this type's single-token kernel for this machine's width ({@link InterleavedMatrix#warmUp}). */
+    static void warmUpKernel() {
+        Q5TokenKernel.warmUp();
+    }
+
     InterleavedQ5_0(int rows, int cols, MemorySegment codes, MemorySegment scales) {
         super(rows, cols, cols / BLOCK, codes, scales);
     }

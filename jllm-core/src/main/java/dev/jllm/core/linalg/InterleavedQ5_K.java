@@ -15,10 +15,11 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A Q5_K matrix copied into groups of {@link #ROWS} interleaved rows, for the single-token integer kernel
- * ({@link Q5KTokenKernel}). Each group's 256-column super-block takes {@value #SUPER_BYTES} bytes: the 16 rows'
- * eight 6-bit sub-block scales unpacked to bytes ({@code [j·16 + lane]}), then their eight mins, then per 32-column
- * sub-block the low four bits of the codes and their fifth bits in {@link InterleavedQ5_0}'s order. The rows' F16
- * {@code d} and {@code dmin} sit apart. The copy takes 180 bytes per row and super-block against the file's 176.
+ * ({@link Q5KTokenKernel}; {@link Q5KTokenKernel256} on 256-bit machines). Each group's 256-column super-block
+ * takes {@value #SUPER_BYTES} bytes: the 16 rows' eight 6-bit sub-block scales unpacked to bytes
+ * ({@code [j·16 + lane]}), then their eight mins, then per 32-column sub-block the low four bits of the codes and
+ * their fifth bits in {@link InterleavedQ5_0}'s order. The rows' F16 {@code d} and {@code dmin} sit apart. The copy
+ * takes 180 bytes per row and super-block against the file's 176.
  */
 public final class InterleavedQ5_K extends InterleavedMatrix {
     /** Rows per interleaved group. */
@@ -36,20 +37,32 @@ public final class InterleavedQ5_K extends InterleavedMatrix {
     static final int SUPER_BYTES = CODES + SUBS * SUB_BYTES;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /** Super-blocks per row. */
     final int supers;
 
     /** Whether this type has half-width (256-bit) kernels, for machines whose widest vectors are 256 bits (AVX2). */
-    static final boolean HALF_WIDTH_KERNELS = false;
+    static final boolean HALF_WIDTH_KERNELS = true;
+
+    /** Compiles this type's single-token kernel for this machine's width ({@link InterleavedMatrix#warmUp}). */
+    static void warmUpKernel() {
+        if (WIDE) {
+            Q5KTokenKernel.warmUp();
+        } else {
+            Q5KTokenKernel256.warmUp();
+        }
+    }
 
     InterleavedQ5_K(int rows, int cols, MemorySegment codes, MemorySegment scales) {
         super(rows, cols, 2 * (cols / SUPER), codes, scales);
         this.supers = cols / SUPER;
     }
 
-    /** Whether {@code w} can be interleaved here: Q4_K, rows a multiple of 16, and 16-lane float vectors. */
+    /** Whether {@code w} can be interleaved here: Q5_K, rows a multiple of 16, and float vectors of 16 lanes or 8. */
     public static boolean supports(Tensor w) {
         return fits(w, DType.Q5_K, SUPER, HALF_WIDTH_KERNELS);
     }
@@ -110,7 +123,11 @@ public final class InterleavedQ5_K extends InterleavedMatrix {
 
     @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        Q5KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        if (wide) {
+            Q5KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        } else {
+            Q5KTokenKernel256.groups(this, g, count, qx, ds, y, yOffset);
+        }
     }
 
     /**
@@ -137,11 +154,16 @@ public final class InterleavedQ5_K extends InterleavedMatrix {
 
     /**
      * Group g's 16 rows × columns {@code [pc, pc + kc)} as floats into lanes {@code [lane0, lane0 + 16)} of a
-     * sliver ({@code packed[p·32 + lane0 + r]}), {@code ds} holding the columns' scales as floats:
-     * {@code (d·scale)·q − dmin·min}, in the order of Q5_K's dequantization, so the values equal the file's.
+     * sliver ({@code packed[p·NR + lane0 + r]}, NR = {@link GemmKernel#NR}), {@code ds} holding the columns' scales
+     * as floats: {@code (d·scale)·q − dmin·min}, in the order of Q5_K's dequantization, so the values equal the
+     * file's; in 256-bit vectors on a half-width copy ({@link #packGroupHalfWidth}).
      */
     @Override
     void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
+        if (!wide) {
+            packGroupHalfWidth(g, pc, kc, ds, packed, lane0);
+            return;
+        }
         int width = GemmKernel.NR;
         for (int p = 0; p < kc; p += BLOCK) {
             int sb = p / SUPER;
@@ -174,6 +196,57 @@ public final class InterleavedQ5_K extends InterleavedMatrix {
                         .intoArray(packed, (c + 2) * width + lane0);
                 ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1)).mul(scale).sub(min)
                         .intoArray(packed, (c + 3) * width + lane0);
+            }
+        }
+    }
+
+    /**
+     * {@link #packGroup} in 256-bit vectors, for machines whose widest are (AVX2): the same values by the same
+     * operations, each step's even columns (its first 16 bytes of nibbles and of fifth bits), then its odd ones, rows
+     * 0–7 and 8–15 apart.
+     */
+    private void packGroupHalfWidth(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
+        int width = GemmKernel.NR;
+        int half = F8.length();
+        for (int p = 0; p < kc; p += BLOCK) {
+            int sb = p / SUPER;
+            int j = (p % SUPER) / BLOCK;
+            long at = (long) (g * supers + (pc + p) / SUPER) * SUPER_BYTES;
+            int dAt = 2 * sb * ROWS;
+            int minAt = (2 * sb + 1) * ROWS;
+            FloatVector scale0 = FloatVector.fromArray(F8, ds, dAt).mul((FloatVector) ByteVector.fromMemorySegment(B8,
+                    codes, at + j * ROWS, LE).convertShape(VectorOperators.B2F, F8, 0));
+            FloatVector scale1 = FloatVector.fromArray(F8, ds, dAt + half).mul((FloatVector) ByteVector
+                    .fromMemorySegment(B8, codes, at + j * ROWS + half, LE).convertShape(VectorOperators.B2F, F8, 0));
+            FloatVector min0 = FloatVector.fromArray(F8, ds, minAt).mul((FloatVector) ByteVector.fromMemorySegment(B8,
+                    codes, at + MINS + j * ROWS, LE).convertShape(VectorOperators.B2F, F8, 0));
+            FloatVector min1 = FloatVector.fromArray(F8, ds, minAt + half).mul((FloatVector) ByteVector
+                    .fromMemorySegment(B8, codes, at + MINS + j * ROWS + half, LE)
+                    .convertShape(VectorOperators.B2F, F8, 0));
+            long q = at + CODES + (long) j * SUB_BYTES;
+            for (int s = 0; s < BLOCK / 4; s++) {
+                for (int odd = 0; odd < 2; odd++) {
+                    // odd 0: columns 4s and 4s + 2; odd 1: 4s + 1 and 4s + 3
+                    ByteVector v = ByteVector.fromMemorySegment(B16, codes, q + s * 2 * ROWS + odd * ROWS, LE);
+                    ByteVector h = ByteVector.fromMemorySegment(B16, codes, q + InterleavedQ5_0.HIGHS_AT
+                            + s / 4 * 2 * ROWS + odd * ROWS, LE).reinterpretAsShorts()
+                            .lanewise(VectorOperators.LSHR, 2 * (s % 4)).reinterpretAsBytes();
+                    ByteVector lo = v.and((byte) 0x0F).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4)
+                            .reinterpretAsBytes().and((byte) 0x10));
+                    ByteVector hi = v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                            .and((byte) 0x0F).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 3)
+                                    .reinterpretAsBytes().and((byte) 0x10));
+                    int c = p + 4 * s + odd;
+                    // written out: a vector passed to a call C2 does not inline is boxed
+                    ((FloatVector) lo.convertShape(VectorOperators.B2F, F8, 0)).mul(scale0).sub(min0)
+                            .intoArray(packed, c * width + lane0);
+                    ((FloatVector) lo.convertShape(VectorOperators.B2F, F8, 1)).mul(scale1).sub(min1)
+                            .intoArray(packed, c * width + lane0 + half);
+                    ((FloatVector) hi.convertShape(VectorOperators.B2F, F8, 0)).mul(scale0).sub(min0)
+                            .intoArray(packed, (c + 2) * width + lane0);
+                    ((FloatVector) hi.convertShape(VectorOperators.B2F, F8, 1)).mul(scale1).sub(min1)
+                            .intoArray(packed, (c + 2) * width + lane0 + half);
+                }
             }
         }
     }

@@ -37,6 +37,8 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
     private static final int BLOCK_BYTES = DType.Q8_0.blockBytes();
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** Products of up to this many tokens stream the copy eight tokens at a time; more run the packed GEMM. */
@@ -45,11 +47,15 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /** Whether this type has half-width (256-bit) kernels, for machines whose widest vectors are 256 bits (AVX2). */
-    static final boolean HALF_WIDTH_KERNELS = false;
+    static final boolean HALF_WIDTH_KERNELS = true;
 
     /** Compiles this type's single-token kernel for this machine's width ({@link InterleavedMatrix#warmUp}). */
     static void warmUpKernel() {
-        TokenKernel.warmUp();
+        if (WIDE) {
+            TokenKernel.warmUp();
+        } else {
+            TokenKernel256.warmUp();
+        }
     }
 
     InterleavedQ8_0(int rows, int cols, MemorySegment codes, MemorySegment scales) {
@@ -117,7 +123,8 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
      */
     @Override
     public void multiply(WorkerPool pool, float[] x, int xOffset, int n, float[] y, int yOffset) {
-        if (n > FEW_TOKENS) {
+        if (n > FEW_TOKENS || !wide) {
+            // the few-token kernels are written for 16-lane vectors; 8-lane machines run the packed GEMM
             super.multiply(pool, x, xOffset, n, y, yOffset);
             return;
         }
@@ -178,7 +185,11 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
 
     @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        if (wide) {
+            TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        } else {
+            TokenKernel256.groups(this, g, count, qx, ds, y, yOffset);
+        }
     }
 
     /** Group g's 16 rows against {@code count} ≤ 8 tokens. */
@@ -319,6 +330,22 @@ public final class InterleavedQ8_0 extends InterleavedMatrix {
     @Override
     void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
         int width = GemmKernel.NR;
+        if (!wide) {
+            // 256-bit vectors: rows 0–7 and 8–15 of each column apart
+            for (int p = 0; p < kc; p += BLOCK) {
+                FloatVector d0 = FloatVector.fromArray(F8, ds, p / BLOCK * ROWS);
+                FloatVector d1 = FloatVector.fromArray(F8, ds, p / BLOCK * ROWS + 8);
+                long q = (long) (g * blocks + (pc + p) / BLOCK) * BLOCK * ROWS;
+                for (int c = 0; c < BLOCK; c++) {
+                    int o = (p + c) * width + lane0;
+                    ((FloatVector) ByteVector.fromMemorySegment(B8, codes, q + c * ROWS, LE)
+                            .convertShape(VectorOperators.B2F, F8, 0)).mul(d0).intoArray(packed, o);
+                    ((FloatVector) ByteVector.fromMemorySegment(B8, codes, q + c * ROWS + 8, LE)
+                            .convertShape(VectorOperators.B2F, F8, 0)).mul(d1).intoArray(packed, o + 8);
+                }
+            }
+            return;
+        }
         for (int p = 0; p < kc; p += BLOCK) {
             FloatVector d = FloatVector.fromArray(F, ds, p / BLOCK * ROWS);
             long q = (long) (g * blocks + (pc + p) / BLOCK) * BLOCK * ROWS;
