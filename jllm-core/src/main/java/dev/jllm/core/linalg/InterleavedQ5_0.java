@@ -15,11 +15,11 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A Q5_0 matrix copied into groups of {@link #ROWS} interleaved rows, for the single-token integer kernel
- * ({@link Q5TokenKernel}), in as many bytes as the file. Each group's 32-column block holds the low four bits of the
- * 5-bit codes in {@link InterleavedQ4_0}'s order (eight steps of four columns), then their fifth bits, 32 bytes per
- * four steps: byte j &lt; 16 holds row j's even columns (bits 2t and 2t + 1: step t's columns 4s and 4s + 2), byte
- * 16 + j the odd ones. A 16-bit shift by 2t and two shifts and masks put each fifth bit beside its nibble. The rows'
- * F16 scales sit apart, as in the other copies.
+ * ({@link Q5TokenKernel}; {@link Q5TokenKernel256} on 256-bit machines), in as many bytes as the file. Each group's
+ * 32-column block holds the low four bits of the 5-bit codes in {@link InterleavedQ4_0}'s order (eight steps of four
+ * columns), then their fifth bits, 32 bytes per four steps: byte j &lt; 16 holds row j's even columns (bits 2t and
+ * 2t + 1: step t's columns 4s and 4s + 2), byte 16 + j the odd ones. A 16-bit shift by 2t and two shifts and masks
+ * put each fifth bit beside its nibble. The rows' F16 scales sit apart, as in the other copies.
  */
 public final class InterleavedQ5_0 extends InterleavedMatrix {
     /** Rows per interleaved group. */
@@ -31,21 +31,27 @@ public final class InterleavedQ5_0 extends InterleavedMatrix {
     static final int GROUP_BLOCK_BYTES = HIGHS_AT + BLOCK * ROWS / 8;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /** Whether this type has half-width (256-bit) kernels, for machines whose widest vectors are 256 bits (AVX2). */
-    static final boolean HALF_WIDTH_KERNELS = false;
+    static final boolean HALF_WIDTH_KERNELS = true;
 
     /** Compiles this type's single-token kernel for this machine's width ({@link InterleavedMatrix#warmUp}). */
     static void warmUpKernel() {
-        Q5TokenKernel.warmUp();
+        if (WIDE) {
+            Q5TokenKernel.warmUp();
+        } else {
+            Q5TokenKernel256.warmUp();
+        }
     }
 
     InterleavedQ5_0(int rows, int cols, MemorySegment codes, MemorySegment scales) {
         super(rows, cols, cols / BLOCK, codes, scales);
     }
 
-    /** Whether {@code w} can be interleaved here: Q5_0, rows a multiple of 16, and 16-lane float vectors. */
+    /** Whether {@code w} can be interleaved here: Q5_0, rows a multiple of 16, and float vectors of 16 lanes or 8. */
     public static boolean supports(Tensor w) {
         return fits(w, DType.Q5_0, BLOCK, HALF_WIDTH_KERNELS);
     }
@@ -123,7 +129,11 @@ public final class InterleavedQ5_0 extends InterleavedMatrix {
 
     @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        Q5TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        if (wide) {
+            Q5TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        } else {
+            Q5TokenKernel256.groups(this, g, count, qx, ds, y, yOffset);
+        }
     }
 
     /**
@@ -163,11 +173,15 @@ public final class InterleavedQ5_0 extends InterleavedMatrix {
 
     /**
      * Group g's 16 rows × columns {@code [pc, pc + kc)} as floats into lanes {@code [lane0, lane0 + 16)} of a
-     * sliver ({@code packed[p·32 + lane0 + r]}), {@code ds} holding the columns' scales as floats:
+     * sliver ({@code packed[p·NR + lane0 + r]}), {@code ds} holding the columns' scales as floats:
      * (code − 16)·scale, as Q5_0's dequantization computes.
      */
     @Override
     void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
+        if (!wide) {
+            packGroupHalfWidth(codes, blocks, false, g, pc, kc, ds, packed, lane0);
+            return;
+        }
         int width = GemmKernel.NR;
         for (int p = 0; p < kc; p += BLOCK) {
             FloatVector d = FloatVector.fromArray(F, ds, p / BLOCK * ROWS);
@@ -191,6 +205,58 @@ public final class InterleavedQ5_0 extends InterleavedMatrix {
                         .intoArray(packed, (c + 2) * width + lane0);
                 ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1)).sub(16f).mul(d)
                         .intoArray(packed, (c + 3) * width + lane0);
+            }
+        }
+    }
+
+    /**
+     * {@link #packGroup} of a Q5_0 copy, or with {@code mins} of a Q5_1 one (code·d + m, {@code ds} holding a d and
+     * an m set per block), in 256-bit vectors, for machines without 512-bit ones: each step's even columns, then its
+     * odd ones (16 bytes of nibbles and 16 of fifth bits each), rows 0–7 and 8–15 apart, with the 512-bit path's
+     * values and rounding.
+     */
+    static void packGroupHalfWidth(MemorySegment codes, int blocks, boolean mins, int g, int pc, int kc, float[] ds,
+                                   float[] packed, int lane0) {
+        int width = GemmKernel.NR;
+        int sets = mins ? 2 : 1;
+        for (int p = 0; p < kc; p += BLOCK) {
+            int at = sets * (p / BLOCK) * ROWS;
+            FloatVector d0 = FloatVector.fromArray(F8, ds, at);
+            FloatVector d1 = FloatVector.fromArray(F8, ds, at + 8);
+            // Q5_0: (code − 16)·d, as code·d + (−16·d) would round otherwise; Q5_1: code·d + m
+            FloatVector m0 = mins ? FloatVector.fromArray(F8, ds, at + ROWS) : FloatVector.broadcast(F8, -16f);
+            FloatVector m1 = mins ? FloatVector.fromArray(F8, ds, at + ROWS + 8) : m0;
+            long q = (long) (g * blocks + (pc + p) / BLOCK) * GROUP_BLOCK_BYTES;
+            for (int s = 0; s < BLOCK / 4; s++) {
+                for (int half = 0; half < 2; half++) {
+                    // half 0: columns 4s and 4s + 2, half 1: 4s + 1 and 4s + 3; unrolled by C2
+                    ByteVector v = ByteVector.fromMemorySegment(B16, codes, q + s * 2 * ROWS + half * ROWS, LE);
+                    ByteVector h = ByteVector.fromMemorySegment(B16, codes,
+                                    q + HIGHS_AT + s / 4 * 2 * ROWS + half * ROWS, LE)
+                            .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * (s % 4)).reinterpretAsBytes();
+                    ByteVector lo = v.and((byte) 0x0F).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4)
+                            .reinterpretAsBytes().and((byte) 0x10));
+                    ByteVector hi = v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                            .and((byte) 0x0F).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 3)
+                                    .reinterpretAsBytes().and((byte) 0x10));
+                    int o = (p + 4 * s + half) * width + lane0;
+                    int o2 = o + 2 * width;
+                    FloatVector a0 = (FloatVector) lo.convertShape(VectorOperators.B2F, F8, 0);
+                    FloatVector a1 = (FloatVector) lo.convertShape(VectorOperators.B2F, F8, 1);
+                    FloatVector b0 = (FloatVector) hi.convertShape(VectorOperators.B2F, F8, 0);
+                    FloatVector b1 = (FloatVector) hi.convertShape(VectorOperators.B2F, F8, 1);
+                    if (mins) {
+                        a0.mul(d0).add(m0).intoArray(packed, o);
+                        a1.mul(d1).add(m1).intoArray(packed, o + 8);
+                        b0.mul(d0).add(m0).intoArray(packed, o2);
+                        b1.mul(d1).add(m1).intoArray(packed, o2 + 8);
+                    } else {
+                        a0.add(m0).mul(d0).intoArray(packed, o);
+                        a1.add(m1).mul(d1).intoArray(packed, o + 8);
+                        b0.add(m0).mul(d0).intoArray(packed, o2);
+                        b1.add(m1).mul(d1).intoArray(packed, o2 + 8);
+                    }
+                }
             }
         }
     }

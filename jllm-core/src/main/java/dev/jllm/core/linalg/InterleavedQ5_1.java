@@ -15,8 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * A Q5_1 matrix (value = d·code + m per block of 32, codes 0–31) copied as {@link InterleavedQ5_0} copies Q5_0: the
  * nibbles and fifth bits in the same interleaved steps, and each block's two F16 halves, d then m, in 16-lane sets
- * apart. The kernel is {@link Q5TokenKernel}'s, adding back the 16·Σqx it takes off and m times x's block sum; the
- * copy takes as many bytes as the matrix.
+ * apart. The kernel is {@link Q5TokenKernel}'s ({@link Q5TokenKernel256}'s on 256-bit machines), adding back the
+ * 16·Σqx it takes off and m times x's block sum; the copy takes as many bytes as the matrix.
  */
 public final class InterleavedQ5_1 extends InterleavedMatrix {
     /** Rows per interleaved group. */
@@ -29,13 +29,13 @@ public final class InterleavedQ5_1 extends InterleavedMatrix {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /** Whether this type has half-width (256-bit) kernels, for machines whose widest vectors are 256 bits (AVX2). */
-    static final boolean HALF_WIDTH_KERNELS = false;
+    static final boolean HALF_WIDTH_KERNELS = true;
 
     InterleavedQ5_1(int rows, int cols, MemorySegment codes, MemorySegment scales) {
         super(rows, cols, 2 * (cols / BLOCK), codes, scales);
     }
 
-    /** Whether {@code w} can be interleaved here: Q5_1, rows a multiple of 16, and 16-lane float vectors. */
+    /** Whether {@code w} can be interleaved here: Q5_1, rows a multiple of 16, and float vectors of 16 lanes or 8. */
     public static boolean supports(Tensor w) {
         return fits(w, DType.Q5_1, BLOCK, HALF_WIDTH_KERNELS);
     }
@@ -69,7 +69,11 @@ public final class InterleavedQ5_1 extends InterleavedMatrix {
 
     @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        Q5TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        if (wide) {
+            Q5TokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        } else {
+            Q5TokenKernel256.groups(this, g, count, qx, ds, y, yOffset);
+        }
     }
 
     /** One row of the scalar twin ({@link #referenceRowWithMins}). */
@@ -80,11 +84,15 @@ public final class InterleavedQ5_1 extends InterleavedMatrix {
 
     /**
      * Group g's 16 rows × columns {@code [pc, pc + kc)} as floats into lanes {@code [lane0, lane0 + 16)} of a
-     * sliver ({@code packed[p·32 + lane0 + r]}), {@code ds} holding the columns' scales as floats:
+     * sliver ({@code packed[p·NR + lane0 + r]}), {@code ds} holding the columns' scales as floats:
      * code·d + m, multiplied then added as GGML's dequantization does.
      */
     @Override
     void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
+        if (!wide) {
+            InterleavedQ5_0.packGroupHalfWidth(codes, blocks, true, g, pc, kc, ds, packed, lane0);
+            return;
+        }
         int width = GemmKernel.NR;
         for (int p = 0; p < kc; p += BLOCK) {
             FloatVector d = FloatVector.fromArray(F, ds, 2 * (p / BLOCK) * ROWS);
