@@ -515,13 +515,16 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
      * API at well under one, C2's at 5–30 on the warm-up's copy, which stays in the L1 cache.
      */
     private static final double COMPILED_BYTES_PER_NANO = 3.0;
-    /** The longest a warm-up waits for C2, should its code stay slow (a kernel left boxed). */
-    private static final long WARM_UP_LIMIT_NANOS = 2_000_000_000L;
+    /**
+     * The longest a warm-up waits for C2, should its code stay slow (a kernel left boxed). Two seconds were too few on
+     * a loaded 2-core AVX2 machine, where C2 took longer over the 256-bit kernels and the first products ran C1's code.
+     */
+    private static final long WARM_UP_LIMIT_NANOS = 8_000_000_000L;
 
     /**
      * Runs a kernel's warm-up {@code call} (given the call's index) at least {@code minCalls} times, then on until
      * C2's code for it is in: until three batches in a row read {@code bytesPerCall} per call at more than
-     * {@link #COMPILED_BYTES_PER_NANO}, or two seconds passed. A fixed count of calls left the compile unfinished
+     * {@link #COMPILED_BYTES_PER_NANO}, or eight seconds passed. A fixed count of calls left the compile unfinished
      * when the compiler's queue was long, and the first products then ran C1's code at a tenth of a GB/s. Each call
      * also converts the copy's scales ({@link #scalesAsFloats}), which every product runs per run of groups.
      */
