@@ -10,17 +10,19 @@ import java.nio.ByteOrder;
 import java.util.List;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A Q2_K matrix copied into groups of {@link #ROWS} interleaved rows, for the single-token integer kernel
- * ({@link Q2KTokenKernel}), in as many bytes as the file. Each group's 256-column super-block holds the 16 rows'
- * sixteen scale bytes as the file has them (scale in the low nibble, min in the high one; at {@code [k·16 + lane]},
- * one per 16 columns), then per 16-column sub-block the two-bit codes in {@link InterleavedQ3_K}'s two chunks of
- * low bit pairs (bits {@code 2k, 2k + 1} of byte {@code lane} hold row lane's column {@code 2k} of the chunk, of byte
- * {@code 16 + lane} its column {@code 2k + 1}). The rows' F16 {@code d} and {@code dmin} sit apart, as scales do in
- * the other copies.
+ * A Q2_K matrix copied into groups of {@link #ROWS} interleaved rows, for the single-token integer kernels
+ * ({@link Q2KTokenKernel}, and {@link Q2KTokenKernel256} on 256-bit machines), in as many bytes as the file. Each
+ * group's 256-column super-block holds the 16 rows' sixteen scale bytes as the file has them (scale in the low
+ * nibble, min in the high one; at {@code [k·16 + lane]}, one per 16 columns), then per 16-column sub-block the two-bit
+ * codes in {@link InterleavedQ3_K}'s two chunks of low bit pairs (bits {@code 2k, 2k + 1} of byte {@code lane} hold
+ * row lane's column {@code 2k} of the chunk, of byte {@code 16 + lane} its column {@code 2k + 1}). The rows' F16
+ * {@code d} and {@code dmin} sit apart, as scales do in the other copies.
  */
 public final class InterleavedQ2_K extends InterleavedMatrix {
     /** Rows per interleaved group. */
@@ -42,6 +44,10 @@ public final class InterleavedQ2_K extends InterleavedMatrix {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
@@ -49,11 +55,15 @@ public final class InterleavedQ2_K extends InterleavedMatrix {
     final int supers;
 
     /** Whether this type has half-width (256-bit) kernels, for machines whose widest vectors are 256 bits (AVX2). */
-    static final boolean HALF_WIDTH_KERNELS = false;
+    static final boolean HALF_WIDTH_KERNELS = true;
 
     /** Compiles this type's single-token kernel for this machine's width ({@link InterleavedMatrix#warmUp}). */
     static void warmUpKernel() {
-        Q2KTokenKernel.warmUp();
+        if (WIDE) {
+            Q2KTokenKernel.warmUp();
+        } else {
+            Q2KTokenKernel256.warmUp();
+        }
     }
 
     InterleavedQ2_K(int rows, int cols, MemorySegment codes, MemorySegment scales) {
@@ -61,7 +71,7 @@ public final class InterleavedQ2_K extends InterleavedMatrix {
         this.supers = cols / SUPER;
     }
 
-    /** Whether {@code w} can be interleaved here: Q2_K, rows a multiple of 16, and 16-lane float vectors. */
+    /** Whether {@code w} can be interleaved here: Q2_K, rows a multiple of 16, and 16- or 8-lane float vectors. */
     public static boolean supports(Tensor w) {
         return fits(w, DType.Q2_K, SUPER, HALF_WIDTH_KERNELS);
     }
@@ -116,7 +126,11 @@ public final class InterleavedQ2_K extends InterleavedMatrix {
 
     @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        Q2KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        if (wide) {
+            Q2KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        } else {
+            Q2KTokenKernel256.groups(this, g, count, qx, ds, y, yOffset);
+        }
     }
 
     /**
@@ -157,11 +171,16 @@ public final class InterleavedQ2_K extends InterleavedMatrix {
 
     /**
      * Group g's 16 rows × columns {@code [pc, pc + kc)} as floats into lanes {@code [lane0, lane0 + 16)} of a
-     * sliver ({@code packed[p·32 + lane0 + r]}), {@code ds} holding the columns' d and dmin as floats:
-     * {@code q·(d·scale) − dmin·min}, in the order of Q2_K's dequantization, so the values equal the file's.
+     * sliver ({@code packed[p·NR + lane0 + r]}, NR = {@link GemmKernel#NR}), {@code ds} holding the columns' d and
+     * dmin as floats: {@code q·(d·scale) − dmin·min}, in the order of Q2_K's dequantization, so the values equal the
+     * file's; in 256-bit vectors on a half-width copy ({@link #packGroupHalfWidth}).
      */
     @Override
     void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
+        if (!wide) {
+            packGroupHalfWidth(g, pc, kc, ds, packed, lane0);
+            return;
+        }
         int width = GemmKernel.NR;
         for (int p = 0; p < kc; p += SUB) {
             int sb = p / SUPER;
@@ -184,6 +203,51 @@ public final class InterleavedQ2_K extends InterleavedMatrix {
                             .intoArray(packed, c * width + lane0);
                     ((FloatVector) code.convertShape(VectorOperators.B2F, F, 1)).mul(scale).sub(min)
                             .intoArray(packed, (c + 1) * width + lane0);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #packGroup} in 256-bit vectors, for machines whose widest are (AVX2): the same values by the same
+     * operations, each chunk's even columns (its first 16 bytes), then its odd ones, each widened to 16 shorts, rows
+     * 0–7 and 8–15 apart; the scale and min nibbles are taken in 32-bit lanes.
+     */
+    private void packGroupHalfWidth(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
+        int width = GemmKernel.NR;
+        int half = F8.length();
+        for (int p = 0; p < kc; p += SUB) {
+            int sb = p / SUPER;
+            long at = (long) (g * supers + (pc + p) / SUPER) * SUPER_BYTES;
+            int k = (p % SUPER) / SUB;
+            int dAt = 2 * sb * ROWS;
+            int minAt = (2 * sb + 1) * ROWS;
+            IntVector both0 = (IntVector) ByteVector.fromMemorySegment(B8, codes, at + (long) k * ROWS, LE)
+                    .convertShape(VectorOperators.B2I, I8, 0);
+            IntVector both1 = (IntVector) ByteVector.fromMemorySegment(B8, codes, at + (long) k * ROWS + half, LE)
+                    .convertShape(VectorOperators.B2I, I8, 0);
+            FloatVector scale0 = FloatVector.fromArray(F8, ds, dAt)
+                    .mul((FloatVector) both0.and(0x0F).convert(VectorOperators.I2F, 0));
+            FloatVector scale1 = FloatVector.fromArray(F8, ds, dAt + half)
+                    .mul((FloatVector) both1.and(0x0F).convert(VectorOperators.I2F, 0));
+            FloatVector min0 = FloatVector.fromArray(F8, ds, minAt).mul((FloatVector) both0
+                    .lanewise(VectorOperators.LSHR, 4).and(0x0F).convert(VectorOperators.I2F, 0));
+            FloatVector min1 = FloatVector.fromArray(F8, ds, minAt + half).mul((FloatVector) both1
+                    .lanewise(VectorOperators.LSHR, 4).and(0x0F).convert(VectorOperators.I2F, 0));
+            long sub = at + SUBS_AT + (long) k * SUB_BYTES;
+            for (int chunk = 0; chunk < 2; chunk++) {
+                for (int odd = 0; odd < 2; odd++) {
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B16, codes,
+                            sub + chunk * CHUNK_BYTES + odd * ROWS, LE).convertShape(VectorOperators.B2S, S16, 0);
+                    for (int pair = 0; pair < 4; pair++) {
+                        ShortVector code = v.lanewise(VectorOperators.LSHR, 2 * pair).and((short) 3);
+                        int o = (p + 8 * chunk + 2 * pair + odd) * width + lane0;
+                        // written out: a vector passed to a call C2 does not inline is boxed
+                        ((FloatVector) code.convertShape(VectorOperators.S2F, F8, 0)).mul(scale0).sub(min0)
+                                .intoArray(packed, o);
+                        ((FloatVector) code.convertShape(VectorOperators.S2F, F8, 1)).mul(scale1).sub(min1)
+                                .intoArray(packed, o + half);
+                    }
                 }
             }
         }

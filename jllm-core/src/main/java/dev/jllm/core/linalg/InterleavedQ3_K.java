@@ -11,14 +11,16 @@ import java.nio.ByteOrder;
 import java.util.List;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A Q3_K matrix copied into groups of {@link #ROWS} interleaved rows, for the single-token integer kernel
- * ({@link Q3KTokenKernel}). Each group's 256-column super-block holds the 16 rows' sixteen signed sub-block scales
- * (the file's 6-bit scales minus 32, unpacked to bytes at {@code [k·16 + lane]}, one per 16 columns), then per
- * 16-column sub-block the codes' low two bits and their high bits:
+ * A Q3_K matrix copied into groups of {@link #ROWS} interleaved rows, for the single-token integer kernels
+ * ({@link Q3KTokenKernel}, and {@link Q3KTokenKernel256} on 256-bit machines). Each group's 256-column super-block
+ * holds the 16 rows' sixteen signed sub-block scales (the file's 6-bit scales minus 32, unpacked to bytes at
+ * {@code [k·16 + lane]}, one per 16 columns), then per 16-column sub-block the codes' low two bits and their high
+ * bits:
  * <ul>
  *   <li>two chunks of 32 bytes, one per 8 columns: bits {@code 2k, 2k + 1} of byte {@code lane} hold row lane's
  *       column {@code 2k} of the chunk, of byte {@code 16 + lane} its column {@code 2k + 1} (so one mask after a
@@ -51,6 +53,9 @@ public final class InterleavedQ3_K extends InterleavedMatrix {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
@@ -58,11 +63,15 @@ public final class InterleavedQ3_K extends InterleavedMatrix {
     final int supers;
 
     /** Whether this type has half-width (256-bit) kernels, for machines whose widest vectors are 256 bits (AVX2). */
-    static final boolean HALF_WIDTH_KERNELS = false;
+    static final boolean HALF_WIDTH_KERNELS = true;
 
     /** Compiles this type's single-token kernel for this machine's width ({@link InterleavedMatrix#warmUp}). */
     static void warmUpKernel() {
-        Q3KTokenKernel.warmUp();
+        if (WIDE) {
+            Q3KTokenKernel.warmUp();
+        } else {
+            Q3KTokenKernel256.warmUp();
+        }
     }
 
     InterleavedQ3_K(int rows, int cols, MemorySegment codes, MemorySegment scales) {
@@ -70,7 +79,7 @@ public final class InterleavedQ3_K extends InterleavedMatrix {
         this.supers = cols / SUPER;
     }
 
-    /** Whether {@code w} can be interleaved here: Q3_K, rows a multiple of 16, and 16-lane float vectors. */
+    /** Whether {@code w} can be interleaved here: Q3_K, rows a multiple of 16, and 16- or 8-lane float vectors. */
     public static boolean supports(Tensor w) {
         return fits(w, DType.Q3_K, SUPER, HALF_WIDTH_KERNELS);
     }
@@ -159,7 +168,11 @@ public final class InterleavedQ3_K extends InterleavedMatrix {
 
     @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        Q3KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        if (wide) {
+            Q3KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        } else {
+            Q3KTokenKernel256.groups(this, g, count, qx, ds, y, yOffset);
+        }
     }
 
     /**
@@ -200,11 +213,16 @@ public final class InterleavedQ3_K extends InterleavedMatrix {
 
     /**
      * Group g's 16 rows × columns {@code [pc, pc + kc)} as floats into lanes {@code [lane0, lane0 + 16)} of a
-     * sliver ({@code packed[p·32 + lane0 + r]}), {@code ds} holding the columns' scales as floats:
-     * {@code (d·scale)·(code − 4)}, in the order of Q3_K's dequantization, so the values equal the file's.
+     * sliver ({@code packed[p·NR + lane0 + r]}, NR = {@link GemmKernel#NR}), {@code ds} holding the columns' scales
+     * as floats: {@code (d·scale)·(code − 4)}, in the order of Q3_K's dequantization, so the values equal the file's;
+     * in 256-bit vectors on a half-width copy ({@link #packGroupHalfWidth}).
      */
     @Override
     void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
+        if (!wide) {
+            packGroupHalfWidth(g, pc, kc, ds, packed, lane0);
+            return;
+        }
         int width = GemmKernel.NR;
         for (int p = 0; p < kc; p += SUB) {
             long at = (long) (g * supers + (pc + p) / SUPER) * SUPER_BYTES;
@@ -228,6 +246,46 @@ public final class InterleavedQ3_K extends InterleavedMatrix {
                             .intoArray(packed, c * width + lane0);
                     scale.mul((FloatVector) code.convertShape(VectorOperators.B2F, F, 1))
                             .intoArray(packed, (c + 1) * width + lane0);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #packGroup} in 256-bit vectors, for machines whose widest are (AVX2): the same values by the same
+     * operations, each sub-block's even columns (the first 16 bytes of its chunks and of its high bits), then its odd
+     * ones, each widened to 16 shorts, rows 0–7 and 8–15 apart.
+     */
+    private void packGroupHalfWidth(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
+        int width = GemmKernel.NR;
+        int half = F8.length();
+        for (int p = 0; p < kc; p += SUB) {
+            long at = (long) (g * supers + (pc + p) / SUPER) * SUPER_BYTES;
+            int k = (p % SUPER) / SUB;
+            int dAt = p / SUPER * ROWS;
+            FloatVector scale0 = FloatVector.fromArray(F8, ds, dAt).mul((FloatVector) ByteVector
+                    .fromMemorySegment(B8, codes, at + (long) k * ROWS, LE).convertShape(VectorOperators.B2F, F8, 0));
+            FloatVector scale1 = FloatVector.fromArray(F8, ds, dAt + half).mul((FloatVector) ByteVector
+                    .fromMemorySegment(B8, codes, at + (long) k * ROWS + half, LE)
+                    .convertShape(VectorOperators.B2F, F8, 0));
+            long sub = at + SUBS_AT + (long) k * SUB_BYTES;
+            for (int odd = 0; odd < 2; odd++) {
+                // the high bits shifted left by 2: column t's (bit t / 2) lands on bit 2 after a shift right by t / 2
+                ShortVector h = ((ShortVector) ByteVector.fromMemorySegment(B16, codes, sub + HIGHS_AT + odd * ROWS,
+                        LE).convertShape(VectorOperators.B2S, S16, 0)).lanewise(VectorOperators.LSHL, 2);
+                for (int chunk = 0; chunk < 2; chunk++) {
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B16, codes,
+                            sub + chunk * CHUNK_BYTES + odd * ROWS, LE).convertShape(VectorOperators.B2S, S16, 0);
+                    for (int pair = 0; pair < 4; pair++) {
+                        ShortVector code = v.lanewise(VectorOperators.LSHR, 2 * pair).and((short) 3)
+                                .or(h.lanewise(VectorOperators.LSHR, 4 * chunk + pair).and((short) 4))
+                                .sub((short) 4);
+                        int o = (p + 8 * chunk + 2 * pair + odd) * width + lane0;
+                        // written out: a vector passed to a call C2 does not inline is boxed
+                        scale0.mul((FloatVector) code.convertShape(VectorOperators.S2F, F8, 0)).intoArray(packed, o);
+                        scale1.mul((FloatVector) code.convertShape(VectorOperators.S2F, F8, 1))
+                                .intoArray(packed, o + half);
+                    }
                 }
             }
         }
