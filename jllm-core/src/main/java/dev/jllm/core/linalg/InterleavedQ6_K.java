@@ -15,12 +15,13 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A Q6_K matrix copied into groups of {@link #ROWS} interleaved rows, for the single-token integer kernel
- * ({@link Q6KTokenKernel}), in as many bytes as the file. Each group's 256-column super-block holds the 16 rows'
- * sixteen int8 sub-block scales ({@code [k·16 + lane]}, one per 16 columns), then per 32-column block the low four
- * bits of the 6-bit codes in {@link InterleavedQ4_0}'s order (eight steps of four columns) and their high two bits,
- * 32 bytes per two steps: byte j &lt; 16 holds row j's even columns (bits 4–5 and 6–7: the first step's columns 4s
- * and 4s + 2; bits 0–1 and 2–3: the second step's), byte 16 + j the odd ones. A mask, or a 16-bit shift and a mask,
- * then puts each high pair beside its nibble. The rows' F16 {@code d} sit apart, as scales do in the other copies.
+ * ({@link Q6KTokenKernel}, or {@link Q6KTokenKernel256} on 256-bit machines), in as many bytes as the file. Each
+ * group's 256-column super-block holds the 16 rows' sixteen int8 sub-block scales ({@code [k·16 + lane]}, one per 16
+ * columns), then per 32-column block the low four bits of the 6-bit codes in {@link InterleavedQ4_0}'s order (eight
+ * steps of four columns) and their high two bits, 32 bytes per two steps: byte j &lt; 16 holds row j's even columns
+ * (bits 4–5 and 6–7: the first step's columns 4s and 4s + 2; bits 0–1 and 2–3: the second step's), byte 16 + j the odd
+ * ones. A mask, or a 16-bit shift and a mask, then puts each high pair beside its nibble. The rows' F16 {@code d} sit
+ * apart, as scales do in the other copies.
  */
 public final class InterleavedQ6_K extends InterleavedMatrix {
     /** Rows per interleaved group. */
@@ -40,6 +41,8 @@ public final class InterleavedQ6_K extends InterleavedMatrix {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
@@ -47,11 +50,15 @@ public final class InterleavedQ6_K extends InterleavedMatrix {
     final int supers;
 
     /** Whether this type has half-width (256-bit) kernels, for machines whose widest vectors are 256 bits (AVX2). */
-    static final boolean HALF_WIDTH_KERNELS = false;
+    static final boolean HALF_WIDTH_KERNELS = true;
 
     /** Compiles this type's single-token kernel for this machine's width ({@link InterleavedMatrix#warmUp}). */
     static void warmUpKernel() {
-        Q6KTokenKernel.warmUp();
+        if (WIDE) {
+            Q6KTokenKernel.warmUp();
+        } else {
+            Q6KTokenKernel256.warmUp();
+        }
     }
 
     InterleavedQ6_K(int rows, int cols, MemorySegment codes, MemorySegment scales) {
@@ -59,7 +66,7 @@ public final class InterleavedQ6_K extends InterleavedMatrix {
         this.supers = cols / SUPER;
     }
 
-    /** Whether {@code w} can be interleaved here: Q6_K, rows a multiple of 16, and 16-lane float vectors. */
+    /** Whether {@code w} can be interleaved here: Q6_K, rows a multiple of 16, and 16- or 8-lane float vectors. */
     public static boolean supports(Tensor w) {
         return fits(w, DType.Q6_K, SUPER, HALF_WIDTH_KERNELS);
     }
@@ -138,7 +145,11 @@ public final class InterleavedQ6_K extends InterleavedMatrix {
 
     @Override
     void groups(int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        Q6KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        if (wide) {
+            Q6KTokenKernel.groups(this, g, count, qx, ds, y, yOffset);
+        } else {
+            Q6KTokenKernel256.groups(this, g, count, qx, ds, y, yOffset);
+        }
     }
 
     /**
@@ -181,11 +192,15 @@ public final class InterleavedQ6_K extends InterleavedMatrix {
 
     /**
      * Group g's 16 rows × columns {@code [pc, pc + kc)} as floats into lanes {@code [lane0, lane0 + 16)} of a
-     * sliver ({@code packed[p·32 + lane0 + r]}), {@code ds} holding the columns' scales as floats:
-     * {@code (d·scale)·(q − 32)}, in the order of Q6_K's dequantization, so the values equal the file's.
+     * sliver ({@code packed[p·NR + lane0 + r]}, NR = {@link GemmKernel#NR}), {@code ds} holding the columns' scales
+     * as floats: {@code (d·scale)·(q − 32)}, in the order of Q6_K's dequantization, so the values equal the file's.
      */
     @Override
     void packGroup(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
+        if (!wide) {
+            packGroupHalfWidth(g, pc, kc, ds, packed, lane0);
+            return;
+        }
         int width = GemmKernel.NR;
         for (int p = 0; p < kc; p += BLOCK) {
             long at = (long) (g * supers + (pc + p) / SUPER) * SUPER_BYTES;
@@ -215,6 +230,55 @@ public final class InterleavedQ6_K extends InterleavedMatrix {
                         .intoArray(packed, (c + 2) * width + lane0);
                 scale.mul((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1))
                         .intoArray(packed, (c + 3) * width + lane0);
+            }
+        }
+    }
+
+    /**
+     * {@link #packGroup} in 256-bit vectors, for machines without 512-bit ones: each step's even columns, then its odd
+     * ones, rows 0–7 and 8–15 apart, with the same {@code d·scale} and the same products as the wide path.
+     */
+    private void packGroupHalfWidth(int g, int pc, int kc, float[] ds, float[] packed, int lane0) {
+        int width = GemmKernel.NR;
+        for (int p = 0; p < kc; p += BLOCK) {
+            long at = (long) (g * supers + (pc + p) / SUPER) * SUPER_BYTES;
+            int b = (p % SUPER) / BLOCK;
+            FloatVector d0 = FloatVector.fromArray(F8, ds, p / SUPER * ROWS);
+            FloatVector d1 = FloatVector.fromArray(F8, ds, p / SUPER * ROWS + 8);
+            long first = at + 2L * b * ROWS;
+            long second = at + (2L * b + 1) * ROWS;
+            FloatVector first0 = d0.mul((FloatVector) ByteVector.fromMemorySegment(B8, codes, first, LE)
+                    .convertShape(VectorOperators.B2F, F8, 0));
+            FloatVector first1 = d1.mul((FloatVector) ByteVector.fromMemorySegment(B8, codes, first + 8, LE)
+                    .convertShape(VectorOperators.B2F, F8, 0));
+            FloatVector second0 = d0.mul((FloatVector) ByteVector.fromMemorySegment(B8, codes, second, LE)
+                    .convertShape(VectorOperators.B2F, F8, 0));
+            FloatVector second1 = d1.mul((FloatVector) ByteVector.fromMemorySegment(B8, codes, second + 8, LE)
+                    .convertShape(VectorOperators.B2F, F8, 0));
+            long block = at + BLOCKS_AT + (long) b * BLOCK_BYTES;
+            for (int s = 0; s < BLOCK / 4; s++) {
+                FloatVector scale0 = s < 4 ? first0 : second0;
+                FloatVector scale1 = s < 4 ? first1 : second1;
+                for (int odd = 0; odd < 2; odd++) {
+                    ByteVector v = ByteVector.fromMemorySegment(B16, codes, block + s * 2 * ROWS + odd * ROWS, LE);
+                    ByteVector h = ByteVector.fromMemorySegment(B16, codes,
+                            block + HIGHS_AT + s / 2 * 2 * ROWS + odd * ROWS, LE);
+                    h = s % 2 == 0 ? h : h.reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
+                    ByteVector lo = v.and((byte) 0x0F).or(h.and((byte) 0x30)).sub((byte) 32);
+                    ByteVector hi = v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                            .and((byte) 0x0F).or(h.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2)
+                                    .reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+                    int c = p + 4 * s + odd;
+                    // written out: a vector passed to a call C2 does not inline is boxed
+                    scale0.mul((FloatVector) lo.convertShape(VectorOperators.B2F, F8, 0))
+                            .intoArray(packed, c * width + lane0);
+                    scale1.mul((FloatVector) lo.convertShape(VectorOperators.B2F, F8, 1))
+                            .intoArray(packed, c * width + lane0 + 8);
+                    scale0.mul((FloatVector) hi.convertShape(VectorOperators.B2F, F8, 0))
+                            .intoArray(packed, (c + 2) * width + lane0);
+                    scale1.mul((FloatVector) hi.convertShape(VectorOperators.B2F, F8, 1))
+                            .intoArray(packed, (c + 2) * width + lane0 + 8);
+                }
             }
         }
     }
