@@ -69,6 +69,14 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
         this.runStep = Math.max(1, (rows / ROWS + RUN_GROUPS - 1) / RUN_GROUPS);
     }
 
+    /**
+     * Whether this machine runs the interleaved copies at all: float vectors of 16 lanes (AVX-512) or of 8 (AVX2),
+     * every type having kernels of both widths.
+     */
+    public static boolean runsOnThisMachine() {
+        return WIDE || HALF_WIDTH;
+    }
+
     /** Whether {@code w} has a type, shape and size one of the interleaved copies takes, on this machine. */
     public static boolean supports(Tensor w) {
         return InterleavedQ8_0.supports(w) || InterleavedQ4_0.supports(w) || InterleavedQ4_1.supports(w)
