@@ -61,12 +61,13 @@ final class Q5KTokenKernel256 {
 
     /**
      * Groups a and b (the run's k-th and l-th, whose scales sit at k·scaleStride and l·scaleStride of ds) against the
-     * quantized token, sharing each load of the spread activations; b's result is stored when {@code storeB}. Per
-     * step, the even columns of both groups, then the odd ones: two activation vectors are live at a time beside the
-     * four accumulators. Each super-block's mins are gathered after its sub-blocks, in their order, so that they are
-     * not live across the step loops. Two groups, not four, so that C1's profiling tier can compile the method (four
-     * ran out of its virtual registers, and the method never reached C2). Written out in one method: a vector op C2
-     * does not inline is boxed.
+     * quantized token, sharing each load of the spread activations; b's result is stored when {@code storeB}. A
+     * sub-block's even columns, step by step, then its odd ones, in one loop over the two halves: two activation
+     * vectors and two accumulators are live at a time beside the even halves' sums. Each super-block's mins are
+     * gathered after its sub-blocks, in their order, so that they are not live across the step loops. Two groups, and
+     * the halves in a loop, so that C1's profiling tier compiles the method: four groups written out ran out of its
+     * virtual registers, and the method never reached C2. Written out in one method: a vector op C2 does not inline
+     * is boxed.
      */
     private static void twoGroups(InterleavedQ5_K m, int a, int b, int k, int l, SpreadToken qx, float[] ds,
                                   float[] y, int yOffset, boolean storeB) {
@@ -95,62 +96,51 @@ final class Q5KTokenKernel256 {
                 int blk = sb * SUBS + j;
                 long q = at + CODES + j * SUB_BYTES;
                 ShortVector evenA = ShortVector.zero(S);
-                ShortVector oddA = evenA;
                 ShortVector evenB = evenA;
+                ShortVector oddA = evenA;
                 ShortVector oddB = evenA;
-                for (int s = 0; s < STEPS; s++) {
-                    int xc = (blk * BLOCK + 4 * s) * ROWS;
-                    long vp = q + s * 2 * ROWS;
-                    long hp = q + HIGHS_AT + s / 4 * 2 * ROWS;
-                    int shift = 2 * (s % 4);
-                    IntVector h;
-                    ByteVector v;
-                    // even columns 4s and 4s + 2: the first 16 bytes of nibbles and of fifth bits
-                    ShortVector xa = ShortVector.fromArray(S, spread, xc);
-                    ShortVector xb = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
-                    h = ByteVector.fromMemorySegment(B16, codes, hp, LE).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHR, shift);
-                    v = ByteVector.fromMemorySegment(B16, codes, vp, LE);
-                    evenA = evenA.add(((ShortVector) v.and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                            .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                    .reinterpretAsBytes().and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                    h = ByteVector.fromMemorySegment(B16, codes, hp + nB, LE).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHR, shift);
-                    v = ByteVector.fromMemorySegment(B16, codes, vp + nB, LE);
-                    evenB = evenB.add(((ShortVector) v.and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                            .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                    .reinterpretAsBytes().and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                    // odd columns 4s + 1 and 4s + 3: the second 16 bytes of each
-                    xa = ShortVector.fromArray(S, spread, xc + ROWS);
-                    xb = ShortVector.fromArray(S, spread, xc + 3 * ROWS);
-                    h = ByteVector.fromMemorySegment(B16, codes, hp + ROWS, LE).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHR, shift);
-                    v = ByteVector.fromMemorySegment(B16, codes, vp + ROWS, LE);
-                    oddA = oddA.add(((ShortVector) v.and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                            .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                    .reinterpretAsBytes().and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                    h = ByteVector.fromMemorySegment(B16, codes, hp + ROWS + nB, LE).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHR, shift);
-                    v = ByteVector.fromMemorySegment(B16, codes, vp + ROWS + nB, LE);
-                    oddB = oddB.add(((ShortVector) v.and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                            .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                    .reinterpretAsBytes().and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
+                // the even columns of every step (4s and 4s + 2: the first 16 bytes of its nibbles and fifth bits),
+                // then the odd ones (4s + 1 and 4s + 3: the last 16 bytes), each half in accumulators of its own
+                for (int half = 0; half < 2; half++) {
+                    ShortVector accA = ShortVector.zero(S);
+                    ShortVector accB = accA;
+                    for (int s = 0; s < STEPS; s++) {
+                        int xc = (blk * BLOCK + 4 * s + half) * ROWS;
+                        long vp = q + s * 2 * ROWS + half * ROWS;
+                        long hp = q + HIGHS_AT + s / 4 * 2 * ROWS + half * ROWS;
+                        int shift = 2 * (s % 4);
+                        ShortVector xa = ShortVector.fromArray(S, spread, xc);
+                        ShortVector xb = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
+                        IntVector h;
+                        ByteVector v;
+                        h = ByteVector.fromMemorySegment(B16, codes, hp, LE).reinterpretAsInts()
+                                .lanewise(VectorOperators.LSHR, shift);
+                        v = ByteVector.fromMemorySegment(B16, codes, vp, LE);
+                        accA = accA.add(((ShortVector) v.and((byte) 0x0F)
+                                        .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
+                                .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
+                                        .reinterpretAsBytes().and((byte) 0x0F)
+                                        .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
+                        h = ByteVector.fromMemorySegment(B16, codes, hp + nB, LE).reinterpretAsInts()
+                                .lanewise(VectorOperators.LSHR, shift);
+                        v = ByteVector.fromMemorySegment(B16, codes, vp + nB, LE);
+                        accB = accB.add(((ShortVector) v.and((byte) 0x0F)
+                                        .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
+                                .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
+                                        .reinterpretAsBytes().and((byte) 0x0F)
+                                        .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
+                    }
+                    if (half == 0) {
+                        evenA = accA;
+                        evenB = accB;
+                    } else {
+                        oddA = accA;
+                        oddB = accB;
+                    }
                 }
                 // Σ(code − 16)·qx of each half, exact in 16 bits whatever the wrapped sums were
                 ShortVector evenOffset = ShortVector.fromArray(S, offsets, blk * 2 * ROWS);

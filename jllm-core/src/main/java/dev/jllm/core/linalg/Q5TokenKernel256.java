@@ -65,12 +65,12 @@ final class Q5TokenKernel256 {
 
     /**
      * Groups a and b (the run's k-th and l-th, whose scales sit at k and l times a group's scale sets in ds), sharing
-     * each load of the spread activations: per step, the even columns of both groups, then the odd ones, so that two
-     * activation vectors are live at a time beside the four accumulators; b's result is stored when {@code storeB}.
-     * With {@code mins} (Q5_1), {@code ds} holds a d and an m set per block, the 16·Σqx is added back in 32 bits and
-     * each block adds m·dx·Σqx. Two groups, not four, so that C1's profiling tier can compile the method (four ran
-     * out of its virtual registers, and the method never reached C2). Written out in one method: a vector op C2 does
-     * not inline is boxed.
+     * each load of the spread activations; b's result is stored when {@code storeB}. A block's even columns, step by
+     * step, then its odd ones, in one loop over the two halves: two activation vectors and two accumulators are live
+     * at a time beside the even halves' sums. With {@code mins} (Q5_1), {@code ds} holds a d and an m set per block,
+     * the 16·Σqx is added back in 32 bits and each block adds m·dx·Σqx. Two groups, and the halves in a loop, so
+     * that C1's profiling tier compiles the method: four groups written out ran out of its virtual registers, and the
+     * method never reached C2. Written out in one method: a vector op C2 does not inline is boxed.
      */
     private static void twoGroups(MemorySegment codes, int blocks, boolean mins, int a, int b, int k, int l,
                                   SpreadToken qx, float[] ds, float[] y, int yOffset, boolean storeB) {
@@ -91,62 +91,51 @@ final class Q5TokenKernel256 {
         for (int blk = 0; blk < blocks; blk++) {
             long q = startA + (long) blk * GROUP_BLOCK_BYTES;
             ShortVector evenA = ShortVector.zero(S);
-            ShortVector oddA = evenA;
             ShortVector evenB = evenA;
+            ShortVector oddA = evenA;
             ShortVector oddB = evenA;
-            for (int s = 0; s < STEPS; s++) {
-                int xc = (blk * BLOCK + 4 * s) * ROWS;
-                long vp = q + s * 2 * ROWS;
-                long hp = q + HIGHS_AT + s / 4 * 2 * ROWS;
-                int shift = 2 * (s % 4);
-                // even columns 4s and 4s + 2: the first 16 bytes of the step's nibbles and of its fifth bits
-                ShortVector xa = ShortVector.fromArray(S, spread, xc);
-                ShortVector xb = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
-                IntVector h;
-                ByteVector v;
-                h = ByteVector.fromMemorySegment(B16, codes, hp, LE).reinterpretAsInts()
-                        .lanewise(VectorOperators.LSHR, shift);
-                v = ByteVector.fromMemorySegment(B16, codes, vp, LE);
-                evenA = evenA.add(((ShortVector) v.and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                        .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                .reinterpretAsBytes().and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                h = ByteVector.fromMemorySegment(B16, codes, hp + nB, LE).reinterpretAsInts()
-                        .lanewise(VectorOperators.LSHR, shift);
-                v = ByteVector.fromMemorySegment(B16, codes, vp + nB, LE);
-                evenB = evenB.add(((ShortVector) v.and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                        .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                .reinterpretAsBytes().and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                // odd columns 4s + 1 and 4s + 3: the last 16 bytes of each
-                xa = ShortVector.fromArray(S, spread, xc + ROWS);
-                xb = ShortVector.fromArray(S, spread, xc + 3 * ROWS);
-                h = ByteVector.fromMemorySegment(B16, codes, hp + ROWS, LE).reinterpretAsInts()
-                        .lanewise(VectorOperators.LSHR, shift);
-                v = ByteVector.fromMemorySegment(B16, codes, vp + ROWS, LE);
-                oddA = oddA.add(((ShortVector) v.and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                        .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                .reinterpretAsBytes().and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                h = ByteVector.fromMemorySegment(B16, codes, hp + ROWS + nB, LE).reinterpretAsInts()
-                        .lanewise(VectorOperators.LSHR, shift);
-                v = ByteVector.fromMemorySegment(B16, codes, vp + ROWS + nB, LE);
-                oddB = oddB.add(((ShortVector) v.and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                        .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                .reinterpretAsBytes().and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
+            // the even columns of every step (4s and 4s + 2: the first 16 bytes of its nibbles and fifth bits),
+            // then the odd ones (4s + 1 and 4s + 3: the last 16 bytes), each half in accumulators of its own
+            for (int half = 0; half < 2; half++) {
+                ShortVector accA = ShortVector.zero(S);
+                ShortVector accB = accA;
+                for (int s = 0; s < STEPS; s++) {
+                    int xc = (blk * BLOCK + 4 * s + half) * ROWS;
+                    long vp = q + s * 2 * ROWS + half * ROWS;
+                    long hp = q + HIGHS_AT + s / 4 * 2 * ROWS + half * ROWS;
+                    int shift = 2 * (s % 4);
+                    ShortVector xa = ShortVector.fromArray(S, spread, xc);
+                    ShortVector xb = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
+                    IntVector h;
+                    ByteVector v;
+                    h = ByteVector.fromMemorySegment(B16, codes, hp, LE).reinterpretAsInts()
+                            .lanewise(VectorOperators.LSHR, shift);
+                    v = ByteVector.fromMemorySegment(B16, codes, vp, LE);
+                    accA = accA.add(((ShortVector) v.and((byte) 0x0F)
+                                    .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
+                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
+                            .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
+                                    .reinterpretAsBytes().and((byte) 0x0F)
+                                    .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
+                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
+                    h = ByteVector.fromMemorySegment(B16, codes, hp + nB, LE).reinterpretAsInts()
+                            .lanewise(VectorOperators.LSHR, shift);
+                    v = ByteVector.fromMemorySegment(B16, codes, vp + nB, LE);
+                    accB = accB.add(((ShortVector) v.and((byte) 0x0F)
+                                    .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
+                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
+                            .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
+                                    .reinterpretAsBytes().and((byte) 0x0F)
+                                    .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
+                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
+                }
+                if (half == 0) {
+                    evenA = accA;
+                    evenB = accB;
+                } else {
+                    oddA = accA;
+                    oddB = accB;
+                }
             }
             // 16·Σqx of the block's even columns, then of its odd ones, 16 lanes each
             ShortVector evenOffset = ShortVector.fromArray(S, offsets, blk * 2 * ROWS);
