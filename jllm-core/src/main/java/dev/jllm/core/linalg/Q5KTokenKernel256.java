@@ -20,6 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * one accumulator for both halves would add 32 products, whose centred sum can reach 32·16·127 = 65024. The two
  * halves meet in 32 bits, with 16·Σqx added back. The sums are then scaled and the mins gathered as the 512-bit
  * kernel does, rows 0–7 and 8–15 in two 8-float vectors.
+ *
+ * <p>A run's groups go two at a time: four written out made a method too big for C1's profiling tier ("out of
+ * virtual registers"), which then never reached C2 and ran every vector op boxed.
  */
 final class Q5KTokenKernel256 {
     private static final int ROWS = InterleavedQ5_K.ROWS;
@@ -44,281 +47,168 @@ final class Q5KTokenKernel256 {
     }
 
     /**
-     * Groups g, g + step, … of m against the quantized token ({@link InterleavedMatrix#groups}); {@code ds} holds
-     * each group's d then dmin per super-block, 16 rows each.
+     * Groups g, g + step, … (count 1 to 4) of m against the quantized token ({@link InterleavedMatrix#groups}), two
+     * at a time; a lone last group runs paired with itself and keeps one result. {@code ds} holds each group's d then
+     * dmin per super-block, 16 rows each.
      */
     static void groups(InterleavedQ5_K m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        fourGroups(m, g, count, qx, ds, y, yOffset);
+        int step = m.runStep;
+        for (int k = 0; k < count; k += 2) {
+            int other = k + 1 < count ? k + 1 : k;
+            twoGroups(m, g + k * step, g + other * step, k, other, qx, ds, y, yOffset, other != k);
+        }
     }
 
     /**
-     * Groups g, g + step, … (count 1 to 4; see {@link InterleavedMatrix#groups}), sharing each load of the spread
-     * activations. Per step, the even columns of every group, then the odd ones: two activation vectors are live at a
-     * time beside the eight accumulators. Each super-block's mins are gathered after its sub-blocks, in their order,
-     * so that they are not live across the step loops. A group past the count reads group g's codes again and keeps
-     * no result. Written out in one method: a vector op C2 does not inline is boxed.
+     * Groups a and b (the run's k-th and l-th, whose scales sit at k·scaleStride and l·scaleStride of ds) against the
+     * quantized token, sharing each load of the spread activations; b's result is stored when {@code storeB}. A
+     * sub-block's even columns, step by step, then its odd ones, in one loop over the two halves: two activation
+     * vectors and two accumulators are live at a time beside the even halves' sums. Each super-block's mins are
+     * gathered after its sub-blocks, in their order, so that they are not live across the step loops. Two groups, and
+     * the halves in a loop, so that C1's profiling tier compiles the method: four groups written out ran out of its
+     * virtual registers, and the method never reached C2. Written out in one method: a vector op C2 does not inline
+     * is boxed.
      */
-    private static void fourGroups(InterleavedQ5_K m, int g, int count, SpreadToken qx, float[] ds, float[] y,
-                                   int yOffset) {
+    private static void twoGroups(InterleavedQ5_K m, int a, int b, int k, int l, SpreadToken qx, float[] ds,
+                                  float[] y, int yOffset, boolean storeB) {
         MemorySegment codes = m.codes;
         int supers = m.supers;
         short[] spread = qx.spread;
         float[] dx = qx.scales;
         int[] xsums = qx.blockSums;
         short[] offsets = qx.fiveBitOffsets;
-        long next = (long) supers * SUPER_BYTES;
-        long n0 = 0;
-        int step = m.runStep;
-        long n1 = count > 1 ? step * next : 0;
-        long n2 = count > 2 ? 2 * step * next : 0;
-        long n3 = count > 3 ? 3 * step * next : 0;
+        long startA = (long) a * supers * SUPER_BYTES;
+        long nB = ((long) b - a) * supers * SUPER_BYTES;
         int scaleStride = 2 * supers * ROWS;
-        int d0 = 0;
-        int d1 = count > 1 ? scaleStride : 0;
-        int d2 = count > 2 ? 2 * scaleStride : 0;
-        int d3 = count > 3 ? 3 * scaleStride : 0;
-        FloatVector low0 = FloatVector.zero(F);
-        FloatVector high0 = low0;
-        FloatVector low1 = low0;
-        FloatVector high1 = low0;
-        FloatVector low2 = low0;
-        FloatVector high2 = low0;
-        FloatVector low3 = low0;
-        FloatVector high3 = low0;
+        int dA = k * scaleStride;
+        int dB = l * scaleStride;
+        FloatVector lowA = FloatVector.zero(F);
+        FloatVector highA = lowA;
+        FloatVector lowB = lowA;
+        FloatVector highB = lowA;
         for (int sb = 0; sb < supers; sb++) {
-            long at = (long) (g * supers + sb) * SUPER_BYTES;
-            FloatVector scaledLow0 = FloatVector.zero(F);
-            FloatVector scaledHigh0 = scaledLow0;
-            FloatVector scaledLow1 = scaledLow0;
-            FloatVector scaledHigh1 = scaledLow0;
-            FloatVector scaledLow2 = scaledLow0;
-            FloatVector scaledHigh2 = scaledLow0;
-            FloatVector scaledLow3 = scaledLow0;
-            FloatVector scaledHigh3 = scaledLow0;
+            long at = startA + (long) sb * SUPER_BYTES;
+            FloatVector scaledLowA = FloatVector.zero(F);
+            FloatVector scaledHighA = scaledLowA;
+            FloatVector scaledLowB = scaledLowA;
+            FloatVector scaledHighB = scaledLowA;
             for (int j = 0; j < SUBS; j++) {
-                int b = sb * SUBS + j;
+                int blk = sb * SUBS + j;
                 long q = at + CODES + j * SUB_BYTES;
-                ShortVector even0 = ShortVector.zero(S);
-                ShortVector odd0 = even0;
-                ShortVector even1 = even0;
-                ShortVector odd1 = even0;
-                ShortVector even2 = even0;
-                ShortVector odd2 = even0;
-                ShortVector even3 = even0;
-                ShortVector odd3 = even0;
-                for (int s = 0; s < STEPS; s++) {
-                    int xc = (b * BLOCK + 4 * s) * ROWS;
-                    long vp = q + s * 2 * ROWS;
-                    long hp = q + HIGHS_AT + s / 4 * 2 * ROWS;
-                    int shift = 2 * (s % 4);
-                    IntVector h;
-                    ByteVector v;
-                    // even columns 4s and 4s + 2: the first 16 bytes of nibbles and of fifth bits
-                    ShortVector xa = ShortVector.fromArray(S, spread, xc);
-                    ShortVector xb = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
-                    h = ByteVector.fromMemorySegment(B16, codes, hp + n0, LE).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHR, shift);
-                    v = ByteVector.fromMemorySegment(B16, codes, vp + n0, LE);
-                    even0 = even0.add(((ShortVector) v.and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                            .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                    .reinterpretAsBytes().and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                    h = ByteVector.fromMemorySegment(B16, codes, hp + n1, LE).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHR, shift);
-                    v = ByteVector.fromMemorySegment(B16, codes, vp + n1, LE);
-                    even1 = even1.add(((ShortVector) v.and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                            .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                    .reinterpretAsBytes().and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                    h = ByteVector.fromMemorySegment(B16, codes, hp + n2, LE).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHR, shift);
-                    v = ByteVector.fromMemorySegment(B16, codes, vp + n2, LE);
-                    even2 = even2.add(((ShortVector) v.and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                            .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                    .reinterpretAsBytes().and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                    h = ByteVector.fromMemorySegment(B16, codes, hp + n3, LE).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHR, shift);
-                    v = ByteVector.fromMemorySegment(B16, codes, vp + n3, LE);
-                    even3 = even3.add(((ShortVector) v.and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                            .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                    .reinterpretAsBytes().and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                    // odd columns 4s + 1 and 4s + 3: the second 16 bytes of each
-                    xa = ShortVector.fromArray(S, spread, xc + ROWS);
-                    xb = ShortVector.fromArray(S, spread, xc + 3 * ROWS);
-                    h = ByteVector.fromMemorySegment(B16, codes, hp + ROWS + n0, LE).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHR, shift);
-                    v = ByteVector.fromMemorySegment(B16, codes, vp + ROWS + n0, LE);
-                    odd0 = odd0.add(((ShortVector) v.and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                            .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                    .reinterpretAsBytes().and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                    h = ByteVector.fromMemorySegment(B16, codes, hp + ROWS + n1, LE).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHR, shift);
-                    v = ByteVector.fromMemorySegment(B16, codes, vp + ROWS + n1, LE);
-                    odd1 = odd1.add(((ShortVector) v.and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                            .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                    .reinterpretAsBytes().and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                    h = ByteVector.fromMemorySegment(B16, codes, hp + ROWS + n2, LE).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHR, shift);
-                    v = ByteVector.fromMemorySegment(B16, codes, vp + ROWS + n2, LE);
-                    odd2 = odd2.add(((ShortVector) v.and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                            .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                    .reinterpretAsBytes().and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                    h = ByteVector.fromMemorySegment(B16, codes, hp + ROWS + n3, LE).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHR, shift);
-                    v = ByteVector.fromMemorySegment(B16, codes, vp + ROWS + n3, LE);
-                    odd3 = odd3.add(((ShortVector) v.and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                            .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                    .reinterpretAsBytes().and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
+                ShortVector evenA = ShortVector.zero(S);
+                ShortVector evenB = evenA;
+                ShortVector oddA = evenA;
+                ShortVector oddB = evenA;
+                // the even columns of every step (4s and 4s + 2: the first 16 bytes of its nibbles and fifth bits),
+                // then the odd ones (4s + 1 and 4s + 3: the last 16 bytes), each half in accumulators of its own
+                for (int half = 0; half < 2; half++) {
+                    ShortVector accA = ShortVector.zero(S);
+                    ShortVector accB = accA;
+                    for (int s = 0; s < STEPS; s++) {
+                        int xc = (blk * BLOCK + 4 * s + half) * ROWS;
+                        long vp = q + s * 2 * ROWS + half * ROWS;
+                        long hp = q + HIGHS_AT + s / 4 * 2 * ROWS + half * ROWS;
+                        int shift = 2 * (s % 4);
+                        ShortVector xa = ShortVector.fromArray(S, spread, xc);
+                        ShortVector xb = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
+                        IntVector h;
+                        ByteVector v;
+                        h = ByteVector.fromMemorySegment(B16, codes, hp, LE).reinterpretAsInts()
+                                .lanewise(VectorOperators.LSHR, shift);
+                        v = ByteVector.fromMemorySegment(B16, codes, vp, LE);
+                        accA = accA.add(((ShortVector) v.and((byte) 0x0F)
+                                        .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
+                                .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
+                                        .reinterpretAsBytes().and((byte) 0x0F)
+                                        .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
+                        h = ByteVector.fromMemorySegment(B16, codes, hp + nB, LE).reinterpretAsInts()
+                                .lanewise(VectorOperators.LSHR, shift);
+                        v = ByteVector.fromMemorySegment(B16, codes, vp + nB, LE);
+                        accB = accB.add(((ShortVector) v.and((byte) 0x0F)
+                                        .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
+                                .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
+                                        .reinterpretAsBytes().and((byte) 0x0F)
+                                        .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
+                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
+                    }
+                    if (half == 0) {
+                        evenA = accA;
+                        evenB = accB;
+                    } else {
+                        oddA = accA;
+                        oddB = accB;
+                    }
                 }
                 // Σ(code − 16)·qx of each half, exact in 16 bits whatever the wrapped sums were
-                ShortVector evenOffset = ShortVector.fromArray(S, offsets, b * 2 * ROWS);
-                ShortVector oddOffset = ShortVector.fromArray(S, offsets, b * 2 * ROWS + ROWS);
-                int back = 16 * xsums[b];
-                FloatVector d = FloatVector.broadcast(F, dx[b]);
+                ShortVector evenOffset = ShortVector.fromArray(S, offsets, blk * 2 * ROWS);
+                ShortVector oddOffset = ShortVector.fromArray(S, offsets, blk * 2 * ROWS + ROWS);
+                int back = 16 * xsums[blk];
+                FloatVector d = FloatVector.broadcast(F, dx[blk]);
+                long sc = at + j * ROWS;
                 ShortVector e;
                 ShortVector o;
-                e = even0.sub(evenOffset);
-                o = odd0.sub(oddOffset);
-                scaledLow0 = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 0))
+                e = evenA.sub(evenOffset);
+                o = oddA.sub(oddOffset);
+                scaledLowA = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 0))
                         .add((IntVector) o.convertShape(VectorOperators.S2I, I, 0)).add(back)
                         .convert(VectorOperators.I2F, 0))
-                        .mul((FloatVector) ByteVector.fromMemorySegment(B8, codes, at + n0 + j * ROWS, LE)
-                                .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaledLow0);
-                scaledHigh0 = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 1))
+                        .mul((FloatVector) ByteVector.fromMemorySegment(B8, codes, sc, LE)
+                                .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaledLowA);
+                scaledHighA = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 1))
                         .add((IntVector) o.convertShape(VectorOperators.S2I, I, 1)).add(back)
                         .convert(VectorOperators.I2F, 0))
-                        .mul((FloatVector) ByteVector.fromMemorySegment(B8, codes, at + n0 + j * ROWS + L, LE)
-                                .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaledHigh0);
-                e = even1.sub(evenOffset);
-                o = odd1.sub(oddOffset);
-                scaledLow1 = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 0))
+                        .mul((FloatVector) ByteVector.fromMemorySegment(B8, codes, sc + L, LE)
+                                .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaledHighA);
+                e = evenB.sub(evenOffset);
+                o = oddB.sub(oddOffset);
+                scaledLowB = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 0))
                         .add((IntVector) o.convertShape(VectorOperators.S2I, I, 0)).add(back)
                         .convert(VectorOperators.I2F, 0))
-                        .mul((FloatVector) ByteVector.fromMemorySegment(B8, codes, at + n1 + j * ROWS, LE)
-                                .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaledLow1);
-                scaledHigh1 = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 1))
+                        .mul((FloatVector) ByteVector.fromMemorySegment(B8, codes, sc + nB, LE)
+                                .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaledLowB);
+                scaledHighB = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 1))
                         .add((IntVector) o.convertShape(VectorOperators.S2I, I, 1)).add(back)
                         .convert(VectorOperators.I2F, 0))
-                        .mul((FloatVector) ByteVector.fromMemorySegment(B8, codes, at + n1 + j * ROWS + L, LE)
-                                .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaledHigh1);
-                e = even2.sub(evenOffset);
-                o = odd2.sub(oddOffset);
-                scaledLow2 = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 0))
-                        .add((IntVector) o.convertShape(VectorOperators.S2I, I, 0)).add(back)
-                        .convert(VectorOperators.I2F, 0))
-                        .mul((FloatVector) ByteVector.fromMemorySegment(B8, codes, at + n2 + j * ROWS, LE)
-                                .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaledLow2);
-                scaledHigh2 = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 1))
-                        .add((IntVector) o.convertShape(VectorOperators.S2I, I, 1)).add(back)
-                        .convert(VectorOperators.I2F, 0))
-                        .mul((FloatVector) ByteVector.fromMemorySegment(B8, codes, at + n2 + j * ROWS + L, LE)
-                                .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaledHigh2);
-                e = even3.sub(evenOffset);
-                o = odd3.sub(oddOffset);
-                scaledLow3 = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 0))
-                        .add((IntVector) o.convertShape(VectorOperators.S2I, I, 0)).add(back)
-                        .convert(VectorOperators.I2F, 0))
-                        .mul((FloatVector) ByteVector.fromMemorySegment(B8, codes, at + n3 + j * ROWS, LE)
-                                .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaledLow3);
-                scaledHigh3 = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 1))
-                        .add((IntVector) o.convertShape(VectorOperators.S2I, I, 1)).add(back)
-                        .convert(VectorOperators.I2F, 0))
-                        .mul((FloatVector) ByteVector.fromMemorySegment(B8, codes, at + n3 + j * ROWS + L, LE)
-                                .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaledHigh3);
+                        .mul((FloatVector) ByteVector.fromMemorySegment(B8, codes, sc + nB + L, LE)
+                                .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaledHighB);
             }
             // the mins against dx·Σqx of each sub-block, in the sub-blocks' order
-            FloatVector minsLow0 = FloatVector.zero(F);
-            FloatVector minsHigh0 = minsLow0;
-            FloatVector minsLow1 = minsLow0;
-            FloatVector minsHigh1 = minsLow0;
-            FloatVector minsLow2 = minsLow0;
-            FloatVector minsHigh2 = minsLow0;
-            FloatVector minsLow3 = minsLow0;
-            FloatVector minsHigh3 = minsLow0;
+            FloatVector minsLowA = FloatVector.zero(F);
+            FloatVector minsHighA = minsLowA;
+            FloatVector minsLowB = minsLowA;
+            FloatVector minsHighB = minsLowA;
             for (int j = 0; j < SUBS; j++) {
-                int b = sb * SUBS + j;
-                FloatVector dsum = FloatVector.broadcast(F, dx[b] * xsums[b]);
+                int blk = sb * SUBS + j;
+                FloatVector dsum = FloatVector.broadcast(F, dx[blk] * xsums[blk]);
                 long mp = at + MINS + j * ROWS;
-                minsLow0 = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp + n0, LE)
-                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsLow0);
-                minsHigh0 = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp + n0 + L, LE)
-                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsHigh0);
-                minsLow1 = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp + n1, LE)
-                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsLow1);
-                minsHigh1 = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp + n1 + L, LE)
-                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsHigh1);
-                minsLow2 = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp + n2, LE)
-                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsLow2);
-                minsHigh2 = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp + n2 + L, LE)
-                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsHigh2);
-                minsLow3 = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp + n3, LE)
-                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsLow3);
-                minsHigh3 = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp + n3 + L, LE)
-                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsHigh3);
+                minsLowA = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp, LE)
+                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsLowA);
+                minsHighA = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp + L, LE)
+                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsHighA);
+                minsLowB = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp + nB, LE)
+                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsLowB);
+                minsHighB = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp + nB + L, LE)
+                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsHighB);
             }
             int dAt = 2 * sb * ROWS;
             int minAt = (2 * sb + 1) * ROWS;
-            low0 = FloatVector.fromArray(F, ds, d0 + dAt).fma(scaledLow0, low0);
-            low0 = FloatVector.fromArray(F, ds, d0 + minAt).neg().fma(minsLow0, low0);
-            high0 = FloatVector.fromArray(F, ds, d0 + dAt + L).fma(scaledHigh0, high0);
-            high0 = FloatVector.fromArray(F, ds, d0 + minAt + L).neg().fma(minsHigh0, high0);
-            low1 = FloatVector.fromArray(F, ds, d1 + dAt).fma(scaledLow1, low1);
-            low1 = FloatVector.fromArray(F, ds, d1 + minAt).neg().fma(minsLow1, low1);
-            high1 = FloatVector.fromArray(F, ds, d1 + dAt + L).fma(scaledHigh1, high1);
-            high1 = FloatVector.fromArray(F, ds, d1 + minAt + L).neg().fma(minsHigh1, high1);
-            low2 = FloatVector.fromArray(F, ds, d2 + dAt).fma(scaledLow2, low2);
-            low2 = FloatVector.fromArray(F, ds, d2 + minAt).neg().fma(minsLow2, low2);
-            high2 = FloatVector.fromArray(F, ds, d2 + dAt + L).fma(scaledHigh2, high2);
-            high2 = FloatVector.fromArray(F, ds, d2 + minAt + L).neg().fma(minsHigh2, high2);
-            low3 = FloatVector.fromArray(F, ds, d3 + dAt).fma(scaledLow3, low3);
-            low3 = FloatVector.fromArray(F, ds, d3 + minAt).neg().fma(minsLow3, low3);
-            high3 = FloatVector.fromArray(F, ds, d3 + dAt + L).fma(scaledHigh3, high3);
-            high3 = FloatVector.fromArray(F, ds, d3 + minAt + L).neg().fma(minsHigh3, high3);
+            lowA = FloatVector.fromArray(F, ds, dA + dAt).fma(scaledLowA, lowA);
+            lowA = FloatVector.fromArray(F, ds, dA + minAt).neg().fma(minsLowA, lowA);
+            highA = FloatVector.fromArray(F, ds, dA + dAt + L).fma(scaledHighA, highA);
+            highA = FloatVector.fromArray(F, ds, dA + minAt + L).neg().fma(minsHighA, highA);
+            lowB = FloatVector.fromArray(F, ds, dB + dAt).fma(scaledLowB, lowB);
+            lowB = FloatVector.fromArray(F, ds, dB + minAt).neg().fma(minsLowB, lowB);
+            highB = FloatVector.fromArray(F, ds, dB + dAt + L).fma(scaledHighB, highB);
+            highB = FloatVector.fromArray(F, ds, dB + minAt + L).neg().fma(minsHighB, highB);
         }
-        int r0 = yOffset + g * ROWS;
-        low0.intoArray(y, r0);
-        high0.intoArray(y, r0 + L);
-        if (count > 1) {
-            low1.intoArray(y, r0 + step * ROWS);
-            high1.intoArray(y, r0 + step * ROWS + L);
-        }
-        if (count > 2) {
-            low2.intoArray(y, r0 + 2 * step * ROWS);
-            high2.intoArray(y, r0 + 2 * step * ROWS + L);
-        }
-        if (count > 3) {
-            low3.intoArray(y, r0 + 3 * step * ROWS);
-            high3.intoArray(y, r0 + 3 * step * ROWS + L);
+        lowA.intoArray(y, yOffset + a * ROWS);
+        highA.intoArray(y, yOffset + a * ROWS + L);
+        if (storeB) {
+            lowB.intoArray(y, yOffset + b * ROWS);
+            highB.intoArray(y, yOffset + b * ROWS + L);
         }
     }
 
@@ -335,7 +225,7 @@ final class Q5KTokenKernel256 {
         float[] y = new float[4 * ROWS];
         float[] ds = new float[16 * ROWS];
         InterleavedMatrix.warmUntilCompiled(
-                i -> fourGroups(m, 0, 4, qx, m.scalesAsFloats(0, 16, ds), y, 0),
+                i -> groups(m, 0, 4, qx, m.scalesAsFloats(0, 16, ds), y, 0),
                 data[0].byteSize(), 2_000);
     }
 }

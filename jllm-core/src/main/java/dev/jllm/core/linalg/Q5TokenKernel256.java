@@ -20,6 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * columns' Σqx ({@link SpreadToken#fiveBitOffsets}) in 16 bits leaves it exact (modulo 2¹⁶, and it fits); one
  * accumulator for all 32 columns could reach 32·16·127 = 65024 and would not be. The two exact sums add up in 32
  * bits, where Q5_1 adds the 16·Σqx back.
+ *
+ * <p>A run's groups go two at a time: four written out made a method too big for C1's profiling tier ("out of
+ * virtual registers"), which then never reached C2 and ran every vector op boxed.
  */
 final class Q5TokenKernel256 {
     private static final int ROWS = InterleavedQ5_0.ROWS;
@@ -40,213 +43,136 @@ final class Q5TokenKernel256 {
 
     /** Groups g, g + step, … of m against the quantized token ({@link InterleavedMatrix#groups}). */
     static void groups(InterleavedQ5_0 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        fourGroups(m.codes, m.blocks, m.runStep, false, g, count, qx, ds, y, yOffset);
+        groups(m.codes, m.blocks, m.runStep, false, g, count, qx, ds, y, yOffset);
     }
 
     /** Groups g, g + step, … of a Q5_1 copy against the quantized token. */
     static void groups(InterleavedQ5_1 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        fourGroups(m.codes, m.blocks, m.runStep, true, g, count, qx, ds, y, yOffset);
+        groups(m.codes, m.blocks, m.runStep, true, g, count, qx, ds, y, yOffset);
     }
 
     /**
-     * Groups g, g + step, … (count 1 to 4; see {@link InterleavedMatrix#groups}), sharing each load of the spread
-     * activations: per step, the even columns of every group, then the odd ones, so that two activation vectors are
-     * live at a time beside the eight accumulators. A group past the count reads group g's codes again and keeps no
-     * result. With {@code mins} (Q5_1), {@code ds} holds a d and an m set per block, the 16·Σqx is added back in 32
-     * bits and each block adds m·dx·Σqx. Written out in one method: a vector op C2 does not inline is boxed.
+     * Groups g, g + step, … (count 1 to 4; see {@link InterleavedMatrix#groups}), two at a time; a lone last group
+     * runs paired with itself and keeps one result.
      */
-    private static void fourGroups(MemorySegment codes, int blocks, int step, boolean mins, int g, int count,
-                                   SpreadToken qx, float[] ds, float[] y, int yOffset) {
+    private static void groups(MemorySegment codes, int blocks, int step, boolean mins, int g, int count,
+                               SpreadToken qx, float[] ds, float[] y, int yOffset) {
+        for (int k = 0; k < count; k += 2) {
+            int other = k + 1 < count ? k + 1 : k;
+            twoGroups(codes, blocks, mins, g + k * step, g + other * step, k, other, qx, ds, y, yOffset, other != k);
+        }
+    }
+
+    /**
+     * Groups a and b (the run's k-th and l-th, whose scales sit at k and l times a group's scale sets in ds), sharing
+     * each load of the spread activations; b's result is stored when {@code storeB}. A block's even columns, step by
+     * step, then its odd ones, in one loop over the two halves: two activation vectors and two accumulators are live
+     * at a time beside the even halves' sums. With {@code mins} (Q5_1), {@code ds} holds a d and an m set per block,
+     * the 16·Σqx is added back in 32 bits and each block adds m·dx·Σqx. Two groups, and the halves in a loop, so
+     * that C1's profiling tier compiles the method: four groups written out ran out of its virtual registers, and the
+     * method never reached C2. Written out in one method: a vector op C2 does not inline is boxed.
+     */
+    private static void twoGroups(MemorySegment codes, int blocks, boolean mins, int a, int b, int k, int l,
+                                  SpreadToken qx, float[] ds, float[] y, int yOffset, boolean storeB) {
         int sets = mins ? 2 : 1;
         int[] xsums = qx.blockSums;
         short[] spread = qx.spread;
         float[] dx = qx.scales;
         short[] offsets = qx.fiveBitOffsets;
-        long next = (long) blocks * GROUP_BLOCK_BYTES;
-        long n1 = count > 1 ? step * next : 0;
-        long n2 = count > 2 ? 2 * step * next : 0;
-        long n3 = count > 3 ? 3 * step * next : 0;
+        long startA = (long) a * blocks * GROUP_BLOCK_BYTES;
+        long nB = ((long) b - a) * blocks * GROUP_BLOCK_BYTES;
         int scaleStride = sets * blocks * ROWS;
-        int d1 = count > 1 ? scaleStride : 0;
-        int d2 = count > 2 ? 2 * scaleStride : 0;
-        int d3 = count > 3 ? 3 * scaleStride : 0;
-        FloatVector low0 = FloatVector.zero(F);
-        FloatVector high0 = low0;
-        FloatVector low1 = low0;
-        FloatVector high1 = low0;
-        FloatVector low2 = low0;
-        FloatVector high2 = low0;
-        FloatVector low3 = low0;
-        FloatVector high3 = low0;
-        for (int b = 0; b < blocks; b++) {
-            long q = (long) (g * blocks + b) * GROUP_BLOCK_BYTES;
-            ShortVector even0 = ShortVector.zero(S);
-            ShortVector odd0 = even0;
-            ShortVector even1 = even0;
-            ShortVector odd1 = even0;
-            ShortVector even2 = even0;
-            ShortVector odd2 = even0;
-            ShortVector even3 = even0;
-            ShortVector odd3 = even0;
-            for (int s = 0; s < STEPS; s++) {
-                int xc = (b * BLOCK + 4 * s) * ROWS;
-                long vp = q + s * 2 * ROWS;
-                long hp = q + HIGHS_AT + s / 4 * 2 * ROWS;
-                int shift = 2 * (s % 4);
-                // even columns 4s and 4s + 2: the first 16 bytes of the step's nibbles and of its fifth bits
-                ShortVector xa = ShortVector.fromArray(S, spread, xc);
-                ShortVector xb = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
-                IntVector h;
-                ByteVector v;
-                h = ByteVector.fromMemorySegment(B16, codes, hp, LE).reinterpretAsInts()
-                        .lanewise(VectorOperators.LSHR, shift);
-                v = ByteVector.fromMemorySegment(B16, codes, vp, LE);
-                even0 = even0.add(((ShortVector) v.and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                        .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                .reinterpretAsBytes().and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                h = ByteVector.fromMemorySegment(B16, codes, hp + n1, LE).reinterpretAsInts()
-                        .lanewise(VectorOperators.LSHR, shift);
-                v = ByteVector.fromMemorySegment(B16, codes, vp + n1, LE);
-                even1 = even1.add(((ShortVector) v.and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                        .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                .reinterpretAsBytes().and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                h = ByteVector.fromMemorySegment(B16, codes, hp + n2, LE).reinterpretAsInts()
-                        .lanewise(VectorOperators.LSHR, shift);
-                v = ByteVector.fromMemorySegment(B16, codes, vp + n2, LE);
-                even2 = even2.add(((ShortVector) v.and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                        .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                .reinterpretAsBytes().and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                h = ByteVector.fromMemorySegment(B16, codes, hp + n3, LE).reinterpretAsInts()
-                        .lanewise(VectorOperators.LSHR, shift);
-                v = ByteVector.fromMemorySegment(B16, codes, vp + n3, LE);
-                even3 = even3.add(((ShortVector) v.and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                        .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                .reinterpretAsBytes().and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                // odd columns 4s + 1 and 4s + 3: the last 16 bytes of each
-                xa = ShortVector.fromArray(S, spread, xc + ROWS);
-                xb = ShortVector.fromArray(S, spread, xc + 3 * ROWS);
-                h = ByteVector.fromMemorySegment(B16, codes, hp + ROWS, LE).reinterpretAsInts()
-                        .lanewise(VectorOperators.LSHR, shift);
-                v = ByteVector.fromMemorySegment(B16, codes, vp + ROWS, LE);
-                odd0 = odd0.add(((ShortVector) v.and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                        .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                .reinterpretAsBytes().and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                h = ByteVector.fromMemorySegment(B16, codes, hp + ROWS + n1, LE).reinterpretAsInts()
-                        .lanewise(VectorOperators.LSHR, shift);
-                v = ByteVector.fromMemorySegment(B16, codes, vp + ROWS + n1, LE);
-                odd1 = odd1.add(((ShortVector) v.and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                        .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                .reinterpretAsBytes().and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                h = ByteVector.fromMemorySegment(B16, codes, hp + ROWS + n2, LE).reinterpretAsInts()
-                        .lanewise(VectorOperators.LSHR, shift);
-                v = ByteVector.fromMemorySegment(B16, codes, vp + ROWS + n2, LE);
-                odd2 = odd2.add(((ShortVector) v.and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                        .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                .reinterpretAsBytes().and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                h = ByteVector.fromMemorySegment(B16, codes, hp + ROWS + n3, LE).reinterpretAsInts()
-                        .lanewise(VectorOperators.LSHR, shift);
-                v = ByteVector.fromMemorySegment(B16, codes, vp + ROWS + n3, LE);
-                odd3 = odd3.add(((ShortVector) v.and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                        .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                .reinterpretAsBytes().and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
+        int dA = k * scaleStride;
+        int dB = l * scaleStride;
+        FloatVector lowA = FloatVector.zero(F);
+        FloatVector highA = lowA;
+        FloatVector lowB = lowA;
+        FloatVector highB = lowA;
+        for (int blk = 0; blk < blocks; blk++) {
+            long q = startA + (long) blk * GROUP_BLOCK_BYTES;
+            ShortVector evenA = ShortVector.zero(S);
+            ShortVector evenB = evenA;
+            ShortVector oddA = evenA;
+            ShortVector oddB = evenA;
+            // the even columns of every step (4s and 4s + 2: the first 16 bytes of its nibbles and fifth bits),
+            // then the odd ones (4s + 1 and 4s + 3: the last 16 bytes), each half in accumulators of its own
+            for (int half = 0; half < 2; half++) {
+                ShortVector accA = ShortVector.zero(S);
+                ShortVector accB = accA;
+                for (int s = 0; s < STEPS; s++) {
+                    int xc = (blk * BLOCK + 4 * s + half) * ROWS;
+                    long vp = q + s * 2 * ROWS + half * ROWS;
+                    long hp = q + HIGHS_AT + s / 4 * 2 * ROWS + half * ROWS;
+                    int shift = 2 * (s % 4);
+                    ShortVector xa = ShortVector.fromArray(S, spread, xc);
+                    ShortVector xb = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
+                    IntVector h;
+                    ByteVector v;
+                    h = ByteVector.fromMemorySegment(B16, codes, hp, LE).reinterpretAsInts()
+                            .lanewise(VectorOperators.LSHR, shift);
+                    v = ByteVector.fromMemorySegment(B16, codes, vp, LE);
+                    accA = accA.add(((ShortVector) v.and((byte) 0x0F)
+                                    .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
+                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
+                            .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
+                                    .reinterpretAsBytes().and((byte) 0x0F)
+                                    .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
+                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
+                    h = ByteVector.fromMemorySegment(B16, codes, hp + nB, LE).reinterpretAsInts()
+                            .lanewise(VectorOperators.LSHR, shift);
+                    v = ByteVector.fromMemorySegment(B16, codes, vp + nB, LE);
+                    accB = accB.add(((ShortVector) v.and((byte) 0x0F)
+                                    .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
+                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
+                            .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
+                                    .reinterpretAsBytes().and((byte) 0x0F)
+                                    .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
+                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
+                }
+                if (half == 0) {
+                    evenA = accA;
+                    evenB = accB;
+                } else {
+                    oddA = accA;
+                    oddB = accB;
+                }
             }
             // 16·Σqx of the block's even columns, then of its odd ones, 16 lanes each
-            ShortVector evenOffset = ShortVector.fromArray(S, offsets, b * 2 * ROWS);
-            ShortVector oddOffset = ShortVector.fromArray(S, offsets, b * 2 * ROWS + ROWS);
-            int back = mins ? 16 * xsums[b] : 0;
-            float d = dx[b];
-            int at = sets * b * ROWS;
+            ShortVector evenOffset = ShortVector.fromArray(S, offsets, blk * 2 * ROWS);
+            ShortVector oddOffset = ShortVector.fromArray(S, offsets, blk * 2 * ROWS + ROWS);
+            int back = mins ? 16 * xsums[blk] : 0;
+            float d = dx[blk];
+            int at = sets * blk * ROWS;
             // Σ(code − 16)·qx of the even and of the odd columns, each exact in 16 bits, added in 32
-            even0 = even0.sub(evenOffset);
-            odd0 = odd0.sub(oddOffset);
-            even1 = even1.sub(evenOffset);
-            odd1 = odd1.sub(oddOffset);
-            even2 = even2.sub(evenOffset);
-            odd2 = odd2.sub(oddOffset);
-            even3 = even3.sub(evenOffset);
-            odd3 = odd3.sub(oddOffset);
-            low0 = ((FloatVector) ((IntVector) even0.convertShape(VectorOperators.S2I, I, 0))
-                    .add((IntVector) odd0.convertShape(VectorOperators.S2I, I, 0)).add(back)
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, at).mul(d), low0);
-            high0 = ((FloatVector) ((IntVector) even0.convertShape(VectorOperators.S2I, I, 1))
-                    .add((IntVector) odd0.convertShape(VectorOperators.S2I, I, 1)).add(back)
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, at + L).mul(d), high0);
-            low1 = ((FloatVector) ((IntVector) even1.convertShape(VectorOperators.S2I, I, 0))
-                    .add((IntVector) odd1.convertShape(VectorOperators.S2I, I, 0)).add(back)
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, d1 + at).mul(d), low1);
-            high1 = ((FloatVector) ((IntVector) even1.convertShape(VectorOperators.S2I, I, 1))
-                    .add((IntVector) odd1.convertShape(VectorOperators.S2I, I, 1)).add(back)
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, d1 + at + L).mul(d), high1);
-            low2 = ((FloatVector) ((IntVector) even2.convertShape(VectorOperators.S2I, I, 0))
-                    .add((IntVector) odd2.convertShape(VectorOperators.S2I, I, 0)).add(back)
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, d2 + at).mul(d), low2);
-            high2 = ((FloatVector) ((IntVector) even2.convertShape(VectorOperators.S2I, I, 1))
-                    .add((IntVector) odd2.convertShape(VectorOperators.S2I, I, 1)).add(back)
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, d2 + at + L).mul(d), high2);
-            low3 = ((FloatVector) ((IntVector) even3.convertShape(VectorOperators.S2I, I, 0))
-                    .add((IntVector) odd3.convertShape(VectorOperators.S2I, I, 0)).add(back)
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, d3 + at).mul(d), low3);
-            high3 = ((FloatVector) ((IntVector) even3.convertShape(VectorOperators.S2I, I, 1))
-                    .add((IntVector) odd3.convertShape(VectorOperators.S2I, I, 1)).add(back)
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, d3 + at + L).mul(d), high3);
+            evenA = evenA.sub(evenOffset);
+            oddA = oddA.sub(oddOffset);
+            evenB = evenB.sub(evenOffset);
+            oddB = oddB.sub(oddOffset);
+            lowA = ((FloatVector) ((IntVector) evenA.convertShape(VectorOperators.S2I, I, 0))
+                    .add((IntVector) oddA.convertShape(VectorOperators.S2I, I, 0)).add(back)
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dA + at).mul(d), lowA);
+            highA = ((FloatVector) ((IntVector) evenA.convertShape(VectorOperators.S2I, I, 1))
+                    .add((IntVector) oddA.convertShape(VectorOperators.S2I, I, 1)).add(back)
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dA + at + L).mul(d), highA);
+            lowB = ((FloatVector) ((IntVector) evenB.convertShape(VectorOperators.S2I, I, 0))
+                    .add((IntVector) oddB.convertShape(VectorOperators.S2I, I, 0)).add(back)
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dB + at).mul(d), lowB);
+            highB = ((FloatVector) ((IntVector) evenB.convertShape(VectorOperators.S2I, I, 1))
+                    .add((IntVector) oddB.convertShape(VectorOperators.S2I, I, 1)).add(back)
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dB + at + L).mul(d), highB);
             if (mins) {
-                FloatVector mx = FloatVector.broadcast(F, d * xsums[b]);
-                low0 = FloatVector.fromArray(F, ds, at + ROWS).fma(mx, low0);
-                high0 = FloatVector.fromArray(F, ds, at + ROWS + L).fma(mx, high0);
-                low1 = FloatVector.fromArray(F, ds, d1 + at + ROWS).fma(mx, low1);
-                high1 = FloatVector.fromArray(F, ds, d1 + at + ROWS + L).fma(mx, high1);
-                low2 = FloatVector.fromArray(F, ds, d2 + at + ROWS).fma(mx, low2);
-                high2 = FloatVector.fromArray(F, ds, d2 + at + ROWS + L).fma(mx, high2);
-                low3 = FloatVector.fromArray(F, ds, d3 + at + ROWS).fma(mx, low3);
-                high3 = FloatVector.fromArray(F, ds, d3 + at + ROWS + L).fma(mx, high3);
+                FloatVector mx = FloatVector.broadcast(F, d * xsums[blk]);
+                lowA = FloatVector.fromArray(F, ds, dA + at + ROWS).fma(mx, lowA);
+                highA = FloatVector.fromArray(F, ds, dA + at + ROWS + L).fma(mx, highA);
+                lowB = FloatVector.fromArray(F, ds, dB + at + ROWS).fma(mx, lowB);
+                highB = FloatVector.fromArray(F, ds, dB + at + ROWS + L).fma(mx, highB);
             }
         }
-        int r0 = yOffset + g * ROWS;
-        low0.intoArray(y, r0);
-        high0.intoArray(y, r0 + L);
-        if (count > 1) {
-            low1.intoArray(y, r0 + step * ROWS);
-            high1.intoArray(y, r0 + step * ROWS + L);
-        }
-        if (count > 2) {
-            low2.intoArray(y, r0 + 2 * step * ROWS);
-            high2.intoArray(y, r0 + 2 * step * ROWS + L);
-        }
-        if (count > 3) {
-            low3.intoArray(y, r0 + 3 * step * ROWS);
-            high3.intoArray(y, r0 + 3 * step * ROWS + L);
+        lowA.intoArray(y, yOffset + a * ROWS);
+        highA.intoArray(y, yOffset + a * ROWS + L);
+        if (storeB) {
+            lowB.intoArray(y, yOffset + b * ROWS);
+            highB.intoArray(y, yOffset + b * ROWS + L);
         }
     }
 
@@ -263,7 +189,7 @@ final class Q5TokenKernel256 {
         float[] y = new float[4 * ROWS];
         float[] ds = new float[32 * ROWS];
         InterleavedMatrix.warmUntilCompiled(
-                i -> fourGroups(data[0], 4, 1, i % 2 == 1, 0, 4, qx, m.scalesAsFloats(0, 32, ds), y, 0),
+                i -> groups(data[0], 4, 1, i % 2 == 1, 0, 4, qx, m.scalesAsFloats(0, 32, ds), y, 0),
                 data[0].byteSize(), 2_000);
     }
 }
