@@ -23,8 +23,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>A run's groups go two at a time, as {@link Q4KTokenKernel256}'s do, sharing each activation load, with the
  * scaled sums and totals in registers: one group at a time per super-block, the activations loaded again for each and
- * the totals kept in y, read 2–5 GB/s of codes at one thread, this 5–6.5; four groups written out would take C1's profiling tier
- * past its virtual registers.
+ * the totals kept in y, read 2–5 GB/s of codes at one thread, this 5–6.5; four groups written out would take C1's
+ * profiling tier past its virtual registers.
  */
 final class Q6KTokenKernel256 {
     private static final int ROWS = InterleavedQ6_K.ROWS;
@@ -69,8 +69,8 @@ final class Q6KTokenKernel256 {
      * flat loop over the row's steps of eight columns, as {@link Q4TokenKernel256}'s: each step's 32 bytes of nibbles
      * and of high pairs are rebuilt in 256-bit bytes for both halves at once, the even columns (bytes 0–15) widened
      * into one accumulator and the odd ones (16–31) into another; every second step ends a sub-block, every 32nd a
-     * super-block. Nested loops (sub-blocks, then steps) read about 10% fewer GB/s. Written out in one method: a vector
-     * op C2 does not inline is boxed.
+     * super-block. Nested loops (sub-blocks, then steps) read about 10% fewer GB/s. Written out in one method: a
+     * vector op C2 does not inline is boxed.
      */
     private static void twoGroups(InterleavedQ6_K m, int a, int b, int k, int l, short[] spread, float[] dx,
                                   short[] offsets, float[] ds, float[] y, int yOffset, boolean storeB) {
