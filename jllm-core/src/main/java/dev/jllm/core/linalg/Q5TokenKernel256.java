@@ -12,8 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@link Q5TokenKernel} in 256-bit vectors, for machines whose widest are (AVX2): the same interleaved copies and the
  * same integer sums, bit-identical with the scalar twin. A step's 32 bytes of nibbles, and the 32 of fifth bits it
- * shares with three other steps, are read as 16-byte halves: the even columns of the 16 rows (4s, 4s + 2), then the
- * odd ones (4s + 1, 4s + 3), each rebuilt into 5-bit codes as the 512-bit kernel does and widened to 16 shorts. The
+ * shares with three other steps, are each one 32-byte load, rebuilt into 5-bit codes in 256-bit bytes; bytes 0–15
+ * (the even columns of the 16 rows, 4s and 4s + 2) and 16–31 (the odd ones) are widened to 16 shorts apart. The
  * even and odd columns keep one 16-lane accumulator each, as the 512-bit kernel's two halves of 16 lanes do, so that
  * a lane adds 16 products per block, not 32: the raw sums of code·qx (codes 0–31) may wrap in 16 bits, but
  * Σ(code − 16)·qx over 16 columns stays within 16·16·127 &lt; 2¹⁵, so taking off 16 times the even or the odd
@@ -31,11 +31,13 @@ final class Q5TokenKernel256 {
     private static final int HIGHS_AT = InterleavedQ5_0.HIGHS_AT;
     private static final int GROUP_BLOCK_BYTES = InterleavedQ5_0.GROUP_BLOCK_BYTES;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     private static final int L = F.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Each byte's low nibble, and the bit 4 where a code's fifth bit goes. */
+    private static final int NIBBLES = 0x0F0F0F0F;
+    private static final int FIFTHS = 0x10101010;
     private static boolean warm;
 
     private Q5TokenKernel256() {
@@ -65,12 +67,14 @@ final class Q5TokenKernel256 {
 
     /**
      * Groups a and b (the run's k-th and l-th, whose scales sit at k and l times a group's scale sets in ds), sharing
-     * each load of the spread activations; b's result is stored when {@code storeB}. A block's even columns, step by
-     * step, then its odd ones, in one loop over the two halves: two activation vectors and two accumulators are live
-     * at a time beside the even halves' sums. With {@code mins} (Q5_1), {@code ds} holds a d and an m set per block,
-     * the 16·Σqx is added back in 32 bits and each block adds m·dx·Σqx. Two groups, and the halves in a loop, so
-     * that C1's profiling tier compiles the method: four groups written out ran out of its virtual registers, and the
-     * method never reached C2. Written out in one method: a vector op C2 does not inline is boxed.
+     * each load of the spread activations; b's result is stored when {@code storeB}. One flat loop over the row's
+     * steps of four columns, as {@link Q4TokenKernel256}'s: each step's 32 bytes of nibbles, and the 32 of fifth bits
+     * it shares with three other steps, are rebuilt in 256-bit bytes for both halves at once (masks, ors, 32-bit
+     * shifts), the even columns (bytes 0–15) widened into one accumulator and the odd ones (16–31) into another;
+     * every eighth step ends a block. With {@code mins} (Q5_1), {@code ds} holds a d and an m set per block, the
+     * 16·Σqx is added back in 32 bits and each block adds m·dx·Σqx. Two groups, so that C1's profiling tier compiles
+     * the method: four groups written out ran out of its virtual registers, and the method never reached C2. Written
+     * out in one method: a vector op C2 does not inline is boxed.
      */
     private static void twoGroups(MemorySegment codes, int blocks, boolean mins, int a, int b, int k, int l,
                                   SpreadToken qx, float[] ds, float[] y, int yOffset, boolean storeB) {
@@ -88,84 +92,81 @@ final class Q5TokenKernel256 {
         FloatVector highA = lowA;
         FloatVector lowB = lowA;
         FloatVector highB = lowA;
-        for (int blk = 0; blk < blocks; blk++) {
-            long q = startA + (long) blk * GROUP_BLOCK_BYTES;
-            ShortVector evenA = ShortVector.zero(S);
-            ShortVector evenB = evenA;
-            ShortVector oddA = evenA;
-            ShortVector oddB = evenA;
-            // the even columns of every step (4s and 4s + 2: the first 16 bytes of its nibbles and fifth bits),
-            // then the odd ones (4s + 1 and 4s + 3: the last 16 bytes), each half in accumulators of its own
-            for (int half = 0; half < 2; half++) {
-                ShortVector accA = ShortVector.zero(S);
-                ShortVector accB = accA;
-                for (int s = 0; s < STEPS; s++) {
-                    int xc = (blk * BLOCK + 4 * s + half) * ROWS;
-                    long vp = q + s * 2 * ROWS + half * ROWS;
-                    long hp = q + HIGHS_AT + s / 4 * 2 * ROWS + half * ROWS;
-                    int shift = 2 * (s % 4);
-                    ShortVector xa = ShortVector.fromArray(S, spread, xc);
-                    ShortVector xb = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
-                    IntVector h;
-                    ByteVector v;
-                    h = ByteVector.fromMemorySegment(B16, codes, hp, LE).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHR, shift);
-                    v = ByteVector.fromMemorySegment(B16, codes, vp, LE);
-                    accA = accA.add(((ShortVector) v.and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                            .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                    .reinterpretAsBytes().and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                    h = ByteVector.fromMemorySegment(B16, codes, hp + nB, LE).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHR, shift);
-                    v = ByteVector.fromMemorySegment(B16, codes, vp + nB, LE);
-                    accB = accB.add(((ShortVector) v.and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                            .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                    .reinterpretAsBytes().and((byte) 0x0F)
-                                    .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                    .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
+        ShortVector zero = ShortVector.zero(S);
+        ShortVector evenA = zero;
+        ShortVector oddA = zero;
+        ShortVector evenB = zero;
+        ShortVector oddB = zero;
+        int steps = blocks * STEPS;
+        for (int t = 0; t < steps; t++) {
+            // step t: columns 4t to 4t + 3 of the row, step t % 8 of block t / 8; the even columns 4t and 4t + 2 in
+            // bytes 0–15 of its nibbles and fifth bits, the odd ones 4t + 1 and 4t + 3 in bytes 16–31
+            long q = startA + (long) (t >> 3) * GROUP_BLOCK_BYTES;
+            long vp = q + (t & (STEPS - 1)) * 2 * ROWS;
+            long hp = q + HIGHS_AT + ((t >> 2) & 1) * 2 * ROWS;
+            int shift = 2 * (t & 3);
+            int xc = t * 4 * ROWS;
+            ShortVector xe0 = ShortVector.fromArray(S, spread, xc);
+            ShortVector xo0 = ShortVector.fromArray(S, spread, xc + ROWS);
+            ShortVector xe1 = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
+            ShortVector xo1 = ShortVector.fromArray(S, spread, xc + 3 * ROWS);
+            IntVector h;
+            IntVector v;
+            ByteVector c;
+            h = IntVector.fromMemorySegment(I, codes, hp, LE).lanewise(VectorOperators.LSHR, shift);
+            v = IntVector.fromMemorySegment(I, codes, vp, LE);
+            c = v.and(NIBBLES).or(h.lanewise(VectorOperators.LSHL, 4).and(FIFTHS)).reinterpretAsBytes();
+            evenA = evenA.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 0)).mul(xe0));
+            oddA = oddA.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 1)).mul(xo0));
+            c = v.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
+                    .or(h.lanewise(VectorOperators.LSHL, 3).and(FIFTHS)).reinterpretAsBytes();
+            evenA = evenA.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 0)).mul(xe1));
+            oddA = oddA.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 1)).mul(xo1));
+            h = IntVector.fromMemorySegment(I, codes, hp + nB, LE).lanewise(VectorOperators.LSHR, shift);
+            v = IntVector.fromMemorySegment(I, codes, vp + nB, LE);
+            c = v.and(NIBBLES).or(h.lanewise(VectorOperators.LSHL, 4).and(FIFTHS)).reinterpretAsBytes();
+            evenB = evenB.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 0)).mul(xe0));
+            oddB = oddB.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 1)).mul(xo0));
+            c = v.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
+                    .or(h.lanewise(VectorOperators.LSHL, 3).and(FIFTHS)).reinterpretAsBytes();
+            evenB = evenB.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 0)).mul(xe1));
+            oddB = oddB.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 1)).mul(xo1));
+            if ((t & (STEPS - 1)) == STEPS - 1) {
+                // the end of block t / 8: 16·Σqx of its even columns, then of its odd ones, 16 lanes each
+                int blk = t >> 3;
+                ShortVector evenOffset = ShortVector.fromArray(S, offsets, blk * 2 * ROWS);
+                ShortVector oddOffset = ShortVector.fromArray(S, offsets, blk * 2 * ROWS + ROWS);
+                int back = mins ? 16 * xsums[blk] : 0;
+                float d = dx[blk];
+                int at = sets * blk * ROWS;
+                // Σ(code − 16)·qx of the even and of the odd columns, each exact in 16 bits, added in 32
+                ShortVector e = evenA.sub(evenOffset);
+                ShortVector f = oddA.sub(oddOffset);
+                lowA = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 0))
+                        .add((IntVector) f.convertShape(VectorOperators.S2I, I, 0)).add(back)
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dA + at).mul(d), lowA);
+                highA = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 1))
+                        .add((IntVector) f.convertShape(VectorOperators.S2I, I, 1)).add(back)
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dA + at + L).mul(d), highA);
+                e = evenB.sub(evenOffset);
+                f = oddB.sub(oddOffset);
+                lowB = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 0))
+                        .add((IntVector) f.convertShape(VectorOperators.S2I, I, 0)).add(back)
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dB + at).mul(d), lowB);
+                highB = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 1))
+                        .add((IntVector) f.convertShape(VectorOperators.S2I, I, 1)).add(back)
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dB + at + L).mul(d), highB);
+                if (mins) {
+                    FloatVector mx = FloatVector.broadcast(F, d * xsums[blk]);
+                    lowA = FloatVector.fromArray(F, ds, dA + at + ROWS).fma(mx, lowA);
+                    highA = FloatVector.fromArray(F, ds, dA + at + ROWS + L).fma(mx, highA);
+                    lowB = FloatVector.fromArray(F, ds, dB + at + ROWS).fma(mx, lowB);
+                    highB = FloatVector.fromArray(F, ds, dB + at + ROWS + L).fma(mx, highB);
                 }
-                if (half == 0) {
-                    evenA = accA;
-                    evenB = accB;
-                } else {
-                    oddA = accA;
-                    oddB = accB;
-                }
-            }
-            // 16·Σqx of the block's even columns, then of its odd ones, 16 lanes each
-            ShortVector evenOffset = ShortVector.fromArray(S, offsets, blk * 2 * ROWS);
-            ShortVector oddOffset = ShortVector.fromArray(S, offsets, blk * 2 * ROWS + ROWS);
-            int back = mins ? 16 * xsums[blk] : 0;
-            float d = dx[blk];
-            int at = sets * blk * ROWS;
-            // Σ(code − 16)·qx of the even and of the odd columns, each exact in 16 bits, added in 32
-            evenA = evenA.sub(evenOffset);
-            oddA = oddA.sub(oddOffset);
-            evenB = evenB.sub(evenOffset);
-            oddB = oddB.sub(oddOffset);
-            lowA = ((FloatVector) ((IntVector) evenA.convertShape(VectorOperators.S2I, I, 0))
-                    .add((IntVector) oddA.convertShape(VectorOperators.S2I, I, 0)).add(back)
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dA + at).mul(d), lowA);
-            highA = ((FloatVector) ((IntVector) evenA.convertShape(VectorOperators.S2I, I, 1))
-                    .add((IntVector) oddA.convertShape(VectorOperators.S2I, I, 1)).add(back)
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dA + at + L).mul(d), highA);
-            lowB = ((FloatVector) ((IntVector) evenB.convertShape(VectorOperators.S2I, I, 0))
-                    .add((IntVector) oddB.convertShape(VectorOperators.S2I, I, 0)).add(back)
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dB + at).mul(d), lowB);
-            highB = ((FloatVector) ((IntVector) evenB.convertShape(VectorOperators.S2I, I, 1))
-                    .add((IntVector) oddB.convertShape(VectorOperators.S2I, I, 1)).add(back)
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dB + at + L).mul(d), highB);
-            if (mins) {
-                FloatVector mx = FloatVector.broadcast(F, d * xsums[blk]);
-                lowA = FloatVector.fromArray(F, ds, dA + at + ROWS).fma(mx, lowA);
-                highA = FloatVector.fromArray(F, ds, dA + at + ROWS + L).fma(mx, highA);
-                lowB = FloatVector.fromArray(F, ds, dB + at + ROWS).fma(mx, lowB);
-                highB = FloatVector.fromArray(F, ds, dB + at + ROWS + L).fma(mx, highB);
+                evenA = zero;
+                oddA = zero;
+                evenB = zero;
+                oddB = zero;
             }
         }
         lowA.intoArray(y, yOffset + a * ROWS);
