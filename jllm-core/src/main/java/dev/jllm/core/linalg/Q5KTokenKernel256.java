@@ -11,10 +11,11 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link Q5KTokenKernel} in 256-bit vectors, for machines whose widest are (AVX2): the same interleaved copies and
- * the same integer sums, bit-identical with the scalar twin. Each step's 32 bytes of nibbles and of fifth bits are
- * two 16-byte halves, the even columns' 16 rows and the odd ones', each rebuilt into 16 codes by the 512-bit kernel's
- * shifts and masks and widened to 16 shorts. The halves keep separate accumulators, so that a lane sums 16 products per
- * sub-block, as in the 512-bit kernel: an unsigned code·qx sum may wrap in 16 bits, but Σ(code − 16)·qx cannot
+ * the same integer sums, bit-identical with the scalar twin. A step's 32 bytes of nibbles, and the 32 of fifth bits
+ * it shares with three other steps, are each one 32-byte load, rebuilt into 5-bit codes in 256-bit bytes as in
+ * {@link Q5TokenKernel256}; bytes 0–15 (the even columns of the 16 rows) and 16–31 (the odd ones) are widened to 16
+ * shorts apart. The halves keep separate accumulators, so that a lane sums 16 products per sub-block, as in the
+ * 512-bit kernel: an unsigned code·qx sum may wrap in 16 bits, but Σ(code − 16)·qx cannot
  * (|code − 16| ≤ 16, 16·16·127 &lt; 2¹⁵), so taking off the half's 16·Σqx in 16 bits
  * ({@link SpreadToken#fiveBitOffsets}, even then odd, 16 lanes each) leaves it exact, modulo 2¹⁶ and within range;
  * one accumulator for both halves would add 32 products, whose centred sum can reach 32·16·127 = 65024. The two
@@ -28,6 +29,8 @@ final class Q5KTokenKernel256 {
     private static final int ROWS = InterleavedQ5_K.ROWS;
     private static final int BLOCK = 32;
     private static final int STEPS = BLOCK / 4;
+    /** A super-block's steps of four columns: 64, a power of two. */
+    private static final int SUPER_STEPS = InterleavedQ5_K.SUBS * STEPS;
     private static final int SUBS = InterleavedQ5_K.SUBS;
     private static final int MINS = InterleavedQ5_K.MINS;
     private static final int CODES = InterleavedQ5_K.CODES;
@@ -36,11 +39,13 @@ final class Q5KTokenKernel256 {
     private static final int HIGHS_AT = InterleavedQ5_0.HIGHS_AT;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
-    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     private static final int L = F.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Each byte's low nibble, and the bit 4 where a code's fifth bit goes. */
+    private static final int NIBBLES = 0x0F0F0F0F;
+    private static final int FIFTHS = 0x10101010;
     private static boolean warm;
 
     private Q5KTokenKernel256() {
@@ -61,13 +66,14 @@ final class Q5KTokenKernel256 {
 
     /**
      * Groups a and b (the run's k-th and l-th, whose scales sit at k·scaleStride and l·scaleStride of ds) against the
-     * quantized token, sharing each load of the spread activations; b's result is stored when {@code storeB}. A
-     * sub-block's even columns, step by step, then its odd ones, in one loop over the two halves: two activation
-     * vectors and two accumulators are live at a time beside the even halves' sums. Each super-block's mins are
-     * gathered after its sub-blocks, in their order, so that they are not live across the step loops. Two groups, and
-     * the halves in a loop, so that C1's profiling tier compiles the method: four groups written out ran out of its
-     * virtual registers, and the method never reached C2. Written out in one method: a vector op C2 does not inline
-     * is boxed.
+     * quantized token, sharing each load of the spread activations; b's result is stored when {@code storeB}. One flat
+     * loop over the row's steps of four columns, as {@link Q5TokenKernel256}'s: each step's 32 bytes of nibbles, and
+     * the 32 of fifth bits it shares with three other steps, are rebuilt in 256-bit bytes for both halves at once
+     * (masks, ors, 32-bit shifts), the even columns (bytes 0–15) widened into one accumulator and the odd ones
+     * (16–31) into another; every eighth step ends a sub-block, scaled as before, and every 64th a super-block, whose
+     * mins are gathered then, in the sub-blocks' order. Two groups, so that C1's profiling tier compiles the method:
+     * four groups written out ran out of its virtual registers, and the method never reached C2. Written out in one
+     * method: a vector op C2 does not inline is boxed.
      */
     private static void twoGroups(InterleavedQ5_K m, int a, int b, int k, int l, SpreadToken qx, float[] ds,
                                   float[] y, int yOffset, boolean storeB) {
@@ -86,72 +92,61 @@ final class Q5KTokenKernel256 {
         FloatVector highA = lowA;
         FloatVector lowB = lowA;
         FloatVector highB = lowA;
-        for (int sb = 0; sb < supers; sb++) {
-            long at = startA + (long) sb * SUPER_BYTES;
-            FloatVector scaledLowA = FloatVector.zero(F);
-            FloatVector scaledHighA = scaledLowA;
-            FloatVector scaledLowB = scaledLowA;
-            FloatVector scaledHighB = scaledLowA;
-            for (int j = 0; j < SUBS; j++) {
-                int blk = sb * SUBS + j;
-                long q = at + CODES + j * SUB_BYTES;
-                ShortVector evenA = ShortVector.zero(S);
-                ShortVector evenB = evenA;
-                ShortVector oddA = evenA;
-                ShortVector oddB = evenA;
-                // the even columns of every step (4s and 4s + 2: the first 16 bytes of its nibbles and fifth bits),
-                // then the odd ones (4s + 1 and 4s + 3: the last 16 bytes), each half in accumulators of its own
-                for (int half = 0; half < 2; half++) {
-                    ShortVector accA = ShortVector.zero(S);
-                    ShortVector accB = accA;
-                    for (int s = 0; s < STEPS; s++) {
-                        int xc = (blk * BLOCK + 4 * s + half) * ROWS;
-                        long vp = q + s * 2 * ROWS + half * ROWS;
-                        long hp = q + HIGHS_AT + s / 4 * 2 * ROWS + half * ROWS;
-                        int shift = 2 * (s % 4);
-                        ShortVector xa = ShortVector.fromArray(S, spread, xc);
-                        ShortVector xb = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
-                        IntVector h;
-                        ByteVector v;
-                        h = ByteVector.fromMemorySegment(B16, codes, hp, LE).reinterpretAsInts()
-                                .lanewise(VectorOperators.LSHR, shift);
-                        v = ByteVector.fromMemorySegment(B16, codes, vp, LE);
-                        accA = accA.add(((ShortVector) v.and((byte) 0x0F)
-                                        .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                                .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                        .reinterpretAsBytes().and((byte) 0x0F)
-                                        .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                        h = ByteVector.fromMemorySegment(B16, codes, hp + nB, LE).reinterpretAsInts()
-                                .lanewise(VectorOperators.LSHR, shift);
-                        v = ByteVector.fromMemorySegment(B16, codes, vp + nB, LE);
-                        accB = accB.add(((ShortVector) v.and((byte) 0x0F)
-                                        .or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x10))
-                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xa))
-                                .add(((ShortVector) v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                                        .reinterpretAsBytes().and((byte) 0x0F)
-                                        .or(h.lanewise(VectorOperators.LSHL, 3).reinterpretAsBytes().and((byte) 0x10))
-                                        .convertShape(VectorOperators.B2S, S, 0)).mul(xb));
-                    }
-                    if (half == 0) {
-                        evenA = accA;
-                        evenB = accB;
-                    } else {
-                        oddA = accA;
-                        oddB = accB;
-                    }
-                }
-                // Σ(code − 16)·qx of each half, exact in 16 bits whatever the wrapped sums were
+        FloatVector scaledLowA = lowA;
+        FloatVector scaledHighA = lowA;
+        FloatVector scaledLowB = lowA;
+        FloatVector scaledHighB = lowA;
+        ShortVector zero = ShortVector.zero(S);
+        ShortVector evenA = zero;
+        ShortVector oddA = zero;
+        ShortVector evenB = zero;
+        ShortVector oddB = zero;
+        int steps = supers * SUPER_STEPS;
+        for (int t = 0; t < steps; t++) {
+            // step t: columns 4t to 4t + 3 of the row, step t % 8 of sub-block t / 8 % 8 of super-block t / 64; the
+            // even columns 4t and 4t + 2 in bytes 0–15 of its nibbles and fifth bits, the odd ones in bytes 16–31
+            long at = startA + (long) (t >> 6) * SUPER_BYTES;
+            long q = at + CODES + ((t >> 3) & (SUBS - 1)) * SUB_BYTES;
+            long vp = q + (t & (STEPS - 1)) * 2 * ROWS;
+            long hp = q + HIGHS_AT + ((t >> 2) & 1) * 2 * ROWS;
+            int shift = 2 * (t & 3);
+            int xc = t * 4 * ROWS;
+            ShortVector xe0 = ShortVector.fromArray(S, spread, xc);
+            ShortVector xo0 = ShortVector.fromArray(S, spread, xc + ROWS);
+            ShortVector xe1 = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
+            ShortVector xo1 = ShortVector.fromArray(S, spread, xc + 3 * ROWS);
+            IntVector h;
+            IntVector v;
+            ByteVector c;
+            h = IntVector.fromMemorySegment(I, codes, hp, LE).lanewise(VectorOperators.LSHR, shift);
+            v = IntVector.fromMemorySegment(I, codes, vp, LE);
+            c = v.and(NIBBLES).or(h.lanewise(VectorOperators.LSHL, 4).and(FIFTHS)).reinterpretAsBytes();
+            evenA = evenA.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 0)).mul(xe0));
+            oddA = oddA.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 1)).mul(xo0));
+            c = v.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
+                    .or(h.lanewise(VectorOperators.LSHL, 3).and(FIFTHS)).reinterpretAsBytes();
+            evenA = evenA.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 0)).mul(xe1));
+            oddA = oddA.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 1)).mul(xo1));
+            h = IntVector.fromMemorySegment(I, codes, hp + nB, LE).lanewise(VectorOperators.LSHR, shift);
+            v = IntVector.fromMemorySegment(I, codes, vp + nB, LE);
+            c = v.and(NIBBLES).or(h.lanewise(VectorOperators.LSHL, 4).and(FIFTHS)).reinterpretAsBytes();
+            evenB = evenB.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 0)).mul(xe0));
+            oddB = oddB.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 1)).mul(xo0));
+            c = v.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
+                    .or(h.lanewise(VectorOperators.LSHL, 3).and(FIFTHS)).reinterpretAsBytes();
+            evenB = evenB.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 0)).mul(xe1));
+            oddB = oddB.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 1)).mul(xo1));
+            if ((t & (STEPS - 1)) == STEPS - 1) {
+                // the end of sub-block t / 8: Σ(code − 16)·qx of each half, exact in 16 bits whatever the wrapped
+                // sums were, the two added in 32 bits with 16·Σqx back
+                int blk = t >> 3;
                 ShortVector evenOffset = ShortVector.fromArray(S, offsets, blk * 2 * ROWS);
                 ShortVector oddOffset = ShortVector.fromArray(S, offsets, blk * 2 * ROWS + ROWS);
                 int back = 16 * xsums[blk];
                 FloatVector d = FloatVector.broadcast(F, dx[blk]);
-                long sc = at + j * ROWS;
-                ShortVector e;
-                ShortVector o;
-                e = evenA.sub(evenOffset);
-                o = oddA.sub(oddOffset);
+                long sc = at + (blk & (SUBS - 1)) * ROWS;
+                ShortVector e = evenA.sub(evenOffset);
+                ShortVector o = oddA.sub(oddOffset);
                 scaledLowA = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 0))
                         .add((IntVector) o.convertShape(VectorOperators.S2I, I, 0)).add(back)
                         .convert(VectorOperators.I2F, 0))
@@ -174,35 +169,46 @@ final class Q5KTokenKernel256 {
                         .convert(VectorOperators.I2F, 0))
                         .mul((FloatVector) ByteVector.fromMemorySegment(B8, codes, sc + nB + L, LE)
                                 .convertShape(VectorOperators.B2F, F, 0)).fma(d, scaledHighB);
+                evenA = zero;
+                oddA = zero;
+                evenB = zero;
+                oddB = zero;
+                if ((t & (SUPER_STEPS - 1)) == SUPER_STEPS - 1) {
+                    // the end of super-block t / 64: the mins against dx·Σqx of each sub-block, in their order
+                    int sb = t >> 6;
+                    FloatVector minsLowA = FloatVector.zero(F);
+                    FloatVector minsHighA = minsLowA;
+                    FloatVector minsLowB = minsLowA;
+                    FloatVector minsHighB = minsLowA;
+                    for (int j = 0; j < SUBS; j++) {
+                        int bj = sb * SUBS + j;
+                        FloatVector dsum = FloatVector.broadcast(F, dx[bj] * xsums[bj]);
+                        long mp = at + MINS + j * ROWS;
+                        minsLowA = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp, LE)
+                                .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsLowA);
+                        minsHighA = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp + L, LE)
+                                .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsHighA);
+                        minsLowB = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp + nB, LE)
+                                .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsLowB);
+                        minsHighB = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp + nB + L, LE)
+                                .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsHighB);
+                    }
+                    int dAt = 2 * sb * ROWS;
+                    int minAt = (2 * sb + 1) * ROWS;
+                    lowA = FloatVector.fromArray(F, ds, dA + dAt).fma(scaledLowA, lowA);
+                    lowA = FloatVector.fromArray(F, ds, dA + minAt).neg().fma(minsLowA, lowA);
+                    highA = FloatVector.fromArray(F, ds, dA + dAt + L).fma(scaledHighA, highA);
+                    highA = FloatVector.fromArray(F, ds, dA + minAt + L).neg().fma(minsHighA, highA);
+                    lowB = FloatVector.fromArray(F, ds, dB + dAt).fma(scaledLowB, lowB);
+                    lowB = FloatVector.fromArray(F, ds, dB + minAt).neg().fma(minsLowB, lowB);
+                    highB = FloatVector.fromArray(F, ds, dB + dAt + L).fma(scaledHighB, highB);
+                    highB = FloatVector.fromArray(F, ds, dB + minAt + L).neg().fma(minsHighB, highB);
+                    scaledLowA = FloatVector.zero(F);
+                    scaledHighA = scaledLowA;
+                    scaledLowB = scaledLowA;
+                    scaledHighB = scaledLowA;
+                }
             }
-            // the mins against dx·Σqx of each sub-block, in the sub-blocks' order
-            FloatVector minsLowA = FloatVector.zero(F);
-            FloatVector minsHighA = minsLowA;
-            FloatVector minsLowB = minsLowA;
-            FloatVector minsHighB = minsLowA;
-            for (int j = 0; j < SUBS; j++) {
-                int blk = sb * SUBS + j;
-                FloatVector dsum = FloatVector.broadcast(F, dx[blk] * xsums[blk]);
-                long mp = at + MINS + j * ROWS;
-                minsLowA = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp, LE)
-                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsLowA);
-                minsHighA = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp + L, LE)
-                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsHighA);
-                minsLowB = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp + nB, LE)
-                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsLowB);
-                minsHighB = ((FloatVector) ByteVector.fromMemorySegment(B8, codes, mp + nB + L, LE)
-                        .convertShape(VectorOperators.B2F, F, 0)).fma(dsum, minsHighB);
-            }
-            int dAt = 2 * sb * ROWS;
-            int minAt = (2 * sb + 1) * ROWS;
-            lowA = FloatVector.fromArray(F, ds, dA + dAt).fma(scaledLowA, lowA);
-            lowA = FloatVector.fromArray(F, ds, dA + minAt).neg().fma(minsLowA, lowA);
-            highA = FloatVector.fromArray(F, ds, dA + dAt + L).fma(scaledHighA, highA);
-            highA = FloatVector.fromArray(F, ds, dA + minAt + L).neg().fma(minsHighA, highA);
-            lowB = FloatVector.fromArray(F, ds, dB + dAt).fma(scaledLowB, lowB);
-            lowB = FloatVector.fromArray(F, ds, dB + minAt).neg().fma(minsLowB, lowB);
-            highB = FloatVector.fromArray(F, ds, dB + dAt + L).fma(scaledHighB, highB);
-            highB = FloatVector.fromArray(F, ds, dB + minAt + L).neg().fma(minsHighB, highB);
         }
         lowA.intoArray(y, yOffset + a * ROWS);
         highA.intoArray(y, yOffset + a * ROWS + L);
