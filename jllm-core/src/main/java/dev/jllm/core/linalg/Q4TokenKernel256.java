@@ -35,135 +35,101 @@ final class Q4TokenKernel256 {
 
     /** Groups g, g + step, … of m against the quantized token ({@link InterleavedMatrix#groups}). */
     static void groups(InterleavedQ4_0 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        fourGroups(m.codes, m.blocks, m.runStep, false, g, count, qx.spread, qx.scales, qx.blockSums, ds, y, yOffset);
+        groups(m.codes, m.blocks, m.runStep, false, g, count, qx, ds, y, yOffset);
     }
 
     /** Groups g, g + step, … of a Q4_1 copy against the quantized token. */
     static void groups(InterleavedQ4_1 m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        fourGroups(m.codes, m.blocks, m.runStep, true, g, count, qx.spread, qx.scales, qx.blockSums, ds, y, yOffset);
+        groups(m.codes, m.blocks, m.runStep, true, g, count, qx, ds, y, yOffset);
     }
 
     /**
-     * Groups g, g + step, … (count 1 to 4), sharing each load of the spread activations: per step, the even columns
-     * of every group, then the odd ones, so that four activation vectors are live at a time. A group past the count
-     * reads group g's codes again and keeps no result. Written out in one method: a vector op C2 does not inline is
-     * boxed.
+     * Groups g, g + step, … (count 1 to 4), two at a time; a lone last group runs paired with itself and keeps one
+     * result. Four written out made a method large enough that, compiled after other vector code, C2 sometimes left
+     * its float operations boxed (Qwen2.5-0.5B Q4_0 decoded at 11–20 tokens/s in some JVMs, 33–35 in others).
      */
-    private static void fourGroups(MemorySegment codes, int blocks, int step, boolean mins, int g, int count,
-                                   short[] spread, float[] dx, int[] xsums, float[] ds, float[] y, int yOffset) {
+    private static void groups(MemorySegment codes, int blocks, int step, boolean mins, int g, int count,
+                               SpreadToken qx, float[] ds, float[] y, int yOffset) {
+        for (int k = 0; k < count; k += 2) {
+            int l = k + 1 < count ? k + 1 : k;
+            twoGroups(codes, blocks, mins, g + k * step, g + l * step, k, l, qx.spread, qx.scales, qx.blockSums, ds,
+                    y, yOffset, l != k);
+        }
+    }
+
+    /**
+     * Groups a and b (the run's k-th and l-th, whose scales sit at k and l times a group's scale sets in ds), sharing
+     * each load of the spread activations: per step, the even columns, then the odd ones, so that four activation
+     * vectors are live at a time; b's result is stored when {@code storeB}. Written out in one method: a vector op C2
+     * does not inline is boxed.
+     */
+    private static void twoGroups(MemorySegment codes, int blocks, boolean mins, int a, int b, int k, int l,
+                                  short[] spread, float[] dx, int[] xsums, float[] ds, float[] y, int yOffset,
+                                  boolean storeB) {
         int sets = mins ? 2 : 1;
-        long next = (long) blocks * GROUP_BLOCK_BYTES;
-        long n1 = count > 1 ? step * next : 0;
-        long n2 = count > 2 ? 2 * step * next : 0;
-        long n3 = count > 3 ? 3 * step * next : 0;
         int scaleStride = sets * blocks * ROWS;
-        int d1 = count > 1 ? scaleStride : 0;
-        int d2 = count > 2 ? 2 * scaleStride : 0;
-        int d3 = count > 3 ? 3 * scaleStride : 0;
-        long start = (long) g * blocks * GROUP_BLOCK_BYTES;
-        FloatVector low0 = FloatVector.zero(F);
-        FloatVector high0 = low0;
-        FloatVector low1 = low0;
-        FloatVector high1 = low0;
-        FloatVector low2 = low0;
-        FloatVector high2 = low0;
-        FloatVector low3 = low0;
-        FloatVector high3 = low0;
-        ShortVector acc0 = ShortVector.zero(S);
-        ShortVector acc1 = acc0;
-        ShortVector acc2 = acc0;
-        ShortVector acc3 = acc0;
-        int steps = blocks * InterleavedQ4_0.STEPS;
-        for (int s = 0; s < steps; s++) {
-            long q = start + (long) s * STEP_BYTES;
-            int xs = s * 8 * ROWS;
-            for (int half = 0; half < 2; half++) {
-                // half 0: even columns (x at 2k·16), half 1: odd ones (x at 2k·16 + 16); unrolled by C2
-                int xh = xs + half * ROWS;
-                long qh = q + half * HALF_STEP;
-                ShortVector x0 = ShortVector.fromArray(S, spread, xh);
-                ShortVector x1 = ShortVector.fromArray(S, spread, xh + 2 * ROWS);
-                ShortVector x2 = ShortVector.fromArray(S, spread, xh + 4 * ROWS);
-                ShortVector x3 = ShortVector.fromArray(S, spread, xh + 6 * ROWS);
-                IntVector v = ShortVector.fromMemorySegment(S, codes, qh, LE).reinterpretAsInts();
-                acc0 = acc0.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
-                        .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
-                        .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
-                                .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
-                v = ShortVector.fromMemorySegment(S, codes, qh + n1, LE).reinterpretAsInts();
-                acc1 = acc1.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
-                        .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
-                        .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
-                                .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
-                v = ShortVector.fromMemorySegment(S, codes, qh + n2, LE).reinterpretAsInts();
-                acc2 = acc2.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
-                        .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
-                        .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
-                                .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
-                v = ShortVector.fromMemorySegment(S, codes, qh + n3, LE).reinterpretAsInts();
-                acc3 = acc3.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
-                        .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
-                        .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
-                                .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
-            }
-            if ((s & (InterleavedQ4_0.STEPS - 1)) == InterleavedQ4_0.STEPS - 1) {
-                int b = s / InterleavedQ4_0.STEPS;
+        int dA = k * scaleStride;
+        int dB = l * scaleStride;
+        long start = (long) a * blocks * GROUP_BLOCK_BYTES;
+        long nB = ((long) b - a) * blocks * GROUP_BLOCK_BYTES;
+        FloatVector lowA = FloatVector.zero(F);
+        FloatVector highA = lowA;
+        FloatVector lowB = lowA;
+        FloatVector highB = lowA;
+        ShortVector accA = ShortVector.zero(S);
+        ShortVector accB = accA;
+        int steps = 2 * blocks * InterleavedQ4_0.STEPS;
+        for (int t = 0; t < steps; t++) {
+            // step t / 2, half t % 2: even columns (x at 2k·16), then odd ones (x at 2k·16 + 16)
+            int xh = (t >> 1) * 8 * ROWS + (t & 1) * ROWS;
+            long qh = start + (long) (t >> 1) * STEP_BYTES + (t & 1) * HALF_STEP;
+            ShortVector x0 = ShortVector.fromArray(S, spread, xh);
+            ShortVector x1 = ShortVector.fromArray(S, spread, xh + 2 * ROWS);
+            ShortVector x2 = ShortVector.fromArray(S, spread, xh + 4 * ROWS);
+            ShortVector x3 = ShortVector.fromArray(S, spread, xh + 6 * ROWS);
+            IntVector v = ShortVector.fromMemorySegment(S, codes, qh, LE).reinterpretAsInts();
+            accA = accA.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                            .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
+            v = ShortVector.fromMemorySegment(S, codes, qh + nB, LE).reinterpretAsInts();
+            accB = accB.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                            .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
+            if ((t & (2 * InterleavedQ4_0.STEPS - 1)) == 2 * InterleavedQ4_0.STEPS - 1) {
+                int blk = t / (2 * InterleavedQ4_0.STEPS);
                 // Σ(code − 8)·qx, exact in 16 bits whatever the wrapped sum of code·qx was
-                short offset = (short) (8 * xsums[b]);
-                int back = mins ? 8 * xsums[b] : 0;
-                float d = dx[b];
-                int at = sets * b * ROWS;
-                ShortVector c0 = acc0.sub(offset);
-                ShortVector c1 = acc1.sub(offset);
-                ShortVector c2 = acc2.sub(offset);
-                ShortVector c3 = acc3.sub(offset);
-                low0 = ((FloatVector) ((IntVector) c0.convertShape(VectorOperators.S2I, I, 0)).add(back)
-                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, at).mul(d), low0);
-                high0 = ((FloatVector) ((IntVector) c0.convertShape(VectorOperators.S2I, I, 1)).add(back)
-                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, at + L).mul(d), high0);
-                low1 = ((FloatVector) ((IntVector) c1.convertShape(VectorOperators.S2I, I, 0)).add(back)
-                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, d1 + at).mul(d), low1);
-                high1 = ((FloatVector) ((IntVector) c1.convertShape(VectorOperators.S2I, I, 1)).add(back)
-                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, d1 + at + L).mul(d), high1);
-                low2 = ((FloatVector) ((IntVector) c2.convertShape(VectorOperators.S2I, I, 0)).add(back)
-                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, d2 + at).mul(d), low2);
-                high2 = ((FloatVector) ((IntVector) c2.convertShape(VectorOperators.S2I, I, 1)).add(back)
-                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, d2 + at + L).mul(d), high2);
-                low3 = ((FloatVector) ((IntVector) c3.convertShape(VectorOperators.S2I, I, 0)).add(back)
-                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, d3 + at).mul(d), low3);
-                high3 = ((FloatVector) ((IntVector) c3.convertShape(VectorOperators.S2I, I, 1)).add(back)
-                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, d3 + at + L).mul(d), high3);
+                short offset = (short) (8 * xsums[blk]);
+                int back = mins ? 8 * xsums[blk] : 0;
+                float d = dx[blk];
+                int at = sets * blk * ROWS;
+                ShortVector cA = accA.sub(offset);
+                ShortVector cB = accB.sub(offset);
+                lowA = ((FloatVector) ((IntVector) cA.convertShape(VectorOperators.S2I, I, 0)).add(back)
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dA + at).mul(d), lowA);
+                highA = ((FloatVector) ((IntVector) cA.convertShape(VectorOperators.S2I, I, 1)).add(back)
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dA + at + L).mul(d), highA);
+                lowB = ((FloatVector) ((IntVector) cB.convertShape(VectorOperators.S2I, I, 0)).add(back)
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dB + at).mul(d), lowB);
+                highB = ((FloatVector) ((IntVector) cB.convertShape(VectorOperators.S2I, I, 1)).add(back)
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dB + at + L).mul(d), highB);
                 if (mins) {
-                    FloatVector mx = FloatVector.broadcast(F, d * xsums[b]);
-                    low0 = FloatVector.fromArray(F, ds, at + ROWS).fma(mx, low0);
-                    high0 = FloatVector.fromArray(F, ds, at + ROWS + L).fma(mx, high0);
-                    low1 = FloatVector.fromArray(F, ds, d1 + at + ROWS).fma(mx, low1);
-                    high1 = FloatVector.fromArray(F, ds, d1 + at + ROWS + L).fma(mx, high1);
-                    low2 = FloatVector.fromArray(F, ds, d2 + at + ROWS).fma(mx, low2);
-                    high2 = FloatVector.fromArray(F, ds, d2 + at + ROWS + L).fma(mx, high2);
-                    low3 = FloatVector.fromArray(F, ds, d3 + at + ROWS).fma(mx, low3);
-                    high3 = FloatVector.fromArray(F, ds, d3 + at + ROWS + L).fma(mx, high3);
+                    FloatVector mx = FloatVector.broadcast(F, d * xsums[blk]);
+                    lowA = FloatVector.fromArray(F, ds, dA + at + ROWS).fma(mx, lowA);
+                    highA = FloatVector.fromArray(F, ds, dA + at + ROWS + L).fma(mx, highA);
+                    lowB = FloatVector.fromArray(F, ds, dB + at + ROWS).fma(mx, lowB);
+                    highB = FloatVector.fromArray(F, ds, dB + at + ROWS + L).fma(mx, highB);
                 }
-                acc0 = ShortVector.zero(S);
-                acc1 = acc0;
-                acc2 = acc0;
-                acc3 = acc0;
+                accA = ShortVector.zero(S);
+                accB = accA;
             }
         }
-        int r0 = yOffset + g * ROWS;
-        low0.intoArray(y, r0);
-        high0.intoArray(y, r0 + L);
-        if (count > 1) {
-            low1.intoArray(y, r0 + step * ROWS);
-            high1.intoArray(y, r0 + step * ROWS + L);
-        }
-        if (count > 2) {
-            low2.intoArray(y, r0 + 2 * step * ROWS);
-            high2.intoArray(y, r0 + 2 * step * ROWS + L);
-        }
-        if (count > 3) {
-            low3.intoArray(y, r0 + 3 * step * ROWS);
-            high3.intoArray(y, r0 + 3 * step * ROWS + L);
+        lowA.intoArray(y, yOffset + a * ROWS);
+        highA.intoArray(y, yOffset + a * ROWS + L);
+        if (storeB) {
+            lowB.intoArray(y, yOffset + b * ROWS);
+            highB.intoArray(y, yOffset + b * ROWS + L);
         }
     }
 
@@ -181,7 +147,7 @@ final class Q4TokenKernel256 {
         float[] y = new float[4 * ROWS];
         float[] ds = new float[8 * blocks * ROWS];
         InterleavedMatrix.warmUntilCompiled(
-                i -> fourGroups(data[0], blocks, 1, i % 2 == 1, 0, 4, qx.spread, qx.scales, qx.blockSums,
+                i -> groups(data[0], blocks, 1, i % 2 == 1, 0, 4 - i % 2 * (i / 2 % 2), qx,
                         q41.scalesAsFloats(0, 8 * blocks, ds), y, 0),
                 data[0].byteSize(), 5_000);
     }
