@@ -56,7 +56,7 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
 
     /** Whether this machine's vectors hold 16 floats: the width the kernels were first written for. */
     static final boolean WIDE = FloatVector.SPECIES_PREFERRED.length() == 16;
-    /** Whether they hold 8 (AVX2): the types with half-width kernels are copied too. */
+    /** Whether they hold 8 (AVX2), where the copies run their half-width kernels. */
     static final boolean HALF_WIDTH = FloatVector.SPECIES_PREFERRED.length() == 8;
 
     InterleavedMatrix(int rows, int cols, int scaleSets, MemorySegment codes, MemorySegment scales) {
@@ -247,57 +247,29 @@ public abstract sealed class InterleavedMatrix permits InterleavedQ8_0, Interlea
 
     /**
      * Whether {@code w} is a matrix of {@code type} with rows in sixteens, whole blocks of {@code blockSize} per row
-     * and fewer than 2³¹ weights, on a machine of 16-lane float vectors (the kernels' width), or of 8-lane ones when
-     * the type has {@code halfWidthKernels}.
+     * and fewer than 2³¹ weights, on a machine whose float vectors have 16 lanes or 8 (every type has kernels of
+     * both widths).
      */
-    static boolean fits(Tensor w, DType type, int blockSize, boolean halfWidthKernels) {
+    static boolean fits(Tensor w, DType type, int blockSize) {
         return w.type() == type && w.shape().length == 2 && w.rows() % ROWS == 0 && w.cols() % blockSize == 0
-                && w.rows() * w.cols() <= Integer.MAX_VALUE - 8 && (WIDE || HALF_WIDTH && halfWidthKernels);
-    }
-
-    /**
-     * Whether {@code type} has half-width (256-bit) kernels, single-token and sliver packing: each copy's class says
-     * so in its {@code HALF_WIDTH_KERNELS}.
-     */
-    static boolean hasHalfWidthKernels(DType type) {
-        return switch (type) {
-            case Q8_0 -> InterleavedQ8_0.HALF_WIDTH_KERNELS;
-            case Q4_0 -> InterleavedQ4_0.HALF_WIDTH_KERNELS;
-            case Q4_1 -> InterleavedQ4_1.HALF_WIDTH_KERNELS;
-            case Q5_0 -> InterleavedQ5_0.HALF_WIDTH_KERNELS;
-            case Q5_1 -> InterleavedQ5_1.HALF_WIDTH_KERNELS;
-            case Q2_K -> InterleavedQ2_K.HALF_WIDTH_KERNELS;
-            case Q3_K -> InterleavedQ3_K.HALF_WIDTH_KERNELS;
-            case Q4_K -> InterleavedQ4_K.HALF_WIDTH_KERNELS;
-            case Q5_K -> InterleavedQ5_K.HALF_WIDTH_KERNELS;
-            case Q6_K -> InterleavedQ6_K.HALF_WIDTH_KERNELS;
-            default -> false;
-        };
+                && w.rows() * w.cols() <= Integer.MAX_VALUE - 8 && runsOnThisMachine();
     }
 
     /**
      * Switches this copy to the half-width (256-bit) kernels, which every machine with vectors of 8 floats or more
-     * runs: for the tests of those kernels, and A/B runs, on a 512-bit machine. The type must have them.
-     *
-     * @throws IllegalStateException if the type has no half-width kernels
+     * runs: for the tests of those kernels, and A/B runs, on a 512-bit machine.
      */
     InterleavedMatrix halfWidth() {
-        if (!hasHalfWidthKernels(type())) {
-            throw new IllegalStateException(getClass().getSimpleName() + " has no half-width kernels");
-        }
         wide = false;
         return this;
     }
-
-    /** The weight type of the copy. */
-    abstract DType type();
 
     /** Throws, naming {@code w} and what a copy of {@code type} needs, unless {@code supported}. */
     static void requireSupported(Tensor w, boolean supported, DType type) {
         if (!supported) {
             throw new IllegalArgumentException("cannot interleave " + w + ": needs " + type
                     + " with rows a multiple of " + ROWS + ", whole blocks of " + type.blockSize()
-                    + " per row, and float vectors of 16 lanes (or of 8 for the types with half-width kernels)");
+                    + " per row, and float vectors of 16 or 8 lanes");
         }
     }
 

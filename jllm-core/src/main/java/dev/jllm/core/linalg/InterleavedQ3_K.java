@@ -62,9 +62,6 @@ public final class InterleavedQ3_K extends InterleavedMatrix {
     /** Super-blocks per row. */
     final int supers;
 
-    /** Whether this type has half-width (256-bit) kernels, for machines whose widest vectors are 256 bits (AVX2). */
-    static final boolean HALF_WIDTH_KERNELS = true;
-
     /** Compiles this type's single-token kernel for this machine's width ({@link InterleavedMatrix#warmUp}). */
     static void warmUpKernel() {
         if (WIDE) {
@@ -81,12 +78,7 @@ public final class InterleavedQ3_K extends InterleavedMatrix {
 
     /** Whether {@code w} can be interleaved here: Q3_K, rows a multiple of 16, and 16- or 8-lane float vectors. */
     public static boolean supports(Tensor w) {
-        return fits(w, DType.Q3_K, SUPER, HALF_WIDTH_KERNELS);
-    }
-
-    @Override
-    DType type() {
-        return DType.Q3_K;
+        return fits(w, DType.Q3_K, SUPER);
     }
 
     /**

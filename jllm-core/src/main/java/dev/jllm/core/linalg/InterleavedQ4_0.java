@@ -47,9 +47,6 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** Whether this type has half-width (256-bit) kernels, for machines whose widest vectors are 256 bits (AVX2). */
-    static final boolean HALF_WIDTH_KERNELS = true;
-
     /** Compiles this type's single-token kernel for this machine's width ({@link InterleavedMatrix#warmUp}). */
     static void warmUpKernel() {
         if (WIDE) {
@@ -63,14 +60,9 @@ public final class InterleavedQ4_0 extends InterleavedMatrix {
         super(rows, cols, cols / BLOCK, codes, scales);
     }
 
-    /** Whether {@code w} can be interleaved here: Q4_0, rows a multiple of 16, and 16-lane float vectors. */
+    /** Whether {@code w} can be interleaved here: Q4_0, rows a multiple of 16, and float vectors of 16 or 8 lanes. */
     public static boolean supports(Tensor w) {
-        return fits(w, DType.Q4_0, BLOCK, HALF_WIDTH_KERNELS);
-    }
-
-    @Override
-    DType type() {
-        return DType.Q4_0;
+        return fits(w, DType.Q4_0, BLOCK);
     }
 
     /**

@@ -30,21 +30,13 @@ public final class InterleavedQ4_1 extends InterleavedMatrix {
     private static final int NIBBLES = InterleavedQ4_0.NIBBLES;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** Whether this type has half-width (256-bit) kernels, for machines whose widest vectors are 256 bits (AVX2). */
-    static final boolean HALF_WIDTH_KERNELS = true;
-
     InterleavedQ4_1(int rows, int cols, MemorySegment codes, MemorySegment scales) {
         super(rows, cols, 2 * (cols / BLOCK), codes, scales);
     }
 
-    /** Whether {@code w} can be interleaved here: Q4_1, rows a multiple of 16, and 16-lane float vectors. */
+    /** Whether {@code w} can be interleaved here: Q4_1, rows a multiple of 16, and float vectors of 16 or 8 lanes. */
     public static boolean supports(Tensor w) {
-        return fits(w, DType.Q4_1, BLOCK, HALF_WIDTH_KERNELS);
-    }
-
-    @Override
-    DType type() {
-        return DType.Q4_1;
+        return fits(w, DType.Q4_1, BLOCK);
     }
 
     /**

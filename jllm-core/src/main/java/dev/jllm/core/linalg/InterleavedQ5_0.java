@@ -35,9 +35,6 @@ public final class InterleavedQ5_0 extends InterleavedMatrix {
     private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** Whether this type has half-width (256-bit) kernels, for machines whose widest vectors are 256 bits (AVX2). */
-    static final boolean HALF_WIDTH_KERNELS = true;
-
     /** Compiles this type's single-token kernel for this machine's width ({@link InterleavedMatrix#warmUp}). */
     static void warmUpKernel() {
         if (WIDE) {
@@ -53,12 +50,7 @@ public final class InterleavedQ5_0 extends InterleavedMatrix {
 
     /** Whether {@code w} can be interleaved here: Q5_0, rows a multiple of 16, and float vectors of 16 lanes or 8. */
     public static boolean supports(Tensor w) {
-        return fits(w, DType.Q5_0, BLOCK, HALF_WIDTH_KERNELS);
-    }
-
-    @Override
-    DType type() {
-        return DType.Q5_0;
+        return fits(w, DType.Q5_0, BLOCK);
     }
 
     /**

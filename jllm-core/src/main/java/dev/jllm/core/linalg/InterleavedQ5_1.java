@@ -28,21 +28,13 @@ public final class InterleavedQ5_1 extends InterleavedMatrix {
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** Whether this type has half-width (256-bit) kernels, for machines whose widest vectors are 256 bits (AVX2). */
-    static final boolean HALF_WIDTH_KERNELS = true;
-
     InterleavedQ5_1(int rows, int cols, MemorySegment codes, MemorySegment scales) {
         super(rows, cols, 2 * (cols / BLOCK), codes, scales);
     }
 
     /** Whether {@code w} can be interleaved here: Q5_1, rows a multiple of 16, and float vectors of 16 lanes or 8. */
     public static boolean supports(Tensor w) {
-        return fits(w, DType.Q5_1, BLOCK, HALF_WIDTH_KERNELS);
-    }
-
-    @Override
-    DType type() {
-        return DType.Q5_1;
+        return fits(w, DType.Q5_1, BLOCK);
     }
 
     /**

@@ -15,7 +15,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Random;
-import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -34,7 +33,7 @@ class InterleavedTypesTest {
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void quantizedSingleTokenEqualsItsTwinAndTheDequantizedFileInDouble(DType type) {
-        assumeTrue(InterleavedWidths.anyFor(type), "no kernels of this width for " + type);
+        assumeTrue(InterleavedMatrix.runsOnThisMachine(), "no interleaved kernels for this vector width");
         Random rnd = new Random(type.ordinal());
         try (Arena arena = Arena.ofShared(); WorkerPool one = new WorkerPool(1); WorkerPool three = new WorkerPool(3)) {
             for (int[] shape : new int[][] {{16, 256}, {48, 512}, {80, 1280}, {96, 256}, {112, 512}}) {
@@ -68,7 +67,7 @@ class InterleavedTypesTest {
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void theLargestCodesScalesAndProductsStayExact(DType type) {
-        assumeTrue(InterleavedWidths.anyFor(type), "no kernels of this width for " + type);
+        assumeTrue(InterleavedMatrix.runsOnThisMachine(), "no interleaved kernels for this vector width");
         try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
             int rows = 48;
             int cols = 512;
@@ -146,7 +145,7 @@ class InterleavedTypesTest {
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void manyTokensRunThePackedGemmOnTheSameValuesAsTheFile(DType type) {
-        assumeTrue(InterleavedWidths.anyFor(type), "no kernels of this width for " + type);
+        assumeTrue(InterleavedMatrix.runsOnThisMachine(), "no interleaved kernels for this vector width");
         Random rnd = new Random(29 + type.ordinal());
         try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
             for (int[] shape : new int[][] {{48, 256}, {64, 1536}, {256, 512}}) {
