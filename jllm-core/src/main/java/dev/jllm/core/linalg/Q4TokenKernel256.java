@@ -146,8 +146,9 @@ final class Q4TokenKernel256 {
         SpreadToken qx = InterleavedMatrix.warmUpToken(blocks * BLOCK);
         float[] y = new float[4 * ROWS];
         float[] ds = new float[8 * blocks * ROWS];
+        // Q4_0 and Q4_1 in turn, and every fourth call a run of three, whose lone group keeps one result
         InterleavedMatrix.warmUntilCompiled(
-                i -> groups(data[0], blocks, 1, i % 2 == 1, 0, 4 - i % 2 * (i / 2 % 2), qx,
+                i -> groups(data[0], blocks, 1, i % 2 == 1, 0, i % 4 == 3 ? 3 : 4, qx,
                         q41.scalesAsFloats(0, 8 * blocks, ds), y, 0),
                 data[0].byteSize(), 5_000);
     }
