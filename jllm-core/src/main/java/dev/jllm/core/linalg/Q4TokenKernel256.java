@@ -52,78 +52,175 @@ final class Q4TokenKernel256 {
                                SpreadToken qx, float[] ds, float[] y, int yOffset) {
         for (int k = 0; k < count; k += 2) {
             int l = k + 1 < count ? k + 1 : k;
-            twoGroups(codes, blocks, mins, g + k * step, g + l * step, k, l, qx.spread, qx.scales, qx.blockSums, ds,
-                    y, yOffset, l != k);
+            if (mins) {
+                twoGroupsWithMins(codes, blocks, g + k * step, g + l * step, k, l, qx.spread, qx.scales,
+                        qx.blockSums, ds, y, yOffset, l != k);
+            } else {
+                twoGroups(codes, blocks, g + k * step, g + l * step, k, l, qx.spread, qx.scales, qx.blockSums, ds, y,
+                        yOffset, l != k);
+            }
         }
     }
 
     /**
-     * Groups a and b (the run's k-th and l-th, whose scales sit at k and l times a group's scale sets in ds), sharing
-     * each load of the spread activations: per step, the even columns, then the odd ones, so that four activation
-     * vectors are live at a time; b's result is stored when {@code storeB}. Written out in one method: a vector op C2
-     * does not inline is boxed.
+     * Q4_0 groups a and b (the run's k-th and l-th, whose scales sit at k and l times a group's scales in ds), sharing
+     * each load of the spread activations; b's result is stored when {@code storeB}. A block is an inner loop of
+     * steps whose offsets are linear in the step, so that C2 checks the array and segment bounds once per block
+     * rather than on every load; per step, the even columns, then the odd ones. Written out in one method: a vector
+     * op C2 does not inline is boxed. Q4_0 and Q4_1 have a method each, so that each scale index has a constant
+     * stride: one shared method, its stride a variable, compiled with a hoisted range check on the scales that
+     * failed in real use ("range_check" trap), and C2's recompiled code ran decode at half speed.
      */
-    private static void twoGroups(MemorySegment codes, int blocks, boolean mins, int a, int b, int k, int l,
+    private static void twoGroups(MemorySegment codes, int blocks, int a, int b, int k, int l,
                                   short[] spread, float[] dx, int[] xsums, float[] ds, float[] y, int yOffset,
                                   boolean storeB) {
-        int sets = mins ? 2 : 1;
-        int scaleStride = sets * blocks * ROWS;
+        int scaleStride = blocks * ROWS;
         int dA = k * scaleStride;
         int dB = l * scaleStride;
-        long start = (long) a * blocks * GROUP_BLOCK_BYTES;
-        long nB = ((long) b - a) * blocks * GROUP_BLOCK_BYTES;
+        long startA = (long) a * blocks * GROUP_BLOCK_BYTES;
+        long startB = (long) b * blocks * GROUP_BLOCK_BYTES;
         FloatVector lowA = FloatVector.zero(F);
         FloatVector highA = lowA;
         FloatVector lowB = lowA;
         FloatVector highB = lowA;
-        ShortVector accA = ShortVector.zero(S);
-        ShortVector accB = accA;
-        int steps = 2 * blocks * InterleavedQ4_0.STEPS;
-        for (int t = 0; t < steps; t++) {
-            // step t / 2, half t % 2: even columns (x at 2k·16), then odd ones (x at 2k·16 + 16)
-            int xh = (t >> 1) * 8 * ROWS + (t & 1) * ROWS;
-            long qh = start + (long) (t >> 1) * STEP_BYTES + (t & 1) * HALF_STEP;
-            ShortVector x0 = ShortVector.fromArray(S, spread, xh);
-            ShortVector x1 = ShortVector.fromArray(S, spread, xh + 2 * ROWS);
-            ShortVector x2 = ShortVector.fromArray(S, spread, xh + 4 * ROWS);
-            ShortVector x3 = ShortVector.fromArray(S, spread, xh + 6 * ROWS);
-            IntVector v = ShortVector.fromMemorySegment(S, codes, qh, LE).reinterpretAsInts();
-            accA = accA.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
-                    .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
-                    .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
-                            .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
-            v = ShortVector.fromMemorySegment(S, codes, qh + nB, LE).reinterpretAsInts();
-            accB = accB.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
-                    .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
-                    .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
-                            .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
-            if ((t & (2 * InterleavedQ4_0.STEPS - 1)) == 2 * InterleavedQ4_0.STEPS - 1) {
-                int blk = t / (2 * InterleavedQ4_0.STEPS);
-                // Σ(code − 8)·qx, exact in 16 bits whatever the wrapped sum of code·qx was
-                short offset = (short) (8 * xsums[blk]);
-                int back = mins ? 8 * xsums[blk] : 0;
-                float d = dx[blk];
-                int at = sets * blk * ROWS;
-                ShortVector cA = accA.sub(offset);
-                ShortVector cB = accB.sub(offset);
-                lowA = ((FloatVector) ((IntVector) cA.convertShape(VectorOperators.S2I, I, 0)).add(back)
-                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dA + at).mul(d), lowA);
-                highA = ((FloatVector) ((IntVector) cA.convertShape(VectorOperators.S2I, I, 1)).add(back)
-                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dA + at + L).mul(d), highA);
-                lowB = ((FloatVector) ((IntVector) cB.convertShape(VectorOperators.S2I, I, 0)).add(back)
-                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dB + at).mul(d), lowB);
-                highB = ((FloatVector) ((IntVector) cB.convertShape(VectorOperators.S2I, I, 1)).add(back)
-                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dB + at + L).mul(d), highB);
-                if (mins) {
-                    FloatVector mx = FloatVector.broadcast(F, d * xsums[blk]);
-                    lowA = FloatVector.fromArray(F, ds, dA + at + ROWS).fma(mx, lowA);
-                    highA = FloatVector.fromArray(F, ds, dA + at + ROWS + L).fma(mx, highA);
-                    lowB = FloatVector.fromArray(F, ds, dB + at + ROWS).fma(mx, lowB);
-                    highB = FloatVector.fromArray(F, ds, dB + at + ROWS + L).fma(mx, highB);
-                }
-                accA = ShortVector.zero(S);
-                accB = accA;
+        for (int blk = 0; blk < blocks; blk++) {
+            ShortVector accA = ShortVector.zero(S);
+            ShortVector accB = accA;
+            long qa = startA + (long) blk * GROUP_BLOCK_BYTES;
+            long qb = startB + (long) blk * GROUP_BLOCK_BYTES;
+            int xb = blk * BLOCK * ROWS;
+            for (int s = 0; s < InterleavedQ4_0.STEPS; s++) {
+                // even columns 8s + 2k (x at (8s + 2k)·16), then odd ones 8s + 2k + 1
+                int xh = xb + s * 8 * ROWS;
+                long qs = (long) s * STEP_BYTES;
+                ShortVector x0 = ShortVector.fromArray(S, spread, xh);
+                ShortVector x1 = ShortVector.fromArray(S, spread, xh + 2 * ROWS);
+                ShortVector x2 = ShortVector.fromArray(S, spread, xh + 4 * ROWS);
+                ShortVector x3 = ShortVector.fromArray(S, spread, xh + 6 * ROWS);
+                IntVector v = ShortVector.fromMemorySegment(S, codes, qa + qs, LE).reinterpretAsInts();
+                accA = accA.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
+                v = ShortVector.fromMemorySegment(S, codes, qb + qs, LE).reinterpretAsInts();
+                accB = accB.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
+                x0 = ShortVector.fromArray(S, spread, xh + ROWS);
+                x1 = ShortVector.fromArray(S, spread, xh + 3 * ROWS);
+                x2 = ShortVector.fromArray(S, spread, xh + 5 * ROWS);
+                x3 = ShortVector.fromArray(S, spread, xh + 7 * ROWS);
+                v = ShortVector.fromMemorySegment(S, codes, qa + qs + HALF_STEP, LE).reinterpretAsInts();
+                accA = accA.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
+                v = ShortVector.fromMemorySegment(S, codes, qb + qs + HALF_STEP, LE).reinterpretAsInts();
+                accB = accB.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
             }
+            // Σ(code − 8)·qx, exact in 16 bits whatever the wrapped sum of code·qx was
+            short offset = (short) (8 * xsums[blk]);
+            float d = dx[blk];
+            int at = blk * ROWS;
+            ShortVector cA = accA.sub(offset);
+            ShortVector cB = accB.sub(offset);
+            lowA = ((FloatVector) ((IntVector) cA.convertShape(VectorOperators.S2I, I, 0))
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dA + at).mul(d), lowA);
+            highA = ((FloatVector) ((IntVector) cA.convertShape(VectorOperators.S2I, I, 1))
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dA + at + L).mul(d), highA);
+            lowB = ((FloatVector) ((IntVector) cB.convertShape(VectorOperators.S2I, I, 0))
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dB + at).mul(d), lowB);
+            highB = ((FloatVector) ((IntVector) cB.convertShape(VectorOperators.S2I, I, 1))
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dB + at + L).mul(d), highB);
+        }
+        lowA.intoArray(y, yOffset + a * ROWS);
+        highA.intoArray(y, yOffset + a * ROWS + L);
+        if (storeB) {
+            lowB.intoArray(y, yOffset + b * ROWS);
+            highB.intoArray(y, yOffset + b * ROWS + L);
+        }
+    }
+
+    /**
+     * {@link #twoGroups} for Q4_1: scales and mins alternate per block in ds, the 8·Σqx taken off for exactness goes
+     * back in 32 bits, and each row's min times the block's Σqx is added.
+     */
+    private static void twoGroupsWithMins(MemorySegment codes, int blocks, int a, int b, int k, int l,
+                                  short[] spread, float[] dx, int[] xsums, float[] ds, float[] y, int yOffset,
+                                  boolean storeB) {
+        int sets = 2;
+        int scaleStride = sets * blocks * ROWS;
+        int dA = k * scaleStride;
+        int dB = l * scaleStride;
+        long startA = (long) a * blocks * GROUP_BLOCK_BYTES;
+        long startB = (long) b * blocks * GROUP_BLOCK_BYTES;
+        FloatVector lowA = FloatVector.zero(F);
+        FloatVector highA = lowA;
+        FloatVector lowB = lowA;
+        FloatVector highB = lowA;
+        for (int blk = 0; blk < blocks; blk++) {
+            ShortVector accA = ShortVector.zero(S);
+            ShortVector accB = accA;
+            long qa = startA + (long) blk * GROUP_BLOCK_BYTES;
+            long qb = startB + (long) blk * GROUP_BLOCK_BYTES;
+            int xb = blk * BLOCK * ROWS;
+            for (int s = 0; s < InterleavedQ4_0.STEPS; s++) {
+                // even columns 8s + 2k (x at (8s + 2k)·16), then odd ones 8s + 2k + 1
+                int xh = xb + s * 8 * ROWS;
+                long qs = (long) s * STEP_BYTES;
+                ShortVector x0 = ShortVector.fromArray(S, spread, xh);
+                ShortVector x1 = ShortVector.fromArray(S, spread, xh + 2 * ROWS);
+                ShortVector x2 = ShortVector.fromArray(S, spread, xh + 4 * ROWS);
+                ShortVector x3 = ShortVector.fromArray(S, spread, xh + 6 * ROWS);
+                IntVector v = ShortVector.fromMemorySegment(S, codes, qa + qs, LE).reinterpretAsInts();
+                accA = accA.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
+                v = ShortVector.fromMemorySegment(S, codes, qb + qs, LE).reinterpretAsInts();
+                accB = accB.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
+                x0 = ShortVector.fromArray(S, spread, xh + ROWS);
+                x1 = ShortVector.fromArray(S, spread, xh + 3 * ROWS);
+                x2 = ShortVector.fromArray(S, spread, xh + 5 * ROWS);
+                x3 = ShortVector.fromArray(S, spread, xh + 7 * ROWS);
+                v = ShortVector.fromMemorySegment(S, codes, qa + qs + HALF_STEP, LE).reinterpretAsInts();
+                accA = accA.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
+                v = ShortVector.fromMemorySegment(S, codes, qb + qs + HALF_STEP, LE).reinterpretAsInts();
+                accB = accB.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
+                                .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts().mul(x3))));
+            }
+            // Σ(code − 8)·qx, exact in 16 bits whatever the wrapped sum of code·qx was
+            short offset = (short) (8 * xsums[blk]);
+            int back = 8 * xsums[blk];
+            float d = dx[blk];
+            int at = sets * blk * ROWS;
+            ShortVector cA = accA.sub(offset);
+            ShortVector cB = accB.sub(offset);
+            lowA = ((FloatVector) ((IntVector) cA.convertShape(VectorOperators.S2I, I, 0)).add(back)
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dA + at).mul(d), lowA);
+            highA = ((FloatVector) ((IntVector) cA.convertShape(VectorOperators.S2I, I, 1)).add(back)
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dA + at + L).mul(d), highA);
+            lowB = ((FloatVector) ((IntVector) cB.convertShape(VectorOperators.S2I, I, 0)).add(back)
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dB + at).mul(d), lowB);
+            highB = ((FloatVector) ((IntVector) cB.convertShape(VectorOperators.S2I, I, 1)).add(back)
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dB + at + L).mul(d), highB);
+            FloatVector mx = FloatVector.broadcast(F, d * xsums[blk]);
+            lowA = FloatVector.fromArray(F, ds, dA + at + ROWS).fma(mx, lowA);
+            highA = FloatVector.fromArray(F, ds, dA + at + ROWS + L).fma(mx, highA);
+            lowB = FloatVector.fromArray(F, ds, dB + at + ROWS).fma(mx, lowB);
+            highB = FloatVector.fromArray(F, ds, dB + at + ROWS + L).fma(mx, highB);
         }
         lowA.intoArray(y, yOffset + a * ROWS);
         highA.intoArray(y, yOffset + a * ROWS + L);
