@@ -89,11 +89,10 @@ final class Q4KTokenKernel256 {
                 int xs = blk * BLOCK * ROWS;
                 ShortVector accA = ShortVector.zero(S);
                 ShortVector accB = accA;
-                for (int s = 0; s < STEPS; s++) {
-                    // step s's even columns 8s + 2k (x at (8s + 2k)·16), then its odd ones: offsets linear in s,
-                    // so that C2 checks the bounds once per block instead of on every load
-                    int xh = xs + s * 8 * ROWS;
-                    long qh = q + (long) s * STEP_BYTES;
+                for (int s = 0; s < 2 * STEPS; s++) {
+                    // step s / 2, half s % 2: even columns (x at 2k·16), then odd ones (x at 2k·16 + 16)
+                    int xh = xs + (s >> 1) * 8 * ROWS + (s & 1) * ROWS;
+                    long qh = q + (s >> 1) * STEP_BYTES + (s & 1) * HALF_STEP;
                     ShortVector x0 = ShortVector.fromArray(S, spread, xh);
                     ShortVector x1 = ShortVector.fromArray(S, spread, xh + 2 * ROWS);
                     ShortVector x2 = ShortVector.fromArray(S, spread, xh + 4 * ROWS);
@@ -105,22 +104,6 @@ final class Q4KTokenKernel256 {
                                     .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts()
                                             .mul(x3))));
                     v = ShortVector.fromMemorySegment(S, codes, qh + nB, LE).reinterpretAsInts();
-                    accB = accB.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
-                            .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
-                            .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
-                                    .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts()
-                                            .mul(x3))));
-                    x0 = ShortVector.fromArray(S, spread, xh + ROWS);
-                    x1 = ShortVector.fromArray(S, spread, xh + 3 * ROWS);
-                    x2 = ShortVector.fromArray(S, spread, xh + 5 * ROWS);
-                    x3 = ShortVector.fromArray(S, spread, xh + 7 * ROWS);
-                    v = ShortVector.fromMemorySegment(S, codes, qh + HALF_STEP, LE).reinterpretAsInts();
-                    accA = accA.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
-                            .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
-                            .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
-                                    .add(v.lanewise(VectorOperators.LSHR, 12).and(NIBBLE).reinterpretAsShorts()
-                                            .mul(x3))));
-                    v = ShortVector.fromMemorySegment(S, codes, qh + HALF_STEP + nB, LE).reinterpretAsInts();
                     accB = accB.add(v.and(NIBBLE).reinterpretAsShorts().mul(x0)
                             .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE).reinterpretAsShorts().mul(x1))
                             .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE).reinterpretAsShorts().mul(x2)
