@@ -45,8 +45,9 @@ final class Q4TokenKernel256 {
 
     /**
      * Groups g, g + step, … (count 1 to 4), two at a time; a lone last group runs paired with itself and keeps one
-     * result. Four written out made a method large enough that, compiled after other vector code, C2 sometimes left
-     * its float operations boxed (Qwen2.5-0.5B Q4_0 decoded at 11–20 tokens/s in some JVMs, 33–35 in others).
+     * result. With four written out, Qwen2.5-0.5B Q4_0 decoded at 11–20 tokens/s in some JVMs and 33–35 in others;
+     * two at a time did no better until the range-check trap described at {@link #twoGroups} was found, which may
+     * have been the cause all along. Four at a time in the block loop measured within the noise of two.
      */
     private static void groups(MemorySegment codes, int blocks, int step, boolean mins, int g, int count,
                                SpreadToken qx, float[] ds, float[] y, int yOffset) {
