@@ -2,7 +2,6 @@ package dev.jllm.core.linalg;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -17,27 +16,23 @@ import jdk.incubator.vector.VectorSpecies;
  * column's two-bit codes, which multiply the column's spread activations. One 16-lane short accumulator per group
  * adds all 16 columns of a sub-block, where the 512-bit kernel's lanes add 8: the sum stays exact, as
  * {@code |Σcode·qx| ≤ 16·3·127 = 6096 < 2¹⁵} (codes 0–3, x's codes in [−127, 127]), and is the exact Σcode·qx that
- * the 512-bit kernel and the scalar twin scale.
+ * the 512-bit kernel and the scalar twin scale. No byte shifts, which AVX2 lacks: the codes are taken in 16-bit lanes
+ * after widening (one widening load per half, where one 32-byte load would need a shuffle per column pair), the 4-bit
+ * scales and mins in 32-bit ones.
  *
- * <p>Registers: the integer steps keep 4 accumulators, the 4 groups' widened codes of one half of a chunk and one
- * activation vector live, with a temporary and the mask: 11 of AVX2's 16. The floats, rows 0–7 and 8–15 as two 8-float
- * vectors, would need 24 more (scaled sums, mins and totals of four groups), so they run, as in
- * {@link Q4KTokenKernel256}, in a loop over the groups through a small per-thread buffer, in the scalar twin's order
- * of operations; the mins are gathered per group after each super-block's sub-blocks. No byte shifts, which AVX2
- * lacks: the codes are taken in 16-bit lanes after widening, the 4-bit scales and mins in 32-bit ones.
+ * <p>A run's groups go two at a time, as {@link Q6KTokenKernel256}'s do, sharing each activation load, with the
+ * scaled sums, mins and totals in registers (rows 0–7 and 8–15 as two 8-float vectors each). Two groups' codes, one
+ * mask and the shared activations fit AVX2's 16 registers here, where {@link Q3KTokenKernel256}'s high bits do not:
+ * one group at a time read about 7% fewer GB/s.
  */
 final class Q2KTokenKernel256 {
     private static final int ROWS = InterleavedQ2_K.ROWS;
-    private static final int BLOCK = 32;
     private static final int SUB = InterleavedQ2_K.SUB;
     private static final int SUBS = InterleavedQ2_K.SUBS;
     private static final int SUBS_AT = InterleavedQ2_K.SUBS_AT;
     private static final int SUB_BYTES = InterleavedQ2_K.SUB_BYTES;
     private static final int CHUNK_BYTES = InterleavedQ2_K.CHUNK_BYTES;
     private static final int SUPER_BYTES = InterleavedQ2_K.SUPER_BYTES;
-    private static final int RUN = InterleavedMatrix.RUN_GROUPS;
-    /** Where a buffer's scaled sums start; each group's totals come first, 16 floats each. */
-    private static final int SCALED = RUN * ROWS;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
     private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
@@ -45,130 +40,138 @@ final class Q2KTokenKernel256 {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     private static final int L = F.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+    /**
+     * Each short's low bit pair: the codes are shifted in 32-bit lanes, whose shifts C2 encodes with an immediate
+     * (16-bit ones take the count from a register, two more instructions each); bits the shift brings down from the
+     * upper short land above the mask.
+     */
+    private static final int PAIRS = 0x00030003;
     private static boolean warm;
 
     private Q2KTokenKernel256() {
     }
 
-    /** A worker's buffers between the integer steps and the floats: one set per thread, so that calls allocate none. */
-    private static final class Buffers {
-        /** Each group's Σcode·qx of the sub-block, 16 rows. */
-        final short[] sums = new short[RUN * ROWS];
-        /** Each group's 16 totals, then its 16 scaled sums of the super-block. */
-        final float[] floats = new float[2 * RUN * ROWS];
-    }
-
     /**
-     * Groups g, g + step, … of m against the quantized token ({@link InterleavedMatrix#groups}); {@code ds} holds
-     * each group's d then dmin per super-block, 16 rows each.
+     * Groups g, g + step, … (count 1 to 4) of m against the quantized token ({@link InterleavedMatrix#groups}), two
+     * at a time; a lone last group runs paired with itself and keeps one result. {@code ds} holds each group's d then
+     * dmin per super-block, 16 rows each.
      */
     static void groups(InterleavedQ2_K m, int g, int count, SpreadToken qx, float[] ds, float[] y, int yOffset) {
-        Buffers buffers = BUFFERS.get();
-        fourGroups(m, g, count, qx.spread, qx.scales, qx.halfSums, ds, y, yOffset, buffers.sums, buffers.floats);
+        int step = m.runStep;
+        for (int k = 0; k < count; k += 2) {
+            int other = k + 1 < count ? k + 1 : k;
+            twoGroups(m, g + k * step, g + other * step, k, other, qx.spread, qx.scales, qx.halfSums, ds, y,
+                    yOffset, other != k);
+        }
     }
 
     /**
-     * Groups g, g + step, … (count 1 to 4), sharing each load of the spread activations. A group past the count
-     * reads group g's codes again and keeps no result. The integer steps are written out in one method (a vector op
-     * C2 does not inline is boxed); per sub-block the floats run group by group through {@code sums} and
-     * {@code floats}: {@code scaled = (Σcode·qx · scale)·dx + scaled}; per super-block the mins
-     * {@code mins = min·(dx·Σqx) + mins} over its sub-blocks, then {@code total = d·scaled + total} and
-     * {@code total = −dmin·mins + total}, as the scalar twin adds them.
+     * Groups a and b (the run's k-th and l-th, whose d and dmin sit at k·supers·32 and l·supers·32 of ds) against the
+     * quantized token, sharing each load of the spread activations; b's result is stored when {@code storeB}. Per
+     * super-block, a loop over its sub-blocks whose offsets are linear in the sub-block (so that C2 checks bounds once
+     * per super-block): {@code scaled = (Σcode·qx · scale)·dx + scaled}; then a second one for the mins,
+     * {@code mins = min·(dx·Σqx) + mins}, which would crowd the first's registers; then
+     * {@code total = d·scaled + total} and {@code total = −dmin·mins + total}, as the scalar twin adds them. Written
+     * out in one method: a vector op C2 does not inline is boxed.
      */
-    private static void fourGroups(InterleavedQ2_K m, int g, int count, short[] spread, float[] dx, int[] halfSums,
-                                   float[] ds, float[] y, int yOffset, short[] sums, float[] floats) {
+    private static void twoGroups(InterleavedQ2_K m, int a, int b, int k, int l, short[] spread, float[] dx,
+                                  int[] halfSums, float[] ds, float[] y, int yOffset, boolean storeB) {
         MemorySegment codes = m.codes;
         int supers = m.supers;
-        int step = m.runStep;
-        // bytes between the groups of the run
-        long next = (long) step * supers * SUPER_BYTES;
-        long n1 = count > 1 ? next : 0;
-        long n2 = count > 2 ? 2 * next : 0;
-        long n3 = count > 3 ? 3 * next : 0;
-        int scaleStride = 2 * supers * ROWS;
-        Arrays.fill(floats, 0, SCALED, 0f);
+        int dA = k * 2 * supers * ROWS;
+        int dB = l * 2 * supers * ROWS;
+        long startA = (long) a * supers * SUPER_BYTES;
+        long nB = ((long) b - a) * supers * SUPER_BYTES;
+        FloatVector totalA0 = FloatVector.zero(F);
+        FloatVector totalA1 = totalA0;
+        FloatVector totalB0 = totalA0;
+        FloatVector totalB1 = totalA0;
         for (int sb = 0; sb < supers; sb++) {
-            long at = (long) (g * supers + sb) * SUPER_BYTES;
-            Arrays.fill(floats, SCALED, 2 * SCALED, 0f);
-            for (int k = 0; k < SUBS; k++) {
-                int col = sb * SUBS * SUB + k * SUB;
-                long sub = at + SUBS_AT + (long) k * SUB_BYTES;
-                ShortVector acc0 = ShortVector.zero(S);
-                ShortVector acc1 = acc0;
-                ShortVector acc2 = acc0;
-                ShortVector acc3 = acc0;
+            long at = startA + (long) sb * SUPER_BYTES;
+            int xs = sb * SUBS * SUB * ROWS;
+            int blocks = sb * SUBS / 2;
+            FloatVector scaledA0 = FloatVector.zero(F);
+            FloatVector scaledA1 = scaledA0;
+            FloatVector scaledB0 = scaledA0;
+            FloatVector scaledB1 = scaledA0;
+            for (int s = 0; s < SUBS; s++) {
+                long sub = at + SUBS_AT + (long) s * SUB_BYTES;
+                int xc = xs + s * SUB * ROWS;
+                ShortVector accA = ShortVector.zero(S);
+                ShortVector accB = accA;
                 // loops, which C2 unrolls: chunk 0 is columns 0–7, chunk 1 8–15; half 0 their even columns, half 1
                 // the odd ones; pair p the columns 8·chunk + 2p + half, in bits 2p and 2p + 1 of each row's byte
                 for (int chunk = 0; chunk < 2; chunk++) {
                     for (int half = 0; half < 2; half++) {
                         long lows = sub + chunk * CHUNK_BYTES + half * ROWS;
-                        ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B16, codes, lows, LE)
-                                .convertShape(VectorOperators.B2S, S, 0);
-                        ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B16, codes, lows + n1, LE)
-                                .convertShape(VectorOperators.B2S, S, 0);
-                        ShortVector v2 = (ShortVector) ByteVector.fromMemorySegment(B16, codes, lows + n2, LE)
-                                .convertShape(VectorOperators.B2S, S, 0);
-                        ShortVector v3 = (ShortVector) ByteVector.fromMemorySegment(B16, codes, lows + n3, LE)
-                                .convertShape(VectorOperators.B2S, S, 0);
+                        IntVector vA = ((ShortVector) ByteVector.fromMemorySegment(B16, codes, lows, LE)
+                                .convertShape(VectorOperators.B2S, S, 0)).reinterpretAsInts();
+                        IntVector vB = ((ShortVector) ByteVector.fromMemorySegment(B16, codes, lows + nB, LE)
+                                .convertShape(VectorOperators.B2S, S, 0)).reinterpretAsInts();
                         for (int pair = 0; pair < 4; pair++) {
                             ShortVector x = ShortVector.fromArray(S, spread,
-                                    (col + 8 * chunk + 2 * pair + half) * ROWS);
-                            acc0 = acc0.add(v0.lanewise(VectorOperators.LSHR, 2 * pair).and((short) 3).mul(x));
-                            acc1 = acc1.add(v1.lanewise(VectorOperators.LSHR, 2 * pair).and((short) 3).mul(x));
-                            acc2 = acc2.add(v2.lanewise(VectorOperators.LSHR, 2 * pair).and((short) 3).mul(x));
-                            acc3 = acc3.add(v3.lanewise(VectorOperators.LSHR, 2 * pair).and((short) 3).mul(x));
+                                    xc + (8 * chunk + 2 * pair + half) * ROWS);
+                            accA = accA.add(vA.lanewise(VectorOperators.LSHR, 2 * pair).and(PAIRS)
+                                    .reinterpretAsShorts().mul(x));
+                            accB = accB.add(vB.lanewise(VectorOperators.LSHR, 2 * pair).and(PAIRS)
+                                    .reinterpretAsShorts().mul(x));
                         }
                     }
                 }
-                acc0.intoArray(sums, 0);
-                acc1.intoArray(sums, ROWS);
-                acc2.intoArray(sums, 2 * ROWS);
-                acc3.intoArray(sums, 3 * ROWS);
-                FloatVector d = FloatVector.broadcast(F, dx[col / BLOCK]);
-                for (int i = 0; i < count; i++) {
-                    ShortVector c = ShortVector.fromArray(S, sums, i * ROWS);
-                    long sc = at + i * next + (long) k * ROWS;
-                    int o = SCALED + i * ROWS;
-                    ((FloatVector) c.convertShape(VectorOperators.S2F, F, 0))
-                            .mul((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B8, codes, sc, LE)
-                                    .convertShape(VectorOperators.B2I, I, 0)).and(0x0F)
-                                    .convert(VectorOperators.I2F, 0))
-                            .fma(d, FloatVector.fromArray(F, floats, o)).intoArray(floats, o);
-                    ((FloatVector) c.convertShape(VectorOperators.S2F, F, 1))
-                            .mul((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B8, codes, sc + L, LE)
-                                    .convertShape(VectorOperators.B2I, I, 0)).and(0x0F)
-                                    .convert(VectorOperators.I2F, 0))
-                            .fma(d, FloatVector.fromArray(F, floats, o + L)).intoArray(floats, o + L);
-                }
+                FloatVector d = FloatVector.broadcast(F, dx[blocks + (s >> 1)]);
+                long sc = at + (long) s * ROWS;
+                scaledA0 = ((FloatVector) accA.convertShape(VectorOperators.S2F, F, 0))
+                        .mul((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B8, codes, sc, LE)
+                                .convertShape(VectorOperators.B2I, I, 0)).and(0x0F).convert(VectorOperators.I2F, 0))
+                        .fma(d, scaledA0);
+                scaledA1 = ((FloatVector) accA.convertShape(VectorOperators.S2F, F, 1))
+                        .mul((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B8, codes, sc + L, LE)
+                                .convertShape(VectorOperators.B2I, I, 0)).and(0x0F).convert(VectorOperators.I2F, 0))
+                        .fma(d, scaledA1);
+                scaledB0 = ((FloatVector) accB.convertShape(VectorOperators.S2F, F, 0))
+                        .mul((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B8, codes, sc + nB, LE)
+                                .convertShape(VectorOperators.B2I, I, 0)).and(0x0F).convert(VectorOperators.I2F, 0))
+                        .fma(d, scaledB0);
+                scaledB1 = ((FloatVector) accB.convertShape(VectorOperators.S2F, F, 1))
+                        .mul((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B8, codes, sc + nB + L, LE)
+                                .convertShape(VectorOperators.B2I, I, 0)).and(0x0F).convert(VectorOperators.I2F, 0))
+                        .fma(d, scaledB1);
             }
-            for (int i = 0; i < count; i++) {
-                long mn = at + i * next;
-                FloatVector low = FloatVector.zero(F);
-                FloatVector high = low;
-                for (int k = 0; k < SUBS; k++) {
-                    int col = sb * SUBS * SUB + k * SUB;
-                    FloatVector dsum = FloatVector.broadcast(F, dx[col / BLOCK] * halfSums[col / SUB]);
-                    low = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B8, codes, mn + k * ROWS, LE)
-                            .convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(0x0F)
-                            .convert(VectorOperators.I2F, 0)).fma(dsum, low);
-                    high = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B8, codes, mn + k * ROWS + L, LE)
-                            .convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(0x0F)
-                            .convert(VectorOperators.I2F, 0)).fma(dsum, high);
-                }
-                int e = i * scaleStride + 2 * sb * ROWS;
-                int o = i * ROWS;
-                FloatVector.fromArray(F, ds, e + ROWS).neg().fma(low, FloatVector.fromArray(F, ds, e)
-                                .fma(FloatVector.fromArray(F, floats, SCALED + o), FloatVector.fromArray(F, floats, o)))
-                        .intoArray(floats, o);
-                FloatVector.fromArray(F, ds, e + ROWS + L).neg().fma(high, FloatVector.fromArray(F, ds, e + L)
-                                .fma(FloatVector.fromArray(F, floats, SCALED + o + L),
-                                        FloatVector.fromArray(F, floats, o + L)))
-                        .intoArray(floats, o + L);
+            FloatVector minsA0 = FloatVector.zero(F);
+            FloatVector minsA1 = minsA0;
+            FloatVector minsB0 = minsA0;
+            FloatVector minsB1 = minsA0;
+            for (int s = 0; s < SUBS; s++) {
+                FloatVector dsum = FloatVector.broadcast(F, dx[blocks + (s >> 1)] * halfSums[sb * SUBS + s]);
+                long sc = at + (long) s * ROWS;
+                minsA0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B8, codes, sc, LE)
+                        .convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(0x0F)
+                        .convert(VectorOperators.I2F, 0)).fma(dsum, minsA0);
+                minsA1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B8, codes, sc + L, LE)
+                        .convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(0x0F)
+                        .convert(VectorOperators.I2F, 0)).fma(dsum, minsA1);
+                minsB0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B8, codes, sc + nB, LE)
+                        .convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(0x0F)
+                        .convert(VectorOperators.I2F, 0)).fma(dsum, minsB0);
+                minsB1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B8, codes, sc + nB + L, LE)
+                        .convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHR, 4).and(0x0F)
+                        .convert(VectorOperators.I2F, 0)).fma(dsum, minsB1);
             }
+            int e = 2 * sb * ROWS;
+            totalA0 = FloatVector.fromArray(F, ds, dA + e + ROWS).neg().fma(minsA0,
+                    FloatVector.fromArray(F, ds, dA + e).fma(scaledA0, totalA0));
+            totalA1 = FloatVector.fromArray(F, ds, dA + e + ROWS + L).neg().fma(minsA1,
+                    FloatVector.fromArray(F, ds, dA + e + L).fma(scaledA1, totalA1));
+            totalB0 = FloatVector.fromArray(F, ds, dB + e + ROWS).neg().fma(minsB0,
+                    FloatVector.fromArray(F, ds, dB + e).fma(scaledB0, totalB0));
+            totalB1 = FloatVector.fromArray(F, ds, dB + e + ROWS + L).neg().fma(minsB1,
+                    FloatVector.fromArray(F, ds, dB + e + L).fma(scaledB1, totalB1));
         }
-        for (int i = 0; i < count; i++) {
-            System.arraycopy(floats, i * ROWS, y, yOffset + (g + i * step) * ROWS, ROWS);
+        totalA0.intoArray(y, yOffset + a * ROWS);
+        totalA1.intoArray(y, yOffset + a * ROWS + L);
+        if (storeB) {
+            totalB0.intoArray(y, yOffset + b * ROWS);
+            totalB1.intoArray(y, yOffset + b * ROWS + L);
         }
     }
 
@@ -186,10 +189,8 @@ final class Q2KTokenKernel256 {
         SpreadToken qx = InterleavedMatrix.warmUpToken(cols);
         float[] y = new float[4 * ROWS];
         float[] ds = new float[8 * ROWS];
-        Buffers buffers = new Buffers();
         InterleavedMatrix.warmUntilCompiled(
-                i -> fourGroups(m, 0, 4, qx.spread, qx.scales, qx.halfSums, m.scalesAsFloats(0, 8, ds), y, 0,
-                        buffers.sums, buffers.floats),
+                i -> groups(m, 0, 4 - (i & 1), qx, m.scalesAsFloats(0, 8, ds), y, 0),
                 data[0].byteSize(), 2_000);
     }
 }
