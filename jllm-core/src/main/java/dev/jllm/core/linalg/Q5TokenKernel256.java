@@ -61,7 +61,12 @@ final class Q5TokenKernel256 {
                                SpreadToken qx, float[] ds, float[] y, int yOffset) {
         for (int k = 0; k < count; k += 2) {
             int other = k + 1 < count ? k + 1 : k;
-            twoGroups(codes, blocks, mins, g + k * step, g + other * step, k, other, qx, ds, y, yOffset, other != k);
+            if (mins) {
+                twoGroupsWithMins(codes, blocks, g + k * step, g + other * step, k, other, qx, ds, y, yOffset,
+                        other != k);
+            } else {
+                twoGroups(codes, blocks, g + k * step, g + other * step, k, other, qx, ds, y, yOffset, other != k);
+            }
         }
     }
 
@@ -71,14 +76,111 @@ final class Q5TokenKernel256 {
      * steps of four columns, as {@link Q4TokenKernel256}'s: each step's 32 bytes of nibbles, and the 32 of fifth bits
      * it shares with three other steps, are rebuilt in 256-bit bytes for both halves at once (masks, ors, 32-bit
      * shifts), the even columns (bytes 0–15) widened into one accumulator and the odd ones (16–31) into another;
-     * every eighth step ends a block. With {@code mins} (Q5_1), {@code ds} holds a d and an m set per block, the
-     * 16·Σqx is added back in 32 bits and each block adds m·dx·Σqx. Two groups, so that C1's profiling tier compiles
+     * every eighth step ends a block. Q5_0's; Q5_1 has a method of its own ({@link #twoGroupsWithMins}), so that each
+     * scale index has a constant stride: with one method for both and the stride a variable, C2's compiled code hit
+     * a "range_check" uncommon trap in every decode of Qwen2.5-0.5B Q4_K_M (mostly Q5_0) and was recompiled. Two groups, so that C1's profiling tier compiles
      * the method: four groups written out ran out of its virtual registers, and the method never reached C2. Written
      * out in one method: a vector op C2 does not inline is boxed.
      */
-    private static void twoGroups(MemorySegment codes, int blocks, boolean mins, int a, int b, int k, int l,
+    private static void twoGroups(MemorySegment codes, int blocks, int a, int b, int k, int l,
                                   SpreadToken qx, float[] ds, float[] y, int yOffset, boolean storeB) {
-        int sets = mins ? 2 : 1;
+        int[] xsums = qx.blockSums;
+        short[] spread = qx.spread;
+        float[] dx = qx.scales;
+        short[] offsets = qx.fiveBitOffsets;
+        long startA = (long) a * blocks * GROUP_BLOCK_BYTES;
+        long nB = ((long) b - a) * blocks * GROUP_BLOCK_BYTES;
+        int scaleStride = blocks * ROWS;
+        int dA = k * scaleStride;
+        int dB = l * scaleStride;
+        FloatVector lowA = FloatVector.zero(F);
+        FloatVector highA = lowA;
+        FloatVector lowB = lowA;
+        FloatVector highB = lowA;
+        ShortVector zero = ShortVector.zero(S);
+        ShortVector evenA = zero;
+        ShortVector oddA = zero;
+        ShortVector evenB = zero;
+        ShortVector oddB = zero;
+        int steps = blocks * STEPS;
+        for (int t = 0; t < steps; t++) {
+            // step t: columns 4t to 4t + 3 of the row, step t % 8 of block t / 8; the even columns 4t and 4t + 2 in
+            // bytes 0–15 of its nibbles and fifth bits, the odd ones 4t + 1 and 4t + 3 in bytes 16–31
+            long q = startA + (long) (t >> 3) * GROUP_BLOCK_BYTES;
+            long vp = q + (t & (STEPS - 1)) * 2 * ROWS;
+            long hp = q + HIGHS_AT + ((t >> 2) & 1) * 2 * ROWS;
+            int shift = 2 * (t & 3);
+            int xc = t * 4 * ROWS;
+            ShortVector xe0 = ShortVector.fromArray(S, spread, xc);
+            ShortVector xo0 = ShortVector.fromArray(S, spread, xc + ROWS);
+            ShortVector xe1 = ShortVector.fromArray(S, spread, xc + 2 * ROWS);
+            ShortVector xo1 = ShortVector.fromArray(S, spread, xc + 3 * ROWS);
+            IntVector h;
+            IntVector v;
+            ByteVector c;
+            h = IntVector.fromMemorySegment(I, codes, hp, LE).lanewise(VectorOperators.LSHR, shift);
+            v = IntVector.fromMemorySegment(I, codes, vp, LE);
+            c = v.and(NIBBLES).or(h.lanewise(VectorOperators.LSHL, 4).and(FIFTHS)).reinterpretAsBytes();
+            evenA = evenA.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 0)).mul(xe0));
+            oddA = oddA.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 1)).mul(xo0));
+            c = v.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
+                    .or(h.lanewise(VectorOperators.LSHL, 3).and(FIFTHS)).reinterpretAsBytes();
+            evenA = evenA.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 0)).mul(xe1));
+            oddA = oddA.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 1)).mul(xo1));
+            h = IntVector.fromMemorySegment(I, codes, hp + nB, LE).lanewise(VectorOperators.LSHR, shift);
+            v = IntVector.fromMemorySegment(I, codes, vp + nB, LE);
+            c = v.and(NIBBLES).or(h.lanewise(VectorOperators.LSHL, 4).and(FIFTHS)).reinterpretAsBytes();
+            evenB = evenB.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 0)).mul(xe0));
+            oddB = oddB.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 1)).mul(xo0));
+            c = v.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
+                    .or(h.lanewise(VectorOperators.LSHL, 3).and(FIFTHS)).reinterpretAsBytes();
+            evenB = evenB.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 0)).mul(xe1));
+            oddB = oddB.add(((ShortVector) c.convertShape(VectorOperators.B2S, S, 1)).mul(xo1));
+            if ((t & (STEPS - 1)) == STEPS - 1) {
+                // the end of block t / 8: 16·Σqx of its even columns, then of its odd ones, 16 lanes each
+                int blk = t >> 3;
+                ShortVector evenOffset = ShortVector.fromArray(S, offsets, blk * 2 * ROWS);
+                ShortVector oddOffset = ShortVector.fromArray(S, offsets, blk * 2 * ROWS + ROWS);
+                float d = dx[blk];
+                int at = blk * ROWS;
+                // Σ(code − 16)·qx of the even and of the odd columns, each exact in 16 bits, added in 32
+                ShortVector e = evenA.sub(evenOffset);
+                ShortVector f = oddA.sub(oddOffset);
+                lowA = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 0))
+                        .add((IntVector) f.convertShape(VectorOperators.S2I, I, 0))
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dA + at).mul(d), lowA);
+                highA = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 1))
+                        .add((IntVector) f.convertShape(VectorOperators.S2I, I, 1))
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dA + at + L).mul(d), highA);
+                e = evenB.sub(evenOffset);
+                f = oddB.sub(oddOffset);
+                lowB = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 0))
+                        .add((IntVector) f.convertShape(VectorOperators.S2I, I, 0))
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dB + at).mul(d), lowB);
+                highB = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 1))
+                        .add((IntVector) f.convertShape(VectorOperators.S2I, I, 1))
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dB + at + L).mul(d), highB);
+                evenA = zero;
+                oddA = zero;
+                evenB = zero;
+                oddB = zero;
+            }
+        }
+        lowA.intoArray(y, yOffset + a * ROWS);
+        highA.intoArray(y, yOffset + a * ROWS + L);
+        if (storeB) {
+            lowB.intoArray(y, yOffset + b * ROWS);
+            highB.intoArray(y, yOffset + b * ROWS + L);
+        }
+    }
+
+    /**
+     * {@link #twoGroups} for Q5_1: a d and an m set per block in ds, the 16·Σqx added back in 32 bits, and each block
+     * adding m·dx·Σqx.
+     */
+    private static void twoGroupsWithMins(MemorySegment codes, int blocks, int a, int b, int k, int l,
+                                  SpreadToken qx, float[] ds, float[] y, int yOffset, boolean storeB) {
+        int sets = 2;
         int[] xsums = qx.blockSums;
         short[] spread = qx.spread;
         float[] dx = qx.scales;
@@ -136,7 +238,7 @@ final class Q5TokenKernel256 {
                 int blk = t >> 3;
                 ShortVector evenOffset = ShortVector.fromArray(S, offsets, blk * 2 * ROWS);
                 ShortVector oddOffset = ShortVector.fromArray(S, offsets, blk * 2 * ROWS + ROWS);
-                int back = mins ? 16 * xsums[blk] : 0;
+                int back = 16 * xsums[blk];
                 float d = dx[blk];
                 int at = sets * blk * ROWS;
                 // Σ(code − 16)·qx of the even and of the odd columns, each exact in 16 bits, added in 32
@@ -156,13 +258,11 @@ final class Q5TokenKernel256 {
                 highB = ((FloatVector) ((IntVector) e.convertShape(VectorOperators.S2I, I, 1))
                         .add((IntVector) f.convertShape(VectorOperators.S2I, I, 1)).add(back)
                         .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, ds, dB + at + L).mul(d), highB);
-                if (mins) {
-                    FloatVector mx = FloatVector.broadcast(F, d * xsums[blk]);
-                    lowA = FloatVector.fromArray(F, ds, dA + at + ROWS).fma(mx, lowA);
-                    highA = FloatVector.fromArray(F, ds, dA + at + ROWS + L).fma(mx, highA);
-                    lowB = FloatVector.fromArray(F, ds, dB + at + ROWS).fma(mx, lowB);
-                    highB = FloatVector.fromArray(F, ds, dB + at + ROWS + L).fma(mx, highB);
-                }
+                FloatVector mx = FloatVector.broadcast(F, d * xsums[blk]);
+                lowA = FloatVector.fromArray(F, ds, dA + at + ROWS).fma(mx, lowA);
+                highA = FloatVector.fromArray(F, ds, dA + at + ROWS + L).fma(mx, highA);
+                lowB = FloatVector.fromArray(F, ds, dB + at + ROWS).fma(mx, lowB);
+                highB = FloatVector.fromArray(F, ds, dB + at + ROWS + L).fma(mx, highB);
                 evenA = zero;
                 oddA = zero;
                 evenB = zero;
