@@ -25,8 +25,8 @@ final class BenchKernelsCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--json", description = "One JSON object per line instead of a table, with keys type, layout "
-            + "(file, or repacked: the interleaved copy of Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K or Q6_K, which decoding "
-            + "runs by default), rows, cols, threads, gbps, bandwidth_gbps (the read bandwidth), read_gbps, "
+            + "(file, or repacked: the interleaved copy of Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K or "
+            + "Q6_K, which decoding runs by default), rows, cols, threads, gbps, bandwidth_gbps (the read bandwidth), read_gbps, "
             + "triad_gbps, pct, median_us, weight_bytes.")
     boolean json;
 

@@ -78,9 +78,9 @@ final class Q5TokenKernel256 {
      * shifts), the even columns (bytes 0–15) widened into one accumulator and the odd ones (16–31) into another;
      * every eighth step ends a block. Q5_0's; Q5_1 has a method of its own ({@link #twoGroupsWithMins}), so that each
      * scale index has a constant stride: with one method for both and the stride a variable, C2's compiled code hit
-     * a "range_check" uncommon trap in every decode of Qwen2.5-0.5B Q4_K_M (mostly Q5_0) and was recompiled. Two groups, so that C1's profiling tier compiles
-     * the method: four groups written out ran out of its virtual registers, and the method never reached C2. Written
-     * out in one method: a vector op C2 does not inline is boxed.
+     * a "range_check" uncommon trap in every decode of Qwen2.5-0.5B Q4_K_M (mostly Q5_0) and was recompiled. Two
+     * groups, so that C1's profiling tier compiles the method: four groups written out ran out of its virtual
+     * registers, and the method never reached C2. Written out in one method: a vector op C2 does not inline is boxed.
      */
     private static void twoGroups(MemorySegment codes, int blocks, int a, int b, int k, int l,
                                   SpreadToken qx, float[] ds, float[] y, int yOffset, boolean storeB) {
